@@ -1,0 +1,48 @@
+# The two commands: `make run` and `make test`. Everything else is a step of theirs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: run test install install-dev translations extract-messages migrate clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d fieldops/translations
+
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o fieldops/translations/messages.pot .
+	$(BIN)/pybabel update -i fieldops/translations/messages.pot -d fieldops/translations --no-fuzzy-matching
+
+migrate: install translations
+	$(BIN)/flask db upgrade
+
+run: migrate
+	$(BIN)/flask demo-data --if-empty
+	@echo
+	@echo "FieldOps: http://127.0.0.1:$(PORT)"
+	@echo "Demo accounts:"
+	@$(BIN)/flask demo-accounts
+	@echo
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: install-dev translations
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,182 @@
+"""Sign-in, sessions and user management. Functions flush; the view commits."""
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+
+from fieldops.audit.operations import client_address, record
+from fieldops.auth.models import LoginAttempt, User, UserSession
+from fieldops.auth.passwords import burn_verify, hash_password, verify_password
+from fieldops.extensions import db
+from fieldops.timeutil import utcnow
+
+
+class SignInRefused(Exception):
+    """reason is one of: invalid, throttled."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _failures_since(column, value, since) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(LoginAttempt.id)).where(
+            column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.created_at > since
+        )
+    )
+
+
+def is_throttled(username: str, address: str) -> bool:
+    cfg = current_app.config
+    window_start = utcnow() - cfg["LOGIN_FAILURE_WINDOW"]
+    last_success = db.session.scalar(
+        sa.select(sa.func.max(LoginAttempt.created_at)).where(
+            LoginAttempt.username == username, LoginAttempt.succeeded.is_(True)
+        )
+    )
+    since_for_account = max(window_start, last_success) if last_success else window_start
+    limit = cfg["LOGIN_FAILURE_LIMIT"]
+    return (
+        _failures_since(LoginAttempt.username, username, since_for_account) >= limit
+        or _failures_since(LoginAttempt.client_address, address, window_start) >= limit
+    )
+
+
+def sign_in(username: str, password: str) -> User:
+    """Check the credentials and open a server-side session, or raise SignInRefused."""
+    username = (username or "").strip().lower()[:60]
+    address = client_address()
+    if is_throttled(username, address):
+        record("auth.login_throttled", actor_name=username, after={"address": address})
+        raise SignInRefused("throttled")
+
+    user = db.session.scalars(sa.select(User).where(User.username == username)).first()
+    if user is None:
+        burn_verify(password)
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password) and user.active
+
+    db.session.add(LoginAttempt(username=username, client_address=address, succeeded=ok))
+    if not ok:
+        reason = "unknown_user" if user is None else ("inactive" if not user.active else "bad_password")
+        record("auth.login_failed", actor=user, actor_name=username, after={"reason": reason})
+        raise SignInRefused("invalid")
+
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, token_hash=_token_hash(token), client_address=address))
+    user.session_token = token
+    record("auth.login", actor=user, obj=user)
+    return user
+
+
+def load_session(token: str) -> User | None:
+    """The user behind a live session token; ends the session if it timed out."""
+    if not token:
+        return None
+    cfg = current_app.config
+    row = db.session.execute(
+        sa.select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == _token_hash(token), UserSession.ended_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    user_session, user = row
+    now = utcnow()
+    if (
+        not user.active
+        or now - user_session.last_seen_at > cfg["SESSION_IDLE_TIMEOUT"]
+        or now - user_session.created_at > cfg["SESSION_ABSOLUTE_TIMEOUT"]
+    ):
+        user_session.ended_at = now
+        db.session.commit()
+        return None
+    # One write a minute is enough for a 30-minute idle timeout.
+    if (now - user_session.last_seen_at).total_seconds() > 60:
+        user_session.last_seen_at = now
+        db.session.commit()
+    user.session_token = token
+    return user
+
+
+def sign_out(user: User) -> None:
+    db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.token_hash == _token_hash(user.session_token or ""))
+        .values(ended_at=utcnow())
+    )
+    record("auth.logout", actor=user, obj=user)
+
+
+def end_all_sessions(user: User) -> None:
+    db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+
+
+def user_snapshot(user: User) -> dict:
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "role": str(user.role),
+        "org_unit_id": user.org_unit_id,
+        "preferred_language": str(user.preferred_language),
+        "active": user.active,
+    }
+
+
+def create_user(actor, *, username, full_name, role, org_unit, password, preferred_language="vi") -> User:
+    user = User(
+        username=username.strip().lower(),
+        full_name=full_name.strip(),
+        role=role,
+        org_unit=org_unit,
+        preferred_language=preferred_language,
+        password_hash=hash_password(password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    record("user.create", actor=actor, obj=user, after=user_snapshot(user))
+    return user
+
+
+def update_user(actor, user: User, *, full_name, role, org_unit, preferred_language) -> None:
+    before = user_snapshot(user)
+    user.full_name = full_name.strip()
+    user.role = role
+    user.org_unit = org_unit
+    user.preferred_language = preferred_language
+    db.session.flush()
+    record("user.edit", actor=actor, obj=user, before=before, after=user_snapshot(user))
+
+
+def set_active(actor, user: User, active: bool) -> None:
+    before = user_snapshot(user)
+    user.active = active
+    if not active:
+        end_all_sessions(user)
+    record("user.activate" if active else "user.deactivate", actor=actor, obj=user,
+           before=before, after=user_snapshot(user))
+
+
+def reset_password(actor, user: User, new_password: str) -> None:
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    end_all_sessions(user)
+    record("user.password_reset", actor=actor, obj=user)
+
+
+def set_language(user: User, language: str) -> None:
+    before = {"preferred_language": str(user.preferred_language)}
+    user.preferred_language = language
+    record("user.language", actor=user, obj=user, before=before, after={"preferred_language": language})

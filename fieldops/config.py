@@ -1,0 +1,82 @@
+"""Configuration from the environment.
+
+Development defaults to SQLite under `instance/`; production (FIELDOPS_ENV=production,
+which is also what gunicorn gets unless told otherwise) refuses to start without a real
+SECRET_KEY and a DATABASE_URL.
+"""
+import os
+from datetime import timedelta
+
+DEV_SECRET = "dev-only-not-secret"
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+class Config:
+    SECRET_KEY = DEV_SECRET
+    SQLALCHEMY_DATABASE_URI = None  # filled in by create_app: instance folder is known there
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT = 12 * 3600  # a token lives as long as the longest session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_COOKIE_NAME = "fieldops_session"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    LOGIN_FAILURE_LIMIT = 10
+    LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+    PASSWORD_MIN_LENGTH = 12
+    # argon2id parameters (RFC 9106 second recommended option: 64 MiB, t=3, p=4)
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 4
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
+    PAGE_SIZE = 20
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    # Low-cost argon2id keeps the suite fast; still the argon2id algorithm.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    ARGON2_PARALLELISM = 1
+
+
+def load_config(app, overrides=None):
+    env = os.environ.get("FIELDOPS_ENV", "development")
+    if overrides and overrides.get("TESTING"):
+        app.config.from_object(TestConfig)
+    elif env == "production":
+        app.config.from_object(ProductionConfig)
+    else:
+        app.config.from_object(Config)
+
+    if os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL") or (
+        "sqlite:///" + os.path.join(app.instance_path, "fieldops.sqlite3")
+    )
+    if overrides:
+        app.config.update(overrides)
+
+    if env == "production" and not app.config.get("TESTING"):
+        check_production(app.config)
+
+
+def check_production(config):
+    secret = config.get("SECRET_KEY") or ""
+    if secret == DEV_SECRET or len(secret) < 32:
+        raise ConfigError("SECRET_KEY must be set to a random value of at least 32 characters")
+    if not os.environ.get("DATABASE_URL"):
+        raise ConfigError("DATABASE_URL must point at the production PostgreSQL database")

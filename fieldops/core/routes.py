@@ -1,0 +1,41 @@
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from fieldops.auth.access import public, signed_in
+from fieldops.auth.operations import set_language
+from fieldops.core.navigation import safe_next
+from fieldops.extensions import db
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/")
+@signed_in
+def home():
+    return render_template("core/home.html")
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        current_app.logger.exception("health check: database unreachable")
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok")
+
+
+@bp.post("/language")
+@public
+def language():
+    lang = request.form.get("lang", "")
+    if lang not in current_app.config["LANGUAGES"]:
+        return render_template("errors/error.html", code=400, message=_("Unknown language.")), 400
+    if current_user.is_authenticated:
+        set_language(current_user, lang)
+        db.session.commit()
+    session["lang"] = lang
+    return redirect(safe_next(request.form.get("next")) or url_for("core.home"))

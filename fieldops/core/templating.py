@@ -1,0 +1,71 @@
+from flask import request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from fieldops.auth.forms import role_choices
+from fieldops.auth.models import Role
+from fieldops.org.models import UnitLevel
+from fieldops.timeutil import format_date, format_datetime
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+)
+
+
+def register(app):
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["number"] = lambda n: "" if n is None else f"{n:,}".replace(",", ".")
+
+    @app.context_processor
+    def shell_context():
+        return {
+            "Role": Role,
+            "current_locale": str(get_locale()),
+            "nav_items": nav_items(),
+            "role_labels": role_labels(),
+            "level_labels": level_labels(),
+        }
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def role_labels():
+    return dict(role_choices())
+
+
+def level_labels():
+    from flask_babel import lazy_gettext as _l
+
+    return {
+        UnitLevel.national: _l("National"),
+        UnitLevel.province: _l("Province"),
+        UnitLevel.district: _l("District"),
+        UnitLevel.team: _l("Team"),
+    }
+
+
+def nav_items():
+    """Navigation per role: (endpoint, label)."""
+    from flask_babel import lazy_gettext as _l
+
+    if not current_user.is_authenticated:
+        return []
+    items = [("core.home", _l("Home"))]
+    if current_user.role == Role.admin:
+        items += [
+            ("org.units", _l("Org units")),
+            ("auth.users", _l("Users")),
+            ("employers.index", _l("Employers")),
+        ]
+    else:
+        items.append(("employers.index", _l("Employers")))
+    return items

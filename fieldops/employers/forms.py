@@ -1,0 +1,34 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+
+class EmployerForm(FlaskForm):
+    unit_code = StringField(
+        _l("Unit code"),
+        validators=[
+            DataRequired(),
+            Length(max=20),
+            Regexp(r"^[A-Za-z0-9-]+$", message=_l("Use letters, digits and dashes only.")),
+        ],
+    )
+    tax_code = StringField(
+        _l("Tax code"),
+        validators=[Optional(), Length(max=20), Regexp(r"^[0-9-]+$", message=_l("Use digits and dashes only."))],
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=255)])
+    sector = StringField(_l("Sector"), validators=[Optional(), Length(max=120)])
+    district_id = SelectField(_l("Managing district"), coerce=int, validate_choice=True)
+
+
+class NewEmployerForm(EmployerForm):
+    departments = TextAreaField(
+        _l("Labour departments, one per line (leave empty for a single “Toàn đơn vị”)"),
+        validators=[Optional(), Length(max=5000)],
+    )
+
+
+class DepartmentForm(FlaskForm):
+    name = StringField(_l("Department name"), validators=[DataRequired(), Length(max=160)])

@@ -1,0 +1,49 @@
+from fieldops.audit.operations import record
+from fieldops.employers.models import WHOLE_EMPLOYER, Employer, LabourDepartment
+from fieldops.extensions import db
+
+EDITABLE = ("unit_code", "tax_code", "name", "address", "sector", "district_id")
+
+
+def snapshot(employer: Employer) -> dict:
+    return {field: getattr(employer, field) for field in EDITABLE}
+
+
+def create_employer(actor, *, departments=(), **fields) -> Employer:
+    """A new employer; with no departments named it gets the single "Toàn đơn vị"."""
+    employer = Employer(**{k: (v.strip() if isinstance(v, str) else v) for k, v in fields.items()})
+    employer.unit_code = employer.unit_code.upper()
+    employer.refresh_search_text()
+    for name in departments or [WHOLE_EMPLOYER]:
+        employer.departments.append(LabourDepartment(name=name.strip()))
+    db.session.add(employer)
+    db.session.flush()
+    record("employer.create", actor=actor, obj=employer,
+           after=snapshot(employer) | {"departments": [d.name for d in employer.departments]})
+    return employer
+
+
+def update_employer(actor, employer: Employer, **fields) -> None:
+    before = snapshot(employer)
+    for field, value in fields.items():
+        setattr(employer, field, value.strip() if isinstance(value, str) else value)
+    employer.unit_code = employer.unit_code.upper()
+    employer.refresh_search_text()
+    db.session.flush()
+    record("employer.edit", actor=actor, obj=employer, before=before, after=snapshot(employer))
+
+
+def add_department(actor, employer: Employer, name: str) -> LabourDepartment:
+    department = LabourDepartment(employer=employer, name=name.strip())
+    db.session.add(department)
+    db.session.flush()
+    record("labour_department.create", actor=actor, obj=department,
+           after={"employer_id": employer.id, "name": department.name})
+    return department
+
+
+def rename_department(actor, department: LabourDepartment, name: str) -> None:
+    before = {"name": department.name}
+    department.name = name.strip()
+    db.session.flush()
+    record("labour_department.edit", actor=actor, obj=department, before=before, after={"name": department.name})

@@ -1,0 +1,46 @@
+"""The one scoping helper: every query for scoped records goes through here.
+
+A scoped model defines `scope_clause(root_unit)`, the SQL condition for "belongs
+to this unit's subtree". Ids outside the caller's scope answer 404, exactly as
+ids that do not exist, so scope cannot be probed.
+"""
+import sqlalchemy as sa
+from flask import abort
+
+from fieldops.extensions import db
+from fieldops.org.models import OrgUnit
+
+# Larger ids cannot exist and would overflow PostgreSQL's integer.
+MAX_ID = 2**31 - 1
+
+
+def units_in_scope(root: OrgUnit):
+    """Subquery of the ids of `root` and every unit below it."""
+    return sa.select(OrgUnit.id).where(OrgUnit.scope_clause(root))
+
+
+def scoped(model, user, stmt=None):
+    stmt = sa.select(model) if stmt is None else stmt
+    return stmt.where(model.scope_clause(user.org_unit))
+
+
+def get_or_404(model, ident, user):
+    if not isinstance(ident, int) or not 0 < ident <= MAX_ID:
+        abort(404)
+    obj = db.session.scalars(scoped(model, user).where(model.id == ident)).first()
+    if obj is None:
+        if db.session.get(model, ident) is not None:
+            from fieldops.audit.operations import record_denied
+
+            record_denied(user, f"{model.__tablename__}:{ident}", "out_of_scope")
+        abort(404)
+    return obj
+
+
+def unit_by_code_or_404(code, user):
+    unit = db.session.scalars(
+        scoped(OrgUnit, user).where(OrgUnit.code == code.upper()[:20])
+    ).first()
+    if unit is None:
+        abort(404)
+    return unit

@@ -1,0 +1,120 @@
+"""Fixtures: the app on a migrated database (SQLite, or PostgreSQL when
+FIELDOPS_TEST_DATABASE_URL is set), a client, users per role, factories."""
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from fieldops import create_app
+from fieldops.extensions import db
+from tests import factories
+
+PASSWORD = factories.PASSWORD
+
+
+def _database_url(tmp_path_factory):
+    url = os.environ.get("FIELDOPS_TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "fieldops-test.sqlite3")
+
+
+def _drop_everything(engine):
+    meta = sa.MetaData()
+    meta.reflect(bind=engine)
+    meta.drop_all(bind=engine)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    from flask_migrate import upgrade
+
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": "localhost",
+    })
+    with app.app_context():
+        _drop_everything(db.engine)
+        # The suite runs on the schema the migrations build, not on create_all().
+        upgrade()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _truncate(engine):
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request, app):
+    ctx = app.app_context()
+    ctx.push()
+    yield
+    db.session.remove()
+    _truncate(db.engine)
+    ctx.pop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def csrf_on(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture
+def org():
+    """VN → HN → HN-BD → HN-BD-T1, HN-CG; VN → HT → HT-TP → HT-TP-T1."""
+    tree = factories.org_tree()
+    db.session.commit()
+    return tree
+
+
+@pytest.fixture
+def users(org):
+    """One user per role in Hà Nội (HN) and one per role in Hà Tĩnh (HT)."""
+    made = factories.users_per_role(org)
+    db.session.commit()
+    return made
+
+
+def sign_in(client, user, password=PASSWORD):
+    response = client.post("/login", data={"username": user.username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+@pytest.fixture
+def client_as(app, users):
+    """client_as("officer") → a client signed in as the Hà Nội officer;
+    client_as("officer", "HT") → as the Hà Tĩnh one."""
+
+    def make(role, province="HN"):
+        return sign_in(app.test_client(), users[province][role])
+
+    return make
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token in the page"
+    return match.group(1)
