@@ -103,7 +103,10 @@ def load_demo_data() -> None:
                 address=f"Số {number}, {streets[i]}, {DISTRICT_CITY[district]}",
                 sector=SECTORS[i % len(SECTORS)],
                 district_id=units[district].id,
-                departments=DEPARTMENT_SETS[(i * 3 + len(district)) % len(DEPARTMENT_SETS)],
+                departments=[
+                    (dept, 8 + (i * 37 + j * 53 + len(district) * 11) % 140)
+                    for j, dept in enumerate(DEPARTMENT_SETS[(i * 3 + len(district)) % len(DEPARTMENT_SETS)])
+                ],
             )
 
     db.session.add(Campaign(

@@ -51,11 +51,17 @@ class LabourDepartment(db.Model):
     """A part of an employer where insured workers are counted."""
 
     __tablename__ = "labour_department"
-    __table_args__ = (sa.UniqueConstraint("employer_id", "name", name="uq_labour_department_employer_name"),)
+    __table_args__ = (
+        sa.UniqueConstraint("employer_id", "name", name="uq_labour_department_employer_name"),
+        sa.CheckConstraint("insured_declared >= 0", name="insured_declared"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     employer_id: Mapped[int] = mapped_column(sa.ForeignKey("employer.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(160))
+    # Headcount of insured workers as the agency's register (an import) declares it;
+    # what officers count on visits is kept apart, in the visit lines.
+    insured_declared: Mapped[int] = mapped_column(sa.Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
 
     employer: Mapped[Employer] = relationship(back_populates="departments")

@@ -10,12 +10,16 @@ def snapshot(employer: Employer) -> dict:
 
 
 def create_employer(actor, *, departments=(), **fields) -> Employer:
-    """A new employer; with no departments named it gets the single "Toàn đơn vị"."""
+    """A new employer; with no departments named it gets the single "Toàn đơn vị".
+
+    `departments` holds names, or (name, insured_declared) pairs.
+    """
     employer = Employer(**{k: (v.strip() if isinstance(v, str) else v) for k, v in fields.items()})
     employer.unit_code = employer.unit_code.upper()
     employer.refresh_search_text()
-    for name in departments or [WHOLE_EMPLOYER]:
-        employer.departments.append(LabourDepartment(name=name.strip()))
+    for department in departments or [WHOLE_EMPLOYER]:
+        name, insured = (department, 0) if isinstance(department, str) else department
+        employer.departments.append(LabourDepartment(name=name.strip(), insured_declared=insured))
     db.session.add(employer)
     db.session.flush()
     record("employer.create", actor=actor, obj=employer,

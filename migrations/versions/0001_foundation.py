@@ -2,7 +2,7 @@
 
 Revision ID: 0001_foundation
 Revises: 
-Create Date: 2026-11-26 13:39:16.137672
+Create Date: 2026-11-26 13:41:02.019148
 
 """
 from alembic import op
@@ -122,7 +122,9 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('employer_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=160), nullable=False),
+    sa.Column('insured_declared', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('insured_declared >= 0', name=op.f('ck_labour_department_insured_declared')),
     sa.ForeignKeyConstraint(['employer_id'], ['employer.id'], name=op.f('fk_labour_department_employer_id_employer')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_labour_department')),
     sa.UniqueConstraint('employer_id', 'name', name='uq_labour_department_employer_name')
