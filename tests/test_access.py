@@ -1,0 +1,140 @@
+"""Walks every route of the app's URL map as every role and as an out-of-scope
+user. A route missing from EXPECTED fails the suite: add it here with the roles
+that may use it, and a filler for any new URL parameter in PARAMS."""
+from dataclasses import dataclass
+
+import pytest
+
+from fieldops import create_app
+from fieldops.auth.models import Role
+from tests import factories
+
+# The URL map, read at collection time to parametrize over routes with ids.
+_RULES = {r.endpoint: r for r in create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"}).url_map.iter_rules()}
+
+ALL = tuple(Role)
+PUBLIC = None
+A, S, O, H, V = Role.admin, Role.supervisor, Role.officer, Role.hr, Role.viewer
+
+
+@dataclass(frozen=True)
+class Access:
+    roles: tuple | None  # None: public
+    get_status: int = 200  # what an allowed GET answers
+
+
+EXPECTED = {
+    "core.home": Access(ALL),
+    "core.healthz": Access(PUBLIC),
+    "core.language": Access(PUBLIC),
+    "auth.login": Access(PUBLIC, get_status=302),  # signed in already: off to the home page
+    "auth.logout": Access(ALL),
+    "auth.users": Access((A,)),
+    "auth.user_new": Access((A,)),
+    "auth.user_edit": Access((A,)),
+    "auth.user_active": Access((A,)),
+    "auth.user_password": Access((A,)),
+    "org.units": Access((A,)),
+    "org.unit_new": Access((A,)),
+    "org.unit_edit": Access((A,)),
+    "employers.index": Access(ALL),
+    "employers.show": Access(ALL),
+    "employers.new": Access((A,)),
+    "employers.edit": Access((A,)),
+    "employers.department_add": Access((A,)),
+    "employers.department_edit": Access((A,)),
+}
+
+# URL parameter → the id of an object in Hà Nội (in scope for the HN users,
+# out of scope for the HT ones), from the `world` fixture.
+PARAMS = {
+    "user_id": lambda w: w["users"]["HN"]["officer"].id,
+    "unit_id": lambda w: w["org"]["HN-BD"].id,
+    "employer_id": lambda w: w["employer"].id,
+    "department_id": lambda w: w["employer"].departments[0].id,
+}
+
+
+@pytest.fixture
+def world(org, users):
+    from fieldops.extensions import db
+
+    employer = factories.employer(org["HN-BD"], departments=["Văn phòng", "Phân xưởng"])
+    db.session.commit()
+    return {"org": org, "users": users, "employer": employer}
+
+
+def _rules(app):
+    return [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
+
+
+def _url(app, rule, w):
+    values = {arg: PARAMS[arg](w) for arg in rule.arguments}
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **values)
+
+
+def test_every_route_is_in_the_table(app):
+    endpoints = {r.endpoint for r in _rules(app)}
+    assert endpoints - EXPECTED.keys() == set(), "routes without an access rule in tests/test_access.py"
+    assert EXPECTED.keys() - endpoints == set(), "table lists routes that no longer exist"
+    for rule in _rules(app):
+        assert set(rule.arguments) <= PARAMS.keys(), f"{rule.rule}: add a filler for its parameters to PARAMS"
+
+
+def test_every_view_declares_its_roles(app):
+    for endpoint, expected in EXPECTED.items():
+        view = app.view_functions[endpoint]
+        assert hasattr(view, "allowed_roles"), f"{endpoint} has neither @public nor @roles_required"
+        declared = None if view.allowed_roles is None else set(view.allowed_roles)
+        wanted = None if expected.roles is None else set(expected.roles)
+        assert declared == wanted, endpoint
+
+
+def _rule(app, endpoint):
+    return next(r for r in _rules(app) if r.endpoint == endpoint)
+
+
+@pytest.mark.parametrize("endpoint", sorted(EXPECTED))
+@pytest.mark.parametrize("role", [str(r) for r in Role])
+def test_role_gets_expected_status(app, world, client_as, endpoint, role):
+    rule = _rule(app, endpoint)
+    expected = EXPECTED[endpoint]
+    client = client_as(role)
+    url = _url(app, rule, world)
+    allowed = expected.roles is None or Role(role) in expected.roles
+    if "GET" in rule.methods:
+        response = client.get(url)
+        assert response.status_code == (expected.get_status if allowed else 403), (endpoint, role)
+    else:
+        response = client.post(url, data={})
+        if allowed:
+            assert response.status_code not in (403, 404, 405, 500), (endpoint, role, response.status_code)
+        else:
+            assert response.status_code == 403, (endpoint, role)
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for e, a in EXPECTED.items() if a.roles is not None))
+def test_anonymous_is_sent_to_sign_in(app, world, client, endpoint):
+    rule = _rule(app, endpoint)
+    url = _url(app, rule, world)
+    response = client.get(url) if "GET" in rule.methods else client.post(url, data={})
+    assert response.status_code == 302 and "/login" in response.location, endpoint
+
+
+def _scoped_endpoints_with_ids():
+    return sorted(
+        e for e, a in EXPECTED.items() if a.roles is not None and e in _RULES and _RULES[e].arguments
+    )
+
+
+@pytest.mark.parametrize("endpoint", _scoped_endpoints_with_ids())
+def test_out_of_scope_ids_answer_404(app, world, client_as, endpoint):
+    rule = _rule(app, endpoint)
+    role = str(EXPECTED[endpoint].roles[0])
+    client = client_as(role, "HT")
+    url = _url(app, rule, world)
+    response = client.get(url) if "GET" in rule.methods else client.post(url, data={})
+    assert response.status_code == 404, (endpoint, role)
