@@ -23,7 +23,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d fieldops/translations
+	$(BIN)/pybabel compile -d fieldops/translations
 
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o fieldops/translations/messages.pot .

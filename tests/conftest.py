@@ -26,6 +26,13 @@ def _drop_everything(engine):
     meta.drop_all(bind=engine)
 
 
+def _fresh_g():
+    from flask import g
+
+    for name in list(g):
+        g.pop(name)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     from flask_migrate import upgrade
@@ -34,8 +41,11 @@ def app(tmp_path_factory):
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
         "WTF_CSRF_ENABLED": False,
-        "SERVER_NAME": "localhost",
     })
+    # Tests hold an app context, which Flask reuses for their requests; give each
+    # request a fresh `g` as in production, so the signed-in user and the locale
+    # cached there do not leak from one request (or client) to the next.
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
     with app.app_context():
         _drop_everything(db.engine)
         # The suite runs on the schema the migrations build, not on create_all().

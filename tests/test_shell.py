@@ -1,0 +1,94 @@
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VENDOR = ROOT / "fieldops/static/vendor"
+
+
+def test_vendored_htmx_matches_its_recorded_hash():
+    record = (VENDOR / "VENDORED.md").read_text()
+    rows = re.findall(r"^\| (\S+\.js) \| .*\| ([0-9a-f]{64}) \|$", record, re.M)
+    assert rows, "VENDORED.md lists no file"
+    for name, digest in rows:
+        assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == digest, name
+    assert {name for name, _ in rows} == {p.name for p in VENDOR.glob("*.js")}
+
+
+def test_base_layout_loads_the_vendored_htmx(client, users, client_as):
+    page = client_as("officer").get("/").get_data(as_text=True)
+    assert "vendor/htmx-2.0.4.min.js" in page
+    assert "X-CSRFToken" in page
+
+
+def test_healthz_answers_when_the_database_does(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_healthz_answers_503_without_a_database(app, client, monkeypatch):
+    import sqlalchemy as sa
+
+    from fieldops.extensions import db
+
+    def broken(*args, **kwargs):
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("down"))
+
+    monkeypatch.setattr(db.session, "execute", broken)
+    assert client.get("/healthz").status_code == 503
+
+
+@pytest.mark.parametrize(
+    "lang, text",
+    [("vi", "không tồn tại, hoặc nằm ngoài phạm vi của bạn"), ("en", "does not exist, or is outside your area")],
+)
+def test_404_page_speaks_the_users_language(client, lang, text):
+    client.post("/language", data={"lang": lang, "next": "/"})
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert text in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "lang, text", [("vi", "Bạn không có quyền mở trang này."), ("en", "You do not have permission to open this page.")]
+)
+def test_403_page_in_both_languages(app, users, client_as, lang, text):
+    client = client_as("officer")
+    client.post("/language", data={"lang": lang})
+    response = client.get("/admin/users")
+    assert response.status_code == 403
+    assert text in response.get_data(as_text=True)
+
+
+def test_500_page_in_vietnamese(app, client, monkeypatch):
+    def boom():
+        raise RuntimeError("boom")
+
+    boom.allowed_roles = None
+    monkeypatch.setitem(app.view_functions, "core.healthz", boom)
+    monkeypatch.setattr(app, "testing", False)
+    response = client.get("/healthz")
+    assert response.status_code == 500
+    assert "Hệ thống gặp sự cố" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/employers/abc", "/employers/-1", "/employers/0", "/employers/99999999999999999999",
+                                  "/admin/users/1e3", "/employers/%00"])
+def test_malformed_or_huge_ids_answer_404(users, client_as, path):
+    client = client_as("admin")
+    assert client.get(path).status_code == 404
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_unknown_language_is_refused(client):
+    response = client.post("/language", data={"lang": "fr"})
+    assert response.status_code == 400
