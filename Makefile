@@ -26,7 +26,7 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d fieldops/translations
 
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o fieldops/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o fieldops/translations/messages.pot .
 	$(BIN)/pybabel update -i fieldops/translations/messages.pot -d fieldops/translations --no-fuzzy-matching
 
 migrate: install translations

@@ -1,13 +1,13 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from fieldops.core.forms import Form
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
 from fieldops.auth.models import Language, Role
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=60)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     next = HiddenField()
@@ -33,7 +33,7 @@ def _password_length(form, field):
         raise ValidationError(_l("A password needs at least %(n)d characters.", n=minimum))
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), choices=role_choices)
     org_unit_id = SelectField(_l("Org unit"), coerce=int, validate_choice=True)
@@ -55,12 +55,12 @@ class NewUserForm(UserForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(_l("New password"), validators=[DataRequired(), _password_length, Length(max=200)])
     confirm = PasswordField(
         _l("Repeat the password"), validators=[EqualTo("password", message=_l("The passwords do not match."))]
     )
 
 
-class ActiveForm(FlaskForm):
+class ActiveForm(Form):
     active = BooleanField()

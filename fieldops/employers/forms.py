@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from fieldops.core.forms import Form
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 
-class EmployerForm(FlaskForm):
+class EmployerForm(Form):
     unit_code = StringField(
         _l("Unit code"),
         validators=[
@@ -30,5 +30,5 @@ class NewEmployerForm(EmployerForm):
     )
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(Form):
     name = StringField(_l("Department name"), validators=[DataRequired(), Length(max=160)])

@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from fieldops.core.forms import Form
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 
-class OrgUnitForm(FlaskForm):
+class OrgUnitForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
 
 
