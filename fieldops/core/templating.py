@@ -1,4 +1,4 @@
-from flask import request
+from flask import has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -57,7 +57,7 @@ def nav_items():
     """Navigation per role: (endpoint, label)."""
     from flask_babel import lazy_gettext as _l
 
-    if not current_user.is_authenticated:
+    if not has_request_context() or not current_user.is_authenticated:
         return []
     items = [("core.home", _l("Home"))]
     if current_user.role == Role.admin:
