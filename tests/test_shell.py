@@ -92,3 +92,12 @@ def test_security_headers(client):
 def test_unknown_language_is_refused(client):
     response = client.post("/language", data={"lang": "fr"})
     assert response.status_code == 400
+
+
+def test_bundled_fonts_match_their_recorded_hashes():
+    record = (VENDOR / "VENDORED.md").read_text()
+    rows = dict(re.findall(r"^\| (\S+\.ttf) \| ([0-9a-f]{64}) \|$", record, re.M))
+    fonts = ROOT / "fieldops/static/fonts"
+    assert rows.keys() == {p.name for p in fonts.glob("*.ttf")}
+    for name, digest in rows.items():
+        assert hashlib.sha256((fonts / name).read_bytes()).hexdigest() == digest, name
