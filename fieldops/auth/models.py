@@ -67,12 +67,6 @@ class User(db.Model):
     def audit_unit_id(self):
         return self.org_unit_id
 
-    def has_role(self, *roles) -> bool:
-        return self.role in roles
-
-    def can_manage_user(self, other: "User") -> bool:
-        return self.role == Role.admin and self.org_unit.contains(other.org_unit)
-
     @classmethod
     def scope_clause(cls, root: OrgUnit):
         from fieldops.org.scope import units_in_scope

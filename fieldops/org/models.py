@@ -56,9 +56,6 @@ class OrgUnit(db.Model):
     def depth(self) -> int:
         return self.path.count("/") - 2
 
-    def contains(self, other: "OrgUnit") -> bool:
-        return other.path.startswith(self.path)
-
     @property
     def child_level(self) -> UnitLevel | None:
         return CHILD_LEVEL.get(self.level)

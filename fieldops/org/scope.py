@@ -35,12 +35,3 @@ def get_or_404(model, ident, user):
             record_denied(user, f"{model.__tablename__}:{ident}", "out_of_scope")
         abort(404)
     return obj
-
-
-def unit_by_code_or_404(code, user):
-    unit = db.session.scalars(
-        scoped(OrgUnit, user).where(OrgUnit.code == code.upper()[:20])
-    ).first()
-    if unit is None:
-        abort(404)
-    return unit
