@@ -33,16 +33,25 @@ def create_app(overrides=None):
     from fieldops.core.routes import bp as core_bp
     from fieldops.employers.routes import bp as employers_bp
     from fieldops.org.routes import bp as org_bp
+    from fieldops.visits.routes import bp as visits_bp
 
-    for bp in (core_bp, auth_bp, org_bp, employers_bp):
+    for bp in (core_bp, auth_bp, org_bp, employers_bp, visits_bp):
         app.register_blueprint(bp)
+    from fieldops.followups.routes import bp as followups_bp
+
+    app.register_blueprint(followups_bp)
 
     from fieldops.core import errors, templating
     from fieldops.demo import commands as demo_commands
+    from fieldops.employers import cli as employers_cli
 
     errors.register(app)
     templating.register(app)
     demo_commands.register(app)
+    employers_cli.register(app)
+    from fieldops.followups import cli as followups_cli
+
+    followups_cli.register(app)
     return app
 
 

@@ -4,3 +4,8 @@ from fieldops.auth.models import LoginAttempt, User, UserSession  # noqa: F401
 from fieldops.campaigns.models import Campaign  # noqa: F401
 from fieldops.employers.models import Employer, LabourDepartment  # noqa: F401
 from fieldops.org.models import OrgUnit  # noqa: F401
+from fieldops.visits.models import Obstacle, Visit, VisitLine, VisitRevision  # noqa: F401
+from fieldops.followups.models import FollowUp, FollowUpNotice  # noqa: F401
+from fieldops.progress.models import (  # noqa: F401
+    ActivityCount, EmployerTimeline, ObstacleCount, StockDelta, Target,
+)

@@ -1,13 +1,19 @@
 """Factories for domain objects; they flush, the caller commits."""
 import itertools
+import uuid
+from datetime import date
 
 from fieldops.auth.models import Role, User
 from fieldops.auth.passwords import hash_password
+from fieldops.campaigns.models import Campaign
 from fieldops.employers.models import Employer
 from fieldops.employers.operations import create_employer
 from fieldops.extensions import db
 from fieldops.org.models import UnitLevel
 from fieldops.org.operations import create_org_unit
+from fieldops.visits.forms import LineInput, ObstacleInput, VisitInput
+from fieldops.visits.models import ObstacleCategory, VisitPurpose
+from fieldops.visits.operations import create_visit
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -67,5 +73,104 @@ def employer(district, name=None, departments=("Toàn đơn vị",), **fields):
     )
 
 
+def campaign(counts_from=date(2023, 1, 1), starts_on=date(2023, 5, 5), ends_on=date(2023, 12, 31)) -> Campaign:
+    made = Campaign(name=f"Phong trào thi đua {counts_from.year}", starts_on=starts_on, ends_on=ends_on,
+                    counts_from=counts_from)
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def visit(officer, employer, visit_date=date(2023, 6, 1), figures=None, purpose=VisitPurpose.registration_drive,
+          obstacles=(), notes="", key=None, now=None):
+    """A visit through the real operation. `figures` maps a department (object or
+    name) to (insured, registered, active[, newly]); by default every department
+    of the employer is counted at 10 insured, 4 registered, 2 active, 1 new."""
+    departments = {d.name: d for d in employer.departments}
+    if figures is None:
+        figures = {d: (10, 4, 2, 1) for d in employer.departments}
+    lines = []
+    for department, counts in figures.items():
+        if isinstance(department, str):
+            department = departments[department]
+        insured, registered, active, *newly = counts
+        lines.append(LineInput(department=department, new_name="", insured=insured, registered=registered,
+                               active=active, newly_registered=newly[0] if newly else 0))
+    data = VisitInput(
+        visit_date=visit_date, purpose=purpose, notes=notes, latitude=None, longitude=None, lines=lines,
+        obstacles=[ObstacleInput(category=ObstacleCategory(c), people_affected=n, note=note)
+                   for c, n, note in obstacles],
+    )
+    key = key or str(uuid.uuid4())
+    return create_visit(officer, employer, data, idempotency_key=key, content_hash=f"factory-{key}"[:64], now=now)
+
+
 def get_employer(unit_code) -> Employer:
     return db.session.query(Employer).filter_by(unit_code=unit_code).one()
+
+
+def visit_form(employer=None, key=None, visit_date="2023-06-01", purpose="registration_drive", lines=None,
+               obstacles=(), notes="", latitude="", longitude="", base_revision=""):
+    """Form data as the visit form posts it. `lines` is a list of dicts with
+    `department` (an object; None with `new_name` for a department added on the
+    form), `insured`, `registered`, `active`, `newly`, `counted` (default True);
+    by default every department of `employer`, 50 insured, 20 registered, 10
+    active, 5 new. `obstacles` are (category, people, note) triples."""
+    if lines is None:
+        lines = [{"department": d} for d in employer.departments]
+    data = {
+        "idempotency_key": key or str(uuid.uuid4()),
+        "base_revision": base_revision,
+        "visit_date": visit_date,
+        "purpose": purpose,
+        "notes": notes,
+        "latitude": latitude,
+        "longitude": longitude,
+    }
+    for i, line in enumerate(lines):
+        department = line.get("department")
+        data[f"lines-{i}-department_id"] = str(department.id) if department is not None else ""
+        data[f"lines-{i}-new_name"] = line.get("new_name", "")
+        if line.get("counted", True):
+            data[f"lines-{i}-counted"] = "y"
+        for name, default in (("insured", 50), ("registered", 20), ("active", 10), ("newly", 5)):
+            field = "newly_registered" if name == "newly" else name
+            data[f"lines-{i}-{field}"] = str(line.get(name, default))
+    for i, (category, people, note) in enumerate(obstacles):
+        data[f"obstacles-{i}-category"] = category
+        data[f"obstacles-{i}-people_affected"] = str(people)
+        data[f"obstacles-{i}-note"] = note
+    return data
+
+
+# --- follow-ups (fieldops/followups) ---------------------------------------------
+
+
+def followup(proposer, employer, *, kind="revisit", assignee=None, due_date=None, note="", visit=None,
+             obstacle=None, state="proposed", decider=None, now=None, today=None):
+    """A follow-up proposed through the real operation, then moved to `state`
+    through the real operations too (`decider`: the supervisor who decides,
+    cancels or rejects; the assignee starts and completes)."""
+    from datetime import timedelta
+
+    from fieldops.followups import operations as ops
+    from fieldops.timeutil import local_today
+
+    today = today or local_today()
+    made = ops.propose_followup(proposer, kind=kind, employer=employer, assignee=assignee or proposer,
+                                due_date=due_date or today + timedelta(days=7), note=note, visit=visit,
+                                obstacle=obstacle, now=now, today=today)
+    worker = made.assignee
+    if state == "proposed":
+        return made
+    if state == "rejected":
+        ops.reject_followup(decider, made, "Không cần thiết", now=now)
+        return made
+    ops.approve_followup(decider, made, now=now)
+    if state in ("in_progress", "done") or state == "cancelled_in_progress":
+        ops.start_followup(worker, made, now=now)
+    if state == "done":
+        ops.complete_followup(worker, made, "Đã hướng dẫn đăng ký cho người lao động còn lại", now=now)
+    if state in ("cancelled", "cancelled_in_progress"):
+        ops.cancel_followup(decider, made, "Đơn vị đã giải thể", now=now)
+    return made

@@ -43,6 +43,29 @@ EXPECTED = {
     "employers.edit": Access((A,)),
     "employers.department_add": Access((A,)),
     "employers.department_edit": Access((A,)),
+    "visits.mine": Access((O,)),
+    "visits.start": Access((O,)),
+    "visits.new": Access((O,)),
+    "visits.show": Access(ALL),
+    "visits.edit": Access((O,)),
+    "visits.queue": Access((S,)),
+    "visits.review": Access((S,)),
+    "employers.import_file": Access((A,)),
+    # follow-ups: everyone reads in their area; officers propose and do; supervisors decide
+    "followups.queue": Access(ALL),
+    "followups.mine": Access((O,)),
+    "followups.escalations": Access(ALL),
+    "followups.export": Access(ALL),
+    "followups.notices": Access(ALL),
+    "followups.show": Access(ALL),
+    "followups.new": Access((O, S)),
+    "followups.approve": Access((S,)),
+    "followups.reject": Access((S,)),
+    "followups.reassign": Access((S,)),
+    "followups.cancel": Access((S,)),
+    "followups.start": Access((O,)),
+    "followups.complete": Access((O,)),
+    "followups.bulk": Access((S,)),
 }
 
 # URL parameter → the id of an object in Hà Nội (in scope for the HN users,
@@ -52,6 +75,8 @@ PARAMS = {
     "unit_id": lambda w: w["org"]["HN-BD"].id,
     "employer_id": lambda w: w["employer"].id,
     "department_id": lambda w: w["employer"].departments[0].id,
+    "visit_id": lambda w: w["visit"].id,
+    "followup_id": lambda w: w["followup"].id,
 }
 
 
@@ -60,8 +85,10 @@ def world(org, users):
     from fieldops.extensions import db
 
     employer = factories.employer(org["HN-BD"], departments=["Văn phòng", "Phân xưởng"])
+    visit = factories.visit(users["HN"]["officer"], employer)
+    followup = factories.followup(users["HN"]["officer"], employer, visit=visit)
     db.session.commit()
-    return {"org": org, "users": users, "employer": employer}
+    return {"org": org, "users": users, "employer": employer, "visit": visit, "followup": followup}
 
 
 def _rules(app):

@@ -14,7 +14,18 @@ bp = Blueprint("core", __name__)
 @bp.get("/")
 @signed_in
 def home():
-    return render_template("core/home.html")
+    """"Today": an officer's own visits and the employers that need them most; a
+    supervisor's count of visits waiting for review; the tiles for everyone."""
+    from fieldops.auth.models import Role
+    from fieldops.visits import queries as visits
+
+    context = {}
+    if current_user.role == Role.officer:
+        context["recent_visits"] = db.session.scalars(visits.my_visits(current_user).limit(8)).all()
+        context["furthest"] = visits.employers_furthest_from_full(current_user, limit=8)
+    elif current_user.role == Role.supervisor:
+        context["waiting_review"] = visits.waiting_review_count(current_user)
+    return render_template("core/home.html", **context)
 
 
 @bp.get("/healthz")

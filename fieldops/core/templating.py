@@ -68,4 +68,11 @@ def nav_items():
         ]
     else:
         items.append(("employers.index", _l("Employers")))
+    if current_user.role == Role.officer:
+        items += [("visits.start", _l("New visit")), ("visits.mine", _l("My visits"))]
+    elif current_user.role == Role.supervisor:
+        items.append(("visits.queue", _l("Review queue")))
+    # Follow-ups (fieldops/followups): the officer's own queue, everyone else's area queue.
+    items.append(("followups.mine", _l("My follow-ups")) if current_user.role == Role.officer
+                 else ("followups.queue", _l("Follow-ups")))
     return items

@@ -5,6 +5,8 @@ import sqlalchemy as sa
 
 from fieldops.auth.operations import create_user
 from fieldops.campaigns.models import Campaign
+from fieldops.demo.visits import load_demo_visits
+from fieldops.demo.followups import load_demo_followups
 from fieldops.employers.operations import create_employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
@@ -116,3 +118,5 @@ def load_demo_data() -> None:
         counts_from=date(2023, 1, 1),
     ))
     db.session.flush()
+    load_demo_visits()
+    load_demo_followups()  # after the visits: follow-ups come from them

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from fieldops.core.forms import Form
-from wtforms import SelectField, StringField, TextAreaField
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 
@@ -32,3 +33,14 @@ class NewEmployerForm(EmployerForm):
 
 class DepartmentForm(Form):
     name = StringField(_l("Department name"), validators=[DataRequired(), Length(max=160)])
+
+
+class ImportForm(Form):
+    file = FileField(
+        _l("CSV or XLSX file"),
+        validators=[
+            FileRequired(message=_l("Choose a CSV or XLSX file.")),
+            FileAllowed(["csv", "xlsx"], message=_l("Only CSV and XLSX files can be imported.")),
+        ],
+    )
+    dry_run = BooleanField(_l("Check only (dry run): report problems and what would change, write nothing"))

@@ -1,6 +1,7 @@
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldops.extensions import db
@@ -54,6 +55,14 @@ class LabourDepartment(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("employer_id", "name", name="uq_labour_department_employer_name"),
         sa.CheckConstraint("insured_declared >= 0", name="insured_declared"),
+        # With no visit line yet: no visit figures (insured falls back to the declared headcount).
+        sa.CheckConstraint(
+            "(current_visit_id IS NULL AND current_insured IS NULL AND current_registered = 0 AND current_active = 0)"
+            " OR (current_visit_id IS NOT NULL AND current_insured >= 0"
+            " AND current_registered >= 0 AND current_registered <= current_insured"
+            " AND current_active >= 0 AND current_active <= current_registered)",
+            name="current_figures",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,8 +72,40 @@ class LabourDepartment(db.Model):
     # what officers count on visits is kept apart, in the visit lines.
     insured_declared: Mapped[int] = mapped_column(sa.Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+    # Current figures: those of the latest counting visit line of this department (by
+    # visit date, then submission time), kept up to date on write by
+    # fieldops/visits/figures.py. The line they come from is the one of
+    # `current_visit_id` for this department. Before any visit they are empty:
+    # insured is then the declared headcount and registered/active 0 (see `insured`).
+    current_insured: Mapped[int | None] = mapped_column(sa.Integer)
+    current_registered: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    current_active: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    current_visit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visit.id"), index=True)
+    current_visit_date: Mapped[date | None] = mapped_column(sa.Date)
 
     employer: Mapped[Employer] = relationship(back_populates="departments")
+
+    @hybrid_property
+    def insured(self) -> int:
+        """Insured workers now: the latest visit's count, else the declared headcount."""
+        return self.current_insured if self.current_insured is not None else self.insured_declared
+
+    @insured.inplace.expression
+    @classmethod
+    def _insured_expression(cls):
+        return sa.func.coalesce(cls.current_insured, cls.insured_declared)
+
+    @property
+    def registered(self) -> int:
+        return self.current_registered
+
+    @property
+    def active(self) -> int:
+        return self.current_active
+
+    @property
+    def unregistered(self) -> int:
+        return self.insured - self.current_registered
 
     @property
     def audit_unit_id(self):

@@ -1,6 +1,7 @@
 from fieldops.audit.operations import record
 from fieldops.employers.models import WHOLE_EMPLOYER, Employer, LabourDepartment
 from fieldops.extensions import db
+from fieldops.progress.timeline import employers_changed
 
 EDITABLE = ("unit_code", "tax_code", "name", "address", "sector", "district_id")
 
@@ -22,6 +23,7 @@ def create_employer(actor, *, departments=(), **fields) -> Employer:
         employer.departments.append(LabourDepartment(name=name.strip(), insured_declared=insured))
     db.session.add(employer)
     db.session.flush()
+    employers_changed([employer.id])  # progress timeline
     record("employer.create", actor=actor, obj=employer,
            after=snapshot(employer) | {"departments": [d.name for d in employer.departments]})
     return employer
@@ -34,6 +36,7 @@ def update_employer(actor, employer: Employer, **fields) -> None:
     employer.unit_code = employer.unit_code.upper()
     employer.refresh_search_text()
     db.session.flush()
+    employers_changed([employer.id])  # progress timeline: the district may have changed
     record("employer.edit", actor=actor, obj=employer, before=before, after=snapshot(employer))
 
 

@@ -27,11 +27,24 @@ def index():
     return render_template(template, page=page, q=q)
 
 
+def _render_show(employer, department_form, status=200):
+    """The employer with its departments' current figures and its visit history
+    (paged, newest first; the history alone when htmx asks for that part)."""
+    from fieldops.visits.queries import changes_by_visit, department_totals, employer_history
+
+    history = page_of(employer_history(employer))
+    template = "employers/_history.html" if htmx.target == "visit-history" else "employers/show.html"
+    return render_template(
+        template, employer=employer, department_form=department_form, history=history,
+        changes=changes_by_visit(employer), totals=department_totals(employer.departments),
+    ), status
+
+
 @bp.get("/<int:employer_id>")
 @signed_in
 def show(employer_id):
     employer = get_or_404(Employer, employer_id, current_user)
-    return render_template("employers/show.html", employer=employer, department_form=DepartmentForm())
+    return _render_show(employer, DepartmentForm())
 
 
 def _form(form_class, employer=None):
@@ -108,7 +121,7 @@ def department_add(employer_id):
             db.session.commit()
             flash(_("Department added."), "success")
             return redirect(url_for("employers.show", employer_id=employer.id))
-    return render_template("employers/show.html", employer=employer, department_form=form), 422
+    return _render_show(employer, form, 422)
 
 
 @bp.route("/departments/<int:department_id>", methods=["GET", "POST"])
@@ -127,3 +140,7 @@ def department_edit(department_id):
     return render_template("employers/department_form.html", form=form, department=department), (
         422 if form.errors else 200
     )
+
+
+# The import page registers its routes on this blueprint.
+from fieldops.employers import import_routes  # noqa: E402,F401

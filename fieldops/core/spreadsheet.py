@@ -1,0 +1,226 @@
+"""CSV and XLSX in and out.
+
+Reading: `Table` streams the rows of an uploaded CSV or XLSX file, as many times
+as asked (an import checks the whole file before it writes anything), without
+holding the file in memory. Text comes back NFC-normalised.
+
+Writing: every export goes through `write_csv`/`csv_chunks`/`write_xlsx`, which
+`neutralise` text cells, so a value such as "=HYPERLINK(…)" that was imported
+(and stored verbatim) never runs as a formula in the spreadsheet that opens it.
+"""
+import codecs
+import csv
+import io
+import itertools
+import unicodedata
+import zipfile
+from xml.etree.ElementTree import ParseError
+
+from flask_babel import gettext as _
+
+from fieldops.core import vietnamese
+
+# Spreadsheet programs read a cell starting with one of these as a formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Far above a 100,000-row sheet (~30 MB unpacked); stops a zip bomb before openpyxl
+# unpacks its shared strings into memory.
+MAX_XLSX_UNPACKED = 1024 * 1024 * 1024
+_CSV_DELIMITERS = (",", ";", "\t")
+
+
+def neutralise(value):
+    """Text that a spreadsheet would run as a formula, made inert with a leading '."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _xlsx_illegal():
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE
+
+
+def _out(value):
+    return "" if value is None else neutralise(value)
+
+
+def write_csv(stream, header, rows):
+    """Write CSV to a text stream: UTF-8 BOM first, so Excel shows Vietnamese right."""
+    stream.write("\ufeff")
+    writer = csv.writer(stream)
+    writer.writerow([_out(v) for v in header])
+    for row in rows:
+        writer.writerow([_out(v) for v in row])
+
+
+def csv_chunks(header, rows, every=500):
+    """The same CSV as text chunks, for a streamed response."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow([_out(v) for v in header])
+    for n, row in enumerate(rows, 1):
+        writer.writerow([_out(v) for v in row])
+        if n % every == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def write_xlsx(fileobj, header, rows, title="Sheet1"):
+    """Write an XLSX workbook (streamed, write-only) to a binary file object."""
+    from openpyxl import Workbook
+
+    illegal = _xlsx_illegal()
+
+    def cell(value):
+        value = _out(value)
+        return illegal.sub("", value) if isinstance(value, str) else value
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append([cell(v) for v in header])
+    for row in rows:
+        sheet.append([cell(v) for v in row])
+    workbook.save(fileobj)
+
+
+class TableError(Exception):
+    """The file as a whole cannot be read; `row` when the problem has a place."""
+
+    def __init__(self, message, row=None):
+        super().__init__(message)
+        self.message = message
+        self.row = row
+
+
+class Formula(str):
+    """The text of an XLSX formula cell (its computed value is not in the file we read)."""
+
+
+def _nfc(value):
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+def _blank(cells):
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+def _refuse_encoding(row=None):
+    return TableError(
+        _("The file is not in UTF-8, and it does not read as Vietnamese Windows-1258 text either. "
+          "Save it as “CSV UTF-8” and import it again."),
+        row=row,
+    )
+
+
+class Table:
+    """An uploaded CSV or XLSX file (binary, seekable), read row by row.
+
+    `rows()` yields (row number, cells) for every non-blank row, numbered as a
+    spreadsheet numbers them (the first row is 1), and may be called again.
+    """
+
+    def __init__(self, fileobj, filename=""):
+        self._file = fileobj
+        self.filename = filename or ""
+        self.encoding = None
+        self.kind = self._sniff()
+
+    def _sniff(self):
+        self._file.seek(0)
+        head = self._file.read(8)
+        if not head:
+            raise TableError(_("The file is empty."))
+        if head.startswith(b"PK\x03\x04"):
+            return "xlsx"
+        if head.startswith(b"\xd0\xcf\x11\xe0"):
+            raise TableError(_("This is an old Excel file (.xls). Save it as .xlsx or as “CSV UTF-8” and import it again."))
+        if self.filename.lower().endswith((".xlsx", ".xlsm")):
+            raise TableError(_("The file could not be read as an Excel workbook (.xlsx)."))
+        return "csv"
+
+    def rows(self):
+        return self._xlsx_rows() if self.kind == "xlsx" else self._csv_rows()
+
+    # CSV ---------------------------------------------------------------
+
+    def _detect_encoding(self):
+        f = self._file
+        f.seek(0)
+        head = f.read(4)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"  # Excel's "Unicode Text"
+        f.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while chunk := f.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            # Excel on a Vietnamese Windows saves "CSV" in the ANSI code page, 1258.
+            return "cp1258"
+        return "utf-8-sig"
+
+    def _csv_rows(self):
+        if self.encoding is None:
+            self.encoding = self._detect_encoding()
+        legacy = self.encoding == "cp1258"
+        self._file.seek(0)
+        text = io.TextIOWrapper(self._file, encoding=self.encoding, newline="")
+        number = 0
+        try:
+            first = text.readline()
+            delimiter = max(_CSV_DELIMITERS, key=first.count) if first else ","
+            reader = csv.reader(itertools.chain([first], text), delimiter=delimiter)
+            for number, record in enumerate(reader, 1):
+                # Windows-1258 writes tone marks as separate combining characters.
+                cells = [unicodedata.normalize("NFC", c) for c in record]
+                if legacy and not all(vietnamese.plausible(c) for c in cells):
+                    raise _refuse_encoding(number)
+                if not _blank(cells):
+                    yield number, cells
+        except UnicodeDecodeError:
+            raise _refuse_encoding() from None
+        except csv.Error as error:
+            raise TableError(_("Row %(row)d could not be read as CSV (%(reason)s).", row=number + 1, reason=str(error)),
+                             row=number + 1) from None
+        finally:
+            text.detach()
+
+    # XLSX --------------------------------------------------------------
+
+    def _open_workbook(self):
+        from openpyxl import load_workbook
+
+        self._file.seek(0)
+        try:
+            with zipfile.ZipFile(self._file) as archive:
+                unpacked = sum(info.file_size for info in archive.infolist())
+            if unpacked > MAX_XLSX_UNPACKED:
+                raise TableError(_("The workbook is too large to import."))
+            self._file.seek(0)
+            return load_workbook(self._file, read_only=True, data_only=False)
+        except TableError:
+            raise
+        except Exception:  # openpyxl raises many kinds on a file that is not a workbook
+            raise TableError(_("The file could not be read as an Excel workbook (.xlsx).")) from None
+
+    def _xlsx_rows(self):
+        workbook = self._open_workbook()
+        try:
+            if not workbook.worksheets:
+                raise TableError(_("The file is empty."))
+            sheet = workbook.worksheets[0]
+            # The stored dimensions are often wrong (and then cut columns off): ignore them.
+            sheet.reset_dimensions()
+            for number, row in enumerate(sheet.iter_rows(), 1):
+                cells = [Formula(c.value) if c.data_type == "f" else _nfc(c.value) for c in row]
+                if not _blank(cells):
+                    yield number, cells
+        except (ParseError, zipfile.BadZipFile, KeyError, ValueError, EOFError):
+            raise TableError(_("The file could not be read as an Excel workbook (.xlsx).")) from None
+        finally:
+            workbook.close()

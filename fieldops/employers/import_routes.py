@@ -1,0 +1,51 @@
+"""The admins' import page: upload a CSV or XLSX file of employers, check it, import it."""
+from flask import render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from fieldops.auth.access import roles_required
+from fieldops.auth.models import Role
+from fieldops.employers.forms import ImportForm
+from fieldops.employers.import_rows import COLUMNS, MAX_INSURED_TEXT
+from fieldops.employers.importing import ImportConflict, import_employers
+from fieldops.employers.models import WHOLE_EMPLOYER
+from fieldops.employers.routes import bp
+from fieldops.extensions import db
+
+
+def column_help():
+    described = {
+        "unit_code": _l("Letters, digits and dashes; the key: importing again updates the employer."),
+        "name": _l("Required."),
+        "tax_code": _l("Digits and dashes; may be empty."),
+        "district_code": _l("Code of the district unit that manages the employer, in your area."),
+        "department": _l("Empty for an employer counted as a whole (“%(whole)s”).", whole=WHOLE_EMPLOYER),
+        "insured": _l("Whole number, 0 to %(max)s.", max=MAX_INSURED_TEXT),
+        "address": _l("Optional column."),
+        "sector": _l("Optional column."),
+    }
+    return [(c.vietnamese, c.field, described[c.field]) for c in COLUMNS]
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(Role.admin)
+def import_file():
+    form = ImportForm()
+    result, conflict = None, None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            result = import_employers(current_user, upload.stream, upload.filename or "", dry_run=form.dry_run.data)
+        except ImportConflict:
+            db.session.rollback()
+            conflict = _("The employers changed while the file was being imported; nothing was imported. Try again.")
+        else:
+            if result.ok and not result.dry_run:
+                db.session.commit()
+            else:
+                db.session.rollback()
+    failed = form.errors or conflict or (result is not None and not result.ok)
+    return render_template(
+        "employers/import.html", form=form, result=result, conflict=conflict, columns=column_help()
+    ), (422 if failed else 200)

@@ -1,0 +1,96 @@
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields import DateField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from fieldops.core.forms import Form
+from fieldops.followups.labels import kind_choices, state_choices
+from fieldops.followups.models import NOTE_MAX, OUTCOME_MAX, REASON_MAX
+from fieldops.timeutil import local_today
+
+# A due date further ahead than this is a typing mistake.
+MAX_AHEAD = timedelta(days=366)
+
+
+def _id(value):
+    """Ids from selects: anything that is not a small positive number means none."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else 0
+
+
+def _within_a_year(form, field):
+    if field.data is not None and field.data > local_today() + MAX_AHEAD:
+        raise ValidationError(_l("Choose a due date within a year."))
+
+
+class ProposeForm(Form):
+    kind = SelectField(_l("Kind"), choices=kind_choices, validate_choice=True)
+    obstacle_id = SelectField(_l("Obstacle"), coerce=_id, validate_choice=True, default=0)
+    # Checked by the operation, which says clearly why an assignee does not fit.
+    assignee_id = SelectField(_l("Assigned to"), coerce=_id, validate_choice=False, default=0)
+    due_date = DateField(_l("Due date"), validators=[InputRequired(), _within_a_year])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=NOTE_MAX)])
+
+
+class ApproveForm(Form):
+    comment = StringField(_l("Comment (optional)"), validators=[Optional(), Length(max=REASON_MAX)])
+
+
+class ReasonForm(Form):
+    """Rejecting and cancelling: a reason is required."""
+
+    reason = StringField(_l("Reason"), validators=[DataRequired(message=_l("Give a reason.")),
+                                                   Length(max=REASON_MAX)])
+
+
+class ReassignForm(Form):
+    assignee_id = SelectField(_l("Give to"), coerce=_id, validate_choice=False)
+
+
+class StartForm(Form):
+    pass
+
+
+class CompleteForm(Form):
+    outcome = TextAreaField(_l("Outcome"), validators=[DataRequired(message=_l("Describe the outcome.")),
+                                                       Length(max=OUTCOME_MAX)])
+    done_visit_id = SelectField(_l("Visit that did the work (optional)"), coerce=_id, validate_choice=True, default=0)
+
+
+class BulkForm(Form):
+    decision = SelectField(choices=[("approve", _l("Approve")), ("reject", _l("Reject"))], validate_choice=True)
+    reason = StringField(_l("Reason (needed to reject)"), validators=[Optional(), Length(max=REASON_MAX)])
+    next = HiddenField()
+
+
+class QueueFilterForm(Form):
+    """The queue's filters, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    unit = SelectField(_l("Unit"), coerce=_id, validate_choice=False)
+    officer = SelectField(_l("Officer"), coerce=_id, validate_choice=False)
+    kind = SelectField(_l("Kind"), validate_choice=False)
+    state = SelectField(_l("State"), validate_choice=False)
+    overdue = BooleanField(_l("Overdue"))
+    week = BooleanField(_l("Due this week"))
+
+    def fill_choices(self, units):
+        everything = _l("All")
+        self.unit.choices = [(0, everything)] + list(units)
+        self.officer.choices = [(0, everything)]
+        self.kind.choices = [("", everything)] + kind_choices()
+        self.state.choices = [("", everything)] + state_choices()
+
+    def fill_officers(self, officers):
+        """Officers to choose from; None when too many to list (choose a unit first)."""
+        self.too_many_officers = officers is None
+        self.officer.choices = [(0, _l("All"))] + list(officers or [])
+
+    def chosen(self, field):
+        """The field's value if it is one of its choices, else None."""
+        values = {value for value, _label in field.choices if value}
+        return field.data if field.data in values else None

@@ -1,0 +1,297 @@
+"""Follow-ups: work proposed after a visit (a revisit, a training session, an
+escalation to the Customer Care Center, a data correction), decided by a
+supervisor and carried out by an officer.
+
+    proposed → approved | rejected (reason)
+    approved → in_progress → done (outcome)
+    approved | in_progress → cancelled (reason)
+    proposed | approved | in_progress → the same state, with another assignee
+
+`TRANSITIONS` below is the one table of what may follow what; the operations in
+fieldops/followups/operations.py consult it, and the `can_*` rules combine it
+with who may act. Overdue is derived from the due date, never stored.
+"""
+from datetime import date, datetime
+
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fieldops.auth.models import Role, User
+from fieldops.employers.models import Employer
+from fieldops.extensions import db
+from fieldops.org.models import OrgUnit
+from fieldops.timeutil import utcnow
+from fieldops.visits.models import Obstacle, ObstacleCategory, Visit
+
+
+class FollowUpKind(enum.StrEnum):
+    revisit = "revisit"  # go back to register the rest
+    training = "training"  # a training session at the employer
+    escalation = "escalation"  # to the Customer Care Center
+    data_correction = "data_correction"
+
+
+class FollowUpState(enum.StrEnum):
+    proposed = "proposed"
+    approved = "approved"
+    rejected = "rejected"
+    in_progress = "in_progress"
+    done = "done"
+    cancelled = "cancelled"
+
+
+class Action(enum.StrEnum):
+    approve = "approve"
+    reject = "reject"
+    reassign = "reassign"
+    start = "start"
+    complete = "complete"
+    cancel = "cancel"
+
+
+S, A = FollowUpState, Action
+
+# (state now, action) → state after. Anything not listed is refused.
+TRANSITIONS: dict[tuple[FollowUpState, Action], FollowUpState] = {
+    (S.proposed, A.approve): S.approved,
+    (S.proposed, A.reject): S.rejected,
+    (S.proposed, A.reassign): S.proposed,
+    (S.approved, A.reassign): S.approved,
+    (S.in_progress, A.reassign): S.in_progress,
+    (S.approved, A.start): S.in_progress,
+    (S.in_progress, A.complete): S.done,
+    (S.approved, A.cancel): S.cancelled,
+    (S.in_progress, A.cancel): S.cancelled,
+}
+
+# Who may take each action, before the state is considered: supervisors decide
+# and manage, the assigned officer does the work. Scope is checked as well.
+SUPERVISOR_ACTIONS = frozenset({A.approve, A.reject, A.reassign, A.cancel})
+ASSIGNEE_ACTIONS = frozenset({A.start, A.complete})
+PROPOSING_ROLES = (Role.officer, Role.supervisor)
+
+# Still to be done: these can be overdue.
+OPEN_STATES = (S.proposed, S.approved, S.in_progress)
+DECIDED_STATES = (S.approved, S.rejected, S.in_progress, S.done, S.cancelled)
+
+NOTE_MAX = 1000
+REASON_MAX = 500
+OUTCOME_MAX = 2000
+
+
+def within(unit: OrgUnit, root: OrgUnit) -> bool:
+    """Is `unit` in the subtree of `root` (root included)? Same rule as OrgUnit.scope_clause."""
+    return unit.path.startswith(root.path)
+
+
+def _employer_in_scope(root: OrgUnit):
+    return sa.select(Employer.id).where(Employer.scope_clause(root))
+
+
+def _states(*states):
+    return ", ".join(f"'{s}'" for s in states)
+
+
+class FollowUp(db.Model):
+    __tablename__ = "follow_up"
+    __table_args__ = (
+        sa.Index("ix_follow_up_state_due", "state", "due_date"),
+        sa.Index("ix_follow_up_assignee_state", "assignee_id", "state"),
+        sa.Index("ix_follow_up_employer", "employer_id"),
+        sa.Index("ix_follow_up_kind_created", "kind", "created_at"),
+        # Undecided exactly while proposed; every later state carries its decision.
+        sa.CheckConstraint(
+            "(state = 'proposed' AND decided_by_id IS NULL AND decided_at IS NULL)"
+            " OR (state <> 'proposed' AND decided_by_id IS NOT NULL AND decided_at IS NOT NULL)",
+            name="decision",
+        ),
+        sa.CheckConstraint(
+            f"state NOT IN ({_states(S.rejected, S.cancelled)}) OR length(trim(reason)) > 0",
+            name="reason",
+        ),
+        sa.CheckConstraint(
+            "state <> 'done' OR (length(trim(outcome)) > 0 AND completed_at IS NOT NULL)", name="outcome"
+        ),
+        sa.CheckConstraint(
+            f"state NOT IN ({_states(S.in_progress, S.done)}) OR started_at IS NOT NULL", name="started"
+        ),
+        sa.CheckConstraint("state <> 'cancelled' OR cancelled_at IS NOT NULL", name="cancelled"),
+        sa.CheckConstraint("done_visit_id IS NULL OR state = 'done'", name="done_visit"),
+        # An escalation keeps the category and the people affected it was raised with.
+        sa.CheckConstraint(
+            "kind <> 'escalation' OR (obstacle_category IS NOT NULL AND people_affected IS NOT NULL)",
+            name="escalation",
+        ),
+        sa.CheckConstraint("people_affected IS NULL OR people_affected >= 0", name="people_affected"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[FollowUpKind] = mapped_column(
+        sa.Enum(FollowUpKind, name="follow_up_kind", native_enum=False, create_constraint=True, length=20)
+    )
+    state: Mapped[FollowUpState] = mapped_column(
+        sa.Enum(FollowUpState, name="follow_up_state", native_enum=False, create_constraint=True, length=20),
+        default=FollowUpState.proposed,
+    )
+    employer_id: Mapped[int] = mapped_column(sa.ForeignKey("employer.id"))
+    visit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visit.id"), index=True)
+    # Obstacles are rewritten when their visit is edited: the link may go, the
+    # copied category and people affected stay as escalated.
+    obstacle_id: Mapped[int | None] = mapped_column(sa.ForeignKey("obstacle.id", ondelete="SET NULL"), index=True)
+    obstacle_category: Mapped[ObstacleCategory | None] = mapped_column(
+        sa.Enum(ObstacleCategory, name="obstacle_category", native_enum=False, create_constraint=True, length=30)
+    )
+    people_affected: Mapped[int | None] = mapped_column(sa.Integer)
+    proposer_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    assignee_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    due_date: Mapped[date] = mapped_column(sa.Date)
+    note: Mapped[str] = mapped_column(sa.String(NOTE_MAX), default="")
+    # The supervisor's decision: who, when, an optional comment on approval.
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    decision_comment: Mapped[str] = mapped_column(sa.String(REASON_MAX), default="")
+    # Why it was rejected or cancelled.
+    reason: Mapped[str] = mapped_column(sa.String(REASON_MAX), default="")
+    outcome: Mapped[str] = mapped_column(sa.String(OUTCOME_MAX), default="")
+    done_visit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visit.id"))
+    started_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow, onupdate=utcnow)
+
+    employer: Mapped[Employer] = relationship()
+    visit: Mapped[Visit | None] = relationship(foreign_keys=[visit_id])
+    obstacle: Mapped[Obstacle | None] = relationship(passive_deletes=True)
+    done_visit: Mapped[Visit | None] = relationship(foreign_keys=[done_visit_id])
+    proposer: Mapped[User] = relationship(foreign_keys=[proposer_id])
+    assignee: Mapped[User] = relationship(foreign_keys=[assignee_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
+
+    @property
+    def audit_unit_id(self):
+        return self.employer.district_id
+
+    @classmethod
+    def scope_clause(cls, root: OrgUnit):
+        return cls.employer_id.in_(_employer_in_scope(root))
+
+    # --- derived ------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    def is_overdue(self, today: date) -> bool:
+        return self.is_open and self.due_date < today
+
+    @classmethod
+    def overdue_clause(cls, today: date):
+        return sa.and_(cls.state.in_(OPEN_STATES), cls.due_date < today)
+
+    @property
+    def closed_at(self) -> datetime | None:
+        if self.state == S.done:
+            return self.completed_at
+        if self.state == S.cancelled:
+            return self.cancelled_at
+        if self.state == S.rejected:
+            return self.decided_at
+        return None
+
+    def age_days(self, now: datetime) -> int:
+        """Days from the proposal to its closing, or to now while still open."""
+        return max(0, ((self.closed_at or now) - self.created_at).days)
+
+    # --- who may do what ------------------------------------------------------
+
+    def in_scope_of(self, user) -> bool:
+        return within(self.employer.district, user.org_unit)
+
+    def may(self, action: Action, user) -> bool:
+        """May `user` take `action` on this follow-up at all (whatever its state)?"""
+        if not self.in_scope_of(user):
+            return False
+        if action in SUPERVISOR_ACTIONS:
+            if user.role != Role.supervisor:
+                return False
+            return not (action == A.approve and user.id == self.proposer_id)
+        if action in ASSIGNEE_ACTIONS:
+            return user.role == Role.officer and user.id == self.assignee_id
+        return False
+
+    def allows(self, action: Action) -> bool:
+        """Does the transition table allow `action` from the current state?"""
+        return (self.state, action) in TRANSITIONS
+
+    def can(self, action: Action, user) -> bool:
+        return self.allows(action) and self.may(action, user)
+
+    def can_approve(self, user) -> bool:
+        return self.can(A.approve, user)
+
+    def can_reject(self, user) -> bool:
+        return self.can(A.reject, user)
+
+    def can_reassign(self, user) -> bool:
+        return self.can(A.reassign, user)
+
+    def can_cancel(self, user) -> bool:
+        return self.can(A.cancel, user)
+
+    def can_start(self, user) -> bool:
+        return self.can(A.start, user)
+
+    def can_complete(self, user) -> bool:
+        return self.can(A.complete, user)
+
+    def can_decide(self, user) -> bool:
+        return self.can_approve(user) or self.can_reject(user)
+
+    @staticmethod
+    def can_propose(user, employer: Employer) -> bool:
+        return user.role in PROPOSING_ROLES and within(employer.district, user.org_unit)
+
+    def __repr__(self):
+        return f"<FollowUp {self.id} {self.kind} {self.state}>"
+
+
+class NoticeEvent(enum.StrEnum):
+    assigned = "assigned"  # a follow-up is now yours to carry out
+    approved = "approved"
+    rejected = "rejected"  # returned to its proposer
+    cancelled = "cancelled"
+    unassigned = "unassigned"  # given to someone else
+
+
+class FollowUpNotice(db.Model):
+    """Something that happened to a user's follow-up while they were away: shown as
+    a badge until they open the notifications page."""
+
+    __tablename__ = "follow_up_notice"
+    __table_args__ = (sa.Index("ix_follow_up_notice_user_seen", "user_id", "seen_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    follow_up_id: Mapped[int] = mapped_column(sa.ForeignKey("follow_up.id"), index=True)
+    event: Mapped[NoticeEvent] = mapped_column(
+        sa.Enum(NoticeEvent, name="notice_event", native_enum=False, create_constraint=True, length=20)
+    )
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+    seen_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+
+    follow_up: Mapped[FollowUp] = relationship()
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+    @property
+    def audit_unit_id(self):
+        return self.follow_up.audit_unit_id
+
+    @classmethod
+    def scope_clause(cls, root: OrgUnit):
+        return cls.follow_up_id.in_(sa.select(FollowUp.id).where(FollowUp.scope_clause(root)))

@@ -1,0 +1,295 @@
+"""Reading follow-ups. Every query for scoped records goes through `scoped`."""
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import g
+from sqlalchemy.orm import aliased, selectinload
+
+from fieldops.audit.models import AuditEvent
+from fieldops.auth.models import Role, User
+from fieldops.employers.models import Employer
+from fieldops.extensions import db
+from fieldops.followups.models import OPEN_STATES, FollowUp, FollowUpKind, FollowUpNotice, FollowUpState
+from fieldops.org.models import OrgUnit
+from fieldops.org.scope import scoped, units_in_scope
+from fieldops.timeutil import local_today, to_local, utcnow
+from fieldops.visits.models import Visit
+
+S = FollowUpState
+DUE_SOON_DAYS = 7
+RETURNED_DAYS = 30
+WORKING_STATES = (S.approved, S.in_progress)
+
+
+def week_of(today: date) -> tuple[date, date]:
+    """Monday and Sunday of the week holding `today`."""
+    monday = today - timedelta(days=today.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def _with_people(stmt):
+    return stmt.options(
+        selectinload(FollowUp.employer), selectinload(FollowUp.assignee), selectinload(FollowUp.proposer),
+        selectinload(FollowUp.decided_by),
+    )
+
+
+# --- the supervisor's queue ------------------------------------------------------
+
+
+@dataclass
+class QueueFilters:
+    unit: OrgUnit | None = None
+    officer_id: int | None = None
+    kind: FollowUpKind | None = None
+    state: FollowUpState | None = None
+    overdue: bool = False
+    due_this_week: bool = False
+
+    def as_args(self) -> dict:
+        """The filters as query-string values (for links that keep them)."""
+        args = {}
+        if self.unit is not None:
+            args["unit"] = self.unit.id
+        if self.officer_id:
+            args["officer"] = self.officer_id
+        if self.kind:
+            args["kind"] = self.kind.value
+        if self.state:
+            args["state"] = self.state.value
+        if self.overdue:
+            args["overdue"] = "1"
+        if self.due_this_week:
+            args["week"] = "1"
+        return args
+
+
+def _filtered(stmt, filters: QueueFilters, today: date, with_state=True):
+    if filters.unit is not None:
+        people = sa.select(User.id).where(User.org_unit_id.in_(units_in_scope(filters.unit)))
+        stmt = stmt.where(sa.or_(FollowUp.scope_clause(filters.unit), FollowUp.assignee_id.in_(people)))
+    if filters.officer_id:
+        stmt = stmt.where(FollowUp.assignee_id == filters.officer_id)
+    if filters.kind:
+        stmt = stmt.where(FollowUp.kind == filters.kind)
+    if with_state and filters.state:
+        stmt = stmt.where(FollowUp.state == filters.state)
+    if filters.overdue:
+        stmt = stmt.where(FollowUp.overdue_clause(today))
+    if filters.due_this_week:
+        monday, sunday = week_of(today)
+        stmt = stmt.where(FollowUp.state.in_(OPEN_STATES), FollowUp.due_date.between(monday, sunday))
+    return stmt
+
+
+def queue(user, filters: QueueFilters, today: date):
+    """Follow-ups in the user's area: those waiting for a decision first, then the
+    ones being worked on, by due date."""
+    order = sa.case((FollowUp.state == S.proposed, 0), (FollowUp.state.in_(WORKING_STATES), 1), else_=2)
+    stmt = _filtered(scoped(FollowUp, user), filters, today)
+    return _with_people(stmt).order_by(order, FollowUp.due_date, FollowUp.id)
+
+
+def state_counts(user, filters: QueueFilters, today: date) -> dict:
+    """How many follow-ups in each state, under every filter but the state."""
+    stmt = scoped(FollowUp, user, sa.select(FollowUp.state, sa.func.count(FollowUp.id)))
+    rows = db.session.execute(_filtered(stmt, filters, today, with_state=False).group_by(FollowUp.state))
+    counts = {state: 0 for state in FollowUpState}
+    for state, count in rows:
+        counts[FollowUpState(state)] = count
+    return counts
+
+
+MAX_OFFICER_CHOICES = 300
+
+
+def officers_for_choice(user, unit: OrgUnit | None = None):
+    """Active officers in the user's area (or in `unit`'s, when chosen), by name;
+    None when there are too many to list (a province or the nation): a unit must
+    be chosen first."""
+    stmt = scoped(User, user).where(User.role == Role.officer, User.active.is_(True))
+    if unit is not None:
+        stmt = stmt.where(User.org_unit_id.in_(units_in_scope(unit)))
+    officers = db.session.scalars(
+        stmt.options(selectinload(User.org_unit)).order_by(User.full_name, User.id).limit(MAX_OFFICER_CHOICES + 1)
+    ).all()
+    if len(officers) > MAX_OFFICER_CHOICES:
+        return None
+    return [(o.id, f"{o.full_name} · {o.org_unit.code}") for o in officers]
+
+
+def assignees_for_choice(actor, employer):
+    """Who may be given a follow-up at `employer`: active officers of the actor's
+    area whose own area holds the employer."""
+    # The units holding the employer: its district and the units above it.
+    units = [int(part) for part in employer.district.path.strip("/").split("/")]
+    officers = db.session.scalars(
+        scoped(User, actor).where(User.role == Role.officer, User.active.is_(True), User.org_unit_id.in_(units))
+        .order_by(User.full_name, User.id)
+    ).all()
+    return [(o.id, f"{o.full_name} · {o.org_unit.code}") for o in officers]
+
+
+# --- the officer's queue -------------------------------------------------------
+
+
+@dataclass
+class MyQueue:
+    overdue: list
+    due_soon: list
+    assigned: list
+    waiting: list
+    returned: list
+
+    @property
+    def empty(self) -> bool:
+        return not (self.overdue or self.due_soon or self.assigned or self.waiting or self.returned)
+
+
+def my_queue(user, today: date, limit=200) -> MyQueue:
+    """The officer's follow-ups sorted into what to do first."""
+    mine = db.session.scalars(_with_people(
+        scoped(FollowUp, user)
+        .where(FollowUp.state.in_(OPEN_STATES),
+               sa.or_(FollowUp.assignee_id == user.id,
+                      sa.and_(FollowUp.proposer_id == user.id, FollowUp.state == S.proposed)))
+        .order_by(FollowUp.due_date, FollowUp.id).limit(limit)
+    )).all()
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    sections = MyQueue([], [], [], [], [])
+    for followup in mine:
+        if followup.due_date < today:
+            sections.overdue.append(followup)
+        elif followup.state == S.proposed:
+            sections.waiting.append(followup)
+        elif followup.due_date <= soon:
+            sections.due_soon.append(followup)
+        else:
+            sections.assigned.append(followup)
+    since = utcnow() - timedelta(days=RETURNED_DAYS)
+    sections.returned = db.session.scalars(_with_people(
+        scoped(FollowUp, user)
+        .where(FollowUp.proposer_id == user.id, FollowUp.state == S.rejected, FollowUp.decided_at >= since)
+        .order_by(FollowUp.decided_at.desc(), FollowUp.id.desc()).limit(50)
+    )).all()
+    return sections
+
+
+def my_due(user, today: date | None = None, limit=5):
+    """The officer's follow-ups to carry out that are overdue or due within a week."""
+    today = today or local_today()
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    return db.session.scalars(_with_people(
+        scoped(FollowUp, user)
+        .where(FollowUp.assignee_id == user.id, FollowUp.state.in_(WORKING_STATES), FollowUp.due_date <= soon)
+        .order_by(FollowUp.due_date, FollowUp.id).limit(limit)
+    )).all()
+
+
+# --- escalations and exports ----------------------------------------------------------
+
+
+def escalations(user, state: FollowUpState | None = None):
+    """Escalations to the Customer Care Center: open ones first, oldest first."""
+    stmt = scoped(FollowUp, user).where(FollowUp.kind == FollowUpKind.escalation)
+    if state:
+        stmt = stmt.where(FollowUp.state == state)
+    still_open = sa.case((FollowUp.state.in_(OPEN_STATES), 0), else_=1)
+    return _with_people(stmt).order_by(still_open, FollowUp.created_at, FollowUp.id)
+
+
+def export_header():
+    from flask_babel import gettext as _
+
+    return [_("Number"), _("Kind"), _("State"), _("Overdue"), _("Obstacle category"), _("People affected"),
+            _("Unit code"), _("Employer"), _("Managing district"), _("Assigned to"), _("Proposed by"),
+            _("Proposed on"), _("Due date"), _("Age (days)"), _("Note"), _("Reason"), _("Outcome")]
+
+
+def export_rows(reader, kind: FollowUpKind | None = None, state: FollowUpState | None = None, today=None):
+    """The follow-ups in `reader`'s area (anything with an `org_unit`) as rows of
+    plain values, streamed from the database in batches."""
+    from flask_babel import gettext as _
+
+    from fieldops.followups.labels import kind_labels, state_labels
+    from fieldops.visits.labels import obstacle_labels
+
+    today = today or local_today()
+    now = utcnow()
+    kinds, states, categories = kind_labels(), state_labels(), obstacle_labels()
+    district, assignee, proposer = aliased(OrgUnit), aliased(User), aliased(User)
+    stmt = (
+        sa.select(FollowUp, Employer.unit_code, Employer.name, district.code, assignee.full_name, proposer.full_name)
+        .join(Employer, Employer.id == FollowUp.employer_id)
+        .join(district, district.id == Employer.district_id)
+        .join(assignee, assignee.id == FollowUp.assignee_id)
+        .join(proposer, proposer.id == FollowUp.proposer_id)
+    )
+    stmt = scoped(FollowUp, reader, stmt)
+    if kind:
+        stmt = stmt.where(FollowUp.kind == kind)
+    if state:
+        stmt = stmt.where(FollowUp.state == state)
+    stmt = stmt.order_by(FollowUp.created_at, FollowUp.id).execution_options(yield_per=500)
+    yes, no = _("yes"), _("no")
+    for f, unit_code, name, district_code, assignee_name, proposer_name in db.session.execute(stmt):
+        yield [
+            f.id, str(kinds[f.kind]), str(states[f.state]), yes if f.is_overdue(today) else no,
+            str(categories[f.obstacle_category]) if f.obstacle_category else "", f.people_affected,
+            unit_code, name, district_code, assignee_name, proposer_name,
+            to_local(f.created_at).date(), f.due_date, f.age_days(now), f.note, f.reason, f.outcome,
+        ]
+
+
+# --- notices -------------------------------------------------------------------
+
+
+def unseen_notice_count(user) -> int:
+    """One indexed count per page, for the badge in the top bar."""
+    cached = g.get("_followup_notices")
+    if cached is None:
+        cached = db.session.scalar(
+            sa.select(sa.func.count(FollowUpNotice.id))
+            .where(FollowUpNotice.user_id == user.id, FollowUpNotice.seen_at.is_(None))
+        ) or 0
+        g._followup_notices = cached
+    return cached
+
+
+def notices(user, limit=50):
+    return db.session.scalars(
+        scoped(FollowUpNotice, user).where(FollowUpNotice.user_id == user.id)
+        .options(selectinload(FollowUpNotice.follow_up).selectinload(FollowUp.employer),
+                 selectinload(FollowUpNotice.actor))
+        .order_by(FollowUpNotice.created_at.desc(), FollowUpNotice.id.desc()).limit(limit)
+    ).all()
+
+
+def mark_notices_seen(user, now=None) -> int:
+    result = db.session.execute(
+        sa.update(FollowUpNotice).where(FollowUpNotice.user_id == user.id, FollowUpNotice.seen_at.is_(None))
+        .values(seen_at=now or utcnow())
+    )
+    g.pop("_followup_notices", None)
+    return result.rowcount
+
+
+# --- one follow-up ----------------------------------------------------------------
+
+
+def history(followup: FollowUp):
+    """Its audit events, oldest first."""
+    return db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.object_type == FollowUp.__tablename__,
+                                    AuditEvent.object_id == str(followup.id))
+        .options(selectinload(AuditEvent.actor)).order_by(AuditEvent.created_at, AuditEvent.id)
+    ).all()
+
+
+def visits_for_completion(user, followup: FollowUp, limit=20):
+    """Visits to the follow-up's employer that may be named as the work done, newest first."""
+    return db.session.scalars(
+        scoped(Visit, user).where(Visit.employer_id == followup.employer_id)
+        .order_by(Visit.visit_date.desc(), Visit.id.desc()).limit(limit)
+    ).all()

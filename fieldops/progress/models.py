@@ -1,0 +1,181 @@
+"""Progress monitoring: targets, and the figures kept on write that dashboards read.
+
+The timeline (see fieldops/progress/timeline.py for how it is kept):
+
+- `EmployerTimeline` — one row per employer: the step function of its figures
+  over time (from its counting visit lines, the declared headcount before the
+  first), its visit activity per day and its obstacles per day, as last
+  computed, plus its current totals (for the worklist). It is the "before" that
+  the next change of the employer is compared with.
+- `StockDelta` — per district and day, how the stock figures of the district's
+  employers change on that day (insured, registered, active, registered on
+  verified visits, employers, employers at 100%). A unit's stock figures as of
+  D are the sum of the deltas with day ≤ D over the districts of its subtree.
+- `ActivityCount`, `ObstacleCount` — per district and day, the visits made,
+  how many verified, registrations assisted (Σ newly registered), and obstacles
+  by category: flows over a period are sums over its days.
+
+Each of the three district tables holds every change twice: at grain "day"
+(the day itself) and at grain "month" (the first day of its month, summed over
+the month). A window of time is read as whole months from the month rows plus
+the odd days at its ends from the day rows, so a national figure reads a few
+thousand rows, whatever the length of the campaign.
+"""
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fieldops.campaigns.models import Campaign
+from fieldops.extensions import db
+from fieldops.org.models import OrgUnit
+from fieldops.timeutil import utcnow
+from fieldops.visits.models import ObstacleCategory, Visit
+
+
+class Metric(enum.StrEnum):
+    registered_employer = "registered_employer"  # people registered, employer channel
+    coverage_pct = "coverage_pct"  # Σ registered ÷ Σ insured, in %
+    employers_full = "employers_full"  # employers at 100%
+    visits = "visits"  # visits made
+
+
+# Metrics given in percent; the others are counts.
+PERCENT_METRICS = (Metric.coverage_pct,)
+# What a team (which manages no employers) can be given a target for: its officers' work.
+TEAM_METRICS = (Metric.visits,)
+MAX_TARGET = 100_000_000  # far above the whole country
+
+
+class Target(db.Model):
+    """What a unit is to reach in a campaign, per metric."""
+
+    __tablename__ = "target"
+    __table_args__ = (
+        sa.UniqueConstraint("campaign_id", "org_unit_id", "metric", name="uq_target_campaign_unit_metric"),
+        sa.CheckConstraint("value >= 0", name="value"),
+        sa.CheckConstraint("metric NOT IN ('coverage_pct') OR value <= 100", name="percent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id"))
+    org_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"), index=True)
+    metric: Mapped[Metric] = mapped_column(
+        sa.Enum(Metric, name="metric", native_enum=False, create_constraint=True, length=30)
+    )
+    value: Mapped[float] = mapped_column(sa.Numeric(14, 2))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow, onupdate=utcnow)
+
+    campaign: Mapped[Campaign] = relationship()
+    org_unit: Mapped[OrgUnit] = relationship()
+
+    @property
+    def audit_unit_id(self):
+        return self.org_unit_id
+
+    @classmethod
+    def scope_clause(cls, root: OrgUnit):
+        from fieldops.org.scope import units_in_scope
+
+        return cls.org_unit_id.in_(units_in_scope(root))
+
+
+# --- the timeline, kept on write ------------------------------------------------------
+
+GRAINS = ("day", "month")
+
+
+class EmployerTimeline(db.Model):
+    """An employer's figures over time as last computed from its history (plain
+    JSON lists of day ordinals and counts), and its current totals."""
+
+    __tablename__ = "progress_employer"
+    __table_args__ = (
+        sa.Index("ix_progress_employer_district_unregistered", "district_id", "unregistered"),
+        sa.Index("ix_progress_employer_unregistered", "unregistered"),
+    )
+
+    employer_id: Mapped[int] = mapped_column(sa.ForeignKey("employer.id"), primary_key=True, autoincrement=False)
+    # The district its figures were counted in when last computed (a move is a change too).
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"))
+    insured: Mapped[int] = mapped_column(sa.Integer, default=0)
+    registered: Mapped[int] = mapped_column(sa.Integer, default=0)
+    unregistered: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # [[day ordinal, insured, registered, active, registered on verified visits], ...], the first at SENTINEL
+    steps: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # [[day ordinal, visits, verified visits, registrations assisted, of them on verified visits], ...]
+    activity: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # [[day ordinal, category, obstacles, people affected], ...]
+    obstacles: Mapped[list] = mapped_column(sa.JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+
+
+def _grain_check():
+    return sa.CheckConstraint("grain IN ('day', 'month')", name="grain")
+
+
+class StockDelta(db.Model):
+    __tablename__ = "progress_stock"
+    __table_args__ = (
+        _grain_check(),
+        sa.Index("ix_progress_stock_grain_day", "grain", "day"),
+        {"sqlite_with_rowid": False},
+    )
+
+    grain: Mapped[str] = mapped_column(sa.String(5), primary_key=True)
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"), primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    insured: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    registered: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    active: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    registered_verified: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    employers: Mapped[int] = mapped_column(sa.Integer, default=0)
+    employers_full: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+    FIELDS = ("insured", "registered", "active", "registered_verified", "employers", "employers_full")
+
+
+class ActivityCount(db.Model):
+    __tablename__ = "progress_activity"
+    __table_args__ = (
+        _grain_check(),
+        sa.Index("ix_progress_activity_grain_day", "grain", "day"),
+        {"sqlite_with_rowid": False},
+    )
+
+    grain: Mapped[str] = mapped_column(sa.String(5), primary_key=True)
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"), primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    visits: Mapped[int] = mapped_column(sa.Integer, default=0)
+    visits_verified: Mapped[int] = mapped_column(sa.Integer, default=0)
+    registrations: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    registrations_verified: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+    FIELDS = ("visits", "visits_verified", "registrations", "registrations_verified")
+
+
+class ObstacleCount(db.Model):
+    __tablename__ = "progress_obstacle"
+    __table_args__ = (
+        _grain_check(),
+        sa.Index("ix_progress_obstacle_grain_day", "grain", "day"),
+        {"sqlite_with_rowid": False},
+    )
+
+    grain: Mapped[str] = mapped_column(sa.String(5), primary_key=True)
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"), primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    category: Mapped[ObstacleCategory] = mapped_column(
+        sa.Enum(ObstacleCategory, name="category", native_enum=False, create_constraint=True, length=30),
+        primary_key=True,
+    )
+    obstacles: Mapped[int] = mapped_column(sa.Integer, default=0)
+    people: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+    FIELDS = ("obstacles", "people")
+
+
+# An officer's visits in a period (their achievements, a team's work): by officer, then visit date.
+sa.Index("ix_visit_officer_date", Visit.officer_id, Visit.visit_date)

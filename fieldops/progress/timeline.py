@@ -1,0 +1,287 @@
+"""The timeline of figures, kept on write.
+
+Every change to an employer's history (a visit created, edited, verified,
+returned or resubmitted; an employer added, moved to another district, or its
+declared headcounts imported) ends with one call: `employers_changed(ids)`.
+For each of those employers it
+
+1. recomputes from the history, per labour department, the step function of
+   its figures over time: before the first counting visit line the declared
+   headcount with nobody registered (from SENTINEL on); from each visit date on,
+   the department's latest line of that date, by the order of
+   fieldops/visits/figures.py (visit date, then first submission, then id);
+2. adds the departments up into the employer's step function (insured,
+   registered, active, registered on verified visits), from which follow the
+   employer count (1 from SENTINEL on) and "at 100%" (Σ registered = Σ insured
+   > 0) on every day; and its visit activity and obstacles per day;
+3. compares them with what was stored for the employer last time
+   (`EmployerTimeline`, locked while this runs), and adds the differences to
+   the per-district rows (`StockDelta`, `ActivityCount`, `ObstacleCount`) at
+   both grains with an upsert (col = col + excluded.col), so concurrent
+   writers for other employers of the same district never overwrite each
+   other; rows that come back to all zeros are removed;
+4. stores the new state.
+
+Only counting visits (submitted or verified) take part, as in the current
+figures: a returned visit leaves the figures, the activity and the obstacles
+until it is resubmitted.
+"""
+from collections import defaultdict
+from datetime import date
+
+import sqlalchemy as sa
+
+from fieldops.employers.models import Employer, LabourDepartment
+from fieldops.extensions import db
+from fieldops.progress.models import ActivityCount, EmployerTimeline, ObstacleCount, StockDelta
+from fieldops.timeutil import utcnow
+from fieldops.visits.models import COUNTING_STATES, Obstacle, ReviewState, Visit, VisitLine
+
+SENTINEL = date(1970, 1, 1)
+S0 = SENTINEL.toordinal()
+BATCH = 500
+
+
+# --- from history to an employer's state (plain values) -------------------------------------
+
+
+def department_steps(declared, lines):
+    """lines: (order key, insured, registered, active, verified) of the department's
+    counting lines. → [(day ordinal, insured, registered, active, registered verified)]."""
+    steps = {S0: (declared, 0, 0, 0)}
+    for key, insured, registered, active, verified in sorted(lines, key=lambda line: line[0]):
+        steps[key[0].toordinal()] = (insured, registered, active, registered if verified else 0)
+    return sorted(steps.items())
+
+
+def employer_steps(departments):
+    """The sum of the departments' step functions, one step per day it changes."""
+    deltas = defaultdict(lambda: [0, 0, 0, 0])
+    deltas[S0]  # an employer without departments still has its first step
+    for steps in departments:
+        before = (0, 0, 0, 0)
+        for day, values in steps:
+            delta = deltas[day]
+            for i in range(4):
+                delta[i] += values[i] - before[i]
+            before = values
+    out, running = [], [0, 0, 0, 0]
+    for day in sorted(deltas):
+        running = [a + b for a, b in zip(running, deltas[day])]
+        if not out or out[-1][1:] != running:
+            out.append([day, *running])
+    return out
+
+
+def is_full(insured, registered) -> bool:
+    return insured > 0 and registered == insured
+
+
+def stock_vector(step):
+    _day, insured, registered, active, registered_verified = step
+    return (insured, registered, active, registered_verified, 1, 1 if is_full(insured, registered) else 0)
+
+
+def compute_state(departments, visits, lines, obstacles):
+    """An employer's state from its history.
+
+    departments: {id: declared}; visits: {id: (visit_date, submitted_at, verified)}
+    of its counting visits; lines: (visit_id, department_id, insured, registered,
+    active, newly); obstacles: (visit_id, category, people).
+    """
+    per_department = defaultdict(list)
+    activity = defaultdict(lambda: [0, 0, 0, 0])
+    for visit_id, (day, submitted_at, verified) in visits.items():
+        entry = activity[day.toordinal()]
+        entry[0] += 1
+        entry[1] += 1 if verified else 0
+    for visit_id, department_id, insured, registered, active, newly in lines:
+        day, submitted_at, verified = visits[visit_id]
+        if department_id in departments:
+            per_department[department_id].append(((day, submitted_at, visit_id), insured, registered, active,
+                                                  verified))
+        entry = activity[day.toordinal()]
+        entry[2] += newly
+        entry[3] += newly if verified else 0
+    by_category = defaultdict(lambda: [0, 0])
+    for visit_id, category, people in obstacles:
+        entry = by_category[(visits[visit_id][0].toordinal(), str(category))]
+        entry[0] += 1
+        entry[1] += people
+    steps = employer_steps(department_steps(declared, per_department.get(d, ()))
+                           for d, declared in departments.items())
+    return {
+        "steps": steps,
+        "activity": [[day, *values] for day, values in sorted(activity.items())],
+        "obstacles": [[day, category, *values] for (day, category), values in sorted(by_category.items())],
+    }
+
+
+EMPTY = {"steps": [], "activity": [], "obstacles": []}
+
+
+def contributions(district_id, state, sign=1):
+    """What an employer's state adds to its district's rows: {(district, day): vector}
+    for stock (as changes) and activity, {(district, day, category): vector} for obstacles."""
+    stock, previous = {}, (0,) * 6
+    for step in state["steps"]:
+        vector = stock_vector(step)
+        stock[(district_id, step[0])] = tuple(sign * (a - b) for a, b in zip(vector, previous))
+        previous = vector
+    activity = {(district_id, row[0]): tuple(sign * v for v in row[1:]) for row in state["activity"]}
+    obstacles = {(district_id, row[0], row[1]): tuple(sign * v for v in row[2:]) for row in state["obstacles"]}
+    return stock, activity, obstacles
+
+
+def _add(total, part):
+    for key, vector in part.items():
+        current = total.get(key)
+        total[key] = vector if current is None else tuple(a + b for a, b in zip(current, vector))
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def by_grain(changes):
+    """{(district, ordinal[, category]): vector} → {(grain, district, day[, category]): vector},
+    every change at its day and in its month; zero vectors left out."""
+    out = {}
+    for key, vector in changes.items():
+        district_id, ordinal, *rest = key
+        day = date.fromordinal(ordinal)
+        _add(out, {("day", district_id, day, *rest): vector, ("month", district_id, month_of(day), *rest): vector})
+    return {key: vector for key, vector in out.items() if any(vector)}
+
+
+# --- writing ----------------------------------------------------------------------------
+
+
+def _insert(table):
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def apply_changes(model, changes) -> None:
+    """Add `changes` ({primary key tuple: vector}) to the model's rows."""
+    if not changes:
+        return
+    table = model.__table__
+    keys = [c.name for c in table.primary_key.columns]
+    fields = model.FIELDS
+    rows = [dict(zip(keys, key)) | dict(zip(fields, vector)) for key, vector in sorted(changes.items())]
+    stmt = _insert(table)
+    stmt = stmt.on_conflict_do_update(index_elements=keys,
+                                      set_={f: table.c[f] + stmt.excluded[f] for f in fields})
+    db.session.execute(stmt, rows)
+    zero = sa.and_(*(table.c[f] == 0 for f in fields))
+    match = sa.and_(*(table.c[k] == sa.bindparam(f"k_{k}") for k in keys))
+    db.session.execute(sa.delete(table).where(match, zero),
+                       [{f"k_{k}": row[k] for k in keys} for row in rows])
+
+
+def _load_history(ids):
+    """{employer id: (district, departments, visits, lines, obstacles)} from the database."""
+    found = {}
+    for employer_id, district_id in db.session.execute(
+            sa.select(Employer.id, Employer.district_id).where(Employer.id.in_(ids))):
+        found[employer_id] = (district_id, {}, {}, [], [])
+    for department_id, employer_id, declared in db.session.execute(
+            sa.select(LabourDepartment.id, LabourDepartment.employer_id, LabourDepartment.insured_declared)
+            .where(LabourDepartment.employer_id.in_(ids))):
+        found[employer_id][1][department_id] = declared
+    counting = sa.and_(Visit.employer_id.in_(ids), Visit.state.in_(COUNTING_STATES))
+    owner = {}
+    for visit_id, employer_id, day, submitted_at, state in db.session.execute(
+            sa.select(Visit.id, Visit.employer_id, Visit.visit_date, Visit.submitted_at, Visit.state)
+            .where(counting)):
+        found[employer_id][2][visit_id] = (day, submitted_at, state == ReviewState.verified)
+        owner[visit_id] = employer_id
+    for row in db.session.execute(
+            sa.select(VisitLine.visit_id, VisitLine.labour_department_id, VisitLine.insured, VisitLine.registered,
+                      VisitLine.active, VisitLine.newly_registered)
+            .join(Visit, Visit.id == VisitLine.visit_id).where(counting)):
+        found[owner[row[0]]][3].append(tuple(row))
+    for row in db.session.execute(
+            sa.select(Obstacle.visit_id, Obstacle.category, Obstacle.people_affected)
+            .join(Visit, Visit.id == Obstacle.visit_id).where(counting)):
+        found[owner[row[0]]][4].append(tuple(row))
+    return found
+
+
+def _refresh_batch(ids, fresh=False):
+    table = EmployerTimeline.__table__
+    stored = {}
+    if not fresh:
+        stmt = (sa.select(table.c.employer_id, table.c.district_id, table.c.steps, table.c.activity,
+                          table.c.obstacles)
+                .where(table.c.employer_id.in_(ids)).order_by(table.c.employer_id).with_for_update())
+        for employer_id, district_id, steps, activity, obstacles in db.session.execute(stmt):
+            stored[employer_id] = (district_id, {"steps": steps or [], "activity": activity or [],
+                                                 "obstacles": obstacles or []})
+    history = _load_history(ids)
+    stock, activity, obstacles = {}, {}, {}
+    inserts, updates, gone = [], [], []
+    now = utcnow()
+    for employer_id in ids:
+        if employer_id in stored:
+            for total, part in zip((stock, activity, obstacles), contributions(*stored[employer_id], sign=-1)):
+                _add(total, part)
+        if employer_id not in history:
+            if employer_id in stored:
+                gone.append(employer_id)
+            continue
+        district_id, departments, visits, lines, obstacle_rows = history[employer_id]
+        state = compute_state(departments, visits, lines, obstacle_rows)
+        for total, part in zip((stock, activity, obstacles), contributions(district_id, state)):
+            _add(total, part)
+        last = state["steps"][-1]
+        row = {"district_id": district_id, "insured": last[1], "registered": last[2],
+               "unregistered": last[1] - last[2], "updated_at": now, **state}
+        if employer_id in stored:
+            updates.append(row | {"k_employer_id": employer_id})
+        else:
+            inserts.append(row | {"employer_id": employer_id})
+    apply_changes(StockDelta, by_grain(stock))
+    apply_changes(ActivityCount, by_grain(activity))
+    apply_changes(ObstacleCount, by_grain(obstacles))
+    if inserts:
+        db.session.execute(sa.insert(table), inserts)
+    if updates:
+        db.session.execute(
+            sa.update(table).where(table.c.employer_id == sa.bindparam("k_employer_id")), updates)
+    if gone:
+        db.session.execute(sa.delete(table).where(table.c.employer_id.in_(gone)))
+
+
+def employers_changed(employer_ids) -> None:
+    """The hook every write path calls once, after changing these employers' history."""
+    ids = sorted({i for i in employer_ids if i is not None})
+    if not ids:
+        return
+    db.session.flush()
+    for start in range(0, len(ids), BATCH):
+        _refresh_batch(ids[start:start + BATCH])
+
+
+def rebuild_all(progress=None) -> int:
+    """Throw the timeline away and compute it again from the whole history (a
+    repair, or a database filled by other means). Returns the employers done."""
+    db.session.flush()
+    for model in (StockDelta, ActivityCount, ObstacleCount, EmployerTimeline):
+        db.session.execute(sa.delete(model.__table__))
+    done = 0
+    last = 0
+    while True:
+        ids = list(db.session.scalars(
+            sa.select(Employer.id).where(Employer.id > last).order_by(Employer.id).limit(BATCH)))
+        if not ids:
+            return done
+        _refresh_batch(ids, fresh=True)
+        done += len(ids)
+        last = ids[-1]
+        if progress:
+            progress(done)

@@ -1,0 +1,315 @@
+// The visit form on a tablet: live unregistered/coverage, rows added and removed,
+// the location, the draft kept while typing, and a submit that survives a dropped
+// connection (the visit goes to the outbox, see visit_outbox.js). Without this
+// script the form still works as a plain POST.
+(function () {
+  "use strict";
+
+  var Outbox = window.FieldOpsOutbox;
+  var form, scope, key, sending, saveTimer;
+
+  function $(selector, root) {
+    return (root || document).querySelector(selector);
+  }
+
+  function $$(selector, root) {
+    return Array.prototype.slice.call((root || document).querySelectorAll(selector));
+  }
+
+  // --- figures --------------------------------------------------------------
+
+  function count(row, name) {
+    var input = $("[data-count=" + name + "]", row);
+    var value = input ? input.value.trim() : "";
+    return /^\d+$/.test(value) ? parseInt(value, 10) : null;
+  }
+
+  function number(n) {
+    var sign = n < 0 ? "-" : "";
+    return sign + String(Math.abs(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+  }
+
+  function percent(insured, registered) {
+    return insured > 0 ? Math.floor((100 * registered) / insured) : null;
+  }
+
+  function showCoverage(bar, pct, full) {
+    if (!bar) return;
+    var fill = $(".coverage-fill", bar);
+    if (fill) fill.style.width = Math.max(0, Math.min(pct || 0, 100)) + "%";
+    bar.classList.toggle("full", !!full);
+  }
+
+  function recompute() {
+    var totalInsured = 0;
+    var totalRegistered = 0;
+    $$("[data-line]", form).forEach(function (row) {
+      var counted = $("[data-counted]", row).checked;
+      var insured = count(row, "insured");
+      var registered = count(row, "registered");
+      var known = insured !== null && registered !== null;
+      var pct = known ? percent(insured, registered) : null;
+      row.classList.toggle("not-counted", !counted);
+      $("[data-out=unregistered]", row).textContent = known ? number(insured - registered) : "—";
+      $("[data-out=coverage]", row).textContent = pct === null ? "—" : pct + "%";
+      showCoverage($(".coverage", row), pct, known && insured > 0 && registered >= insured);
+      if (counted && known) {
+        totalInsured += insured;
+        totalRegistered += registered;
+      } else if (!counted && row.dataset.currentInsured) {
+        // Not counted on this visit: the department keeps its current figures.
+        totalInsured += parseInt(row.dataset.currentInsured, 10);
+        totalRegistered += parseInt(row.dataset.currentRegistered, 10);
+      }
+    });
+    var pct = percent(totalInsured, totalRegistered);
+    $("#total-insured").textContent = number(totalInsured);
+    $("#total-registered").textContent = number(totalRegistered);
+    $("#total-unregistered").textContent = number(totalInsured - totalRegistered);
+    $("#total-coverage").textContent = pct === null ? "—" : pct + "%";
+  }
+
+  // --- rows -----------------------------------------------------------------
+
+  function nextIndex(prefix) {
+    var pattern = new RegExp("^" + prefix + "-(\\d+)-");
+    var max = -1;
+    $$("[name]", form).forEach(function (el) {
+      var match = pattern.exec(el.name);
+      if (match) max = Math.max(max, parseInt(match[1], 10));
+    });
+    return max + 1;
+  }
+
+  function addRow(templateId, containerId, prefix) {
+    var index = nextIndex(prefix);
+    var html = $("#" + templateId).innerHTML.split("__index__").join(String(index));
+    var holder = document.createElement("div");
+    holder.innerHTML = html.trim();
+    var row = holder.firstElementChild;
+    $("#" + containerId).appendChild(row);
+    return { row: row, index: index };
+  }
+
+  function onClick(event) {
+    var target = event.target;
+    if (target.id === "add-line") {
+      var added = addRow("line-template", "visit-lines", "lines");
+      $("input[type=text]", added.row).focus();
+      recompute();
+      queueSave();
+    } else if (target.id === "add-obstacle") {
+      var obstacle = addRow("obstacle-template", "visit-obstacles", "obstacles");
+      $("select", obstacle.row).focus();
+      queueSave();
+    } else if (target.hasAttribute("data-remove-row")) {
+      var row = target.closest("[data-line], [data-obstacle]");
+      if (row) row.parentNode.removeChild(row);
+      recompute();
+      queueSave();
+    } else if (target.id === "use-location") {
+      locate(target);
+    } else if (target.id === "draft-discard") {
+      Outbox.removeDraft(scope, key);
+      window.location.reload();
+    }
+  }
+
+  // --- location -------------------------------------------------------------
+
+  function locate(button) {
+    var status = $("#location-status");
+    if (!navigator.geolocation) {
+      status.textContent = button.dataset.failed;
+      return;
+    }
+    status.textContent = button.dataset.locating;
+    navigator.geolocation.getCurrentPosition(function (position) {
+      form.elements.latitude.value = position.coords.latitude.toFixed(6);
+      form.elements.longitude.value = position.coords.longitude.toFixed(6);
+      status.textContent = "± " + Math.round(position.coords.accuracy) + " m";
+      queueSave();
+    }, function () {
+      status.textContent = button.dataset.failed;
+    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  }
+
+  // --- the draft ------------------------------------------------------------
+
+  function fields() {
+    var pairs = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "csrf_token") pairs.push([name, String(value)]);
+    });
+    return pairs;
+  }
+
+  function queueSave() {
+    window.clearTimeout(saveTimer);
+    saveTimer = window.setTimeout(function () { Outbox.saveDraft(scope, key, fields()); }, 250);
+  }
+
+  function setValue(name, value) {
+    var el = form.elements[name];
+    if (!el) return;
+    if (el.type === "checkbox") el.checked = true;
+    else el.value = value;
+  }
+
+  // Department lines are matched by department, whatever their row number was;
+  // added departments and obstacles get new rows.
+  function restore(draft) {
+    var byDepartment = {};
+    $$("[data-line]", form).forEach(function (row) {
+      var id = $("input[name$='-department_id']", row);
+      if (id && id.value) byDepartment[id.value] = id.name.replace(/-department_id$/, "");
+      else row.parentNode.removeChild(row);
+    });
+    $$("[data-obstacle]", form).forEach(function (row) { row.parentNode.removeChild(row); });
+    $$("input[type=checkbox]", form).forEach(function (box) { box.checked = false; });
+
+    var draftLines = {};
+    draft.fields.forEach(function (pair) {
+      var match = /^lines-(\d+)-department_id$/.exec(pair[0]);
+      if (match) draftLines[match[1]] = pair[1];
+    });
+    var rowFor = {};
+    draft.fields.forEach(function (pair) {
+      var name = pair[0];
+      var line = /^lines-(\d+)-(.+)$/.exec(name);
+      var obstacle = /^obstacles-(\d+)-(.+)$/.exec(name);
+      if (line) {
+        var old = "lines-" + line[1];
+        if (!(old in rowFor)) {
+          var department = draftLines[line[1]];
+          if (department) rowFor[old] = byDepartment[department] || null;
+          else rowFor[old] = "lines-" + addBlankRow("line-template", "visit-lines", "lines");
+        }
+        if (rowFor[old]) setValue(rowFor[old] + "-" + line[2], pair[1]);
+      } else if (obstacle) {
+        var oldObstacle = "obstacles-" + obstacle[1];
+        if (!(oldObstacle in rowFor)) {
+          rowFor[oldObstacle] = "obstacles-" + addBlankRow("obstacle-template", "visit-obstacles", "obstacles");
+        }
+        setValue(rowFor[oldObstacle] + "-" + obstacle[2], pair[1]);
+      } else if (name !== "idempotency_key" && name !== "base_revision") {
+        setValue(name, pair[1]);
+      }
+    });
+    $("#draft-restored").hidden = false;
+  }
+
+  // A row for restored values: its boxes start unticked, as the draft says which are ticked.
+  function addBlankRow(templateId, containerId, prefix) {
+    var added = addRow(templateId, containerId, prefix);
+    $$("input[type=checkbox]", added.row).forEach(function (box) { box.checked = false; });
+    return added.index;
+  }
+
+  function restoreDraft() {
+    var anyKey = form.dataset.draftAnyKey === "yes";
+    var queued = {};
+    Outbox.entries().forEach(function (e) { queued[e.id] = true; });
+    var candidates = Outbox.drafts(scope);
+    var chosen = null;
+    candidates.forEach(function (draft) {
+      if (!chosen && (anyKey || draft.key === key)) chosen = draft;
+      else if (!queued[scope + "." + draft.key]) Outbox.removeDraft(scope, draft.key); // superseded or stale
+    });
+    if (!chosen) return;
+    if (anyKey && chosen.key !== key) {
+      // Reopened: carry on with the key the draft was made under, so that if the
+      // server did receive it before, sending again still gives one visit.
+      key = chosen.key;
+      form.elements.idempotency_key.value = key;
+      form.dataset.draftKey = key;
+    }
+    restore(chosen);
+  }
+
+  // --- sending --------------------------------------------------------------
+
+  function busy(on) {
+    $$("button[type=submit]", form).forEach(function (button) {
+      button.disabled = on;
+      if (on) {
+        button.dataset.label = button.textContent;
+        button.textContent = button.dataset.sending;
+      } else if (button.dataset.label) {
+        button.textContent = button.dataset.label;
+      }
+    });
+  }
+
+  // The server's answer replaces the page content: the recorded visit, or the
+  // form with the errors beside the fields, or the conflict.
+  function show(html, url) {
+    var page = new DOMParser().parseFromString(html, "text/html");
+    var main = $("main", page);
+    if (!main) return;
+    $("main").innerHTML = main.innerHTML;
+    document.title = page.title;
+    if (url) window.history.replaceState(null, "", url);
+    init();
+    Outbox.render();
+    var problem = $(".has-error, .form-problem, .notice-error");
+    if (problem) problem.scrollIntoView({ block: "center" });
+  }
+
+  function onSubmit(event) {
+    if (!window.fetch || !window.FormData) return; // the plain POST does the job
+    event.preventDefault();
+    if (sending) return; // a double tap sends once
+    sending = true;
+    busy(true);
+    window.clearTimeout(saveTimer);
+    var entry = {
+      id: scope + "." + key, url: form.action, fields: fields(), label: form.dataset.label,
+      scope: scope, draftKey: key, queued_at: Date.now(), status: "waiting"
+    };
+    Outbox.saveDraft(scope, key, entry.fields);
+    Outbox.send(entry).then(function (result) {
+      if (result.outcome === "sent") {
+        Outbox.remove(entry.id);
+        Outbox.removeDraft(scope, key);
+        show(result.html, result.response.url);
+        window.scrollTo(0, 0);
+        return;
+      }
+      sending = false;
+      busy(false);
+      if (result.outcome === "offline" || result.outcome === "signin") {
+        Outbox.put(entry);
+        $("#visit-offline").hidden = result.outcome !== "offline";
+        if (result.outcome === "signin") show(result.html);
+        return;
+      }
+      Outbox.remove(entry.id);
+      show(result.html);
+    });
+  }
+
+  function init() {
+    form = document.getElementById("visit-form");
+    if (!form || !Outbox) return;
+    scope = form.dataset.draftScope;
+    key = form.dataset.draftKey;
+    sending = false;
+    if (form.dataset.conflict === "yes") {
+      // This key is spent: what was typed stays on the page, not in a draft.
+      Outbox.removeDraft(scope, key);
+      Outbox.remove(scope + "." + key);
+    } else if (form.dataset.restore === "yes") {
+      restoreDraft();
+    }
+    form.addEventListener("input", function () { recompute(); queueSave(); });
+    form.addEventListener("change", function () { recompute(); queueSave(); });
+    form.addEventListener("click", onClick);
+    form.addEventListener("submit", onSubmit);
+    var discard = $("#draft-discard");
+    if (discard) discard.addEventListener("click", onClick);
+    recompute();
+  }
+
+  document.addEventListener("DOMContentLoaded", init);
+})();

@@ -1,0 +1,307 @@
+"""The visit form. Counts are parsed by hand so every kind of bad input gets its
+own clear message beside the field; the rules are DESIGN.md "Rules for input"."""
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field as dataclass_field
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, Field, FieldList, FormField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import Form as SubForm
+from wtforms.fields import DateField
+from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import NumberInput
+
+from fieldops.core.forms import Form
+from fieldops.timeutil import format_date, local_today
+from fieldops.visits.labels import obstacle_choices, purpose_choices
+from fieldops.visits.models import MAX_COUNT, ObstacleCategory, VisitPurpose
+
+MAX_LINES = 200
+MAX_OBSTACLES = 50
+_KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+_WHOLE = re.compile(r"^[+-]?\d+$")
+_FRACTION = re.compile(r"^[+-]?\d*[.,]\d+$")
+_MAX_SHOWN = "{:,}".format(MAX_COUNT).replace(",", ".")
+
+
+def parse_count(raw: str):
+    """(value, problem): a whole number 0..MAX_COUNT, or None and why not."""
+    raw = (raw or "").strip()
+    if raw == "":
+        return None, _l("Enter a number.")
+    if _WHOLE.match(raw):
+        value = int(raw)
+        if value < 0:
+            return None, _l("Enter 0 or more.")
+        if value > MAX_COUNT:
+            return None, _l("Enter at most %(max)s.", max=_MAX_SHOWN)
+        return value, None
+    if _FRACTION.match(raw):
+        return None, _l("Enter a whole number, without decimals.")
+    return None, _l("Enter a whole number, such as 12.")
+
+
+class CountField(Field):
+    """A number of people. Keeps what was typed; the form decides whether it matters."""
+
+    widget = NumberInput(step=1, min=0)
+
+    def process_formdata(self, valuelist):
+        self.typed = (valuelist[0] if valuelist else "").strip()[:40]
+        self.data, self.problem = parse_count(self.typed)
+
+    def process_data(self, value):
+        self.data, self.problem, self.typed = value, None, "" if value is None else str(value)
+
+    def _value(self):
+        return self.typed
+
+
+class LineForm(SubForm):
+    department_id = HiddenField()
+    new_name = StringField(_l("New department"))
+    counted = BooleanField(_l("Counted on this visit"), default=True)
+    insured = CountField(_l("Insured"))
+    registered = CountField(_l("Registered"))
+    active = CountField(_l("Active"))
+    newly_registered = CountField(_l("Newly registered"))
+
+    @property
+    def department_key(self):
+        raw = (self.department_id.data or "").strip()
+        return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+    @property
+    def is_new(self) -> bool:
+        return not (self.department_id.data or "").strip()
+
+    def counts(self):
+        return self.insured.data, self.registered.data, self.active.data, self.newly_registered.data
+
+
+class ObstacleForm(SubForm):
+    category = SelectField(_l("Obstacle"), choices=lambda: [("", "—")] + obstacle_choices(), validate_choice=False)
+    people_affected = CountField(_l("People affected"))
+    note = StringField(_l("Note"))
+
+    @property
+    def is_blank(self) -> bool:
+        return not (self.category.data or self.people_affected.typed or (self.note.data or "").strip())
+
+
+@dataclass
+class LineInput:
+    department: object  # LabourDepartment, or None for a department added with this visit
+    new_name: str
+    insured: int
+    registered: int
+    active: int
+    newly_registered: int
+
+
+@dataclass
+class ObstacleInput:
+    category: ObstacleCategory
+    people_affected: int
+    note: str
+
+
+@dataclass
+class VisitInput:
+    visit_date: date
+    purpose: VisitPurpose
+    notes: str
+    latitude: float | None
+    longitude: float | None
+    lines: list[LineInput] = dataclass_field(default_factory=list)
+    obstacles: list[ObstacleInput] = dataclass_field(default_factory=list)
+
+
+def _coordinate(field, limit):
+    raw = (field.data or "").strip().replace(",", ".")
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = None
+    if value is None or not -limit <= value <= limit or value != value:
+        field.errors.append(_l("Enter a number between -%(limit)s and %(limit)s.", limit=limit))
+        return None
+    return round(value, 6)
+
+
+class VisitForm(Form):
+    idempotency_key = HiddenField()
+    base_revision = HiddenField()
+    visit_date = DateField(
+        _l("Visit date"), format=["%Y-%m-%d", "%d/%m/%Y"],
+        validators=[InputRequired(message=_l("Enter the date of the visit."))],
+    )
+    purpose = SelectField(
+        _l("Purpose"), choices=lambda: [("", "—")] + purpose_choices(),
+        validators=[InputRequired(message=_l("Choose the purpose of the visit."))],
+    )
+    lines = FieldList(FormField(LineForm), max_entries=MAX_LINES)
+    obstacles = FieldList(FormField(ObstacleForm), max_entries=MAX_OBSTACLES)
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    latitude = StringField(_l("Latitude"))
+    longitude = StringField(_l("Longitude"))
+
+    # Set by the view before validating.
+    earliest_date: date | None = None
+    existing_names: frozenset = frozenset()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.problems = []  # form-level messages, shown above the lines
+
+    def counted_lines(self):
+        return [entry.form for entry in self.lines if entry.form.counted.data]
+
+    def filled_obstacles(self):
+        return [entry.form for entry in self.obstacles if not entry.form.is_blank]
+
+    # --- validation -------------------------------------------------------
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if not _KEY.match(self.idempotency_key.data or ""):
+            self.problems.append(_l("This form has lost its key. Reload the page and enter the visit again."))
+        self._check_date()
+        self._check_location()
+        self._check_lines()
+        self._check_obstacles()
+        return ok and not self.problems and not self._field_errors()
+
+    def _field_errors(self) -> bool:
+        fields = [self.visit_date, self.purpose, self.notes, self.latitude, self.longitude]
+        for entry in list(self.lines) + list(self.obstacles):
+            fields.extend(entry.form)
+        return any(f.errors for f in fields)
+
+    def _check_date(self):
+        value = self.visit_date.data
+        if value is None or self.visit_date.errors:
+            if self.visit_date.raw_data and self.visit_date.raw_data[0]:
+                self.visit_date.errors[:] = [_l("Enter the date as dd/mm/yyyy.")]
+            return
+        if value > local_today():
+            self.visit_date.errors.append(_l("The visit date cannot be in the future."))
+        elif self.earliest_date and value < self.earliest_date:
+            self.visit_date.errors.append(
+                _l("The visit date cannot be before %(date)s, when the campaign starts counting.",
+                   date=format_date(self.earliest_date)))
+
+    def _check_location(self):
+        lat = _coordinate(self.latitude, 90)
+        lon = _coordinate(self.longitude, 180)
+        if not self.latitude.errors and not self.longitude.errors and (lat is None) != (lon is None):
+            (self.longitude if lon is None else self.latitude).errors.append(
+                _l("Give both latitude and longitude, or neither."))
+
+    def _check_lines(self):
+        lines = self.counted_lines()
+        if not lines:
+            self.problems.append(_l("Count at least one labour department."))
+        seen_ids, seen_names = set(), set(self.existing_names)
+        for line in lines:
+            if line.is_new:
+                name = (line.new_name.data or "").strip()
+                folded = name.casefold()
+                if not name:
+                    line.new_name.errors.append(_l("Enter the name of the department."))
+                elif len(name) > 160:
+                    line.new_name.errors.append(_l("Use at most 160 characters."))
+                elif folded in seen_names:
+                    line.new_name.errors.append(_l("This employer already has a department with this name."))
+                seen_names.add(folded)
+            else:
+                if line.department_key in seen_ids:
+                    self.problems.append(_l("A department appears twice in this visit."))
+                seen_ids.add(line.department_key)
+            self._check_counts(line)
+
+    @staticmethod
+    def _check_counts(line):
+        for f in (line.insured, line.registered, line.active, line.newly_registered):
+            if f.problem:
+                f.errors.append(f.problem)
+        insured, registered, active, newly = line.counts()
+        if insured is not None and registered is not None and registered > insured:
+            line.registered.errors.append(_l("Registered cannot be more than insured (%(n)s).", n=insured))
+        if registered is not None and active is not None and active > registered:
+            line.active.errors.append(_l("Active cannot be more than registered (%(n)s).", n=registered))
+        if registered is not None and newly is not None and newly > registered:
+            line.newly_registered.errors.append(
+                _l("Newly registered cannot be more than registered (%(n)s).", n=registered))
+
+    def _check_obstacles(self):
+        for obstacle in self.filled_obstacles():
+            if obstacle.category.data not in {c.value for c in ObstacleCategory}:
+                obstacle.category.errors.append(_l("Choose the kind of obstacle."))
+            if obstacle.people_affected.problem:
+                obstacle.people_affected.errors.append(obstacle.people_affected.problem)
+            if len((obstacle.note.data or "").strip()) > 500:
+                obstacle.note.errors.append(_l("Use at most 500 characters."))
+
+    # --- what was sent ----------------------------------------------------
+
+    def payload_hash(self, employer_id: int) -> str:
+        """SHA-256 of the content as typed, so a resend is recognised whatever the
+        rows were numbered; the key and the CSRF token are not content."""
+        lines = sorted(
+            [line.department_id.data or "", (line.new_name.data or "").strip(),
+             line.insured.typed, line.registered.typed, line.active.typed, line.newly_registered.typed]
+            for line in self.counted_lines()
+        )
+        payload = {
+            "employer_id": employer_id,
+            "visit_date": (self.visit_date.raw_data or [""])[0].strip(),
+            "purpose": self.purpose.data or "",
+            "notes": (self.notes.data or "").replace("\r\n", "\n").strip(),
+            "location": [(self.latitude.data or "").strip(), (self.longitude.data or "").strip()],
+            "lines": lines,
+            "obstacles": [[o.category.data or "", o.people_affected.typed, (o.note.data or "").strip()]
+                          for o in self.filled_obstacles()],
+        }
+        return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+    def visit_input(self, departments_by_id) -> VisitInput:
+        """The validated content, departments resolved by the view."""
+        return VisitInput(
+            visit_date=self.visit_date.data,
+            purpose=VisitPurpose(self.purpose.data),
+            notes=(self.notes.data or "").replace("\r\n", "\n").strip(),
+            latitude=_coordinate(self.latitude, 90),
+            longitude=_coordinate(self.longitude, 180),
+            lines=[
+                LineInput(department=None if line.is_new else departments_by_id[line.department_key],
+                          new_name=(line.new_name.data or "").strip(), insured=line.insured.data,
+                          registered=line.registered.data, active=line.active.data,
+                          newly_registered=line.newly_registered.data)
+                for line in self.counted_lines()
+            ],
+            obstacles=[
+                ObstacleInput(category=ObstacleCategory(o.category.data), people_affected=o.people_affected.data,
+                              note=(o.note.data or "").strip())
+                for o in self.filled_obstacles()
+            ],
+        )
+
+
+class ReviewForm(Form):
+    decision = HiddenField()
+    reason = TextAreaField(_l("Reason for returning"), validators=[Optional(), Length(max=500)])
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if self.decision.data not in ("verify", "return"):
+            self.decision.errors = [_l("Choose to verify or to return the visit.")]
+            return False
+        if self.decision.data == "return" and not (self.reason.data or "").strip():
+            self.reason.errors = [_l("Say why the visit is returned, so the officer can correct it.")]
+            return False
+        return ok

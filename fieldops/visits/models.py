@@ -1,0 +1,234 @@
+"""Visits: one officer at one employer on one date, a line per labour department,
+obstacles, and every submitted revision kept.
+
+Review state: submitted → verified, or submitted → returned (reason) → submitted
+again (a new revision). A returned visit does not count towards the current
+figures until it is resubmitted (see fieldops/visits/figures.py).
+"""
+from datetime import date, datetime
+
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fieldops.auth.models import User
+from fieldops.employers.models import Employer, LabourDepartment
+from fieldops.extensions import db
+from fieldops.org.models import OrgUnit
+from fieldops.timeutil import utcnow
+
+# The most a count on one line may be: well above any real department, well below
+# the database's integer.
+MAX_COUNT = 1_000_000
+
+
+class VisitPurpose(enum.StrEnum):
+    guidance = "guidance"
+    registration_drive = "registration_drive"
+    verification = "verification"
+    communication_session = "communication_session"
+
+
+class ReviewState(enum.StrEnum):
+    submitted = "submitted"
+    verified = "verified"
+    returned = "returned"
+
+
+class ObstacleCategory(enum.StrEnum):
+    no_smartphone = "no_smartphone"
+    no_own_phone_number = "no_own_phone_number"
+    identity_data_mismatch = "identity_data_mismatch"
+    otp_not_received = "otp_not_received"
+    app_error = "app_error"
+    employer_declined = "employer_declined"
+    worker_declined = "worker_declined"
+    other = "other"
+
+
+# Visits in these states feed the current figures ("everything submitted");
+# a returned visit is being corrected and counts again once resubmitted.
+COUNTING_STATES = (ReviewState.submitted, ReviewState.verified)
+
+
+def _employer_in_scope(root: OrgUnit):
+    return sa.select(Employer.id).where(Employer.scope_clause(root))
+
+
+class Visit(db.Model):
+    __tablename__ = "visit"
+    __table_args__ = (
+        sa.Index("ix_visit_employer_date", "employer_id", "visit_date"),
+        sa.Index("ix_visit_officer_submitted", "officer_id", "submitted_at"),
+        sa.Index("ix_visit_state_submitted", "state", "submitted_at"),
+        sa.CheckConstraint("revision >= 1", name="revision"),
+        sa.CheckConstraint("latitude IS NULL OR (latitude >= -90 AND latitude <= 90)", name="latitude"),
+        sa.CheckConstraint("longitude IS NULL OR (longitude >= -180 AND longitude <= 180)", name="longitude"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    officer_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    employer_id: Mapped[int] = mapped_column(sa.ForeignKey("employer.id"))
+    visit_date: Mapped[date] = mapped_column(sa.Date)
+    purpose: Mapped[VisitPurpose] = mapped_column(
+        sa.Enum(VisitPurpose, name="purpose", native_enum=False, create_constraint=True, length=30)
+    )
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    latitude: Mapped[float | None] = mapped_column(sa.Float)
+    longitude: Mapped[float | None] = mapped_column(sa.Float)
+    state: Mapped[ReviewState] = mapped_column(
+        sa.Enum(ReviewState, name="review_state", native_enum=False, create_constraint=True, length=20),
+        default=ReviewState.submitted,
+    )
+    return_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    revision: Mapped[int] = mapped_column(sa.Integer, default=1)
+    # The key the form was opened with, and the SHA-256 of what it first sent:
+    # the same key again with the same content is the same visit.
+    idempotency_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+    # First submission: with the visit date, what orders visits of one department.
+    submitted_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+    resubmitted_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    reviewed_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    officer: Mapped[User] = relationship(foreign_keys=[officer_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    employer: Mapped[Employer] = relationship()
+    lines: Mapped[list["VisitLine"]] = relationship(
+        back_populates="visit", cascade="all, delete-orphan", order_by="VisitLine.id"
+    )
+    obstacles: Mapped[list["Obstacle"]] = relationship(
+        back_populates="visit", cascade="all, delete-orphan", order_by="Obstacle.position"
+    )
+    revisions: Mapped[list["VisitRevision"]] = relationship(
+        back_populates="visit", cascade="all, delete-orphan", order_by="VisitRevision.number"
+    )
+
+    @property
+    def audit_unit_id(self):
+        return self.employer.district_id
+
+    @property
+    def counts(self) -> bool:
+        return self.state in COUNTING_STATES
+
+    @property
+    def order_key(self):
+        """Later visits win: by visit date, then first submission, then id."""
+        return (self.visit_date, self.submitted_at, self.id)
+
+    def can_edit(self, user) -> bool:
+        return user.id == self.officer_id and self.state != ReviewState.verified
+
+    def can_review(self, user) -> bool:
+        from fieldops.auth.models import Role
+
+        return user.role == Role.supervisor and user.id != self.officer_id and self.state == ReviewState.submitted
+
+    @classmethod
+    def scope_clause(cls, root: OrgUnit):
+        return cls.employer_id.in_(_employer_in_scope(root))
+
+
+class VisitLine(db.Model):
+    """What the officer counted at one labour department. Unregistered = insured − registered."""
+
+    __tablename__ = "visit_line"
+    __table_args__ = (
+        sa.UniqueConstraint("visit_id", "labour_department_id", name="uq_visit_line_visit_department"),
+        sa.CheckConstraint("insured >= 0", name="insured"),
+        sa.CheckConstraint("registered >= 0 AND registered <= insured", name="registered"),
+        sa.CheckConstraint("active >= 0 AND active <= registered", name="active"),
+        sa.CheckConstraint("newly_registered >= 0 AND newly_registered <= registered", name="newly_registered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visit.id"), index=True)
+    labour_department_id: Mapped[int] = mapped_column(sa.ForeignKey("labour_department.id"), index=True)
+    insured: Mapped[int] = mapped_column(sa.Integer)
+    registered: Mapped[int] = mapped_column(sa.Integer)
+    active: Mapped[int] = mapped_column(sa.Integer)
+    newly_registered: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+    visit: Mapped[Visit] = relationship(back_populates="lines")
+    department: Mapped[LabourDepartment] = relationship()
+
+    @property
+    def unregistered(self) -> int:
+        return self.insured - self.registered
+
+    @property
+    def audit_unit_id(self):
+        return self.visit.audit_unit_id
+
+    @classmethod
+    def scope_clause(cls, root: OrgUnit):
+        return cls.visit_id.in_(sa.select(Visit.id).where(Visit.scope_clause(root)))
+
+
+class Obstacle(db.Model):
+    __tablename__ = "obstacle"
+    __table_args__ = (sa.CheckConstraint("people_affected >= 0", name="people_affected"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visit.id"), index=True)
+    position: Mapped[int] = mapped_column(sa.Integer, default=0)
+    category: Mapped[ObstacleCategory] = mapped_column(
+        sa.Enum(ObstacleCategory, name="category", native_enum=False, create_constraint=True, length=30)
+    )
+    people_affected: Mapped[int] = mapped_column(sa.Integer, default=0)
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    visit: Mapped[Visit] = relationship(back_populates="obstacles")
+
+    @property
+    def audit_unit_id(self):
+        return self.visit.audit_unit_id
+
+    @classmethod
+    def scope_clause(cls, root: OrgUnit):
+        return cls.visit_id.in_(sa.select(Visit.id).where(Visit.scope_clause(root)))
+
+
+class VisitRevision(db.Model):
+    """One submission of a visit, as sent, never changed afterwards: revision 1 is the
+    first submission, each edit or resubmission adds the next. `content` holds plain
+    values (date, purpose, notes, location, lines with department names, obstacles)."""
+
+    __tablename__ = "visit_revision"
+    __table_args__ = (
+        sa.UniqueConstraint("visit_id", "number", name="uq_visit_revision_visit_number"),
+        sa.CheckConstraint("number >= 1", name="number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visit.id"), index=True)
+    number: Mapped[int] = mapped_column(sa.Integer)
+    content: Mapped[dict] = mapped_column(sa.JSON)
+    # SHA-256 of the form as sent, so a double-sent edit is recognised.
+    payload_hash: Mapped[str] = mapped_column(sa.String(64))
+    submitted_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    submitted_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+    # The review this revision got, if any.
+    review_state: Mapped[ReviewState] = mapped_column(
+        sa.Enum(ReviewState, name="review_state", native_enum=False, create_constraint=True, length=20),
+        default=ReviewState.submitted,
+    )
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    return_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    visit: Mapped[Visit] = relationship(back_populates="revisions")
+    submitted_by: Mapped[User] = relationship(foreign_keys=[submitted_by_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+
+    @property
+    def audit_unit_id(self):
+        return self.visit.audit_unit_id
+
+    @classmethod
+    def scope_clause(cls, root: OrgUnit):
+        return cls.visit_id.in_(sa.select(Visit.id).where(Visit.scope_clause(root)))

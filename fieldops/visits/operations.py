@@ -1,0 +1,197 @@
+"""State changes of visits. Each checks the state machine, changes state, keeps
+the current figures, writes the audit event and flushes; the view commits.
+
+    submitted → verified
+    submitted → returned (reason) → submitted (resubmitted: a new revision)
+    submitted → submitted (edited before review: a new revision)
+"""
+import sqlalchemy as sa
+
+from fieldops.audit.operations import record
+from fieldops.employers.models import Employer
+from fieldops.employers.operations import add_department
+from fieldops.extensions import db
+from fieldops.progress.timeline import employers_changed  # progress: the timeline of figures
+from fieldops.timeutil import utcnow
+from fieldops.visits.figures import apply_visit, recompute_departments
+from fieldops.visits.forms import VisitInput
+from fieldops.visits.models import Obstacle, ReviewState, Visit, VisitLine, VisitRevision
+
+
+class VisitStateError(Exception):
+    """reason: not_owner, verified, not_reviewer, already_reviewed, changed."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def visit_content(visit: Visit) -> dict:
+    """The visit's content as plain values: what a revision keeps and audit shows."""
+    return {
+        "employer_id": visit.employer_id,
+        "visit_date": visit.visit_date.isoformat(),
+        "purpose": str(visit.purpose),
+        "notes": visit.notes,
+        "latitude": visit.latitude,
+        "longitude": visit.longitude,
+        "lines": sorted(
+            (
+                {
+                    "department_id": line.labour_department_id,
+                    "department": line.department.name,
+                    "insured": line.insured,
+                    "registered": line.registered,
+                    "active": line.active,
+                    "newly_registered": line.newly_registered,
+                }
+                for line in visit.lines
+            ),
+            key=lambda line: (line["department"], line["department_id"]),
+        ),
+        "obstacles": [
+            {"category": str(o.category), "people_affected": o.people_affected, "note": o.note}
+            for o in visit.obstacles
+        ],
+    }
+
+
+def _set_fields(visit: Visit, data: VisitInput) -> None:
+    visit.visit_date = data.visit_date
+    visit.purpose = data.purpose
+    visit.notes = data.notes
+    visit.latitude = data.latitude
+    visit.longitude = data.longitude
+
+
+def _set_lines(actor, visit: Visit, employer: Employer, data: VisitInput) -> None:
+    """Lines as in `data`: existing ones updated in place, the others added or
+    removed; a department named on the form but missing is created (audited)."""
+    by_department = {line.labour_department_id: line for line in visit.lines}
+    keep = set()
+    for item in data.lines:
+        department = item.department or add_department(actor, employer, item.new_name)
+        line = by_department.get(department.id)
+        if line is None:
+            line = VisitLine(department=department)
+            visit.lines.append(line)
+        line.insured, line.registered = item.insured, item.registered
+        line.active, line.newly_registered = item.active, item.newly_registered
+        keep.add(department.id)
+    for department_id, line in by_department.items():
+        if department_id not in keep:
+            visit.lines.remove(line)
+
+
+def _set_obstacles(visit: Visit, data: VisitInput) -> None:
+    if visit.obstacles:
+        visit.obstacles.clear()
+        db.session.flush()
+    for position, item in enumerate(data.obstacles):
+        visit.obstacles.append(Obstacle(position=position, category=item.category,
+                                        people_affected=item.people_affected, note=item.note))
+
+
+def create_visit(actor, employer: Employer, data: VisitInput, *, idempotency_key: str, content_hash: str,
+                 now=None) -> Visit:
+    """A new visit by `actor`. A second visit with the same key fails on the unique
+    constraint at the first flush; the view turns that into the existing visit."""
+    now = now or utcnow()
+    visit = Visit(officer_id=actor.id, employer=employer, state=ReviewState.submitted, revision=1,
+                  idempotency_key=idempotency_key, content_hash=content_hash, created_at=now, submitted_at=now)
+    _set_fields(visit, data)
+    db.session.add(visit)
+    db.session.flush()
+    _set_lines(actor, visit, employer, data)
+    _set_obstacles(visit, data)
+    db.session.flush()
+    content = visit_content(visit)
+    db.session.add(VisitRevision(visit=visit, number=1, content=content, payload_hash=content_hash,
+                                 submitted_by_id=actor.id, submitted_at=now))
+    apply_visit(visit)
+    employers_changed([visit.employer_id])  # progress timeline
+    record("visit.create", actor=actor, obj=visit, after=content | {"revision": 1, "state": str(visit.state)})
+    db.session.flush()
+    return visit
+
+
+def _claim(visit: Visit, where, values) -> None:
+    """Change the visit's row only if it is still as `where` says, atomically on
+    every database, so two people acting at once cannot both succeed."""
+    result = db.session.execute(
+        sa.update(Visit).where(Visit.id == visit.id, *where).values(**values)
+        .execution_options(synchronize_session="fetch")
+    )
+    if result.rowcount != 1:
+        db.session.refresh(visit)
+        raise VisitStateError("changed")
+
+
+def revise_visit(actor, visit: Visit, data: VisitInput, *, base_revision: int, payload_hash: str,
+                 now=None) -> VisitRevision:
+    """The officer's edit of their visit, or its resubmission after a return:
+    a new revision; the earlier ones stay as they were."""
+    if actor.id != visit.officer_id:
+        raise VisitStateError("not_owner")
+    if visit.state == ReviewState.verified:
+        raise VisitStateError("verified")
+    if visit.revision != base_revision:
+        raise VisitStateError("changed")
+    now = now or utcnow()
+    was = visit.state
+    before = visit_content(visit) | {"revision": visit.revision, "state": str(was)}
+    touched = {line.labour_department_id for line in visit.lines}
+    number = base_revision + 1
+    _claim(visit, [Visit.revision == base_revision, Visit.state != ReviewState.verified],
+           {"revision": number, "state": ReviewState.submitted, "return_reason": "", "resubmitted_at": now,
+            "reviewed_at": None, "reviewed_by_id": None})
+    _set_fields(visit, data)
+    _set_lines(actor, visit, visit.employer, data)
+    _set_obstacles(visit, data)
+    db.session.flush()
+    content = visit_content(visit)
+    revision = VisitRevision(visit=visit, number=number, content=content, payload_hash=payload_hash,
+                             submitted_by_id=actor.id, submitted_at=now)
+    db.session.add(revision)
+    recompute_departments(touched | {line.labour_department_id for line in visit.lines})
+    employers_changed([visit.employer_id])  # progress timeline
+    record("visit.resubmit" if was == ReviewState.returned else "visit.edit", actor=actor, obj=visit,
+           before=before, after=content | {"revision": number, "state": str(visit.state)})
+    db.session.flush()
+    return revision
+
+
+def _review(actor, visit: Visit, state: ReviewState, reason: str, now) -> None:
+    if not visit.can_review(actor):
+        raise VisitStateError("not_reviewer" if visit.state == ReviewState.submitted else "already_reviewed")
+    now = now or utcnow()
+    number = visit.revision
+    _claim(visit, [Visit.state == ReviewState.submitted, Visit.revision == number],
+           {"state": state, "return_reason": reason, "reviewed_at": now, "reviewed_by_id": actor.id})
+    revision = db.session.scalars(
+        sa.select(VisitRevision).where(VisitRevision.visit_id == visit.id, VisitRevision.number == number)
+    ).one()
+    revision.review_state, revision.return_reason = state, reason
+    revision.reviewed_at, revision.reviewed_by_id = now, actor.id
+    db.session.flush()
+    after = {"state": str(state), "revision": number}
+    if reason:
+        after["reason"] = reason
+    record(f"visit.{'verify' if state == ReviewState.verified else 'return'}", actor=actor, obj=visit,
+           before={"state": str(ReviewState.submitted), "revision": number}, after=after)
+
+
+def verify_visit(actor, visit: Visit, now=None) -> None:
+    _review(actor, visit, ReviewState.verified, "", now)
+    employers_changed([visit.employer_id])  # progress timeline: the verified share
+    db.session.flush()
+
+
+def return_visit(actor, visit: Visit, reason: str, now=None) -> None:
+    """Back to the officer with a reason; until resubmitted its figures do not count."""
+    reason = (reason or "").strip()[:500]
+    if not reason:
+        raise ValueError("a returned visit needs a reason")
+    _review(actor, visit, ReviewState.returned, reason, now)
+    recompute_departments(line.labour_department_id for line in visit.lines)
+    employers_changed([visit.employer_id])  # progress timeline

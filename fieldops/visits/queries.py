@@ -1,0 +1,149 @@
+"""Reading visits and figures. Every query for scoped records goes through `scoped`."""
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from fieldops.campaigns.models import Campaign
+from fieldops.employers.models import Employer, LabourDepartment
+from fieldops.extensions import db
+from fieldops.org.scope import scoped
+from fieldops.timeutil import local_today
+from fieldops.visits.models import COUNTING_STATES, ReviewState, Visit, VisitLine
+
+
+def earliest_visit_date():
+    """The counting-from date of the campaign in force (the latest one already
+    counting today); None when no campaign is set up."""
+    return db.session.scalar(
+        sa.select(Campaign.counts_from).where(Campaign.counts_from <= local_today())
+        .order_by(Campaign.counts_from.desc()).limit(1)
+    )
+
+
+def visit_by_key(key: str) -> Visit | None:
+    return db.session.scalars(sa.select(Visit).where(Visit.idempotency_key == key)).first()
+
+
+def my_visits(user):
+    """The user's own visits: returned ones first (they need work), then newest."""
+    returned_first = sa.case((Visit.state == ReviewState.returned, 0), else_=1)
+    return (
+        scoped(Visit, user).where(Visit.officer_id == user.id)
+        .options(selectinload(Visit.employer))
+        .order_by(returned_first, Visit.submitted_at.desc(), Visit.id.desc())
+    )
+
+
+def review_queue(user):
+    """Visits in the user's scope waiting for review, oldest first; not their own."""
+    return (
+        scoped(Visit, user).where(Visit.state == ReviewState.submitted, Visit.officer_id != user.id)
+        .options(selectinload(Visit.employer), selectinload(Visit.officer))
+        .order_by(Visit.submitted_at, Visit.id)
+    )
+
+
+def waiting_review_count(user) -> int:
+    stmt = review_queue(user).with_only_columns(sa.func.count(Visit.id)).order_by(None)
+    return db.session.scalar(stmt)
+
+
+@dataclass
+class Totals:
+    insured: int = 0
+    registered: int = 0
+    active: int = 0
+
+    @property
+    def unregistered(self) -> int:
+        return self.insured - self.registered
+
+    @property
+    def coverage(self):
+        """Registered ÷ insured in percent, None when nobody is insured."""
+        return None if self.insured == 0 else 100.0 * self.registered / self.insured
+
+
+def department_totals(departments) -> Totals:
+    totals = Totals()
+    for department in departments:
+        totals.insured += department.insured
+        totals.registered += department.current_registered
+        totals.active += department.current_active
+    return totals
+
+
+def coverage_of(department) -> Totals:
+    return Totals(department.insured, department.current_registered, department.current_active)
+
+
+def employers_furthest_from_full(user, limit=10):
+    """Employers in the user's area with the lowest coverage over their
+    departments' current figures (most unregistered first on a tie); employers
+    with nobody insured have no coverage and are left out."""
+    insured = sa.func.sum(LabourDepartment.insured).label("insured")
+    registered = sa.func.sum(LabourDepartment.current_registered).label("registered")
+    per_employer = (
+        sa.select(LabourDepartment.employer_id, insured, registered)
+        .where(LabourDepartment.employer_id.in_(scoped(Employer, user, sa.select(Employer.id))))
+        .group_by(LabourDepartment.employer_id)
+        .having(insured > 0, registered < insured)
+        .subquery()
+    )
+    ratio = sa.cast(per_employer.c.registered, sa.Float) / per_employer.c.insured
+    rows = db.session.execute(
+        sa.select(Employer, per_employer.c.insured, per_employer.c.registered)
+        .join(per_employer, per_employer.c.employer_id == Employer.id)
+        .order_by(ratio, (per_employer.c.insured - per_employer.c.registered).desc(), Employer.name)
+        .limit(limit)
+    ).all()
+    return [(employer, Totals(insured or 0, registered or 0)) for employer, insured, registered in rows]
+
+
+@dataclass
+class Change:
+    department: str
+    before: tuple  # (insured, registered, active) before this visit
+    after: tuple
+
+    @property
+    def deltas(self):
+        return tuple(a - b for a, b in zip(self.after, self.before))
+
+
+def employer_history(employer: Employer):
+    """Visits of the employer, newest first (a statement, to be paged)."""
+    return (
+        sa.select(Visit).where(Visit.employer_id == employer.id)
+        .options(selectinload(Visit.officer))
+        .order_by(Visit.visit_date.desc(), Visit.submitted_at.desc(), Visit.id.desc())
+    )
+
+
+def changes_by_visit(employer: Employer) -> dict[int, list[Change]]:
+    """What each visit of the employer changed, per department: its figures against
+    the department's figures just before it (the previous counting line, or the
+    declared headcount with nobody registered). One indexed query over the
+    employer's visits."""
+    departments = {d.id: d for d in employer.departments}
+    rows = db.session.execute(
+        sa.select(Visit.id, Visit.state, VisitLine.labour_department_id,
+                  VisitLine.insured, VisitLine.registered, VisitLine.active)
+        .join(VisitLine, VisitLine.visit_id == Visit.id)
+        .where(Visit.employer_id == employer.id)
+        .order_by(Visit.visit_date, Visit.submitted_at, Visit.id)
+    ).all()
+    previous = {d.id: (d.insured_declared, 0, 0) for d in departments.values()}
+    changes: dict[int, list[Change]] = {}
+    for visit_id, state, department_id, insured, registered, active in rows:
+        department = departments.get(department_id)
+        figures = (insured, registered, active)
+        before = previous.get(department_id, (0, 0, 0))
+        changes.setdefault(visit_id, []).append(
+            Change(department.name if department else "", before, figures))
+        if state in COUNTING_STATES:
+            previous[department_id] = figures
+    for items in changes.values():
+        items.sort(key=lambda change: change.department)
+    return changes

@@ -1,0 +1,171 @@
+"""What officers and supervisors read: the employer page, the officer's "Today",
+the supervisor's home; and that these pages and a submission use indexes."""
+import re
+from datetime import date, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from fieldops.extensions import db
+from fieldops.visits import operations
+from tests import factories
+from tests.visit_helpers import department, in_english
+
+
+@pytest.fixture
+def world(org, users):
+    factories.campaign()
+    employer = factories.employer(org["HN-BD"], name="Công ty TNHH Hồng Hà",
+                                  departments=[("Văn phòng", 40), ("Phân xưởng", 120)])
+    db.session.commit()
+    return {"employer": employer, "users": users, "org": org}
+
+
+def cells(page, row_id):
+    row = re.search(rf'<tr[^>]*{row_id}[^>]*>(.*?)</tr>', page, re.S).group(1)
+    return [c.strip() for c in re.findall(r'<td class="num">([^<]*)</td>', row)]
+
+
+def test_employer_page_shows_current_figures_totals_and_history(world, client_as):
+    employer, users = world["employer"], world["users"]
+    office, workshop = department(employer, "Văn phòng"), department(employer, "Phân xưởng")
+    first = factories.visit(users["HN"]["officer"], employer, visit_date=date(2023, 3, 1),
+                            figures={office: (40, 10, 5), workshop: (120, 30, 10)}, now=datetime(2023, 3, 1, 9))
+    second = factories.visit(users["HN"]["officer"], employer, visit_date=date(2023, 4, 1),
+                             figures={office: (42, 25, 12)}, now=datetime(2023, 4, 1, 9))
+    operations.verify_visit(users["HN"]["supervisor"], first)
+    db.session.commit()
+
+    page = in_english(client_as("viewer")).get(f"/employers/{employer.id}").get_data(as_text=True)
+    assert cells(page, f'data-department="{office.id}"') == ["42", "25", "12", "17"]
+    assert cells(page, f'data-department="{workshop.id}"') == ["120", "30", "10", "90"]
+    assert cells(page, 'id="employer-totals"') == ["162", "55", "22", "107"]
+    assert "59%" in page and "25%" in page and "33%" in page  # 25/42, 30/120, 55/162
+
+    history = page[page.index('id="visit-history"'):]
+    assert history.index("01/04/2023") < history.index("01/03/2023")  # newest first
+    assert "Nguyễn Văn officer.hn" in history and "Verified" in history and "Waiting for review" in history
+    # What the 1 April visit changed at Văn phòng: 40 → 42 insured, 10 → 25 registered.
+    item = history[:history.index("01/03/2023")]
+    assert "insured 40 → 42" in item and "(+2)" in item and "registered 10 → 25" in item and "(+15)" in item
+    assert f'href="/visits/{second.id}"' in item
+
+
+def test_a_department_without_visits_shows_its_declared_headcount(world, client_as):
+    employer = world["employer"]
+    page = in_english(client_as("officer")).get(f"/employers/{employer.id}").get_data(as_text=True)
+    assert cells(page, f'data-department="{department(employer, "Phân xưởng").id}"') == ["120", "0", "0", "120"]
+    assert "declared; no visit yet" in page and "0%" in page
+    assert 'id="record-visit"' in page
+
+
+def test_history_pages_are_htmx_fragments(world, client_as, app):
+    employer, officer = world["employer"], world["users"]["HN"]["officer"]
+    for day in range(1, app.config["PAGE_SIZE"] + 3):
+        factories.visit(officer, employer, visit_date=date(2023, 5, day), now=datetime(2023, 5, day, 9))
+    db.session.commit()
+    client = in_english(client_as("officer"))
+    fragment = client.get(f"/employers/{employer.id}?page=2",
+                          headers={"HX-Request": "true", "HX-Target": "visit-history"}).get_data(as_text=True)
+    assert "<html" not in fragment and "02/05/2023" in fragment and "22/05/2023" not in fragment
+    full = client.get(f"/employers/{employer.id}?page=2").get_data(as_text=True)
+    assert "<html" in full and "02/05/2023" in full
+
+
+def test_officer_home_today(world, client_as):
+    employer, users, org = world["employer"], world["users"], world["org"]
+    full = factories.employer(org["HN-BD"], name="Công ty Đủ 100", departments=[("Toàn đơn vị", 10)])
+    half = factories.employer(org["HN-BD"], name="Công ty Một Nửa", departments=[("Toàn đơn vị", 10)])
+    factories.employer(org["HN-BD"], name="Công ty Không Người", departments=[("Toàn đơn vị", 0)])
+    factories.visit(users["HN"]["officer"], full, figures={"Toàn đơn vị": (10, 10, 10)},
+                    now=datetime(2023, 6, 1, 8))
+    factories.visit(users["HN"]["officer"], half, figures={"Toàn đơn vị": (10, 5, 1)}, now=datetime(2023, 6, 1, 9))
+    returned = factories.visit(users["HN"]["officer"], employer, visit_date=date(2023, 5, 1),
+                               now=datetime(2023, 5, 1, 9))
+    operations.return_visit(users["HN"]["supervisor"], returned, "Thiếu số liệu Phân xưởng")
+    db.session.commit()
+
+    page = in_english(client_as("officer")).get("/").get_data(as_text=True)
+    assert "Today" in page
+    mine = page[page.index('id="home-my-visits"'):page.index('id="home-furthest"')]
+    # Returned first, with its reason, though it is the oldest.
+    assert mine.index("Công ty TNHH Hồng Hà") < mine.index("Công ty Một Nửa")
+    assert "Thiếu số liệu Phân xưởng" in mine
+    furthest = page[page.index('id="home-furthest"'):]
+    # Hồng Hà counts nothing (its visit was returned): 0%, then Một Nửa at 50%;
+    # the one at 100% and the one with nobody insured are not listed.
+    assert furthest.index("Công ty TNHH Hồng Hà") < furthest.index("Công ty Một Nửa")
+    assert "Công ty Đủ 100" not in furthest and "Không Người" not in furthest
+
+
+def test_officer_home_leaves_out_other_areas(world, client_as):
+    factories.employer(world["org"]["HT-TP"], name="Công ty Hà Tĩnh Xa", departments=[("Toàn đơn vị", 50)])
+    db.session.commit()
+    assert "Công ty Hà Tĩnh Xa" not in in_english(client_as("officer")).get("/").get_data(as_text=True)
+
+
+def test_supervisor_home_counts_visits_waiting(world, client_as):
+    factories.visit(world["users"]["HN"]["officer"], world["employer"])
+    db.session.commit()
+    page = in_english(client_as("supervisor")).get("/").get_data(as_text=True)
+    assert "1 visit waits for review" in page and 'href="/visits/review"' in page
+
+
+def test_navigation_per_role(world, client_as):
+    assert 'href="/visits/new"' in client_as("officer").get("/").get_data(as_text=True)
+    assert 'href="/visits/"' in client_as("officer").get("/").get_data(as_text=True)
+    supervisor = client_as("supervisor").get("/").get_data(as_text=True)
+    assert 'href="/visits/review"' in supervisor and 'href="/visits/new"' not in supervisor
+
+
+# --- indexes ---------------------------------------------------------------------
+
+
+def _full_scans(statements):
+    """Statements that read a whole visit table instead of using an index."""
+    found = []
+    with db.engine.connect() as connection:
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:
+            connection.exec_driver_sql("SET enable_seqscan = off")  # an index, if there is one, wins
+        for statement, parameters in statements:
+            if not statement.lstrip().upper().startswith("SELECT") or "visit" not in statement:
+                continue
+            if postgres:
+                plan = connection.exec_driver_sql("EXPLAIN " + statement, parameters).scalars().all()
+                bad = [p for p in plan if re.search(r"Seq Scan on (visit|visit_line|labour_department)\b", p)]
+            else:
+                plan = [row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+                bad = [p for p in plan if re.match(r"SCAN (visit|visit_line|labour_department)\b", p)]
+            if bad:
+                found.append((statement, bad))
+    return found
+
+
+@pytest.fixture
+def recorded_statements():
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if not executemany:
+            statements.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    yield statements
+    sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_employer_page_and_visit_submission_use_indexes(world, client_as, recorded_statements):
+    employer, users = world["employer"], world["users"]
+    other = factories.employer(world["org"]["HN-BD"], departments=[("Toàn đơn vị", 5)])
+    for n in range(3):
+        factories.visit(users["HN"]["officer"], employer, visit_date=date(2023, 6, n + 1))
+        factories.visit(users["HN"]["officer"], other, visit_date=date(2023, 6, n + 1))
+    db.session.commit()
+    client = client_as("officer")
+    recorded_statements.clear()
+    assert client.get(f"/employers/{employer.id}").status_code == 200
+    assert client.post(f"/visits/new/{employer.id}", data=factories.visit_form(employer)).status_code == 302
+    assert client.get("/").status_code == 200
+    assert recorded_statements
+    assert _full_scans(recorded_statements) == []
