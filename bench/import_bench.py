@@ -12,6 +12,8 @@ other names, departments and counts) — with peak memory.
 The PostgreSQL database given is emptied first.
 """
 import argparse
+import datetime
+import json
 import os
 import random
 import resource
@@ -88,7 +90,7 @@ def run_import(app, path, *, dry_run=False, trace=False):
         actor = db.session.scalars(sa.select(User).where(User.username == "admin")).one()
         if trace:
             tracemalloc.start()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         marks = {}
 
         def progress(stage, rows):
@@ -101,6 +103,7 @@ def run_import(app, path, *, dry_run=False, trace=False):
         else:
             db.session.rollback()
         elapsed = time.perf_counter() - started
+        marks["cpu"] = time.process_time() - cpu_started
         peak = None
         if trace:
             peak = tracemalloc.get_traced_memory()[1] / 2**20
@@ -133,10 +136,18 @@ def main():
     generate(changed, args.rows, districts, seed=2024)  # same unit codes, other names, departments, counts
     runs = (("first import", path, False), ("re-import, unchanged", path, False), ("dry run", path, True),
             ("re-import, changed", changed, False))
+    report = {"database": url.split("://")[0], "rows": args.rows, "employers": employers,
+              "file_mb": round(size, 1), "tracemalloc": args.tracemalloc, "runs": []}
     for label, source, dry_run in runs:
         result, elapsed, marks, peak = run_import(app, source, dry_run=dry_run, trace=args.tracemalloc)
         c = result.counts
-        line = (f"{label:<21} {elapsed:6.1f} s  (check {marks.get('checked', 0):4.1f} s) "
+        report["runs"].append({"scenario": label, "seconds": round(elapsed, 2),
+                               "check_seconds": round(marks.get("checked", 0), 2),
+                               "cpu_seconds": round(marks["cpu"], 2),  # this process; SQLite runs inside it
+                               "rows_per_second": round(result.rows / elapsed), "counts": dict(c),
+                               "heap_peak_mb": None if peak is None else round(peak, 1),
+                               "load_average": os.getloadavg()[0]})
+        line = (f"{label:<21} {elapsed:6.1f} s  (check {marks.get('checked', 0):4.1f} s, CPU {marks['cpu']:5.1f} s) "
                 f"{result.rows / elapsed:7,.0f} rows/s  employers +{c['employers_created']:,} "
                 f"~{c['employers_updated']:,} ={c['employers_unchanged']:,}  departments +{c['departments_created']:,} "
                 f"~{c['departments_updated']:,} ={c['departments_unchanged']:,} -{c['departments_removed']:,}")
@@ -145,6 +156,15 @@ def main():
         print(line, flush=True)
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process peak RSS: {rss_after:.0f} MB (before the imports: {rss_before:.0f} MB)")
+    report |= {"peak_rss_mb": round(rss_after), "rss_before_imports_mb": round(rss_before),
+               "cpus": os.cpu_count()}
+    results = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+    os.makedirs(results, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = os.path.join(results, f"import-{stamp}.json")
+    with open(path, "w") as f:
+        json.dump(report, f, indent=2)
+    print(f"report: {path}")
 
 
 if __name__ == "__main__":

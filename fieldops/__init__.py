@@ -52,6 +52,12 @@ def create_app(overrides=None):
     from fieldops.followups import cli as followups_cli
 
     followups_cli.register(app)
+    # Progress monitoring (fieldops/progress): dashboards, targets, exports, the report.
+    from fieldops.progress import cli as progress_cli
+    from fieldops.progress.routes import bp as progress_bp
+
+    app.register_blueprint(progress_bp)
+    progress_cli.register(app)
     return app
 
 

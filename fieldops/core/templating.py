@@ -75,4 +75,9 @@ def nav_items():
     # Follow-ups (fieldops/followups): the officer's own queue, everyone else's area queue.
     items.append(("followups.mine", _l("My follow-ups")) if current_user.role == Role.officer
                  else ("followups.queue", _l("Follow-ups")))
+    # Progress (fieldops/progress): the officer's own achievements, everyone else's dashboard; targets.
+    items.append(("progress.mine", _l("My achievements")) if current_user.role == Role.officer
+                 else ("progress.dashboard_home", _l("Progress")))
+    if current_user.role in (Role.admin, Role.hr):
+        items.append(("progress.targets", _l("Targets")))
     return items

@@ -7,6 +7,7 @@ from fieldops.auth.operations import create_user
 from fieldops.campaigns.models import Campaign
 from fieldops.demo.visits import load_demo_visits
 from fieldops.demo.followups import load_demo_followups
+from fieldops.demo.progress import load_demo_progress
 from fieldops.employers.operations import create_employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
@@ -120,3 +121,4 @@ def load_demo_data() -> None:
     db.session.flush()
     load_demo_visits()
     load_demo_followups()  # after the visits: follow-ups come from them
+    load_demo_progress()  # progress monitoring: more visits over 2023, targets (after the two above)

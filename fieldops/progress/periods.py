@@ -93,4 +93,6 @@ def parse_period(text: str, campaign, today: date) -> Period:
                             start=first.strftime("%d/%m/%Y"), end=last.strftime("%d/%m/%Y")))
     if period.start > today:
         raise PeriodError(_("%(period)s has not started yet.", period=text))
+    if period.kind == "day" and period.end > today:
+        raise PeriodError(_("%(period)s is in the future.", period=text))
     return Period(period.kind, period.code, max(period.start, first), min(period.end, last))

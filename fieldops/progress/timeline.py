@@ -176,11 +176,15 @@ def apply_changes(model, changes) -> None:
     stmt = _insert(table)
     stmt = stmt.on_conflict_do_update(index_elements=keys,
                                       set_={f: table.c[f] + stmt.excluded[f] for f in fields})
-    db.session.execute(stmt, rows)
-    zero = sa.and_(*(table.c[f] == 0 for f in fields))
-    match = sa.and_(*(table.c[k] == sa.bindparam(f"k_{k}") for k in keys))
-    db.session.execute(sa.delete(table).where(match, zero),
-                       [{f"k_{k}": row[k] for k in keys} for row in rows])
+    # Batched into multi-row statements ("insert many values"); what comes back
+    # says which rows are now empty.
+    result = db.session.execute(stmt.returning(*(table.c[k] for k in keys), *(table.c[f] for f in fields)), rows)
+    empty = [dict(zip(keys, row[:len(keys)])) for row in result if not any(row[len(keys):])]
+    if empty:
+        match = sa.and_(*(table.c[k] == sa.bindparam(f"k_{k}") for k in keys))
+        zero = sa.and_(*(table.c[f] == 0 for f in fields))
+        db.session.execute(sa.delete(table).where(match, zero),
+                           [{f"k_{k}": row[k] for k in keys} for row in empty])
 
 
 def _load_history(ids):

@@ -30,6 +30,17 @@ def fits(page):
     return page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
+def small_targets(page):
+    """Visible buttons, links styled as buttons and fields lower than 44 px."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('main button, main a.button, main select, main textarea,'
+                  + ' main input:not([type=hidden]):not([type=checkbox])')]
+            .filter(e => e.offsetParent !== null)
+            .map(e => [e.outerHTML.slice(0, 80), e.getBoundingClientRect().height])
+            .filter(([, h]) => h < 44)"""
+    )
+
+
 def open_form_by_search(page):
     page.click("nav a[href='/visits/new']")
     page.locator("#visit-employer-search").press_sequentially("hong ha", delay=40)
@@ -42,7 +53,7 @@ def test_record_return_correct_and_verify_a_visit(browser_page, viewport):
     officer = browser_page(viewport)
     sign_in(officer, "officer.hn")
     open_form_by_search(officer)
-    assert fits(officer)
+    assert fits(officer) and small_targets(officer) == []
 
     officer.fill("#visit_date", "2023-06-15")
     officer.select_option("#purpose", "registration_drive")
@@ -66,6 +77,16 @@ def test_record_return_correct_and_verify_a_visit(browser_page, viewport):
     office.locator("[data-count=newly]").fill("40")
     assert officer.locator("#total-coverage").inner_text() == "66%"  # 125 of 187
     assert officer.locator("#total-unregistered").inner_text() == "62"
+
+    # Bad input: the server's message appears beside the field, nothing is saved, and
+    # what was typed stays.
+    office.locator("[data-count=registered]").fill("200")
+    officer.click("#visit-submit")
+    office.locator(".field.has-error .error").wait_for()
+    assert visits_of(EMPLOYER) == []
+    assert workshop.locator("[data-count=registered]").input_value() == "25"
+    office.locator("[data-count=registered]").fill("100")
+    assert officer.locator("#total-coverage").inner_text() == "66%"
 
     officer.click("#add-obstacle")
     officer.select_option("select[name$='-category']", "no_smartphone")
@@ -133,6 +154,12 @@ def test_a_visit_typed_without_network_is_kept_and_sent_once_when_back(browser_p
     officer.fill("#visit_date", "2023-07-01")
     officer.select_option("#purpose", "guidance")
     line(officer, "Văn phòng").locator("[data-count=registered]").fill("70")
+    # The tablet gives its location.
+    officer.context.grant_permissions(["geolocation"])
+    officer.context.set_geolocation({"latitude": 21.0341, "longitude": 105.8142, "accuracy": 12})
+    officer.click("#use-location")
+    officer.wait_for_function("() => document.getElementById('latitude').value !== ''")
+    assert (officer.input_value("#latitude"), officer.input_value("#longitude")) == ("21.034100", "105.814200")
     # A department missing from the list, added on the form.
     officer.click("#add-line")
     added = officer.locator("[data-line]").last
@@ -168,6 +195,7 @@ def test_a_visit_typed_without_network_is_kept_and_sent_once_when_back(browser_p
                               "JSON.parse(localStorage.getItem('fieldops.outbox')).length === 0")
     visits = visits_of(EMPLOYER)
     assert len(visits) == 1 and visits[0].idempotency_key == key
+    assert (visits[0].latitude, visits[0].longitude) == (21.0341, 105.8142)
     assert sorted((l.department.name, l.registered) for l in visits[0].lines) == [
         ("Kho hàng", 3), ("Phân xưởng sản xuất", 0), ("Văn phòng", 70)]
     assert officer.evaluate("Object.keys(localStorage).filter(k => k.startsWith('fieldops.draft.'))") == []

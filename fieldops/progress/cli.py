@@ -1,0 +1,116 @@
+"""Progress from the command line, for scheduled reports and bulk work:
+
+    flask --app wsgi progress report --unit CODE --period 2023-09|2023-Q3|2023 --format pdf|xlsx|csv --out FILE
+    flask --app wsgi progress targets-import FILE [--dry-run] [--as USERNAME] [--campaign ID]
+    flask --app wsgi progress rebuild          # compute the timeline again from the whole history
+"""
+import os
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from fieldops.campaigns.models import Campaign
+from fieldops.employers.cli import _importer
+from fieldops.extensions import db
+from fieldops.org.models import OrgUnit
+from fieldops.progress import dashboard, exports, report as printed
+from fieldops.progress.periods import PeriodError
+from fieldops.timeutil import local_today
+
+progress_cli = AppGroup("progress", help="Progress monitoring: reports, targets, the timeline.")
+
+
+def _unit(code):
+    unit = db.session.scalars(sa.select(OrgUnit).where(OrgUnit.code == code.strip().upper())).first()
+    if unit is None:
+        raise click.UsageError(_("No org unit has the code %(code)s.", code=code))
+    return unit
+
+
+def _campaign(campaign_id, today):
+    if campaign_id:
+        found = db.session.get(Campaign, campaign_id)
+        if found is None:
+            raise click.UsageError(_("No campaign has the number %(id)s.", id=campaign_id))
+        return found
+    found = dashboard.current_campaign(today)
+    if found is None:
+        raise click.UsageError(_("No campaign has been set up yet: there is nothing to measure."))
+    return found
+
+
+@progress_cli.command("report")
+@click.option("--unit", "code", required=True, help="Code of the org unit (VN, HT, HT-TP…).")
+@click.option("--period", required=True, help="2023-09 (a month), 2023-Q3, 2023, campaign, or a date 2023-09-15.")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx", "csv"]), required=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True, help="File to write.")
+@click.option("--rank", type=click.Choice(dashboard.RANK_CHOICES), default="overall", show_default=True,
+              help="What the leaderboard ranks by.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              help="Language of the XLSX/CSV headers (the PDF is in Vietnamese).")
+def report_command(code, period, fmt, out, rank, lang):
+    """Write a unit's progress report for a period: the printable PDF, or every table as XLSX or CSV."""
+    today = local_today()
+    with force_locale(lang):
+        unit = _unit(code)
+        campaign = _campaign(None, today)
+        try:
+            chosen = dashboard.resolve_period(period, campaign, today)
+        except PeriodError as error:
+            raise click.UsageError(str(error)) from None
+        if fmt == "pdf":
+            body = printed.report_pdf(unit, campaign, chosen, today, rank)
+        else:
+            body = exports.report_file(dashboard.unit_report(unit, campaign, chosen, today, rank), fmt)
+    with open(out, "wb") as stream:
+        stream.write(body)
+    click.echo(f"{unit.code} · {chosen.code} → {out} ({len(body):,} bytes)")
+
+
+@progress_cli.command("targets-import")
+@click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
+@click.option("--as", "username", metavar="USERNAME", help="Import as this admin (default: the first national admin).")
+@click.option("--campaign", "campaign_id", type=int, help="Campaign number (default: the campaign in force).")
+def targets_import_command(path, dry_run, username, campaign_id):
+    """Import targets (unit code, metric, value) from a CSV or XLSX FILE: all or nothing."""
+    from fieldops.progress.importing import import_targets
+
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        actor = _importer(username)
+        campaign = _campaign(campaign_id, local_today())
+    with force_locale(str(actor.preferred_language)), open(path, "rb") as f:
+        result = import_targets(actor, campaign, f, os.path.basename(path), dry_run=dry_run)
+        if not result.ok:
+            db.session.rollback()
+            for error in result.errors:
+                where = _("Row %(row)s", row=error.row) if error.row else _("File")
+                click.echo(f"{where}" + (f", {error.column}" if error.column else "") + f": {error.message}")
+            click.echo(_("%(num)d problems found; nothing was imported.", num=result.error_count), err=True)
+            raise SystemExit(1)
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        c = result.counts
+        click.echo(_("Targets created: %(created)s, changed: %(updated)s, unchanged: %(unchanged)s.",
+                     created=c["created"], updated=c["updated"], unchanged=c["unchanged"]))
+        click.echo(_("Dry run: the file is valid; nothing was written.") if dry_run else _("Import complete."))
+
+
+@progress_cli.command("rebuild")
+def rebuild_command():
+    """Compute the timeline of figures again from the whole visit history (a repair)."""
+    from fieldops.progress.timeline import rebuild_all
+
+    done = rebuild_all(progress=lambda n: click.echo(f"{n:,} employers", err=True) if n % 10_000 == 0 else None)
+    db.session.commit()
+    click.echo(f"Timeline rebuilt for {done:,} employers.")
+
+
+def register(app):
+    app.cli.add_command(progress_cli)

@@ -1,0 +1,295 @@
+"""A unit's progress report for a period, as plain values: what the dashboard
+shows, the exports write and the printed report prints, computed once so the
+three never disagree.
+
+Districts and the units above them show stock figures as of the period's last
+day (or today, while it runs) and the flows of the period; teams show their
+officers' work. Targets are campaign targets: they are compared with the
+campaign-to-date figures as of that same day.
+"""
+from datetime import date
+from fractions import Fraction
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from fieldops.campaigns.models import Campaign
+from fieldops.extensions import db
+from fieldops.org.models import OrgUnit, UnitLevel
+from fieldops.progress import figures as fig
+from fieldops.progress import work as officer_work
+from fieldops.progress.format import figure, pct
+from fieldops.progress.charts import category_bars, line_chart, target_bars
+from fieldops.progress.labels import metric_labels, status_labels
+from fieldops.progress.models import PERCENT_METRICS, TEAM_METRICS, Metric, Target
+from fieldops.progress.periods import Period, parse_period
+from fieldops.progress.scoring import (
+    as_number, as_percent, assess, competition_ranks, elapsed_share, overall_progress,
+)
+from fieldops.visits.labels import obstacle_labels
+from fieldops.visits.models import ObstacleCategory
+
+STOCK_METRICS = (Metric.registered_employer, Metric.coverage_pct, Metric.employers_full, Metric.visits)
+RANK_CHOICES = ("overall",) + tuple(m.value for m in Metric)
+
+
+def current_campaign(today: date) -> Campaign | None:
+    """The campaign in force: the latest one already counting today."""
+    return db.session.scalars(
+        sa.select(Campaign).where(Campaign.counts_from <= today).order_by(Campaign.counts_from.desc()).limit(1)
+    ).first()
+
+
+def resolve_period(text: str, campaign: Campaign, today: date) -> Period:
+    return parse_period(text, campaign, today)
+
+
+def is_team(unit: OrgUnit) -> bool:
+    return unit.level == UnitLevel.team
+
+
+def children_of(unit: OrgUnit):
+    return db.session.scalars(sa.select(OrgUnit).where(OrgUnit.parent_id == unit.id).order_by(OrgUnit.code)).all()
+
+
+def targets_of(campaign: Campaign, unit_ids) -> dict:
+    """{(unit id, metric): value} of the campaign's targets for these units."""
+    rows = db.session.execute(
+        sa.select(Target.org_unit_id, Target.metric, Target.value)
+        .where(Target.campaign_id == campaign.id, Target.org_unit_id.in_(list(unit_ids)))
+    )
+    return {(unit_id, Metric(metric)): value for unit_id, metric, value in rows}
+
+
+def _achieved(metric, stock, visits):
+    if metric == Metric.visits:
+        return Fraction(visits)
+    if stock is None:
+        return None
+    if metric == Metric.registered_employer:
+        return Fraction(stock.registered)
+    if metric == Metric.employers_full:
+        return Fraction(stock.employers_full)
+    return Fraction(100 * stock.registered, stock.insured) if stock.insured else Fraction(0)
+
+
+def _metrics_for(unit):
+    return TEAM_METRICS if is_team(unit) else STOCK_METRICS
+
+
+def _assessments(unit, targets, stock, visits, share):
+    return {m: assess(_achieved(m, stock, visits), targets.get((unit.id, m)), share) for m in _metrics_for(unit)}
+
+
+def _stock_dict(stock):
+    if stock is None:
+        return None
+    return {"insured": stock.insured, "registered": stock.registered, "active": stock.active,
+            "unregistered": stock.unregistered, "coverage": stock.coverage, "employers": stock.employers,
+            "employers_full": stock.employers_full, "full_share": stock.full_share,
+            "registered_verified": stock.registered_verified, "verified_share": stock.verified_share}
+
+
+def _flows_dict(flows):
+    return {"visits": flows.visits, "visits_verified": flows.visits_verified,
+            "visits_verified_share": flows.visits_verified_share, "registrations": flows.registrations,
+            "registrations_verified": flows.registrations_verified,
+            "registrations_verified_share": flows.registrations_verified_share}
+
+
+def _work_dict(work):
+    return _flows_dict(work) | {
+        "employers_full": work.employers_full, "followups_done": work.followups_done,
+        "followups_on_time": work.followups_on_time, "on_time_share": work.on_time_share,
+        "escalations": work.escalations}
+
+
+def _rank_key(rank, unit, assessments):
+    if rank == "overall":
+        return overall_progress(assessments.values())
+    metric = Metric(rank)
+    return assessments[metric].progress if metric in assessments else None
+
+
+def _basis(rank, as_of):
+    when = as_of.strftime("%d/%m/%Y")
+    if rank == "overall":
+        return _("Ranked by the mean of achieved ÷ target over the metrics with a target (each counted up to 100%%), "
+                 "campaign to date as of %(date)s. Equal progress shares a rank; units without a target come last.",
+                 date=when)
+    return _("Ranked by achieved ÷ target for “%(metric)s”, campaign to date as of %(date)s. Equal progress shares "
+             "a rank; units without this target come last.", metric=metric_labels()[Metric(rank)], date=when)
+
+
+def officer_basis():
+    return _("Officers have no targets: ranked by registrations assisted in the period, then by employers brought to "
+             "100%%. Equal figures share a rank.")
+
+
+def _officer_rows(officers, works):
+    def key(officer):
+        w = works[officer.id]
+        return (w.registrations, w.employers_full)
+
+    rows = []
+    for rank, officer in competition_ranks(list(officers), key):
+        rows.append({"rank": rank, "id": officer.id, "name": officer.full_name, "unit_code": officer.org_unit.code,
+                     **_work_dict(works[officer.id])})
+    return rows
+
+
+def _metric_dict(assessments):
+    return {m.value: {"target": as_number(a.target, 2), "achieved": as_number(a.achieved, 1),
+                      "progress": as_percent(a.progress), "status": a.status} for m, a in assessments.items()}
+
+
+def _period_dict(period, as_of):
+    return {"code": period.code, "kind": period.kind, "label": period.label, "start": period.start,
+            "end": period.end, "as_of": as_of}
+
+
+def _target_rows(unit, assessments, child_targets, children):
+    labels = metric_labels()
+    statuses = status_labels()
+    rows = []
+    for metric, a in assessments.items():
+        values = [child_targets.get((c.id, metric)) for c in children]
+        summed = None
+        if metric not in PERCENT_METRICS and any(v is not None for v in values):
+            summed = as_number(sum((Fraction(str(v)) for v in values if v is not None), Fraction(0)), 2)
+        rows.append({"metric": metric.value, "label": str(labels[metric]), "target": as_number(a.target, 2),
+                     "children_sum": summed, "children_with_target": sum(v is not None for v in values),
+                     "achieved": as_number(a.achieved, 1), "expected": as_number(a.expected, 1),
+                     "progress": as_percent(a.progress), "status": a.status, "status_label": str(statuses[a.status])})
+    return rows
+
+
+def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, rank="overall") -> dict:
+    rank = rank if rank in RANK_CHOICES else "overall"
+    as_of = period.as_of(today)
+    share = elapsed_share(campaign, as_of)
+    children = children_of(unit)
+    kids = {c.id: c for c in children}
+    targets = targets_of(campaign, [unit.id, *kids])
+    span = (period.start, as_of)
+    to_date = (campaign.counts_from, as_of)
+    report = {
+        "unit": {"id": unit.id, "code": unit.code, "name": unit.name, "level": str(unit.level),
+                 "kind": "work" if is_team(unit) else "stock"},
+        "campaign": {"name": campaign.name, "counts_from": campaign.counts_from, "ends_on": campaign.ends_on},
+        "period": _period_dict(period, as_of),
+        "elapsed_pct": as_percent(share),
+        "stock": None, "work": None, "followups": None, "months": [], "obstacles": [], "officers": None,
+    }
+    child_assessments = {}
+    officers = officer_work.officers_of(unit) if unit.level in (UnitLevel.district, UnitLevel.team) else []
+    works = officer_work.officers_work([o.id for o in officers], *span) if officers else {}
+    if is_team(unit):
+        visits_to_date = officer_work.visit_counts([o.id for o in officers], *to_date)
+        team = officer_work.total(works.values())
+        report["work"] = _work_dict(team) | {"officers": len(officers)}
+        assessments = _assessments(unit, targets, None, sum(visits_to_date.values()), share)
+        report["children"] = []
+    else:
+        month_ends = fig.month_ends_between(campaign.counts_from, as_of)
+        stocks = fig.stock_as_of(unit, sorted({as_of, *month_ends}), children)
+        stock, child_stock = stocks[as_of]
+        flows = fig.flows(unit, {"period": span, "to_date": to_date}, children)
+        period_flows, child_flows = flows["period"]
+        to_date_flows, child_to_date = flows["to_date"]
+        (opened, overdue), child_followups = fig.followups_open(unit, today, children)
+        report["stock"] = _stock_dict(stock)
+        report["flows"] = _flows_dict(period_flows)
+        report["followups"] = {"open": opened, "overdue": overdue}
+        report["months"] = [{"as_of": d, "label": d.strftime("%m/%Y"), "insured": stocks[d][0].insured,
+                             "registered": stocks[d][0].registered, "coverage": stocks[d][0].coverage}
+                            for d in month_ends]
+        labels = obstacle_labels()
+        counted = fig.obstacles(unit, *span)
+        report["obstacles"] = [{"category": c.value, "label": str(labels[c]), "obstacles": counted.get(c.value, (0, 0))[0],
+                                "people": counted.get(c.value, (0, 0))[1]} for c in ObstacleCategory]
+        assessments = _assessments(unit, targets, stock, to_date_flows.visits, share)
+        team_children = [c for c in children if is_team(c)]
+        team_visits = {}
+        if team_children:
+            to_date_visits = officer_work.visit_counts([o.id for o in officers], *to_date)
+            for child in team_children:
+                team_visits[child.id] = sum(to_date_visits.get(o.id, 0) for o in officers if o.org_unit_id == child.id)
+        rows = []
+        for child in children:
+            if is_team(child):
+                mine = [o for o in officers if o.org_unit_id == child.id]
+                child_assessments[child.id] = _assessments(child, targets, None, team_visits[child.id], share)
+                row = {"kind": "work", "officers": len(mine),
+                       **_work_dict(officer_work.total(works[o.id] for o in mine))}
+            else:
+                child_assessments[child.id] = _assessments(child, targets, child_stock[child.id],
+                                                           child_to_date[child.id].visits, share)
+                row = {"kind": "stock", **_stock_dict(child_stock[child.id]), **_flows_dict(child_flows[child.id]),
+                       "followups_open": child_followups[child.id][0],
+                       "followups_overdue": child_followups[child.id][1]}
+            overall = overall_progress(child_assessments[child.id].values())
+            rows.append({"id": child.id, "code": child.code, "name": child.name, "level": str(child.level),
+                         "progress": as_percent(overall), "status": _overall_status(child_assessments[child.id].values()),
+                         "metrics": _metric_dict(child_assessments[child.id]), **row})
+        report["children"] = rows
+    report["targets"] = _target_rows(unit, assessments, targets, children)
+    report["leaderboard"] = _leaderboard(children, child_assessments, rank, as_of)
+    if officers:
+        report["officers"] = {"basis": officer_basis(), "rows": _officer_rows(officers, works)}
+    report["charts"] = _charts(report, rank)
+    return report
+
+
+def _leaderboard(children, child_assessments, rank, as_of):
+    statuses = status_labels()
+    rows = []
+    for position, child in competition_ranks(children, lambda c: _rank_key(rank, c, child_assessments[c.id])):
+        a = child_assessments[child.id]
+        progress = _rank_key(rank, child, a)
+        shown = a.get(Metric(rank)) if rank != "overall" else None
+        status = shown.status if shown is not None else _overall_status(a.values())
+        rows.append({"rank": position, "id": child.id, "code": child.code, "name": child.name,
+                     "progress": as_percent(progress), "status": status, "status_label": str(statuses[status]),
+                     "achieved": as_number(shown.achieved) if shown else None,
+                     "target": as_number(shown.target, 2) if shown else None})
+    return {"metric": rank, "basis": _basis(rank, as_of), "rows": rows}
+
+
+def _overall_status(assessments):
+    """The worst status among the metrics with a target."""
+    order = ("behind", "on_track", "met")
+    found = [a.status for a in assessments if a.status in order]
+    return min(found, key=order.index) if found else "no_target"
+
+
+def _chart_metric(report, rank):
+    if rank != "overall":
+        return Metric(rank)
+    return Metric.visits if report["unit"]["level"] == "district" else Metric.registered_employer
+
+
+def _charts(report, rank):
+    charts, tables = {}, {}
+    if report["months"]:
+        charts["coverage"] = line_chart([(m["label"], m["coverage"]) for m in report["months"]],
+                                        title=_("Coverage by month"), y_max=100)
+        tables["coverage"] = [[m["label"], figure(m["insured"]), figure(m["registered"]), pct(m["coverage"])]
+                              for m in report["months"]]
+    metric = _chart_metric(report, rank)
+    bars = [(c["code"], c["metrics"][metric.value]["target"], c["metrics"][metric.value]["achieved"])
+            for c in report["children"] if metric.value in c["metrics"]]
+    if bars:
+        unit = "%" if metric in PERCENT_METRICS else ""
+        charts["targets"] = target_bars(
+            bars, title=_("Target and achieved: %(metric)s", metric=metric_labels()[metric]),
+            unit=unit, legend=(_("Target"), _("Achieved")))
+        shown = pct if unit else figure
+        tables["targets"] = [[code, shown(target), shown(achieved)] for code, target, achieved in bars]
+        report["chart_metric"] = str(metric_labels()[metric])
+    if report["obstacles"]:
+        charts["obstacles"] = category_bars([(o["label"], o["obstacles"]) for o in report["obstacles"]],
+                                            title=_("Obstacles by category"))
+        tables["obstacles"] = [[o["label"], figure(o["obstacles"]), figure(o["people"])] for o in report["obstacles"]]
+    report["chart_tables"] = tables
+    return charts

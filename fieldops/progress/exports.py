@@ -1,0 +1,170 @@
+"""Every table of a unit's report as rows of plain values, and the files they
+go into: XLSX (one sheet per table) and CSV (one table, or all of them one
+after another). Text cells go through `neutralise` (fieldops/core/spreadsheet.py),
+so nothing imported and shown here runs as a formula in a spreadsheet."""
+import csv
+import io
+
+from flask_babel import gettext as _
+
+from fieldops.core.spreadsheet import neutralise
+from fieldops.progress.labels import status_labels
+
+TABLES = ("summary", "targets", "children", "leaderboard", "officers", "months", "obstacles")
+
+
+def _pct(value):
+    return None if value is None else round(value, 1)
+
+
+def table_titles():
+    return {"summary": _("Summary"), "targets": _("Targets"), "children": _("Units"),
+            "leaderboard": _("Leaderboard"), "officers": _("Officers"), "months": _("Coverage by month"),
+            "obstacles": _("Obstacles"), "worklist": _("Worklist")}
+
+
+def _summary(report):
+    rows = [[_("Unit"), f"{report['unit']['code']} · {report['unit']['name']}", ""],
+            [_("Period"), report["period"]["label"], ""],
+            [_("Figures as of"), report["period"]["as_of"], ""],
+            [_("Campaign elapsed (%)"), _pct(report["elapsed_pct"]), ""]]
+    stock, flows, work = report["stock"], report.get("flows"), report["work"]
+    if stock:
+        rows += [[_("Insured"), stock["insured"], ""],
+                 [_("Registered"), stock["registered"], _pct(stock["verified_share"])],
+                 [_("Unregistered"), stock["unregistered"], ""],
+                 [_("Coverage (%)"), _pct(stock["coverage"]), ""],
+                 [_("Employers"), stock["employers"], ""],
+                 [_("Employers at 100%"), stock["employers_full"], ""],
+                 [_("Employers at 100% (%)"), _pct(stock["full_share"]), ""]]
+    moved = flows or work
+    if moved:
+        rows += [[_("Visits in the period"), moved["visits"], _pct(moved["visits_verified_share"])],
+                 [_("Registrations assisted in the period"), moved["registrations"],
+                  _pct(moved["registrations_verified_share"])]]
+    if work:
+        rows += [[_("Employers brought to 100%"), work["employers_full"], ""],
+                 [_("Follow-ups done"), work["followups_done"], ""],
+                 [_("Follow-ups done on time"), work["followups_on_time"], ""],
+                 [_("Obstacles escalated"), work["escalations"], ""]]
+    if report["followups"]:
+        rows += [[_("Follow-ups open now"), report["followups"]["open"], ""],
+                 [_("Follow-ups overdue now"), report["followups"]["overdue"], ""]]
+    return [_("Figure"), _("Value"), _("Verified share (%)")], rows
+
+
+def _targets(report):
+    header = [_("Metric"), _("Target"), _("Children's targets, summed"), _("Achieved"), _("Expected by now"),
+              _("Progress (%)"), _("Status")]
+    return header, [[t["label"], t["target"], t["children_sum"], t["achieved"], t["expected"], _pct(t["progress"]),
+                     t["status_label"]] for t in report["targets"]]
+
+
+def _children(report):
+    statuses = status_labels()
+    rows = report["children"]
+    if rows and rows[0]["kind"] == "work":
+        header = [_("Code"), _("Unit"), _("Officers"), _("Visits"), _("Verified visits (%)"),
+                  _("Registrations assisted"), _("Employers brought to 100%"), _("Follow-ups done"),
+                  _("Follow-ups done on time"), _("Obstacles escalated"), _("Progress (%)"), _("Status")]
+        return header, [[c["code"], c["name"], c["officers"], c["visits"], _pct(c["visits_verified_share"]),
+                         c["registrations"], c["employers_full"], c["followups_done"], c["followups_on_time"],
+                         c["escalations"], _pct(c["progress"]), str(statuses[c["status"]])] for c in rows]
+    header = [_("Code"), _("Unit"), _("Insured"), _("Registered"), _("Unregistered"), _("Coverage (%)"),
+              _("Employers"), _("Employers at 100%"), _("Visits"), _("Verified visits (%)"),
+              _("Registrations assisted"), _("Follow-ups open"), _("Follow-ups overdue"), _("Progress (%)"),
+              _("Status")]
+    return header, [[c["code"], c["name"], c["insured"], c["registered"], c["unregistered"], _pct(c["coverage"]),
+                     c["employers"], c["employers_full"], c["visits"], _pct(c["visits_verified_share"]),
+                     c["registrations"], c["followups_open"], c["followups_overdue"], _pct(c["progress"]),
+                     str(statuses[c["status"]])] for c in rows]
+
+
+def _leaderboard(report):
+    board = report["leaderboard"]
+    header = [_("Rank"), _("Code"), _("Unit"), _("Progress (%)"), _("Achieved"), _("Target"), _("Status")]
+    rows = [[r["rank"], r["code"], r["name"], _pct(r["progress"]), r["achieved"], r["target"], r["status_label"]]
+            for r in board["rows"]]
+    return header, rows + ([[], [board["basis"]]] if rows else [])
+
+
+def _officers(report):
+    header = [_("Rank"), _("Officer"), _("Unit"), _("Visits"), _("Verified visits (%)"), _("Registrations assisted"),
+              _("Employers brought to 100%"), _("Follow-ups done"), _("Follow-ups done on time"),
+              _("Obstacles escalated")]
+    board = report["officers"] or {"rows": [], "basis": ""}
+    rows = [[o["rank"], o["name"], o["unit_code"], o["visits"], _pct(o["visits_verified_share"]), o["registrations"],
+             o["employers_full"], o["followups_done"], o["followups_on_time"], o["escalations"]]
+            for o in board["rows"]]
+    return header, rows + ([[], [board["basis"]]] if rows else [])
+
+
+def _months(report):
+    return [_("Month"), _("As of"), _("Insured"), _("Registered"), _("Coverage (%)")], [
+        [m["label"], m["as_of"], m["insured"], m["registered"], _pct(m["coverage"])] for m in report["months"]]
+
+
+def _obstacles(report):
+    return [_("Obstacle"), _("Obstacles"), _("People affected")], [
+        [o["label"], o["obstacles"], o["people"]] for o in report["obstacles"]]
+
+
+BUILDERS = {"summary": _summary, "targets": _targets, "children": _children, "leaderboard": _leaderboard,
+            "officers": _officers, "months": _months, "obstacles": _obstacles}
+
+
+def tables(report, names=TABLES):
+    """[(name, title, header, rows)] of the report, leaving out empty ones (except the summary)."""
+    titles = table_titles()
+    out = []
+    for name in names:
+        header, rows = BUILDERS[name](report)
+        if rows or name == "summary":
+            out.append((name, titles[name], header, rows))
+    return out
+
+
+def _cell(value, illegal):
+    value = "" if value is None else neutralise(value)
+    return illegal.sub("", value) if isinstance(value, str) else value
+
+
+def xlsx_bytes(sheets) -> bytes:
+    """sheets: [(title, header, rows)] → an XLSX workbook, one sheet each."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    workbook = Workbook(write_only=True)
+    for title, header, rows in sheets:
+        sheet = workbook.create_sheet(_sheet_title(title))
+        sheet.append([_cell(v, ILLEGAL_CHARACTERS_RE) for v in header])
+        for row in rows:
+            sheet.append([_cell(v, ILLEGAL_CHARACTERS_RE) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet_title(title):
+    return "".join(ch for ch in str(title) if ch not in "[]:*?/\\")[:31] or "Sheet"
+
+
+def csv_text(sheets) -> str:
+    """One table, or several one after another (each under its title), as CSV with a BOM."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    for i, (title, header, rows) in enumerate(sheets):
+        if len(sheets) > 1:
+            if i:
+                writer.writerow([])
+            writer.writerow([neutralise(str(title))])
+        writer.writerow(["" if v is None else neutralise(v) for v in header])
+        for row in rows:
+            writer.writerow(["" if v is None else neutralise(v) for v in row])
+    return buffer.getvalue()
+
+
+def report_file(report, fmt, names=TABLES) -> bytes:
+    sheets = [(title, header, rows) for _n, title, header, rows in tables(report, names)]
+    return xlsx_bytes(sheets) if fmt == "xlsx" else csv_text(sheets).encode("utf-8")

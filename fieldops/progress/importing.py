@@ -1,0 +1,214 @@
+"""Import of targets from CSV or XLSX, under the employer import's rules: the
+whole file is checked first; any bad row means nothing is written, and the
+report lists row, column and reason. Reading (encodings, XLSX, formulas) is the
+employer import's (fieldops/core/spreadsheet.py `Table`).
+
+Columns, with headers in Vietnamese or English: Mã đơn vị / unit_code (the org
+unit's code), Chỉ tiêu / metric, Giá trị / value; Tên đơn vị / unit_name may be
+there for the reader and is not used.
+"""
+import re
+from collections import Counter
+from decimal import Decimal
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from fieldops.core.spreadsheet import Formula, Table, TableError
+from fieldops.employers.importing import ImportResult
+from fieldops.extensions import db
+from fieldops.org.models import OrgUnit
+from fieldops.org.scope import units_in_scope
+from fieldops.progress.forms import metric_problem, parse_target_value
+from fieldops.progress.models import Metric, Target
+from fieldops.progress.operations import write_imported
+from fieldops.textfold import fold
+
+MAX_ROWS = 20_000
+
+
+class Column(NamedTuple):
+    field: str
+    vietnamese: str
+    required: bool
+
+
+COLUMNS = (
+    Column("unit_code", "Mã đơn vị", True),
+    Column("metric", "Chỉ tiêu", True),
+    Column("value", "Giá trị", True),
+    Column("unit_name", "Tên đơn vị", False),
+)
+
+# What a metric may be called in a file, either language (folded when compared).
+METRIC_NAMES = {
+    Metric.registered_employer: ["registered_employer", "People registered (employer channel)", "People registered",
+                                 "Registered", "Số người đăng ký (khối doanh nghiệp)", "Số người đăng ký",
+                                 "Người đăng ký"],
+    Metric.coverage_pct: ["coverage_pct", "Coverage (%)", "Coverage", "Tỷ lệ bao phủ (%)", "Tỷ lệ bao phủ",
+                          "Độ bao phủ"],
+    Metric.employers_full: ["employers_full", "Employers at 100%", "Số đơn vị đạt 100%", "Đơn vị đạt 100%"],
+    Metric.visits: ["visits", "Visits made", "Visits", "Số lượt làm việc", "Lượt làm việc", "Số lượt đến đơn vị"],
+}
+
+
+def _key(text) -> str:
+    return re.sub(r"[\s_\-.()%]+", "", fold(str(text or "")))
+
+
+_HEADERS = {key: c for c in COLUMNS for key in (_key(c.field), _key(c.vietnamese))}
+_METRICS = {_key(name): metric for metric, names in METRIC_NAMES.items() for name in names}
+
+
+def _text(raw):
+    if isinstance(raw, Formula):
+        return None
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    return " ".join(str(raw).split())
+
+
+class Layout:
+    def __init__(self, number, header, result):
+        self.index, self.labels = {}, {}
+        for position, cell in enumerate(header):
+            label = " ".join(str(cell or "").split())
+            column = _HEADERS.get(_key(label))
+            if column is None:
+                if label:
+                    result.ignored_columns.append(label)
+            elif column.field in self.index:
+                raise TableError(_("Column “%(column)s” appears more than once.", column=label), row=number)
+            else:
+                self.index[column.field], self.labels[column.field] = position, label
+        missing = [c for c in COLUMNS if c.required and c.field not in self.index]
+        if missing:
+            names = ", ".join(f"{c.vietnamese} ({c.field})" for c in missing)
+            raise TableError(_("Missing columns: %(columns)s. The first row must hold the column headers.",
+                               columns=names), row=number)
+
+    def cell(self, cells, name):
+        position = self.index[name]
+        return cells[position] if position < len(cells) else None
+
+    def label(self, name):
+        return self.labels.get(name, name)
+
+
+def _formula():
+    return _("This cell holds a formula; the import needs plain values (copy the cells and paste them as values).")
+
+
+class Checker:
+    def __init__(self, actor, layout, result):
+        self.layout, self.result = layout, result
+        self.units = {}  # code → OrgUnit or None, looked up once
+        self.scope = set(db.session.scalars(units_in_scope(actor.org_unit)))
+        self.seen = {}  # (unit id, metric) → first row
+
+    def _unit(self, code):
+        if code not in self.units:
+            self.units[code] = db.session.scalars(sa.select(OrgUnit).where(OrgUnit.code == code)).first()
+        return self.units[code]
+
+    def _error(self, number, name, message):
+        self.result.add_error(number, self.layout.label(name), str(message))
+
+    def check(self, number, cells):
+        layout, before = self.layout, self.result.error_count
+        code = _text(layout.cell(cells, "unit_code"))
+        unit = None
+        if code is None:
+            self._error(number, "unit_code", _formula())
+        elif not code:
+            self._error(number, "unit_code", _("Enter the unit code."))
+        else:
+            unit = self._unit(code.upper())
+            if unit is None:
+                self._error(number, "unit_code", _("Unknown unit code %(code)s.", code=code))
+            elif unit.id not in self.scope:
+                self._error(number, "unit_code", _("Unit %(code)s is outside your area.", code=unit.code))
+                unit = None
+        raw_metric = _text(layout.cell(cells, "metric"))
+        metric = None
+        if raw_metric is None:
+            self._error(number, "metric", _formula())
+        elif not raw_metric:
+            self._error(number, "metric", _("Enter the metric."))
+        else:
+            metric = _METRICS.get(_key(raw_metric))
+            if metric is None:
+                self._error(number, "metric", _("Unknown metric “%(metric)s”. Use one of: %(metrics)s.",
+                                                metric=raw_metric[:60], metrics=", ".join(m.value for m in Metric)))
+        raw_value = layout.cell(cells, "value")
+        value = None
+        if isinstance(raw_value, Formula):
+            self._error(number, "value", _formula())
+        elif metric is not None:
+            value, problem = parse_target_value(raw_value, metric)
+            if problem:
+                self._error(number, "value", problem)
+        elif raw_value is None or not str(raw_value).strip():
+            self._error(number, "value", _("Enter the target value."))
+        if unit is not None and metric is not None:
+            problem = metric_problem(unit, metric)
+            if problem:
+                self._error(number, "metric", problem)
+            first = self.seen.get((unit.id, metric))
+            if first is not None:
+                self._error(number, "metric", _("Unit %(code)s has a target for this metric in row %(row)d already.",
+                                                code=unit.code, row=first))
+            else:
+                self.seen[(unit.id, metric)] = number
+        if self.result.error_count == before:
+            return unit, metric, value
+        return None
+
+
+def import_targets(actor, campaign, fileobj, filename="", *, dry_run=False) -> ImportResult:
+    """Check the whole file, then (unless `dry_run`, or on any error) write it. Flushes; the caller commits."""
+    result = ImportResult(filename=filename or "", dry_run=dry_run)
+    good = []
+    try:
+        layout = checker = None
+        for number, cells in Table(fileobj, filename).rows():
+            if layout is None:
+                layout = Layout(number, cells, result)
+                checker = Checker(actor, layout, result)
+                continue
+            result.rows += 1
+            if result.rows > MAX_ROWS:
+                raise TableError(_("The file has more than %(max)d rows.", max=MAX_ROWS))
+            row = checker.check(number, cells)
+            if row is not None:
+                good.append(row)
+        if layout is None:
+            raise TableError(_("The file is empty."))
+        if result.rows == 0:
+            result.add_error(None, "", _("The file has a header row but no data rows."))
+    except TableError as error:
+        result.add_error(error.row, "", error.message)
+    if not result.ok:
+        result.errors.sort(key=lambda e: e.row or 0)
+        return result
+    counts = Counter()
+    if dry_run:
+        _count_dry(campaign, good, counts)
+    else:
+        write_imported(actor, campaign, good, result.filename, counts)
+    result.counts = counts
+    return result
+
+
+def _count_dry(campaign, rows, counts):
+    stored = {
+        (t.org_unit_id, t.metric): Decimal(t.value)
+        for t in db.session.scalars(sa.select(Target).where(
+            Target.campaign_id == campaign.id, Target.org_unit_id.in_([unit.id for unit, _m, _v in rows])))
+    }
+    for unit, metric, value in rows:
+        before = stored.get((unit.id, metric))
+        counts["created" if before is None else "unchanged" if before == value else "updated"] += 1

@@ -1,0 +1,32 @@
+"""What users read for the progress enums, in their language."""
+from flask_babel import lazy_gettext as _l
+
+from fieldops.progress.models import Metric
+
+MET, ON_TRACK, BEHIND, NO_TARGET = "met", "on_track", "behind", "no_target"
+
+
+def metric_labels():
+    return {
+        Metric.registered_employer: _l("People registered (employer channel)"),
+        Metric.coverage_pct: _l("Coverage (%)"),
+        Metric.employers_full: _l("Employers at 100%"),
+        Metric.visits: _l("Visits made"),
+    }
+
+
+def metric_choices():
+    return [(m.value, label) for m, label in metric_labels().items()]
+
+
+def status_labels():
+    return {
+        MET: _l("Met"),
+        ON_TRACK: _l("On track"),
+        BEHIND: _l("Behind"),
+        NO_TARGET: _l("No target"),
+    }
+
+
+def template_globals():
+    return {"metric_labels": metric_labels(), "status_labels": status_labels()}

@@ -1,0 +1,157 @@
+"""Reading for the progress pages: the worklist, one employer's figures as of a
+day, the way down from the user's unit, the periods to choose from, targets."""
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, selectinload
+
+from fieldops.employers.models import Employer, LabourDepartment
+from fieldops.extensions import db
+from fieldops.org.models import OrgUnit
+from fieldops.org.scope import scoped, units_in_scope
+from fieldops.progress.models import EmployerTimeline, Metric, Target
+from fieldops.progress.periods import PeriodError, parse_period
+from fieldops.visits.models import COUNTING_STATES, ReviewState, Visit, VisitLine
+
+
+def worklist(unit: OrgUnit):
+    """Employers of the unit's subtree not yet at 100%, most unregistered workers
+    first: (Employer, insured, registered, unregistered, district code). Current
+    figures, from the employer totals kept on write (no GROUP BY over departments);
+    employers with nobody insured have nobody to register and are left out."""
+    district = aliased(OrgUnit)
+    return (
+        sa.select(Employer, EmployerTimeline.insured, EmployerTimeline.registered, EmployerTimeline.unregistered,
+                  district.code)
+        .join(EmployerTimeline, EmployerTimeline.employer_id == Employer.id)
+        .join(district, district.id == Employer.district_id)
+        .where(EmployerTimeline.district_id.in_(units_in_scope(unit)), EmployerTimeline.unregistered > 0)
+        .order_by(EmployerTimeline.unregistered.desc(), Employer.unit_code)
+    )
+
+
+def worklist_page(unit: OrgUnit, page: int, per_page: int):
+    """One page and whether another follows (no count over the whole area)."""
+    rows = db.session.execute(worklist(unit).offset((page - 1) * per_page).limit(per_page + 1)).all()
+    return rows[:per_page], len(rows) > per_page
+
+
+def worklist_rows(unit: OrgUnit):
+    """Every row of the worklist as plain values, streamed in batches."""
+    stmt = worklist(unit).execution_options(yield_per=500)
+    for employer, insured, registered, unregistered, district_code in db.session.execute(stmt):
+        coverage = None if not insured else round(100.0 * registered / insured, 1)
+        yield [employer.unit_code, employer.name, employer.tax_code, district_code, insured, registered,
+               unregistered, coverage]
+
+
+def employer_as_of(employer: Employer, as_of: date):
+    """The employer's departments with their figures as of `as_of`: the latest
+    counting line with a visit date on or before it, else the declared headcount.
+    [(department, (insured, registered, active), visit or None)]."""
+    rows = db.session.execute(
+        sa.select(VisitLine.labour_department_id, VisitLine.insured, VisitLine.registered, VisitLine.active, Visit)
+        .join(Visit, Visit.id == VisitLine.visit_id)
+        .where(Visit.employer_id == employer.id, Visit.state.in_(COUNTING_STATES), Visit.visit_date <= as_of)
+    ).all()
+    latest = {}
+    for department_id, insured, registered, active, visit in rows:
+        found = latest.get(department_id)
+        if found is None or visit.order_key > found[1].order_key:
+            latest[department_id] = ((insured, registered, active), visit)
+    out = []
+    for department in employer.departments:
+        figures, visit = latest.get(department.id, ((department.insured_declared, 0, 0), None))
+        out.append((department, figures, visit))
+    return out
+
+
+def employer_visits(employer: Employer, start: date, end: date):
+    return db.session.scalars(
+        sa.select(Visit).where(Visit.employer_id == employer.id, Visit.visit_date >= start, Visit.visit_date <= end)
+        .options(selectinload(Visit.officer))
+        .order_by(Visit.visit_date.desc(), Visit.submitted_at.desc(), Visit.id.desc())
+    ).all()
+
+
+def crumbs(unit: OrgUnit, root: OrgUnit):
+    """The units from `root` down to `unit` (both included)."""
+    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    units = db.session.scalars(sa.select(OrgUnit).where(OrgUnit.id.in_(ids))).all()
+    chain = sorted(units, key=lambda u: len(u.path))
+    return [u for u in chain if u.path.startswith(root.path)]
+
+
+def period_choices(campaign, today: date):
+    """[(group label, [(code, label)])]: the campaign, its years, quarters and
+    months that have started, latest first."""
+    from flask_babel import gettext as _
+
+    last = min(campaign.ends_on, today)
+    months, quarters, years = [], [], []
+    cursor = campaign.counts_from.replace(day=1)
+    while cursor <= last:
+        months.append(f"{cursor.year}-{cursor.month:02d}")
+        quarter = f"{cursor.year}-Q{(cursor.month - 1) // 3 + 1}"
+        if quarter not in quarters:
+            quarters.append(quarter)
+        if str(cursor.year) not in years:
+            years.append(str(cursor.year))
+        cursor = date(cursor.year + (cursor.month == 12), cursor.month % 12 + 1, 1)
+
+    def labelled(codes):
+        out = []
+        for code in reversed(codes):
+            try:
+                out.append((code, parse_period(code, campaign, today).label))
+            except PeriodError:
+                continue
+        return out
+
+    return [(_("Campaign"), [("campaign", _("Campaign to date"))]), (_("Years"), labelled(years)),
+            (_("Quarters"), labelled(quarters)), (_("Months"), labelled(months))]
+
+
+# --- targets ---------------------------------------------------------------------------
+
+
+def units_with_targets(user, campaign):
+    """The units of the user's area in tree order (a statement, to be paged)."""
+    return scoped(OrgUnit, user).order_by(OrgUnit.path)
+
+
+def targets_for_units(campaign, units):
+    """{unit id: {metric: Target}} and {unit id: {metric: Σ children's values}}."""
+    ids = [u.id for u in units]
+    if not ids or campaign is None:
+        return {}, {}
+    own = {}
+    for target in db.session.scalars(sa.select(Target).where(Target.campaign_id == campaign.id,
+                                                             Target.org_unit_id.in_(ids))):
+        own.setdefault(target.org_unit_id, {})[Metric(target.metric)] = target
+    summed = {}
+    rows = db.session.execute(
+        sa.select(OrgUnit.parent_id, Target.metric, sa.func.sum(Target.value), sa.func.count(Target.id))
+        .join(Target, Target.org_unit_id == OrgUnit.id)
+        .where(Target.campaign_id == campaign.id, OrgUnit.parent_id.in_(ids))
+        .group_by(OrgUnit.parent_id, Target.metric)
+    )
+    for parent_id, metric, total, count in rows:
+        summed.setdefault(parent_id, {})[Metric(metric)] = (total, count)
+    return own, summed
+
+
+def department_totals(rows):
+    insured = sum(f[0] for _d, f, _v in rows)
+    registered = sum(f[1] for _d, f, _v in rows)
+    active = sum(f[2] for _d, f, _v in rows)
+    verified = sum(f[1] for _d, f, v in rows if v is not None and v.state == ReviewState.verified)
+    return {"insured": insured, "registered": registered, "active": active, "unregistered": insured - registered,
+            "coverage": None if not insured else 100.0 * registered / insured, "registered_verified": verified,
+            "full": insured > 0 and registered == insured}
+
+
+def departments_count(employer_ids):
+    return dict(db.session.execute(
+        sa.select(LabourDepartment.employer_id, sa.func.count(LabourDepartment.id))
+        .where(LabourDepartment.employer_id.in_(list(employer_ids))).group_by(LabourDepartment.employer_id)).all())

@@ -1,0 +1,231 @@
+"""Progress pages: a unit's dashboard (drill-down national → province → district
+→ team), an officer's achievements, an employer's figures as of a day, the
+worklist, the exports and the printed report. Targets are in target_routes.py,
+on the same blueprint.
+
+Leadership (viewer), supervisors, HR and admins see the dashboards of their
+area; officers see their own achievements, the employers they can open and the
+worklist of their area. Every unit, officer and employer is reached through the
+scoping helper: outside the user's area it answers 404.
+"""
+from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from fieldops.audit.operations import record_denied
+from fieldops.auth.access import roles_required, signed_in
+from fieldops.auth.models import Role, User
+from fieldops.core.paging import page_of
+from fieldops.core.spreadsheet import csv_chunks, write_xlsx
+from fieldops.employers.models import Employer
+from fieldops.extensions import htmx
+from fieldops.org.models import OrgUnit
+from fieldops.org.scope import get_or_404
+from fieldops.progress import dashboard, exports, queries, report as printed, work
+from fieldops.progress.format import figure, pct
+from fieldops.progress.labels import template_globals
+from fieldops.progress.periods import PeriodError
+from fieldops.timeutil import local_today
+
+bp = Blueprint("progress", __name__, url_prefix="/progress")
+VIEWERS = (Role.viewer, Role.supervisor, Role.hr, Role.admin)
+FORMATS = ("xlsx", "csv")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.record_once
+def _register(state):
+    app = state.app
+    app.jinja_env.globals.update(template_globals())
+    app.jinja_env.filters["figure"] = figure
+    app.jinja_env.filters["pct"] = pct
+    app.jinja_env.globals["export_tables"] = lambda report: [(n, t) for n, t, _h, _r in exports.tables(report)]
+
+
+class Setup:
+    """The campaign in force and the period asked for (?period=), or what is wrong with them."""
+
+    def __init__(self):
+        self.today = local_today()
+        self.campaign = dashboard.current_campaign(self.today)
+        self.text = request.args.get("period", "").strip()[:20]
+        self.period, self.error, self.status = None, None, 200
+        if self.campaign is None:
+            self.error = _("No campaign has been set up yet: there is nothing to measure.")
+            return
+        try:
+            self.period = dashboard.resolve_period(self.text, self.campaign, self.today)
+        except PeriodError as error:
+            self.error, self.status = str(error), 422
+
+    @property
+    def ok(self):
+        return self.period is not None
+
+    @property
+    def as_of(self):
+        return self.period.as_of(self.today)
+
+    def context(self):
+        choices = queries.period_choices(self.campaign, self.today) if self.campaign else []
+        return {"setup": self, "choices": choices, "period_code": self.period.code if self.period else self.text,
+                "error": self.error, "today": self.today}
+
+
+def _page(template, fragment, status=200, target="progress-body", **context):
+    return render_template(fragment if htmx.target == target else template, **context), status
+
+
+# --- units -----------------------------------------------------------------------------------
+
+
+def _unit_page(unit):
+    setup = Setup()
+    rank = request.args.get("rank", "overall")
+    rank = rank if rank in dashboard.RANK_CHOICES else "overall"
+    context = setup.context() | {"unit": unit, "crumbs": queries.crumbs(unit, current_user.org_unit),
+                                 "rank": rank, "report": None, "worklist": []}
+    if setup.ok:
+        context["report"] = dashboard.unit_report(unit, setup.campaign, setup.period, setup.today, rank)
+        if unit.level == "district":
+            context["worklist"], _more = queries.worklist_page(unit, 1, 10)
+    return _page("progress/unit.html", "progress/_unit_body.html", setup.status, **context)
+
+
+@bp.get("/")
+@roles_required(*VIEWERS)
+def dashboard_home():
+    return _unit_page(current_user.org_unit)
+
+
+@bp.get("/units/<int:unit_id>")
+@roles_required(*VIEWERS)
+def unit(unit_id):
+    return _unit_page(get_or_404(OrgUnit, unit_id, current_user))
+
+
+def _failed(setup):
+    return render_template("errors/error.html", code=setup.status if setup.status != 200 else 404,
+                           message=setup.error), setup.status if setup.status != 200 else 404
+
+
+@bp.get("/units/<int:unit_id>/export")
+@roles_required(*VIEWERS)
+def export(unit_id):
+    """A table of the dashboard (?table=; all of them by default) as XLSX or CSV."""
+    unit = get_or_404(OrgUnit, unit_id, current_user)
+    setup = Setup()
+    if not setup.ok:
+        return _failed(setup)
+    table = request.args.get("table", "all")
+    names = exports.TABLES if table not in exports.TABLES else (table,)
+    fmt = request.args.get("format") if request.args.get("format") in FORMATS else "xlsx"
+    report = dashboard.unit_report(unit, setup.campaign, setup.period, setup.today, request.args.get("rank", "overall"))
+    body = exports.report_file(report, fmt, names)
+    name = printed.file_name(unit, setup.period, fmt) if table == "all" else \
+        printed.file_name(unit, setup.period, fmt).replace("tien-do-", f"tien-do-{names[0]}-")
+    return Response(body, mimetype=XLSX if fmt == "xlsx" else "text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/units/<int:unit_id>/report")
+@roles_required(*VIEWERS)
+def report(unit_id):
+    """The printable leadership report (PDF) for the period."""
+    unit = get_or_404(OrgUnit, unit_id, current_user)
+    setup = Setup()
+    if not setup.ok:
+        return _failed(setup)
+    pdf = printed.report_pdf(unit, setup.campaign, setup.period, setup.today, request.args.get("rank", "overall"))
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{printed.file_name(unit, setup.period, "pdf")}"'})
+
+
+# --- the worklist -----------------------------------------------------------------------------
+
+
+def worklist_header():
+    return [_("Unit code"), _("Employer"), _("Tax code"), _("Managing district"), _("Insured"), _("Registered"),
+            _("Unregistered"), _("Coverage (%)")]
+
+
+@bp.get("/units/<int:unit_id>/worklist")
+@signed_in
+def worklist(unit_id):
+    """Employers of the unit's area not yet at 100%, most unregistered first; ?format= exports all of them."""
+    from flask import current_app
+
+    unit = get_or_404(OrgUnit, unit_id, current_user)
+    fmt = request.args.get("format")
+    if fmt in FORMATS:
+        name = f"danh-sach-{unit.code}-{local_today().isoformat()}.{fmt}"
+        header, rows = worklist_header(), queries.worklist_rows(unit)
+        disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+        if fmt == "csv":
+            return Response(csv_chunks(header, rows), mimetype="text/csv", headers=disposition)
+        import io
+
+        buffer = io.BytesIO()
+        write_xlsx(buffer, header, rows, title=_("Worklist"))
+        buffer.seek(0)
+        return send_file(buffer, as_attachment=True, download_name=name, mimetype=XLSX)
+    raw = request.args.get("page", "1")
+    page = int(raw) if raw.isdigit() and 0 < len(raw) < 6 else 1
+    per_page = current_app.config["PAGE_SIZE"]
+    rows, more = queries.worklist_page(unit, page, per_page)
+    return _page("progress/worklist.html", "progress/_worklist.html", target="worklist", unit=unit, rows=rows, page=page, more=more,
+                 first=(page - 1) * per_page, crumbs=queries.crumbs(unit, current_user.org_unit))
+
+
+# --- officers and employers ---------------------------------------------------------------------
+
+
+def _officer_page(person):
+    setup = Setup()
+    context = setup.context() | {"person": person, "work": None, "visits": None, "full": []}
+    if setup.ok:
+        start, end = setup.period.start, setup.as_of
+        context["work"] = work.officers_work([person.id], start, end)[person.id]
+        context["visits"] = page_of(work.officer_visits(person.id, start, end))
+        ids = context["work"].full_employer_ids
+        if ids:
+            from fieldops.extensions import db
+            import sqlalchemy as sa
+
+            context["full"] = db.session.scalars(sa.select(Employer).where(Employer.id.in_(ids))
+                                                 .order_by(Employer.name)).all()
+    return _page("progress/officer.html", "progress/_officer_body.html", setup.status, **context)
+
+
+@bp.get("/officers/<int:user_id>")
+@signed_in
+def officer(user_id):
+    person = get_or_404(User, user_id, current_user)
+    if person.role != Role.officer:
+        abort(404)
+    if current_user.role == Role.officer and person.id != current_user.id:
+        record_denied(current_user, f"user:{user_id}", "not_self")
+        abort(404)
+    return _officer_page(person)
+
+
+@bp.get("/me")
+@roles_required(Role.officer)
+def mine():
+    return _officer_page(current_user)
+
+
+@bp.get("/employers/<int:employer_id>")
+@signed_in
+def employer(employer_id):
+    employer = get_or_404(Employer, employer_id, current_user)
+    setup = Setup()
+    context = setup.context() | {"employer": employer, "rows": [], "totals": None, "visits": []}
+    if setup.ok:
+        context["rows"] = queries.employer_as_of(employer, setup.as_of)
+        context["totals"] = queries.department_totals(context["rows"])
+        context["visits"] = queries.employer_visits(employer, setup.period.start, setup.as_of)
+    return _page("progress/employer.html", "progress/_employer_body.html", setup.status, **context)
+
+
+from fieldops.progress import target_routes  # noqa: E402,F401  (registers the target pages)

@@ -1,0 +1,86 @@
+"""Targets against what was achieved: the status, the progress, the ranking.
+
+- met: achieved ≥ target;
+- on track: achieved ≥ target × the elapsed share of the campaign
+  (counts_from … ends_on, in days, as of the as-of day);
+- behind: otherwise.
+
+Arithmetic is exact (fractions), so two units with the same progress share a
+rank, whatever the rounding shown.
+"""
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+
+from fieldops.progress.labels import BEHIND, MET, NO_TARGET, ON_TRACK
+
+
+def elapsed_share(campaign, as_of: date) -> Fraction:
+    total = (campaign.ends_on - campaign.counts_from).days + 1
+    done = (as_of - campaign.counts_from).days + 1
+    return Fraction(min(max(done, 0), total), total)
+
+
+def exact(value) -> Fraction | None:
+    if value is None:
+        return None
+    if isinstance(value, Fraction):
+        return value
+    return Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+
+
+@dataclass
+class Assessment:
+    target: Fraction | None
+    achieved: Fraction | None
+    expected: Fraction | None
+    status: str
+
+    @property
+    def progress(self) -> Fraction | None:
+        """achieved ÷ target; a target of 0 is reached by anything."""
+        if self.target is None or self.achieved is None:
+            return None
+        return Fraction(1) if self.target == 0 else self.achieved / self.target
+
+
+def assess(achieved, target, share: Fraction) -> Assessment:
+    target, achieved = exact(target), exact(achieved)
+    if target is None:
+        return Assessment(None, achieved, None, NO_TARGET)
+    expected = target * share
+    value = achieved if achieved is not None else Fraction(0)
+    status = MET if value >= target else ON_TRACK if value >= expected else BEHIND
+    return Assessment(target, achieved, expected, status)
+
+
+def overall_progress(assessments) -> Fraction | None:
+    """Mean of achieved ÷ target over the metrics with a target, each counted up to 100%."""
+    ratios = [min(a.progress, Fraction(1)) for a in assessments if a.progress is not None]
+    return sum(ratios, Fraction(0)) / len(ratios) if ratios else None
+
+
+def competition_ranks(items, key):
+    """[(rank, item)] best first; equal keys share a rank and the next rank skips
+    (1, 2, 2, 4). Items whose key is None come last, unranked."""
+    ranked = sorted((i for i in items if key(i) is not None), key=key, reverse=True)
+    out = []
+    for position, item in enumerate(ranked):
+        if position and key(item) == key(ranked[position - 1]):
+            out.append((out[-1][0], item))
+        else:
+            out.append((position + 1, item))
+    return out + [(None, i) for i in items if key(i) is None]
+
+
+def as_number(value: Fraction | None, digits=1):
+    """A plain number for display and export: an int when whole, else a rounded float."""
+    if value is None:
+        return None
+    if value.denominator == 1:
+        return int(value)
+    return round(float(value), digits)
+
+
+def as_percent(value: Fraction | None, digits=1):
+    return None if value is None else round(float(value * 100), digits)

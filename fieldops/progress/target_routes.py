@@ -1,0 +1,160 @@
+"""Targets: listed per unit beside the sum of its children's, created, edited,
+deleted and imported by admins and HR, in their own area."""
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from fieldops.auth.access import roles_required
+from fieldops.auth.models import Role
+from fieldops.campaigns.models import Campaign
+from fieldops.core.paging import page_of
+from fieldops.extensions import db
+from fieldops.org.models import OrgUnit
+from fieldops.org.queries import units_for_choice
+from fieldops.org.scope import get_or_404
+from fieldops.progress import operations, queries
+from fieldops.progress.dashboard import current_campaign
+from fieldops.progress.forms import DeleteForm, TargetForm, TargetImportForm, TargetValueForm, metric_problem
+from fieldops.progress.importing import COLUMNS, METRIC_NAMES, import_targets
+from fieldops.progress.models import Metric, Target
+from fieldops.progress.routes import bp
+from fieldops.timeutil import local_today
+
+EDITORS = (Role.admin, Role.hr)
+
+
+def _campaigns():
+    return db.session.scalars(sa.select(Campaign).order_by(Campaign.counts_from.desc(), Campaign.id.desc())).all()
+
+
+def _campaign_choices():
+    return [(c.id, c.name) for c in _campaigns()]
+
+
+def _chosen_campaign():
+    raw = request.args.get("campaign", "")
+    if raw.isdigit() and len(raw) < 10:
+        found = db.session.get(Campaign, int(raw))
+        if found is not None:
+            return found
+    return current_campaign(local_today()) or next(iter(_campaigns()), None)
+
+
+@bp.get("/targets")
+@roles_required(*EDITORS)
+def targets():
+    campaign = _chosen_campaign()
+    page = page_of(queries.units_with_targets(current_user, campaign))
+    own, summed = queries.targets_for_units(campaign, page.items)
+    return render_template("progress/targets.html", campaign=campaign, campaigns=_campaigns(), page=page, own=own,
+                           summed=summed, metrics=list(Metric), delete_form=DeleteForm(formdata=None))
+
+
+def _target_form():
+    form = TargetForm()
+    form.campaign_id.choices = _campaign_choices()
+    form.org_unit_id.choices = units_for_choice(current_user)
+    return form
+
+
+@bp.route("/targets/new", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def target_new():
+    form = _target_form()
+    if request.method == "GET":
+        campaign = _chosen_campaign()
+        form.campaign_id.data = campaign.id if campaign else None
+        unit = request.args.get("unit", "")
+        form.org_unit_id.data = int(unit) if unit.isdigit() and len(unit) < 10 else current_user.org_unit_id
+        form.metric.data = request.args.get("metric", Metric.registered_employer.value)
+    elif form.validate_on_submit():
+        unit = get_or_404(OrgUnit, form.org_unit_id.data, current_user)
+        campaign = db.session.get(Campaign, form.campaign_id.data)
+        metric = Metric(form.metric.data)
+        problem = metric_problem(unit, metric)
+        if problem:
+            form.metric.errors.append(problem)
+        value = form.parsed_value(metric)
+        if not form.errors and value is not None:
+            try:
+                operations.create_target(current_user, campaign, unit, metric, value)
+            except operations.TargetExists as exists:
+                form.metric.errors.append(_("%(unit)s already has a target for this metric in this campaign; "
+                                            "change that one instead.", unit=unit.code))
+                existing = exists.target
+            else:
+                db.session.commit()
+                flash(_("Target saved."), "success")
+                return redirect(url_for("progress.targets", campaign=campaign.id))
+            return render_template("progress/target_form.html", form=form, target=None, existing=existing), 422
+    return render_template("progress/target_form.html", form=form, target=None, existing=None), (
+        422 if form.errors else 200)
+
+
+@bp.route("/targets/<int:target_id>", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def target_edit(target_id):
+    target = get_or_404(Target, target_id, current_user)
+    form = TargetValueForm(data={"value": _shown(target.value)} if request.method == "GET" else None)
+    if request.method == "POST" and form.validate_on_submit():
+        value = form.parsed_value(target.metric)
+        if value is not None:
+            operations.update_target(current_user, target, value)
+            db.session.commit()
+            flash(_("Target saved."), "success")
+            return redirect(url_for("progress.targets", campaign=target.campaign_id))
+    return render_template("progress/target_form.html", form=form, target=target, existing=None), (
+        422 if form.errors else 200)
+
+
+def _shown(value):
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@bp.post("/targets/<int:target_id>/delete")
+@roles_required(*EDITORS)
+def target_delete(target_id):
+    target = get_or_404(Target, target_id, current_user)
+    form = DeleteForm()
+    campaign_id = target.campaign_id
+    if form.validate_on_submit():
+        operations.delete_target(current_user, target)
+        db.session.commit()
+        flash(_("Target deleted."), "success")
+    return redirect(url_for("progress.targets", campaign=campaign_id))
+
+
+def column_help():
+    names = {metric: ", ".join(f"“{n}”" for n in names[:1] + names[-2:]) for metric, names in METRIC_NAMES.items()}
+    described = {
+        "unit_code": _("Code of a unit in your area (VN, HN, HN-BD…)."),
+        "metric": _("One of: %(metrics)s.", metrics="; ".join(names.values())),
+        "value": _("A whole number; for coverage a percentage from 0 to 100 (97,5 or 97.5)."),
+        "unit_name": _("Optional, for the reader; not used."),
+    }
+    return [(c.vietnamese, c.field, described[c.field]) for c in COLUMNS]
+
+
+@bp.route("/targets/import", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def targets_import():
+    form = TargetImportForm()
+    form.campaign_id.choices = _campaign_choices()
+    if request.method == "GET":
+        campaign = _chosen_campaign()
+        form.campaign_id.data = campaign.id if campaign else None
+    result = None
+    if form.validate_on_submit():
+        campaign = db.session.get(Campaign, form.campaign_id.data)
+        upload = form.file.data
+        result = import_targets(current_user, campaign, upload.stream, upload.filename or "",
+                                dry_run=form.dry_run.data)
+        if result.ok and not result.dry_run:
+            db.session.commit()
+        else:
+            db.session.rollback()
+    failed = bool(form.errors) or (result is not None and not result.ok)
+    return render_template("progress/targets_import.html", form=form, result=result, columns=column_help()), (
+        422 if failed else 200)

@@ -1,0 +1,187 @@
+"""An officer's achievements in a period (DESIGN.md): visits made, registrations
+assisted (Σ newly registered on their visits), employers brought to 100%,
+follow-ups done on time, obstacles escalated. A team's work is its officers'.
+
+Read with indexed queries on the officer's own records: visits by (officer,
+visit date), follow-ups by assignee or proposer. "Brought to 100%": the
+employer's step function kept in the timeline goes from below 100% to 100% on
+the date of one of the officer's visits, and that visit is the employer's
+latest counting visit of the day (the one whose figures took it there).
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+import sqlalchemy as sa
+
+from fieldops.auth.models import Role, User
+from fieldops.extensions import db
+from fieldops.followups.models import FollowUp, FollowUpKind, FollowUpState
+from fieldops.org.models import OrgUnit
+from fieldops.org.scope import units_in_scope
+from fieldops.progress.models import EmployerTimeline
+from fieldops.progress.timeline import is_full
+from fieldops.timeutil import LOCAL_TZ, to_local
+from fieldops.visits.models import COUNTING_STATES, ReviewState, Visit, VisitLine
+
+
+def _share(part, whole):
+    return None if not whole else 100.0 * part / whole
+
+
+@dataclass
+class Work:
+    visits: int = 0
+    visits_verified: int = 0
+    registrations: int = 0
+    registrations_verified: int = 0
+    employers_full: int = 0
+    followups_done: int = 0
+    followups_on_time: int = 0
+    escalations: int = 0
+    full_employer_ids: set = field(default_factory=set, repr=False)
+
+    @property
+    def visits_verified_share(self):
+        return _share(self.visits_verified, self.visits)
+
+    @property
+    def registrations_verified_share(self):
+        return _share(self.registrations_verified, self.registrations)
+
+    @property
+    def on_time_share(self):
+        return _share(self.followups_on_time, self.followups_done)
+
+    def add(self, other: "Work") -> None:
+        for name in ("visits", "visits_verified", "registrations", "registrations_verified", "followups_done",
+                     "followups_on_time", "escalations"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.full_employer_ids |= other.full_employer_ids
+        self.employers_full = len(self.full_employer_ids)
+
+
+def utc_bounds(start: date, end: date):
+    """[start 00:00, the day after end 00:00) in local time, as naive UTC."""
+    def utc(day):
+        return datetime.combine(day, time.min, LOCAL_TZ).astimezone(timezone.utc).replace(tzinfo=None)
+
+    return utc(start), utc(end + timedelta(days=1))
+
+
+def officers_of(unit: OrgUnit):
+    """Officers whose unit is in `unit`'s subtree, by name."""
+    return db.session.scalars(
+        sa.select(User).where(User.role == Role.officer, User.org_unit_id.in_(units_in_scope(unit)))
+        .order_by(User.full_name, User.id)
+    ).all()
+
+
+def _visits_in(officer_ids, start, end):
+    return sa.and_(Visit.officer_id.in_(officer_ids), Visit.visit_date >= start, Visit.visit_date <= end,
+                   Visit.state.in_(COUNTING_STATES))
+
+
+def brought_to_full(officer_ids, start: date, end: date) -> dict:
+    """{officer id: {employer ids they brought to 100% in [start, end]}}."""
+    officer_ids = list(officer_ids)
+    candidates = db.session.execute(
+        sa.select(Visit.employer_id, Visit.visit_date).where(_visits_in(officer_ids, start, end)).distinct()
+    ).all()
+    if not candidates:
+        return {}
+    employer_ids = sorted({e for e, _d in candidates})
+    turned = set()  # (employer, day) where it reaches 100%
+    for chunk in range(0, len(employer_ids), 500):
+        ids = employer_ids[chunk:chunk + 500]
+        for employer_id, steps in db.session.execute(
+                sa.select(EmployerTimeline.employer_id, EmployerTimeline.steps)
+                .where(EmployerTimeline.employer_id.in_(ids))):
+            previous = False
+            for day, insured, registered, *_rest in steps or []:
+                now_full = is_full(insured, registered)
+                if now_full and not previous:
+                    turned.add((employer_id, date.fromordinal(day)))
+                previous = now_full
+    hits = [(e, d) for e, d in candidates if (e, d) in turned]
+    out = defaultdict(set)
+    if not hits:
+        return out
+    days = sorted({d for _e, d in hits})
+    latest = {}
+    for employer_id, day, officer_id, submitted_at, visit_id in db.session.execute(
+            sa.select(Visit.employer_id, Visit.visit_date, Visit.officer_id, Visit.submitted_at, Visit.id)
+            .where(Visit.employer_id.in_(sorted({e for e, _d in hits})), Visit.visit_date.in_(days),
+                   Visit.state.in_(COUNTING_STATES))):
+        key = (employer_id, day)
+        if key in latest and latest[key][0] >= (submitted_at, visit_id):
+            continue
+        latest[key] = ((submitted_at, visit_id), officer_id)
+    for key in hits:
+        if key in latest and latest[key][1] in officer_ids:
+            out[latest[key][1]].add(key[0])
+    return out
+
+
+def officers_work(officer_ids, start: date, end: date) -> dict:
+    """{officer id: Work} over [start, end] (dates of visits; local days of follow-ups)."""
+    officer_ids = list(officer_ids)
+    work = {i: Work() for i in officer_ids}
+    if not officer_ids:
+        return work
+    verified = Visit.state == ReviewState.verified
+    for officer_id, count, checked in db.session.execute(
+            sa.select(Visit.officer_id, sa.func.count(Visit.id), sa.func.sum(sa.case((verified, 1), else_=0)))
+            .where(_visits_in(officer_ids, start, end)).group_by(Visit.officer_id)):
+        work[officer_id].visits, work[officer_id].visits_verified = int(count), int(checked or 0)
+    for officer_id, newly, checked in db.session.execute(
+            sa.select(Visit.officer_id, sa.func.sum(VisitLine.newly_registered),
+                      sa.func.sum(sa.case((verified, VisitLine.newly_registered), else_=0)))
+            .join(VisitLine, VisitLine.visit_id == Visit.id)
+            .where(_visits_in(officer_ids, start, end)).group_by(Visit.officer_id)):
+        work[officer_id].registrations, work[officer_id].registrations_verified = int(newly or 0), int(checked or 0)
+    for officer_id, employers in brought_to_full(officer_ids, start, end).items():
+        work[officer_id].full_employer_ids = employers
+        work[officer_id].employers_full = len(employers)
+    low, high = utc_bounds(start, end)
+    for officer_id, due, completed in db.session.execute(
+            sa.select(FollowUp.assignee_id, FollowUp.due_date, FollowUp.completed_at)
+            .where(FollowUp.assignee_id.in_(officer_ids), FollowUp.state == FollowUpState.done,
+                   FollowUp.completed_at >= low, FollowUp.completed_at < high)):
+        work[officer_id].followups_done += 1
+        work[officer_id].followups_on_time += 1 if to_local(completed).date() <= due else 0
+    for officer_id, count in db.session.execute(
+            sa.select(FollowUp.proposer_id, sa.func.count(FollowUp.id))
+            .where(FollowUp.proposer_id.in_(officer_ids), FollowUp.kind == FollowUpKind.escalation,
+                   FollowUp.created_at >= low, FollowUp.created_at < high)
+            .group_by(FollowUp.proposer_id)):
+        work[officer_id].escalations = int(count)
+    return work
+
+
+def total(works) -> Work:
+    out = Work()
+    for w in works:
+        out.add(w)
+    return out
+
+
+def officer_visits(officer_id, start: date, end: date):
+    """The officer's visits in [start, end], newest first (a statement, to be paged)."""
+    from sqlalchemy.orm import selectinload
+
+    return (
+        sa.select(Visit).where(Visit.officer_id == officer_id, Visit.visit_date >= start, Visit.visit_date <= end)
+        .options(selectinload(Visit.employer))
+        .order_by(Visit.visit_date.desc(), Visit.submitted_at.desc(), Visit.id.desc())
+    )
+
+
+def visit_counts(officer_ids, start: date, end: date) -> dict:
+    """{officer id: counting visits in [start, end]}."""
+    officer_ids = list(officer_ids)
+    if not officer_ids:
+        return {}
+    return dict(db.session.execute(
+        sa.select(Visit.officer_id, sa.func.count(Visit.id)).where(_visits_in(officer_ids, start, end))
+        .group_by(Visit.officer_id)).all())

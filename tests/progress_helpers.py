@@ -1,0 +1,89 @@
+"""The plain definitions of DESIGN.md "Meaning of the numbers", computed naively
+from the whole visit history, independently of fieldops/progress: what the
+fast path must agree with."""
+from collections import Counter
+
+import sqlalchemy as sa
+
+from fieldops.employers.models import Employer, LabourDepartment
+from fieldops.extensions import db
+from fieldops.org.models import OrgUnit
+from fieldops.visits.models import Obstacle, Visit, VisitLine
+
+COUNTING = ("submitted", "verified")
+
+
+def _history():
+    units = {u.id: u.path for u in db.session.scalars(sa.select(OrgUnit))}
+    employers = {e.id: e.district_id for e in db.session.scalars(sa.select(Employer))}
+    departments = {d.id: (d.employer_id, d.insured_declared) for d in db.session.scalars(sa.select(LabourDepartment))}
+    visits = {v.id: v for v in db.session.scalars(sa.select(Visit))}
+    lines = db.session.scalars(sa.select(VisitLine)).all()
+    obstacles = db.session.scalars(sa.select(Obstacle)).all()
+    return units, employers, departments, visits, lines, obstacles
+
+
+class Naive:
+    """Everything loaded once; figures computed by brute force."""
+
+    def __init__(self):
+        self.units, self.employers, self.departments, self.visits, self.lines, self.obstacle_rows = _history()
+
+    def _in(self, employer_id, root):
+        return self.units[self.employers[employer_id]].startswith(root.path)
+
+    def stock(self, root, day):
+        per_employer = {}
+        for department_id, (employer_id, declared) in self.departments.items():
+            if not self._in(employer_id, root):
+                continue
+            candidates = [
+                (self.visits[line.visit_id], line) for line in self.lines
+                if line.labour_department_id == department_id
+                and self.visits[line.visit_id].state in COUNTING
+                and self.visits[line.visit_id].visit_date <= day
+            ]
+            if candidates:
+                visit, line = max(candidates, key=lambda c: (c[0].visit_date, c[0].submitted_at, c[0].id))
+                figures = (line.insured, line.registered, line.active,
+                           line.registered if visit.state == "verified" else 0)
+            else:
+                figures = (declared, 0, 0, 0)
+            totals = per_employer.setdefault(employer_id, [0, 0, 0, 0])
+            for i in range(4):
+                totals[i] += figures[i]
+        employers = [e for e in self.employers if self._in(e, root)]
+        insured = sum(per_employer.get(e, [0])[0] for e in employers)
+        registered = sum(per_employer.get(e, [0, 0])[1] for e in employers)
+        active = sum(per_employer.get(e, [0, 0, 0])[2] for e in employers)
+        verified = sum(per_employer.get(e, [0, 0, 0, 0])[3] for e in employers)
+        full = sum(1 for e in employers
+                   if per_employer.get(e) and per_employer[e][0] > 0 and per_employer[e][1] == per_employer[e][0])
+        return {"insured": insured, "registered": registered, "active": active, "registered_verified": verified,
+                "employers": len(employers), "employers_full": full}
+
+    def flows(self, root, start, end):
+        chosen = [v for v in self.visits.values()
+                  if v.state in COUNTING and start <= v.visit_date <= end and self._in(v.employer_id, root)]
+        ids = {v.id for v in chosen}
+        verified = {v.id for v in chosen if v.state == "verified"}
+        newly = [(line.visit_id, line.newly_registered) for line in self.lines if line.visit_id in ids]
+        return {"visits": len(chosen), "visits_verified": len(verified),
+                "registrations": sum(n for _v, n in newly),
+                "registrations_verified": sum(n for v, n in newly if v in verified)}
+
+    def obstacles(self, root, start, end):
+        ids = {v.id for v in self.visits.values()
+               if v.state in COUNTING and start <= v.visit_date <= end and self._in(v.employer_id, root)}
+        counts, people = Counter(), Counter()
+        for o in self.obstacle_rows:
+            if o.visit_id in ids:
+                counts[str(o.category)] += 1
+                people[str(o.category)] += o.people_affected
+        return {c: (counts[c], people[c]) for c in counts}
+
+
+def as_dict(figures):
+    from dataclasses import asdict
+
+    return asdict(figures)
