@@ -174,3 +174,14 @@ def followup(proposer, employer, *, kind="revisit", assignee=None, due_date=None
     if state in ("cancelled", "cancelled_in_progress"):
         ops.cancel_followup(decider, made, "Đơn vị đã giải thể", now=now)
     return made
+
+
+# --- progress (fieldops/progress) -------------------------------------------------------
+
+
+def target(campaign, unit, metric="registered_employer", value=100):
+    from decimal import Decimal
+
+    from fieldops.progress.operations import create_target
+
+    return create_target(None, campaign, unit, metric, Decimal(value))

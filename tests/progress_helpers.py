@@ -87,3 +87,35 @@ def as_dict(figures):
     from dataclasses import asdict
 
     return asdict(figures)
+
+
+def build_world(org, users):
+    """Two employers of Hà Nội with a year of visits (verified, waiting, returned):
+    Ánh Dương (HN-BD) reaches 100% on 20/09/2023; Sông Hồng (HN-CG) stays at 5 of 20."""
+    from datetime import date, datetime
+
+    from fieldops.visits import operations
+    from tests import factories
+
+    campaign = factories.campaign()
+    officer, supervisor = users["HN"]["officer"], users["HN"]["supervisor"]
+    a = factories.employer(org["HN-BD"], name="Công ty Ánh Dương", departments=[("Văn phòng", 40), ("Kho", 10)])
+    b = factories.employer(org["HN-CG"], name="Công ty Sông Hồng", departments=[("Toàn đơn vị", 20)])
+
+    def visit(employer, day, figures, state="verified", obstacles=()):
+        made = factories.visit(officer, employer, visit_date=day, figures=figures, obstacles=obstacles,
+                               now=datetime.combine(day, datetime.min.time()))
+        if state == "verified":
+            operations.verify_visit(supervisor, made)
+        elif state == "returned":
+            operations.return_visit(supervisor, made, "Kiểm tra lại")
+        return made
+
+    visit(a, date(2023, 3, 10), {"Văn phòng": (40, 10, 5, 10), "Kho": (10, 2, 1, 2)})
+    visit(a, date(2023, 6, 15), {"Văn phòng": (40, 30, 20, 20)}, state="submitted")
+    visit(a, date(2023, 9, 20), {"Văn phòng": (40, 40, 30, 10), "Kho": (10, 10, 5, 8)},
+          obstacles=[("no_smartphone", 2, "")])
+    visit(b, date(2023, 5, 5), {"Toàn đơn vị": (20, 5, 2, 5)}, obstacles=[("otp_not_received", 3, "")])
+    visit(b, date(2023, 7, 7), {"Toàn đơn vị": (20, 8, 4, 3)}, state="returned")
+    db.session.commit()
+    return {"campaign": campaign, "org": org, "users": users, "a": a, "b": b}

@@ -66,6 +66,21 @@ EXPECTED = {
     "followups.start": Access((O,)),
     "followups.complete": Access((O,)),
     "followups.bulk": Access((S,)),
+    # progress: leadership, supervisors, HR and admins see their area's dashboards; officers their own
+    # achievements, the employers they can open and their area's worklist; admins and HR keep the targets
+    "progress.dashboard_home": Access((V, S, H, A)),
+    "progress.unit": Access((V, S, H, A)),
+    "progress.export": Access((V, S, H, A)),
+    "progress.report": Access((V, S, H, A)),
+    "progress.worklist": Access(ALL),
+    "progress.officer": Access(ALL),  # an officer: only themself (404 otherwise)
+    "progress.mine": Access((O,)),
+    "progress.employer": Access(ALL),
+    "progress.targets": Access((A, H)),
+    "progress.target_new": Access((A, H)),
+    "progress.target_edit": Access((A, H)),
+    "progress.target_delete": Access((A, H)),
+    "progress.targets_import": Access((A, H)),
 }
 
 # URL parameter → the id of an object in Hà Nội (in scope for the HN users,
@@ -77,6 +92,7 @@ PARAMS = {
     "department_id": lambda w: w["employer"].departments[0].id,
     "visit_id": lambda w: w["visit"].id,
     "followup_id": lambda w: w["followup"].id,
+    "target_id": lambda w: w["target"].id,
 }
 
 
@@ -87,8 +103,10 @@ def world(org, users):
     employer = factories.employer(org["HN-BD"], departments=["Văn phòng", "Phân xưởng"])
     visit = factories.visit(users["HN"]["officer"], employer)
     followup = factories.followup(users["HN"]["officer"], employer, visit=visit)
+    target = factories.target(factories.campaign(), org["HN-BD"])
     db.session.commit()
-    return {"org": org, "users": users, "employer": employer, "visit": visit, "followup": followup}
+    return {"org": org, "users": users, "employer": employer, "visit": visit, "followup": followup,
+            "target": target}
 
 
 def _rules(app):

@@ -179,10 +179,10 @@ def _targets(units):
         districts = [u for u in units.values() if u.level == UnitLevel.district and u.path.startswith(unit.path)]
         insured = sum(int(declared.get(d.id, 0)) for d in districts)
         employers = sum(counted.get(d.id, 0) for d in districts)
-        share = (85, 90, 95)[index % 3]
+        share = (70, 80, 90)[index % 3]
         create_target(None, campaign, unit, Metric.registered_employer, insured * share // 100)
         create_target(None, campaign, unit, Metric.coverage_pct, share)
-        create_target(None, campaign, unit, Metric.employers_full, employers * (4 + index % 3) // 10)
+        create_target(None, campaign, unit, Metric.employers_full, employers * (2 + index % 3) // 10)
         create_target(None, campaign, unit, Metric.visits, 11 * len(districts) + index % 4)
 
 

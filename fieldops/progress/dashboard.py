@@ -123,7 +123,7 @@ def _basis(rank, as_of):
 
 def officer_basis():
     return _("Officers have no targets: ranked by registrations assisted in the period, then by employers brought to "
-             "100%%. Equal figures share a rank.")
+             "100%. Equal figures share a rank.")
 
 
 def _officer_rows(officers, works):
@@ -159,7 +159,7 @@ def _target_rows(unit, assessments, child_targets, children):
             summed = as_number(sum((Fraction(str(v)) for v in values if v is not None), Fraction(0)), 2)
         rows.append({"metric": metric.value, "label": str(labels[metric]), "target": as_number(a.target, 2),
                      "children_sum": summed, "children_with_target": sum(v is not None for v in values),
-                     "achieved": as_number(a.achieved, 1), "expected": as_number(a.expected, 1),
+                     "achieved": as_number(a.achieved, 2), "expected": as_number(a.expected, 2),
                      "progress": as_percent(a.progress), "status": a.status, "status_label": str(statuses[a.status])})
     return rows
 
@@ -192,8 +192,8 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
         report["children"] = []
     else:
         month_ends = fig.month_ends_between(campaign.counts_from, as_of)
-        stocks = fig.stock_as_of(unit, sorted({as_of, *month_ends}), children)
-        stock, child_stock = stocks[as_of]
+        stocks = fig.stock_as_of(unit, month_ends)
+        stock, child_stock = fig.stock_by_child(unit, as_of, children)
         flows = fig.flows(unit, {"period": span, "to_date": to_date}, children)
         period_flows, child_flows = flows["period"]
         to_date_flows, child_to_date = flows["to_date"]
@@ -201,8 +201,8 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
         report["stock"] = _stock_dict(stock)
         report["flows"] = _flows_dict(period_flows)
         report["followups"] = {"open": opened, "overdue": overdue}
-        report["months"] = [{"as_of": d, "label": d.strftime("%m/%Y"), "insured": stocks[d][0].insured,
-                             "registered": stocks[d][0].registered, "coverage": stocks[d][0].coverage}
+        report["months"] = [{"as_of": d, "label": d.strftime("%m/%Y"), "insured": stocks[d].insured,
+                             "registered": stocks[d].registered, "coverage": stocks[d].coverage}
                             for d in month_ends]
         labels = obstacle_labels()
         counted = fig.obstacles(unit, *span)
@@ -272,7 +272,7 @@ def _chart_metric(report, rank):
 def _charts(report, rank):
     charts, tables = {}, {}
     if report["months"]:
-        charts["coverage"] = line_chart([(m["label"], m["coverage"]) for m in report["months"]],
+        charts["coverage"] = line_chart([(m["as_of"].strftime("%m/%y"), m["coverage"]) for m in report["months"]],
                                         title=_("Coverage by month"), y_max=100)
         tables["coverage"] = [[m["label"], figure(m["insured"]), figure(m["registered"]), pct(m["coverage"])]
                               for m in report["months"]]

@@ -108,69 +108,95 @@ def _clause(table, ranges):
                     for grain, lo, hi in ranges)) if ranges else sa.false()
 
 
-def _district_sums(model, root: OrgUnit, spans: dict, group=()):
-    """{span key: [(district path, *group values, *sums of model.FIELDS)]} over
-    the districts of `root`'s subtree; spans: {key: [(grain, first, last)]}."""
+def _subtree(model, root: OrgUnit, ranges, *columns):
+    """SELECT columns FROM the subtree's districts joined to their rows in `ranges`:
+    district by district, a range of the primary key (district, grain, day) each."""
     table = model.__table__
-    clauses = {key: _clause(table, ranges) for key, ranges in spans.items()}
-    if len(clauses) == 1:
-        (key, clause), = clauses.items()
-        columns = [sa.func.sum(table.c[f]) for f in model.FIELDS]
-        where = clause
-    else:
-        columns = [sa.func.sum(sa.case((clause, table.c[f]), else_=0))
-                   for clause in clauses.values() for f in model.FIELDS]
-        where = sa.or_(*clauses.values())
-    extra = [table.c[g] for g in group]
-    stmt = (
-        sa.select(OrgUnit.path, *extra, *columns)
-        .select_from(OrgUnit)
-        .join(table, table.c.district_id == OrgUnit.id)
-        .where(OrgUnit.scope_clause(root), where)
-        .group_by(OrgUnit.path, *extra)
-    )
-    width = len(model.FIELDS)
-    out = {key: [] for key in clauses}
-    for row in db.session.execute(stmt):
-        head, sums = tuple(row[:1 + len(extra)]), row[1 + len(extra):]
-        for i, key in enumerate(clauses):
-            out[key].append(head + tuple(sums[i * width:(i + 1) * width]))
-    return out
+    return (sa.select(*columns).select_from(OrgUnit).join(table, table.c.district_id == OrgUnit.id)
+            .where(OrgUnit.scope_clause(root), _clause(table, ranges)))
+
+
+def _sums(model):
+    return [sa.func.sum(model.__table__.c[f]) for f in model.FIELDS]
+
+
+def _by_path(model, root: OrgUnit, ranges, group=()):
+    """[(district path, *group values, *sums of model.FIELDS)] over `ranges`."""
+    extra = [model.__table__.c[g] for g in group]
+    stmt = _subtree(model, root, ranges, OrgUnit.path, *extra, *_sums(model)).group_by(OrgUnit.path, *extra)
+    return [tuple(row) for row in db.session.execute(stmt)]
+
+
+def _child_key(path: str, depth: int):
+    """The path of the child unit (at `depth` ids) a district's path lies under."""
+    parts = path.split("/")
+    return "/".join(parts[:depth + 1]) + "/" if len(parts) > depth + 1 else None
 
 
 def _rollup(rows, kind, children):
     """(total, {child id: total}) of per-district rows (path first, then sums)."""
     total, per_child = kind(), {c.id: kind() for c in children}
+    by_path = {c.path: c.id for c in children}
+    depth = children[0].path.count("/") - 1 if children else 0
     for path, *values in rows:
         _add_into(total, values)
-        for child in children:
-            if path.startswith(child.path):
-                _add_into(per_child[child.id], values)
-                break
+        child = by_path.get(_child_key(path, depth)) if children else None
+        if child is not None:
+            _add_into(per_child[child], values)
     return total, per_child
+
+
+def _union(all_ranges):
+    """One list of ranges covering all of them (month ranges from the same start merge)."""
+    months = [r for r in all_ranges if r[0] == "month"]
+    days = sorted({r for r in all_ranges if r[0] == "day"})
+    merged = []
+    for grain, lo, hi in sorted(months, key=lambda r: r[1]):
+        if merged and lo <= merged[-1][2] + timedelta(days=31):
+            merged[-1] = ("month", merged[-1][1], max(merged[-1][2], hi))
+        else:
+            merged.append((grain, lo, hi))
+    return merged + days
+
+
+def _inside(grain, day, ranges):
+    return any(grain == g and lo <= day <= hi for g, lo, hi in ranges)
 
 
 # --- reading ----------------------------------------------------------------------------
 
 
-def stock_as_of(root: OrgUnit, days, children=()):
-    """{day: (Stock of root, {child id: Stock})} for each day: one query."""
+def stock_as_of(root: OrgUnit, days) -> dict:
+    """{day: Stock of root} for each day, from one query summing by grain and day."""
     spans = {day: windows(SENTINEL, day) for day in days}
-    rows = _district_sums(StockDelta, root, spans)
-    return {day: _rollup(rows[day], Stock, children) for day in days}
+    stmt = _subtree(StockDelta, root, _union([r for ranges in spans.values() for r in ranges]),
+                    StockDelta.grain, StockDelta.day, *_sums(StockDelta)).group_by(StockDelta.grain, StockDelta.day)
+    rows = db.session.execute(stmt).all()
+    out = {}
+    for day, ranges in spans.items():
+        total = Stock()
+        for grain, when, *values in rows:
+            if _inside(grain, when, ranges):
+                _add_into(total, values)
+        out[day] = total
+    return out
+
+
+def stock_by_child(root: OrgUnit, day: date, children=()):
+    """(Stock of root, {child id: Stock}) as of `day`: one query grouped by district."""
+    return _rollup(_by_path(StockDelta, root, windows(SENTINEL, day)), Stock, children)
 
 
 def flows(root: OrgUnit, spans: dict, children=()):
-    """{key: (Flows of root, {child id: Flows})} for each key's (start, end): one query."""
-    rows = _district_sums(ActivityCount, root, {key: windows(*span) for key, span in spans.items()})
-    return {key: _rollup(rows[key], Flows, children) for key in spans}
+    """{key: (Flows of root, {child id: Flows})} for each key's (start, end)."""
+    return {key: _rollup(_by_path(ActivityCount, root, windows(*span)), Flows, children)
+            for key, span in spans.items()}
 
 
 def obstacles(root: OrgUnit, start: date, end: date) -> dict:
     """{category: (obstacles, people affected)} over [start, end]."""
-    rows = _district_sums(ObstacleCount, root, {"all": windows(start, end)}, group=("category",))["all"]
     out = {}
-    for _path, category, count, people in rows:
+    for _path, category, count, people in _by_path(ObstacleCount, root, windows(start, end), group=("category",)):
         before = out.get(str(category), (0, 0))
         out[str(category)] = (before[0] + int(count or 0), before[1] + int(people or 0))
     return out
@@ -178,22 +204,35 @@ def obstacles(root: OrgUnit, start: date, end: date) -> dict:
 
 def followups_open(root: OrgUnit, today: date, children=()):
     """(open, overdue) now for root, and {child id: (open, overdue)}: follow-ups at
-    employers of the subtree that are still to be done."""
-    overdue = sa.func.sum(sa.case((FollowUp.due_date < today, 1), else_=0))
-    stmt = (
-        sa.select(OrgUnit.path, sa.func.count(FollowUp.id), overdue)
-        .select_from(OrgUnit)
-        .join(Employer, Employer.district_id == OrgUnit.id)
-        .join(FollowUp, FollowUp.employer_id == Employer.id)
-        .where(OrgUnit.scope_clause(root), FollowUp.state.in_(OPEN_STATES))
-        .group_by(OrgUnit.path)
-    )
-    total, per_child = [0, 0], {c.id: [0, 0] for c in children}
-    for path, count, late in db.session.execute(stmt):
-        for bucket in [total] + [per_child[c.id] for c in children if path.startswith(c.path)][:1]:
-            bucket[0] += int(count or 0)
-            bucket[1] += int(late or 0)
-    return tuple(total), {k: tuple(v) for k, v in per_child.items()}
+    employers of the subtree that are still to be done. For the whole country the
+    open follow-ups lead (by their state); below it, the area's employers do."""
+    if root.parent_id is None:
+        still_open = (sa.select(FollowUp.employer_id, FollowUp.due_date).where(FollowUp.state.in_(OPEN_STATES))
+                      .cte("open_follow_up").prefix_with("MATERIALIZED"))
+        overdue = sa.func.sum(sa.case((still_open.c.due_date < today, 1), else_=0))
+        paths = dict(db.session.execute(sa.select(OrgUnit.id, OrgUnit.path).where(OrgUnit.scope_clause(root))).all())
+        rows = [(paths[district], count, late) for district, count, late in db.session.execute(
+            sa.select(Employer.district_id, sa.func.count(), overdue).select_from(still_open)
+            .join(Employer, Employer.id == still_open.c.employer_id).group_by(Employer.district_id))
+            if district in paths]
+    else:
+        overdue = sa.func.sum(sa.case((FollowUp.due_date < today, 1), else_=0))
+        rows = db.session.execute(
+            sa.select(OrgUnit.path, sa.func.count(FollowUp.id), overdue)
+            .select_from(OrgUnit)
+            .join(Employer, Employer.district_id == OrgUnit.id)
+            .join(FollowUp, FollowUp.employer_id == Employer.id)
+            .where(OrgUnit.scope_clause(root), FollowUp.state.in_(OPEN_STATES))
+            .group_by(OrgUnit.path)
+        ).all()
+    total, per_child = _rollup(rows, _Pair, children)
+    return (total.open, total.overdue), {k: (v.open, v.overdue) for k, v in per_child.items()}
+
+
+@dataclass
+class _Pair:
+    open: int = 0
+    overdue: int = 0
 
 
 def month_ends_between(start: date, end: date):

@@ -74,7 +74,8 @@ def metric_problem(unit, metric):
 
 class TargetForm(Form):
     campaign_id = SelectField(_l("Campaign"), coerce=_id, validate_choice=True)
-    org_unit_id = SelectField(_l("Unit"), coerce=_id, validate_choice=True)
+    # Checked through the scoping helper: a unit outside the user's area answers 404.
+    org_unit_id = SelectField(_l("Unit"), coerce=_id, validate_choice=False)
     metric = SelectField(_l("Metric"), choices=metric_choices, validate_choice=True)
     value = StringField(_l("Target"), validators=[InputRequired(message=_l("Enter the target value."))])
 

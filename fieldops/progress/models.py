@@ -120,12 +120,12 @@ class StockDelta(db.Model):
     __tablename__ = "progress_stock"
     __table_args__ = (
         _grain_check(),
-        sa.Index("ix_progress_stock_grain_day", "grain", "day"),
         {"sqlite_with_rowid": False},
     )
 
-    grain: Mapped[str] = mapped_column(sa.String(5), primary_key=True)
+    # Primary key (district, grain, day): a unit's rows are read district by district, a range of days each.
     district_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"), primary_key=True, autoincrement=False)
+    grain: Mapped[str] = mapped_column(sa.String(5), primary_key=True)
     day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     insured: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     registered: Mapped[int] = mapped_column(sa.BigInteger, default=0)
@@ -141,12 +141,12 @@ class ActivityCount(db.Model):
     __tablename__ = "progress_activity"
     __table_args__ = (
         _grain_check(),
-        sa.Index("ix_progress_activity_grain_day", "grain", "day"),
         {"sqlite_with_rowid": False},
     )
 
-    grain: Mapped[str] = mapped_column(sa.String(5), primary_key=True)
+    # Primary key (district, grain, day): a unit's rows are read district by district, a range of days each.
     district_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"), primary_key=True, autoincrement=False)
+    grain: Mapped[str] = mapped_column(sa.String(5), primary_key=True)
     day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     visits: Mapped[int] = mapped_column(sa.Integer, default=0)
     visits_verified: Mapped[int] = mapped_column(sa.Integer, default=0)
@@ -160,12 +160,12 @@ class ObstacleCount(db.Model):
     __tablename__ = "progress_obstacle"
     __table_args__ = (
         _grain_check(),
-        sa.Index("ix_progress_obstacle_grain_day", "grain", "day"),
         {"sqlite_with_rowid": False},
     )
 
-    grain: Mapped[str] = mapped_column(sa.String(5), primary_key=True)
+    # Primary key (district, grain, day): a unit's rows are read district by district, a range of days each.
     district_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"), primary_key=True, autoincrement=False)
+    grain: Mapped[str] = mapped_column(sa.String(5), primary_key=True)
     day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     category: Mapped[ObstacleCategory] = mapped_column(
         sa.Enum(ObstacleCategory, name="category", native_enum=False, create_constraint=True, length=30),

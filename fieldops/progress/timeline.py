@@ -144,13 +144,13 @@ def month_of(day: date) -> date:
 
 
 def by_grain(changes):
-    """{(district, ordinal[, category]): vector} → {(grain, district, day[, category]): vector},
-    every change at its day and in its month; zero vectors left out."""
+    """{(district, ordinal[, category]): vector} → {(district, grain, day[, category]): vector}
+    (the tables' primary keys), every change at its day and in its month; zero vectors left out."""
     out = {}
     for key, vector in changes.items():
         district_id, ordinal, *rest = key
         day = date.fromordinal(ordinal)
-        _add(out, {("day", district_id, day, *rest): vector, ("month", district_id, month_of(day), *rest): vector})
+        _add(out, {(district_id, "day", day, *rest): vector, (district_id, "month", month_of(day), *rest): vector})
     return {key: vector for key, vector in out.items() if any(vector)}
 
 
