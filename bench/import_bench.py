@@ -17,6 +17,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -117,7 +118,8 @@ def main():
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--districts", type=int, default=30)
     parser.add_argument("--database-url")
-    parser.add_argument("--tracemalloc", action="store_true", help="measure the Python heap peak (about 2x slower)")
+    parser.add_argument("--tracemalloc", action="store_true", help="measure the Python heap peak (about 4x slower)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated files and SQLite database")
     args = parser.parse_args()
 
     from fieldops import create_app
@@ -165,6 +167,10 @@ def main():
     with open(path, "w") as f:
         json.dump(report, f, indent=2)
     print(f"report: {path}")
+    if args.keep:
+        print(f"files kept in {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

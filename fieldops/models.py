@@ -9,3 +9,7 @@ from fieldops.followups.models import FollowUp, FollowUpNotice  # noqa: F401
 from fieldops.progress.models import (  # noqa: F401
     ActivityCount, EmployerTimeline, ObstacleCount, StockDelta, Target,
 )
+from fieldops.jobs.models import Job  # noqa: F401
+from fieldops.reviews.models import (  # noqa: F401
+    AwardTitle, Criterion, Dossier, Nomination, ReviewFigure, ReviewPeriod,
+)

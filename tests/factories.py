@@ -185,3 +185,63 @@ def target(campaign, unit, metric="registered_employer", value=100):
     from fieldops.progress.operations import create_target
 
     return create_target(None, campaign, unit, metric, Decimal(value))
+
+
+# --- reviews (fieldops/reviews) ---------------------------------------------------------
+
+
+def award_titles():
+    """The standard national titles, by name."""
+    import sqlalchemy as sa
+
+    from fieldops.reviews.models import AwardTitle
+    from fieldops.reviews.titles import seed_award_titles
+
+    seed_award_titles()
+    return {t.name: t for t in db.session.scalars(sa.select(AwardTitle).where(AwardTitle.org_unit_id.is_(None)))}
+
+
+def review_period(hr, campaign, unit, kind="interim", cut_off=date(2023, 6, 30), criteria=()):
+    """A review through the real operations; criteria are (rule, applies_to, threshold)."""
+    from fieldops.reviews import operations
+
+    period = operations.create_period(hr, campaign, unit, kind, cut_off)
+    for rule, applies_to, threshold in criteria:
+        operations.add_criterion(hr, period, rule, applies_to, threshold)
+    return period
+
+
+def nomination(hr, period, subject, title, narrative="Báo cáo thành tích.", kind=None):
+    from fieldops.auth.models import User
+    from fieldops.reviews import operations
+
+    kind = kind or ("individual" if isinstance(subject, User) else "collective")
+    return operations.nominate(hr, period, kind, subject, title, narrative)
+
+
+def dossier_row(hr, period, unit, pdf=b"%PDF-1.4\n% not rendered\n"):
+    """A dossier with its real snapshot but without rendering a PDF (fast)."""
+    from fieldops.reviews.dossier import build_snapshot, new_code, sha256_of
+    from fieldops.reviews.models import Dossier
+
+    snapshot = build_snapshot(period, unit)
+    made = Dossier(period_id=period.id, org_unit_id=unit.id, version=1, snapshot=snapshot,
+                   snapshot_sha256=sha256_of(snapshot), verification_code=new_code(),
+                   nominees=len(snapshot["nominees"]), pages=1, size=len(pdf), pdf=pdf, generated_by_id=hr.id)
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def review_world(hr, campaign, org, officer):
+    """For the route walk: a Hà Nội review with a criterion, a Hà Nội title, a nomination,
+    a dossier and a background job of Ba Đình."""
+    from fieldops.jobs.operations import enqueue
+    from fieldops.reviews import titles
+
+    period = review_period(hr, campaign, org["HN"], criteria=[("registrations_assisted_at_least", "individual", 1)])
+    title = titles.add_title(hr, "Giấy khen của Giám đốc Bảo hiểm xã hội Hà Nội", "both", org["HN"])
+    made = nomination(hr, period, officer, title)
+    return {"period": period, "criterion": period.criteria[0], "title": title, "nomination": made,
+            "dossier": dossier_row(hr, period, org["HN-BD"]), "job": enqueue(hr, "test.noop", {}, org["HN-BD"].id)}
+

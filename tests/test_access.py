@@ -81,6 +81,34 @@ EXPECTED = {
     "progress.target_edit": Access((A, H)),
     "progress.target_delete": Access((A, H)),
     "progress.targets_import": Access((A, H)),
+    # reviews: HR runs them; leadership, supervisors and admins read them in their area; a unit's
+    # leader (supervisor) may record an endorsement; anyone signed in checks a dossier's code
+    "reviews.index": Access((V, S, H, A)),
+    "reviews.new": Access((H,)),
+    "reviews.period": Access((V, S, H, A)),
+    "reviews.cut_off": Access((H,)),
+    "reviews.close": Access((H,)),
+    "reviews.criterion_add": Access((H,)),
+    "reviews.criterion_delete": Access((H,)),
+    "reviews.ranking": Access((V, S, H, A)),
+    "reviews.nominate": Access((H,)),
+    "reviews.nominations": Access((V, S, H, A)),
+    "reviews.nomination": Access((V, S, H, A)),
+    "reviews.nomination_edit": Access((H,)),
+    "reviews.endorse": Access((H, S)),
+    "reviews.decide": Access((H,)),
+    "reviews.withdraw": Access((H,)),
+    "reviews.titles_page": Access((H,)),
+    "reviews.title_edit": Access((H,)),
+    "reviews.dossiers_page": Access((H,)),
+    "reviews.generate": Access((H,)),
+    "reviews.regenerate": Access((H,)),
+    "reviews.dossier_pdf": Access((H,)),
+    "reviews.dossier_preview": Access((H,)),
+    "reviews.dossier_mark": Access((H,)),
+    "reviews.verify": Access(ALL),
+    "jobs.show": Access((H, A)),
+    "jobs.retry": Access((H, A)),
 }
 
 # URL parameter → the id of an object in Hà Nội (in scope for the HN users,
@@ -93,6 +121,14 @@ PARAMS = {
     "visit_id": lambda w: w["visit"].id,
     "followup_id": lambda w: w["followup"].id,
     "target_id": lambda w: w["target"].id,
+    # reviews (the review is organised by Hà Nội; the dossier and the job are Ba Đình's)
+    "period_id": lambda w: w["period"].id,
+    "criterion_id": lambda w: w["criterion"].id,
+    "nomination_id": lambda w: w["nomination"].id,
+    "title_id": lambda w: w["title"].id,
+    "dossier_id": lambda w: w["dossier"].id,
+    "code": lambda w: w["dossier"].verification_code,
+    "job_id": lambda w: w["job"].id,
 }
 
 
@@ -103,10 +139,12 @@ def world(org, users):
     employer = factories.employer(org["HN-BD"], departments=["Văn phòng", "Phân xưởng"])
     visit = factories.visit(users["HN"]["officer"], employer)
     followup = factories.followup(users["HN"]["officer"], employer, visit=visit)
-    target = factories.target(factories.campaign(), org["HN-BD"])
+    campaign = factories.campaign()
+    target = factories.target(campaign, org["HN-BD"])
+    reviews = factories.review_world(users["HN"]["hr"], campaign, org, users["HN"]["officer"])
     db.session.commit()
     return {"org": org, "users": users, "employer": employer, "visit": visit, "followup": followup,
-            "target": target}
+            "target": target, **reviews}
 
 
 def _rules(app):

@@ -161,7 +161,7 @@ def test_an_officers_achievements(world):
 
 
 def test_a_teams_work_is_its_officers(world):
-    org, users = world["org"], world["users"]
+    org = world["org"]
     member = factories.user(org["HN-BD-T1"])
     factories.visit(member, world["a"], visit_date=date(2023, 8, 1), figures={"Kho": (10, 6, 3, 4)})
     factories.target(world["campaign"], org["HN-BD-T1"], "visits", 2)
@@ -172,3 +172,23 @@ def test_a_teams_work_is_its_officers(world):
     assert {t["metric"] for t in team["targets"]} == {"visits"}
     district = report(world, "HN-BD", "2023-Q3")
     assert district["children"][0]["code"] == "HN-BD-T1" and district["children"][0]["visits"] == 1
+
+
+def test_open_and_overdue_follow_ups_are_counted_now_by_unit(world):
+    from fieldops.progress.figures import followups_open
+
+    users, a, org = world["users"], world["a"], world["org"]
+    officer, supervisor = users["HN"]["officer"], users["HN"]["supervisor"]
+    today = date(2023, 8, 1)
+    factories.followup(officer, a, due_date=date(2023, 8, 10), now=datetime(2023, 7, 1), today=date(2023, 7, 1))
+    factories.followup(officer, a, state="approved", decider=supervisor, due_date=date(2023, 7, 20),
+                       now=datetime(2023, 7, 1), today=date(2023, 7, 1))
+    factories.followup(officer, a, state="done", decider=supervisor, due_date=date(2023, 7, 20),
+                       now=datetime(2023, 7, 2), today=date(2023, 7, 1))
+    db.session.commit()
+    hn_children = [org["HN-BD"], org["HN-CG"]]
+    assert followups_open(org["VN"], today, [org["HN"], org["HT"]]) == (
+        (2, 1), {org["HN"].id: (2, 1), org["HT"].id: (0, 0)})
+    assert followups_open(org["HN"], today, hn_children) == (
+        (2, 1), {org["HN-BD"].id: (2, 1), org["HN-CG"].id: (0, 0)})
+    assert followups_open(org["HT"], today)[0] == (0, 0)

@@ -4,7 +4,7 @@ exports (XLSX, CSV, neutralised cells), the printed report and the command line.
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa

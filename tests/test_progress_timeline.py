@@ -15,7 +15,6 @@ from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.employers.operations import update_employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
-from fieldops.org.operations import create_org_unit
 from fieldops.progress import figures as fig
 from fieldops.progress.figures import windows
 from fieldops.progress.models import ActivityCount, EmployerTimeline, ObstacleCount, StockDelta

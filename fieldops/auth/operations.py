@@ -135,14 +135,16 @@ def user_snapshot(user: User) -> dict:
     }
 
 
-def create_user(actor, *, username, full_name, role, org_unit, password, preferred_language="vi") -> User:
+def create_user(actor, *, username, full_name, role, org_unit, password=None, password_hash=None,
+                preferred_language="vi") -> User:
+    """A new account; `password_hash` instead of `password` reuses a hash already made."""
     user = User(
         username=username.strip().lower(),
         full_name=full_name.strip(),
         role=role,
         org_unit=org_unit,
         preferred_language=preferred_language,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
     )
     db.session.add(user)
     db.session.flush()

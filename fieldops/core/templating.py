@@ -80,4 +80,7 @@ def nav_items():
                  else ("progress.dashboard_home", _l("Progress")))
     if current_user.role in (Role.admin, Role.hr):
         items.append(("progress.targets", _l("Targets")))
+    # Reviews (fieldops/reviews): HR runs them; leadership, supervisors and admins read them.
+    if current_user.role != Role.officer:
+        items.append(("reviews.index", _l("Reviews")))
     return items

@@ -8,12 +8,27 @@ from fieldops.campaigns.models import Campaign
 from fieldops.demo.visits import load_demo_visits
 from fieldops.demo.followups import load_demo_followups
 from fieldops.demo.progress import load_demo_progress
+from fieldops.demo.reviews import load_demo_reviews
 from fieldops.employers.operations import create_employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.org.operations import create_org_unit
 
 DEMO_PASSWORD = "fieldops-demo-2023"
+_demo_hashes = {}
+
+
+def demo_password_hash() -> str:
+    """One argon2id hash of the demo password for every demo account: hashing it
+    per account would spend most of the demo load on deliberately slow hashing."""
+    from flask import current_app
+
+    from fieldops.auth.passwords import hash_password
+
+    cost = (current_app.config["ARGON2_TIME_COST"], current_app.config["ARGON2_MEMORY_COST"])
+    if cost not in _demo_hashes:
+        _demo_hashes[cost] = hash_password(DEMO_PASSWORD)
+    return _demo_hashes[cost]
 
 UNITS = [
     # code, name, parent code
@@ -92,7 +107,7 @@ def load_demo_data() -> None:
 
     for username, full_name, role, unit in ACCOUNTS:
         create_user(None, username=username, full_name=full_name, role=role, org_unit=units[unit],
-                    password=DEMO_PASSWORD)
+                    password_hash=demo_password_hash())
 
     for district, names in EMPLOYER_NAMES.items():
         streets = DISTRICT_STREETS[district]
@@ -122,3 +137,4 @@ def load_demo_data() -> None:
     load_demo_visits()
     load_demo_followups()  # after the visits: follow-ups come from them
     load_demo_progress()  # progress monitoring: more visits over 2023, targets (after the two above)
+    load_demo_reviews()  # reviews: the closed interim review with nominations, the open final one (after all above)

@@ -174,7 +174,7 @@ def _targets(units):
         sa.select(Employer.district_id, sa.func.count(Employer.id)).group_by(Employer.district_id)).all())
     for index, unit in enumerate(sorted(units.values(), key=lambda u: u.path)):
         if unit.level == UnitLevel.team:
-            create_target(None, campaign, unit, Metric.visits, 20 + 5 * (index % 3))
+            create_target(None, campaign, unit, Metric.visits, 8 + 2 * (index % 3))
             continue
         districts = [u for u in units.values() if u.level == UnitLevel.district and u.path.startswith(unit.path)]
         insured = sum(int(declared.get(d.id, 0)) for d in districts)
@@ -183,7 +183,7 @@ def _targets(units):
         create_target(None, campaign, unit, Metric.registered_employer, insured * share // 100)
         create_target(None, campaign, unit, Metric.coverage_pct, share)
         create_target(None, campaign, unit, Metric.employers_full, employers * (2 + index % 3) // 10)
-        create_target(None, campaign, unit, Metric.visits, 11 * len(districts) + index % 4)
+        create_target(None, campaign, unit, Metric.visits, (38 + 4 * (index % 3)) * len(districts))
 
 
 def load_demo_progress() -> None:

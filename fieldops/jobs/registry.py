@@ -13,11 +13,19 @@ while the job runs: a handler should therefore write only at its end (on
 SQLite a writer holds the whole database).
 """
 HANDLERS = {}
+# kind → fn(job) → (url, label) of what a finished job produced, for its page.
+LINKS = {}
+# kind → fn(job) → what the job is, in words, for its page.
+TITLES = {}
 
 
-def handler(kind):
+def handler(kind, title=None, link=None):
     def register(fn):
         HANDLERS[kind] = fn
+        if title is not None:
+            TITLES[kind] = title
+        if link is not None:
+            LINKS[kind] = link
         return fn
 
     return register
@@ -25,3 +33,13 @@ def handler(kind):
 
 def handler_for(kind):
     return HANDLERS.get(kind)
+
+
+def title_of(job) -> str:
+    fn = TITLES.get(job.kind)
+    return fn(job) if fn else job.kind
+
+
+def link_of(job):
+    fn = LINKS.get(job.kind)
+    return fn(job) if fn and job.result else None

@@ -5,7 +5,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
-from fieldops.employers.models import Employer, LabourDepartment
+from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import scoped, units_in_scope
@@ -115,7 +115,7 @@ def period_choices(campaign, today: date):
 # --- targets ---------------------------------------------------------------------------
 
 
-def units_with_targets(user, campaign):
+def units_of(user):
     """The units of the user's area in tree order (a statement, to be paged)."""
     return scoped(OrgUnit, user).order_by(OrgUnit.path)
 
@@ -149,9 +149,3 @@ def department_totals(rows):
     return {"insured": insured, "registered": registered, "active": active, "unregistered": insured - registered,
             "coverage": None if not insured else 100.0 * registered / insured, "registered_verified": verified,
             "full": insured > 0 and registered == insured}
-
-
-def departments_count(employer_ids):
-    return dict(db.session.execute(
-        sa.select(LabourDepartment.employer_id, sa.func.count(LabourDepartment.id))
-        .where(LabourDepartment.employer_id.in_(list(employer_ids))).group_by(LabourDepartment.employer_id)).all())

@@ -45,7 +45,7 @@ def _chosen_campaign():
 @roles_required(*EDITORS)
 def targets():
     campaign = _chosen_campaign()
-    page = page_of(queries.units_with_targets(current_user, campaign))
+    page = page_of(queries.units_of(current_user))
     own, summed = queries.targets_for_units(campaign, page.items)
     return render_template("progress/targets.html", campaign=campaign, campaigns=_campaigns(), page=page, own=own,
                            summed=summed, metrics=list(Metric), delete_form=DeleteForm(formdata=None))

@@ -216,7 +216,9 @@ def _load_history(ids):
     return found
 
 
-def _refresh_batch(ids, fresh=False):
+def _refresh_batch(ids, fresh=False, pending=None):
+    """Recompute these employers; their changes go to the district rows at once,
+    or into `pending` (three dicts) to be applied later, many batches together."""
     table = EmployerTimeline.__table__
     stored = {}
     if not fresh:
@@ -227,7 +229,7 @@ def _refresh_batch(ids, fresh=False):
             stored[employer_id] = (district_id, {"steps": steps or [], "activity": activity or [],
                                                  "obstacles": obstacles or []})
     history = _load_history(ids)
-    stock, activity, obstacles = {}, {}, {}
+    stock, activity, obstacles = pending if pending is not None else ({}, {}, {})
     inserts, updates, gone = [], [], []
     now = utcnow()
     for employer_id in ids:
@@ -249,9 +251,8 @@ def _refresh_batch(ids, fresh=False):
             updates.append(row | {"k_employer_id": employer_id})
         else:
             inserts.append(row | {"employer_id": employer_id})
-    apply_changes(StockDelta, by_grain(stock))
-    apply_changes(ActivityCount, by_grain(activity))
-    apply_changes(ObstacleCount, by_grain(obstacles))
+    if pending is None:
+        _apply_all((stock, activity, obstacles))
     if inserts:
         db.session.execute(sa.insert(table), inserts)
     if updates:
@@ -259,6 +260,11 @@ def _refresh_batch(ids, fresh=False):
             sa.update(table).where(table.c.employer_id == sa.bindparam("k_employer_id")), updates)
     if gone:
         db.session.execute(sa.delete(table).where(table.c.employer_id.in_(gone)))
+
+
+def _apply_all(changes):
+    for model, part in zip((StockDelta, ActivityCount, ObstacleCount), changes):
+        apply_changes(model, by_grain(part))
 
 
 def employers_changed(employer_ids) -> None:
@@ -271,21 +277,25 @@ def employers_changed(employer_ids) -> None:
         _refresh_batch(ids[start:start + BATCH])
 
 
-def rebuild_all(progress=None) -> int:
+def rebuild_all(progress=None, every=20_000) -> int:
     """Throw the timeline away and compute it again from the whole history (a
-    repair, or a database filled by other means). Returns the employers done."""
+    repair, or a database filled by other means). Returns the employers done.
+    Changes are gathered over `every` employers before they are written."""
     db.session.flush()
     for model in (StockDelta, ActivityCount, ObstacleCount, EmployerTimeline):
         db.session.execute(sa.delete(model.__table__))
-    done = 0
-    last = 0
+    done, last, pending = 0, 0, ({}, {}, {})
     while True:
         ids = list(db.session.scalars(
             sa.select(Employer.id).where(Employer.id > last).order_by(Employer.id).limit(BATCH)))
+        if ids:
+            _refresh_batch(ids, fresh=True, pending=pending)
+            done += len(ids)
+            last = ids[-1]
+        if not ids or done % every < BATCH:
+            _apply_all(pending)
+            pending = ({}, {}, {})
+            if progress and ids:
+                progress(done)
         if not ids:
             return done
-        _refresh_batch(ids, fresh=True)
-        done += len(ids)
-        last = ids[-1]
-        if progress:
-            progress(done)

@@ -1,0 +1,384 @@
+"""State changes of reviews. Each checks who may act and the state, changes it
+(with a conditional UPDATE where two people could act at once), writes its audit
+event and flushes; the view (or the command, or the job) commits once.
+Generating a dossier is in fieldops/reviews/dossier.py.
+"""
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from fieldops.audit.operations import record
+from fieldops.auth.models import Role
+from fieldops.extensions import db
+from fieldops.org.models import UnitLevel
+from fieldops.reviews import criteria as rules
+from fieldops.reviews import standings
+from fieldops.reviews.evaluation import Basis
+from fieldops.reviews.models import (
+    COLLECTIVE_ONLY_RULES, MAX_VOTES, NAME_MAX, NARRATIVE_MAX, NOTE_MAX, PERCENT_RULES, THRESHOLD_RULES,
+    MAX_COUNT_THRESHOLD, AppliesTo, AwardTitle, Criterion, Dossier, DossierStatus, Nomination, NominationState,
+    NomineeKind, PeriodState, ReviewFigure, ReviewKind, ReviewPeriod, Rule, within,
+)
+from fieldops.timeutil import local_today, utcnow
+
+NS = NominationState
+
+
+class ReviewError(Exception):
+    """Why a change was refused; nothing was changed. `field`: the form field the
+    message belongs beside."""
+
+    CONFLICTS = frozenset({"already_closed", "changed", "already_nominated", "exists"})
+    DENIALS = frozenset({"not_allowed"})
+
+    def __init__(self, reason, field=None, **values):
+        super().__init__(reason)
+        self.reason, self.field, self.values = reason, field, values
+
+    @property
+    def status(self) -> int:
+        return 403 if self.reason in self.DENIALS else 409 if self.reason in self.CONFLICTS else 422
+
+    @property
+    def message(self) -> str:
+        v = self.values
+        messages = {
+            "not_allowed": _("You may not do this."),
+            "already_closed": _("This review is already closed; nothing was changed."),
+            "closed": _("This review is closed: its criteria and figures are frozen."),
+            "not_yet": _("The cut-off date has not passed yet: close the review after it."),
+            "cutoff_outside": _("Choose a cut-off date within the campaign (%(start)s – %(end)s).",
+                                start=v.get("start", ""), end=v.get("end", "")),
+            "cutoff_order": _("The interim review's cut-off must come before the final review's."),
+            "exists": _("This unit already has a review of this kind for the campaign."),
+            "unit_out_of_scope": _("Choose a unit of your area."),
+            "threshold_required": _("Give a threshold for this rule."),
+            "threshold_negative": _("A threshold cannot be negative."),
+            "threshold_percent": _("A percentage cannot be over 100."),
+            "threshold_whole": _("Give a whole number."),
+            "threshold_too_large": _("This threshold is too large."),
+            "collective_only": _("Officers have no targets: this rule applies to collectives only."),
+            "criterion_exists": _("This rule is already set for these nominees."),
+            "outside_review": _("This nominee is outside the area of this review."),
+            "not_an_officer": _("Only officers can be nominated as individuals."),
+            "not_a_collective": _("This unit cannot be nominated in this review."),
+            "already_nominated": _("This nominee already has a nomination in this review."),
+            "title_unfit": _("Choose a title for this kind of nominee."),
+            "narrative_too_long": _("The report is too long (at most %(max)s characters).", max=NARRATIVE_MAX),
+            "endorser_required": _("Give the name of the leader who endorsed it."),
+            "no_votes": _("Record the council's votes."),
+            "too_many_votes": _("These vote counts are not plausible."),
+            "majority": _("An approval needs more votes for than against."),
+            "reason_required": _("Give a reason."),
+            "changed": _("Someone changed this meanwhile. Look at it again and retry."),
+            "state": _("This cannot be done in the current state."),
+            "title_name": _("Give the title's name."),
+            "title_exists": _("This title is already in the list."),
+        }
+        return messages.get(self.reason, _("This cannot be done."))
+
+
+def _claim(model, obj, where, values):
+    result = db.session.execute(sa.update(model).where(model.id == obj.id, *where).values(**values)
+                                .execution_options(synchronize_session="fetch"))
+    if result.rowcount != 1:
+        db.session.refresh(obj)
+        return False
+    db.session.refresh(obj)
+    return True
+
+
+def _clean(text, limit=None):
+    text = (text or "").replace("\r\n", "\n").strip()
+    return text if limit is None else text[:limit]
+
+
+# --- periods -------------------------------------------------------------------------------
+
+
+def period_snapshot(p: ReviewPeriod) -> dict:
+    return {"campaign_id": p.campaign_id, "org_unit_id": p.org_unit_id, "kind": str(p.kind),
+            "cut_off": p.cut_off.isoformat(), "state": str(p.state)}
+
+
+def _check_cut_off(campaign, unit_id, kind, cut_off, ignore_id=None):
+    if not campaign.starts_on <= cut_off <= campaign.ends_on:
+        raise ReviewError("cutoff_outside", "cut_off", start=campaign.starts_on.strftime("%d/%m/%Y"),
+                          end=campaign.ends_on.strftime("%d/%m/%Y"))
+    other_kind = ReviewKind.final if kind == ReviewKind.interim else ReviewKind.interim
+    other = db.session.scalars(sa.select(ReviewPeriod).where(
+        ReviewPeriod.campaign_id == campaign.id, ReviewPeriod.org_unit_id == unit_id,
+        ReviewPeriod.kind == other_kind, ReviewPeriod.id != (ignore_id or 0))).first()
+    if other is not None and ((kind == ReviewKind.interim and cut_off >= other.cut_off)
+                              or (kind == ReviewKind.final and cut_off <= other.cut_off)):
+        raise ReviewError("cutoff_order", "cut_off")
+
+
+def create_period(actor, campaign, unit, kind, cut_off, now=None) -> ReviewPeriod:
+    if actor.role != Role.hr:
+        raise ReviewError("not_allowed")
+    if not within(unit, actor.org_unit) or unit.level == UnitLevel.team:
+        raise ReviewError("unit_out_of_scope", "org_unit_id")
+    kind = ReviewKind(kind)
+    _check_cut_off(campaign, unit.id, kind, cut_off)
+    if db.session.scalars(sa.select(ReviewPeriod.id).where(
+            ReviewPeriod.campaign_id == campaign.id, ReviewPeriod.org_unit_id == unit.id,
+            ReviewPeriod.kind == kind)).first() is not None:
+        raise ReviewError("exists", "kind")
+    period = ReviewPeriod(campaign_id=campaign.id, org_unit_id=unit.id, kind=kind, cut_off=cut_off,
+                          state=PeriodState.open, created_by_id=actor.id, created_at=now or utcnow())
+    db.session.add(period)
+    db.session.flush()
+    record("review_period.create", actor=actor, obj=period, after=period_snapshot(period))
+    return period
+
+
+def change_cut_off(actor, period, cut_off) -> None:
+    if not period.can_manage(actor):
+        raise ReviewError("not_allowed")
+    if not period.is_open:
+        raise ReviewError("closed", "cut_off")
+    _check_cut_off(period.campaign, period.org_unit_id, period.kind, cut_off, ignore_id=period.id)
+    before = period_snapshot(period)
+    period.cut_off = cut_off
+    db.session.flush()
+    record("review_period.edit", actor=actor, obj=period, before=before, after=period_snapshot(period))
+
+
+def close_period(actor, period: ReviewPeriod, now=None, report=None, today=None) -> int:
+    """Open → closed: every officer's and collective's figures and criteria results
+    of the review's area are evaluated once more and frozen. Returns how many."""
+    if not period.can_manage(actor):
+        raise ReviewError("not_allowed")
+    if not period.is_open:
+        raise ReviewError("already_closed")
+    if period.cut_off >= (today or local_today()):
+        raise ReviewError("not_yet")
+    now = now or utcnow()
+    before = period_snapshot(period)
+    if not _claim(ReviewPeriod, period, [ReviewPeriod.state == PeriodState.open],
+                  {"state": PeriodState.closed, "closed_at": now, "closed_by_id": actor.id}):
+        raise ReviewError("already_closed")
+    if report:
+        report(5, "evaluating")
+    basis = Basis(period.campaign.counts_from, period.cut_off, now)
+    items = standings.live(period, period.org_unit, basis=basis)
+    if report:
+        report(80, "freezing")
+    rows = [{"period_id": period.id, "kind": NomineeKind(i["kind"]), "subject_key": i["key"],
+             "user_id": i["id"] if i["kind"] == NomineeKind.individual else None, "org_unit_id": i["unit_id"],
+             "name": i["name"][:NAME_MAX], "figures": i["figures"], "results": i["results"],
+             "eligible": i["eligible"], "passed": rules.passed_count(i["results"]),
+             "registrations": i["figures"]["registrations"], "employers_full": i["figures"]["employers_full"],
+             "visits": i["figures"]["visits"]} for i in items]
+    for start in range(0, len(rows), 1000):
+        db.session.execute(sa.insert(ReviewFigure), rows[start:start + 1000])
+    record("review_period.close", actor=actor, obj=period, before=before,
+           after=period_snapshot(period) | {"frozen": len(rows), "eligible": sum(1 for i in items if i["eligible"])})
+    db.session.flush()
+    return len(rows)
+
+
+# --- criteria ---------------------------------------------------------------------------------
+
+
+def check_threshold(rule: Rule, threshold):
+    """The threshold as kept, or ReviewError: none for rules without, ≥ 0, ≤ 100 for %, whole for counts."""
+    if rule not in THRESHOLD_RULES:
+        return None
+    if threshold is None:
+        raise ReviewError("threshold_required", "threshold")
+    threshold = Decimal(str(threshold))
+    if not threshold.is_finite():
+        raise ReviewError("threshold_too_large", "threshold")
+    if threshold < 0:
+        raise ReviewError("threshold_negative", "threshold")
+    if rule in PERCENT_RULES and threshold > 100:
+        raise ReviewError("threshold_percent", "threshold")
+    if rule not in PERCENT_RULES:
+        if threshold != int(threshold):
+            raise ReviewError("threshold_whole", "threshold")
+        if threshold > MAX_COUNT_THRESHOLD:
+            raise ReviewError("threshold_too_large", "threshold")
+    return threshold.quantize(Decimal("0.01"))
+
+
+def add_criterion(actor, period, rule, applies_to, threshold) -> Criterion:
+    if not period.can_manage(actor):
+        raise ReviewError("not_allowed")
+    if not period.is_open:
+        raise ReviewError("closed")
+    rule, applies_to = Rule(rule), AppliesTo(applies_to)
+    if rule in COLLECTIVE_ONLY_RULES and applies_to != AppliesTo.collective:
+        raise ReviewError("collective_only", "applies_to")
+    threshold = check_threshold(rule, threshold)
+    if any(c.rule == rule and c.applies_to == applies_to for c in period.criteria):
+        raise ReviewError("criterion_exists", "rule")
+    criterion = Criterion(period=period, rule=rule, applies_to=applies_to, threshold=threshold,
+                          position=len(period.criteria))
+    db.session.add(criterion)
+    db.session.flush()
+    record("review_criterion.create", actor=actor, obj=criterion,
+           after={"period_id": period.id, "rule": rule.value, "applies_to": applies_to.value,
+                  "threshold": rules.threshold_text(threshold)})
+    return criterion
+
+
+def delete_criterion(actor, criterion) -> None:
+    period = criterion.period
+    if not period.can_manage(actor):
+        raise ReviewError("not_allowed")
+    if not period.is_open:
+        raise ReviewError("closed")
+    record("review_criterion.delete", actor=actor, obj=criterion,
+           before={"period_id": period.id, "rule": str(criterion.rule), "applies_to": str(criterion.applies_to),
+                   "threshold": rules.threshold_text(criterion.threshold)})
+    period.criteria.remove(criterion)
+    db.session.flush()
+
+
+# --- nominations --------------------------------------------------------------------------------
+
+
+def nomination_snapshot(n: Nomination) -> dict:
+    return {"period_id": n.period_id, "kind": str(n.kind), "user_id": n.user_id, "org_unit_id": n.org_unit_id,
+            "award_title_id": n.award_title_id, "state": str(n.state), "narrative_chars": len(n.narrative or ""),
+            "narrative_sha256": _sha(n.narrative or "")}
+
+
+def _sha(text):
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _check_title(title, kind):
+    if title is None or not title.active or not title.fits(kind):
+        raise ReviewError("title_unfit", "award_title_id")
+
+
+def _check_narrative(narrative):
+    narrative = _clean(narrative)
+    if len(narrative) > NARRATIVE_MAX:
+        raise ReviewError("narrative_too_long", "narrative")
+    return narrative
+
+
+def nominate(actor, period, kind, subject, title, narrative, now=None) -> Nomination:
+    """A new nomination of an officer (`subject` a User) or a unit (an OrgUnit) the
+    actor can reach (the view finds it through the scoping helper)."""
+    if not period.can_nominate(actor):
+        raise ReviewError("not_allowed")
+    kind = NomineeKind(kind)
+    unit = subject.org_unit if kind == NomineeKind.individual else subject
+    if kind == NomineeKind.individual and subject.role != Role.officer:
+        raise ReviewError("not_an_officer")
+    if not within(unit, period.org_unit):
+        raise ReviewError("outside_review")
+    if kind == NomineeKind.collective and (unit.id == period.org_unit_id or unit.level == UnitLevel.national):
+        raise ReviewError("not_a_collective")
+    _check_title(title, kind)
+    narrative = _check_narrative(narrative)
+    key = standings.key_of(kind, subject.id)
+    if db.session.scalars(sa.select(Nomination.id).where(Nomination.period_id == period.id,
+                                                         Nomination.subject_key == key)).first():
+        raise ReviewError("already_nominated")
+    now = now or utcnow()
+    standing = standings.standing_of(period, kind, subject)
+    nomination = Nomination(period_id=period.id, kind=kind, subject_key=key,
+                            user_id=subject.id if kind == NomineeKind.individual else None, org_unit_id=unit.id,
+                            award_title_id=title.id, narrative=narrative, state=NS.proposed,
+                            created_by_id=actor.id, created_at=now, updated_at=now)
+    db.session.add(nomination)
+    db.session.flush()
+    record("nomination.create", actor=actor, obj=nomination, after=nomination_snapshot(nomination) | {
+        "eligible": standing["eligible"],
+        "failing": [r["rule"] for r in rules.failing(standing["results"])]})
+    return nomination
+
+
+def edit_nomination(actor, nomination, title, narrative, now=None) -> None:
+    """Title and report; an endorsed nomination goes back to be endorsed again."""
+    if not nomination.can_edit(actor):
+        raise ReviewError("state")
+    _check_title(title, NomineeKind(nomination.kind))
+    narrative = _check_narrative(narrative)
+    before = nomination_snapshot(nomination)
+    was = nomination.state
+    if not _claim(Nomination, nomination, [Nomination.state == was],
+                  {"award_title_id": title.id, "narrative": narrative, "updated_at": now or utcnow(),
+                   "state": NS.proposed, "endorser_name": "", "endorsement_note": "", "endorsed_at": None,
+                   "endorsed_by_id": None}):
+        raise ReviewError("changed")
+    record("nomination.edit", actor=actor, obj=nomination, before=before, after=nomination_snapshot(nomination))
+
+
+def endorse(actor, nomination, endorser_name, note, now=None) -> None:
+    if not nomination.can_endorse(actor):
+        raise ReviewError("state" if actor.role in (Role.hr, Role.supervisor) else "not_allowed")
+    endorser_name = " ".join((endorser_name or "").split())[:NAME_MAX]
+    if not endorser_name:
+        raise ReviewError("endorser_required", "endorser_name")
+    note = _clean(note, NOTE_MAX)
+    if not _claim(Nomination, nomination, [Nomination.state == NS.proposed],
+                  {"state": NS.endorsed, "endorser_name": endorser_name, "endorsement_note": note,
+                   "endorsed_at": now or utcnow(), "endorsed_by_id": actor.id}):
+        raise ReviewError("changed")
+    record("nomination.endorse", actor=actor, obj=nomination, before={"state": str(NS.proposed)},
+           after={"state": str(NS.endorsed), "endorser_name": endorser_name, "note": note})
+
+
+def decide(actor, nomination, approved: bool, votes_for, votes_against, votes_abstain, note, now=None) -> None:
+    """The emulation council's decision with its vote tally."""
+    if not nomination.can_decide(actor):
+        raise ReviewError("state" if actor.role == Role.hr else "not_allowed")
+    votes = [votes_for, votes_against, votes_abstain]
+    if any(v is None or v < 0 for v in votes) or sum(votes) == 0:
+        raise ReviewError("no_votes", "votes_for")
+    if any(v > MAX_VOTES for v in votes) or sum(votes) > MAX_VOTES:
+        raise ReviewError("too_many_votes", "votes_for")
+    if approved and votes_for <= votes_against:
+        raise ReviewError("majority", "votes_for")
+    state = NS.approved if approved else NS.rejected
+    note = _clean(note, NOTE_MAX)
+    if not _claim(Nomination, nomination, [Nomination.state == NS.endorsed],
+                  {"state": state, "votes_for": votes_for, "votes_against": votes_against,
+                   "votes_abstain": votes_abstain, "decision_note": note, "decided_at": now or utcnow(),
+                   "decided_by_id": actor.id}):
+        raise ReviewError("changed")
+    record("nomination.decide", actor=actor, obj=nomination, before={"state": str(NS.endorsed)},
+           after={"state": str(state), "votes_for": votes_for, "votes_against": votes_against,
+                  "votes_abstain": votes_abstain, "note": note})
+
+
+def withdraw(actor, nomination, reason, now=None) -> None:
+    """Proposed or endorsed → withdrawn; the nominee may be nominated afresh."""
+    if not nomination.can_withdraw(actor):
+        raise ReviewError("state")
+    reason = _clean(reason, NOTE_MAX)
+    if not reason:
+        raise ReviewError("reason_required", "reason")
+    was = nomination.state
+    if not _claim(Nomination, nomination, [Nomination.state == was],
+                  {"state": NS.withdrawn, "withdraw_reason": reason, "withdrawn_at": now or utcnow(),
+                   "subject_key": f"{nomination.subject_key}#{nomination.id}"}):
+        raise ReviewError("changed")
+    record("nomination.withdraw", actor=actor, obj=nomination, before={"state": str(was)},
+           after={"state": str(NS.withdrawn), "reason": reason})
+
+
+# --- dossiers -----------------------------------------------------------------------------------
+
+
+def mark_dossier(actor, dossier: Dossier, status, now=None) -> None:
+    """draft → final → printed."""
+    status = DossierStatus(status)
+    if not dossier.can_mark(actor, status):
+        raise ReviewError("state")
+    was = dossier.status
+    stamp = {"finalized_at": now or utcnow()} if status == DossierStatus.final else {"printed_at": now or utcnow()}
+    if not _claim(Dossier, dossier, [Dossier.status == was], {"status": status, **stamp}):
+        raise ReviewError("changed")
+    record(f"dossier.{status.value}", actor=actor, obj=dossier, before={"status": str(was)},
+           after={"status": str(status), "code": dossier.verification_code})
