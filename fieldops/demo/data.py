@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from fieldops.auth.operations import create_user
 from fieldops.campaigns.models import Campaign
+from fieldops.demo.accounts import DEMO_PASSWORD, demo_password_hash
 from fieldops.demo.visits import load_demo_visits
 from fieldops.demo.followups import load_demo_followups
 from fieldops.demo.progress import load_demo_progress
@@ -14,21 +15,6 @@ from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.org.operations import create_org_unit
 
-DEMO_PASSWORD = "fieldops-demo-2023"
-_demo_hashes = {}
-
-
-def demo_password_hash() -> str:
-    """One argon2id hash of the demo password for every demo account: hashing it
-    per account would spend most of the demo load on deliberately slow hashing."""
-    from flask import current_app
-
-    from fieldops.auth.passwords import hash_password
-
-    cost = (current_app.config["ARGON2_TIME_COST"], current_app.config["ARGON2_MEMORY_COST"])
-    if cost not in _demo_hashes:
-        _demo_hashes[cost] = hash_password(DEMO_PASSWORD)
-    return _demo_hashes[cost]
 
 UNITS = [
     # code, name, parent code

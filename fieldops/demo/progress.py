@@ -19,6 +19,7 @@ from fieldops.auth.models import User
 from fieldops.auth.operations import create_user
 from fieldops.campaigns.models import Campaign
 from fieldops.employers.models import Employer
+from fieldops.demo.accounts import demo_password_hash
 from fieldops.extensions import db
 from fieldops.followups import operations as followups
 from fieldops.followups.models import FollowUpKind
@@ -29,7 +30,6 @@ from fieldops.visits.forms import LineInput, ObstacleInput, VisitInput
 from fieldops.visits.models import ObstacleCategory, ReviewState, Visit, VisitPurpose
 from fieldops.visits.operations import create_visit, return_visit, verify_visit
 
-PASSWORD = "fieldops-demo-2023"
 # username, full name, role, district
 PEOPLE = [
     ("officer.hn2", "Vũ Minh Châu", "officer", "HN-BD"),
@@ -65,7 +65,7 @@ def _people(units):
     for username, full_name, role, unit in PEOPLE:
         if username not in users:
             users[username] = create_user(None, username=username, full_name=full_name, role=role,
-                                          org_unit=units[unit], password=PASSWORD)
+                                          org_unit=units[unit], password_hash=demo_password_hash())
     return users
 
 
