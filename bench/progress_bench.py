@@ -179,8 +179,7 @@ def build(app, employers, lines, seed=2023):
                                      f"(SELECT max(id) FROM \"{table}\"))"))
     began = time.perf_counter()
     with app.test_request_context():
-        rebuild_all(progress=lambda n: print(f"  timeline: {n:,} employers", file=sys.stderr)
-                    if n % 25_000 == 0 else None)
+        rebuild_all(progress=lambda n: print(f"  timeline: {n:,} employers", file=sys.stderr))
         db.session.commit()
     timeline = time.perf_counter() - began
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -71,9 +71,11 @@ def utc_bounds(start: date, end: date):
 
 def officers_of(unit: OrgUnit):
     """Officers whose unit is in `unit`'s subtree, by name."""
+    from sqlalchemy.orm import selectinload
+
     return db.session.scalars(
         sa.select(User).where(User.role == Role.officer, User.org_unit_id.in_(units_in_scope(unit)))
-        .order_by(User.full_name, User.id)
+        .options(selectinload(User.org_unit)).order_by(User.full_name, User.id)
     ).all()
 
 

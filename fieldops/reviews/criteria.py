@@ -3,7 +3,8 @@
 
 A result is plain data: {"criterion_id", "rule", "threshold" (text or None),
 "passed", "value", "detail"}; `reason(result)` is its sentence, e.g.
-"142 registrations assisted ≥ 100 required".
+"142 registrations assisted; at least 100 required" (in words: the bundled
+PDF font has no "≥").
 
 Decisions: follow-ups on time with no follow-up done passes (nothing was late);
 coverage with nobody insured fails (nothing to measure); "all targets met"
@@ -103,15 +104,15 @@ def rule_labels():
 
 
 def describe(rule, threshold) -> str:
-    """The criterion as a sentence: "Coverage ≥ 80%"."""
+    """The criterion as a sentence: "Coverage at least 80%"."""
     rule = Rule(rule)
     t = threshold_text(threshold)
     if rule == Rule.coverage_at_least:
-        return _("Coverage ≥ %(x)s%%", x=t)
+        return _("Coverage at least %(x)s%%", x=t)
     if rule == Rule.registrations_assisted_at_least:
-        return _("Registrations assisted ≥ %(n)s", n=t)
+        return _("At least %(n)s registrations assisted", n=t)
     if rule == Rule.followups_on_time_at_least:
-        return _("Follow-ups done on time ≥ %(x)s%%", x=t)
+        return _("Follow-ups done on time: at least %(x)s%%", x=t)
     return str(rule_labels()[rule])
 
 
@@ -120,26 +121,29 @@ def reason(result) -> str:
     ok = result["passed"]
     if rule == Rule.registrations_assisted_at_least:
         if ok:
-            return _("%(value)s registrations assisted ≥ %(threshold)s required", value=figure(value), threshold=t)
-        return _("%(value)s registrations assisted < %(threshold)s required", value=figure(value), threshold=t)
+            return _("%(value)s registrations assisted; at least %(threshold)s required", value=figure(value),
+                     threshold=t)
+        return _("Only %(value)s registrations assisted; at least %(threshold)s required", value=figure(value),
+                 threshold=t)
     if rule == Rule.coverage_at_least:
         if value is None:
             return _("Nobody insured at the employers in charge: coverage cannot be measured")
         args = dict(value=figure(value), registered=figure(d["registered"]), insured=figure(d["insured"]),
                     employers=figure(d["employers"]), threshold=t)
         if ok:
-            return _("Coverage %(value)s%% (%(registered)s of %(insured)s insured at %(employers)s employers) "
-                     "≥ %(threshold)s%% required", **args)
-        return _("Coverage %(value)s%% (%(registered)s of %(insured)s insured at %(employers)s employers) "
-                 "< %(threshold)s%% required", **args)
+            return _("Coverage %(value)s%% (%(registered)s of %(insured)s insured at %(employers)s employers); "
+                     "at least %(threshold)s%% required", **args)
+        return _("Coverage only %(value)s%% (%(registered)s of %(insured)s insured at %(employers)s employers); "
+                 "at least %(threshold)s%% required", **args)
     if rule == Rule.followups_on_time_at_least:
         if value is None:
             return _("No follow-up done by the cut-off: none was late")
         args = dict(on_time=figure(d["on_time"]), done=figure(d["done"]), value=figure(value), threshold=t)
         if ok:
-            return _("%(on_time)s of %(done)s follow-ups done on time (%(value)s%%) ≥ %(threshold)s%% required",
-                     **args)
-        return _("%(on_time)s of %(done)s follow-ups done on time (%(value)s%%) < %(threshold)s%% required", **args)
+            return _("%(on_time)s of %(done)s follow-ups done on time (%(value)s%%); at least %(threshold)s%% "
+                     "required", **args)
+        return _("Only %(on_time)s of %(done)s follow-ups done on time (%(value)s%%); at least %(threshold)s%% "
+                 "required", **args)
     if rule == Rule.no_returned_visit_uncorrected:
         if ok:
             return _("No returned visit left uncorrected")

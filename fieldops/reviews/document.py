@@ -2,6 +2,7 @@
 snapshot (fieldops/reviews/dossier.py) and nothing else: the PDF and its print
 preview render this with pdf/dossier.html."""
 from datetime import date
+from functools import lru_cache
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -14,6 +15,32 @@ from fieldops.reviews.labels import KIND_VI, applies_labels, figure_labels, nomi
 from fieldops.reviews.models import NomineeKind, ReviewKind
 
 NATIONAL_AGENCY = "Bảo hiểm xã hội Việt Nam"
+
+
+@lru_cache(maxsize=1)
+def _covered() -> frozenset:
+    """The characters every face of the bundled font has."""
+    from fontTools.ttLib import TTFont
+
+    from fieldops.core.pdf import FONT_DIR
+
+    faces = [set(TTFont(path).getBestCmap()) for path in sorted(FONT_DIR.glob("NotoSerif-*.ttf"))]
+    return frozenset(set.intersection(*faces) | {ord("\n"), ord("\t")})
+
+
+def printable(value):
+    """Plain values with every character the bundled font lacks (an emoji, a math
+    sign typed into a report) shown as "?", so no other font is ever embedded.
+    The snapshot keeps the text as typed."""
+    if isinstance(value, str):
+        covered = _covered()
+        return value if all(ord(ch) in covered for ch in value) else "".join(
+            ch if ord(ch) in covered else "?" for ch in value)
+    if isinstance(value, dict):
+        return {k: printable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(printable(v) for v in value)
+    return value
 
 
 def _date(text):
@@ -96,4 +123,4 @@ def context(snapshot: dict, code: str, issued_on: date) -> dict:
         }
     header = {"agency_parent": unit["parent"] or "", "agency_name": unit["name"] if unit["parent"] else NATIONAL_AGENCY,
               "doc_number": f"        /TTr-{unit['code']}", "place": unit["place"], "date": issued_on}
-    return {"header": header, "doc": doc, "verification_code": code}
+    return printable({"header": header, "doc": doc, "verification_code": code})

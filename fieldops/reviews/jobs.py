@@ -84,5 +84,8 @@ def close_review_job(job, report):
     try:
         frozen = close_period(actor, period, report=report)
     except ReviewError as error:
-        raise RuntimeError(error.message) from error
+        from flask_babel import force_locale
+
+        with force_locale("vi"):
+            raise RuntimeError(error.message) from error
     return {"period_id": period.id, "frozen": frozen}

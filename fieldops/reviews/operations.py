@@ -29,7 +29,7 @@ class ReviewError(Exception):
     """Why a change was refused; nothing was changed. `field`: the form field the
     message belongs beside."""
 
-    CONFLICTS = frozenset({"already_closed", "changed", "already_nominated", "exists"})
+    CONFLICTS = frozenset({"already_closed", "changed", "already_nominated", "exists", "state"})
     DENIALS = frozenset({"not_allowed"})
 
     def __init__(self, reason, field=None, **values):

@@ -16,10 +16,9 @@ def add_title(actor, name, applies_to, unit=None) -> AwardTitle:
     probe = AwardTitle(org_unit=unit, org_unit_id=unit.id if unit else None)
     if not probe.can_manage(actor):
         raise ReviewError("not_allowed")
-    same = sa.select(AwardTitle.id).where(sa.func.lower(AwardTitle.name) == name.lower(),
-                                          AwardTitle.org_unit_id.is_(None) if unit is None
-                                          else AwardTitle.org_unit_id == unit.id)
-    if db.session.scalars(same).first() is not None:
+    same_list = sa.select(AwardTitle.name).where(
+        AwardTitle.org_unit_id.is_(None) if unit is None else AwardTitle.org_unit_id == unit.id)
+    if any(existing.casefold() == name.casefold() for existing in db.session.scalars(same_list)):
         raise ReviewError("title_exists", "name")
     position = (db.session.scalar(sa.select(sa.func.max(AwardTitle.position))) or 0) + 1
     title = AwardTitle(name=name, applies_to=AppliesTo(applies_to), org_unit_id=unit.id if unit else None,
