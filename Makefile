@@ -39,6 +39,10 @@ run: migrate
 	@echo "Demo accounts:"
 	@$(BIN)/flask demo-accounts
 	@echo
+	@# The background job worker (large dossiers, closing large reviews) runs beside the server
+	@# and stops with it.
+	$(BIN)/flask jobs work & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: install-dev translations

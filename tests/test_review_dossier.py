@@ -44,6 +44,23 @@ def _generate(client, period, unit):
     return db.session.scalars(sa.select(Dossier).order_by(Dossier.id.desc())).first()
 
 
+def _vietnamese(app):
+    """What the dossier prints for some of its labels: PDFs are rendered in Vietnamese."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from fieldops.progress.format import figure, pct
+    from fieldops.reviews.labels import figure_labels
+
+    with app.test_request_context(), force_locale("vi"):
+        labels = figure_labels()
+        return {"registrations": str(labels["registrations"]), "visits": str(labels["visits"]),
+                "coverage": str(labels["coverage"]) + _(
+                    "%(pct)s (%(registered)s of %(insured)s insured, %(employers)s employers)", pct=pct(100.0),
+                    registered=figure(50), insured=figure(50), employers=figure(1)),
+                "approved": _("Approved")}
+
+
 def squash(text):
     """Text without its white space: PDF extraction breaks lines inside table cells."""
     return re.sub(r"\s+", "", text)
@@ -77,12 +94,14 @@ def test_the_dossier_pdf(dossier_world, client_as):
                      "Công ty Ánh Dương", "Phạm Minh Tuấn – Trưởng phòng",
                      "Đơn vị Ánh Dương đạt 100% người lao động có tài khoản VssID."):
         assert squash(expected) in squash(text), expected
+    # The figures, with the labels the dossier prints (Vietnamese, as far as the catalogue goes).
+    vi = _vietnamese(client.application)
     report = squash(next(p for p in pages if "Ngọc Hà" in p and "Đề nghị tặng Chiến sĩ thi đua" in p))
-    assert "Registrationsassisted38" in report and "Verifiedvisits1" in report
-    assert "Coverage100,0%(50of50insured,1employers)" in report
+    assert squash(vi["registrations"]) + "38" in report and squash(vi["visits"]) + "1" in report
+    assert squash(vi["coverage"]) in report
     assert "06/2023138" in report  # the month of the visits behind the figures: 1 visit, 38 registrations
     minutes = squash(pages[-1])
-    assert "BIÊNBẢN" in minutes and "TrầnThịNgọcHàChiếnsĩthiđuacơsở701Approved" in minutes
+    assert "BIÊNBẢN" in minutes and "TrầnThịNgọcHàChiếnsĩthiđuacơsở701" + squash(vi["approved"]) in minutes
     # HTML in a report is printed as text, never as markup; what the font lacks shows as "?".
     assert "<script>alert(1)</script> <b>đậm</b> ? ? 100%" in text
     # A4 everywhere; one proposal letter, one list, a report per nominee, the minutes.
@@ -150,7 +169,7 @@ def test_print_queue_statuses_download_and_preview(dossier_world, client_as):
     html = client.get("/reviews/dossiers").get_data(as_text=True)
     assert f'data-dossier="{dossier.id}"' in html and 'data-status="draft"' in html
     # htmx asks for the list only.
-    fragment = client.get(f"/reviews/dossiers?status=draft", headers={"HX-Request": "true", "HX-Target": "dossier-list"})
+    fragment = client.get("/reviews/dossiers?status=draft", headers={"HX-Request": "true", "HX-Target": "dossier-list"})
     assert "<html" not in fragment.get_data(as_text=True) and f'data-dossier="{dossier.id}"' in fragment.get_data(as_text=True)
     assert f'data-dossier="{dossier.id}"' not in client.get("/reviews/dossiers?status=printed").get_data(as_text=True)
     url = f"/reviews/dossiers/{dossier.id}/mark"

@@ -1,6 +1,6 @@
 """Review periods: creating one, its criteria, closing it (which freezes its
 figures); bad input says why and changes nothing."""
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -197,3 +197,31 @@ def test_only_hr_of_the_organising_unit_or_above_manages_a_review(rv, client_as)
     assert client_as("supervisor").get(f"/reviews/{period.id}").status_code == 200
     assert client_as("hr", "HT").get(f"/reviews/{period.id}").status_code == 404
     assert client_as("hr", "HT").post(f"/reviews/{period.id}/close").status_code == 404
+
+
+def test_a_large_review_is_closed_by_the_worker(rv, client_as, app):
+    period = period_with(rv, [("registrations_assisted_at_least", "individual", 10)])
+    client = _hr(client_as)
+    app.config["REVIEW_CLOSE_INLINE_MAX"] = 0
+    try:
+        response = client.post(f"/reviews/{period.id}/close")
+    finally:
+        app.config["REVIEW_CLOSE_INLINE_MAX"] = 2000
+    assert response.status_code == 302 and "/jobs/" in response.location
+    db.session.refresh(period)
+    assert period.state == PeriodState.open
+    result = app.test_cli_runner().invoke(args=["jobs", "work", "--once"])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(period)
+    assert period.state == PeriodState.closed
+    assert db.session.scalar(sa.select(sa.func.count(ReviewFigure.id))) > 0
+    page = client.get(response.location).get_data(as_text=True)
+    assert 'data-state="done"' in page and f"/reviews/{period.id}" in page
+    # Queued twice: the second job fails and says why.
+    from fieldops.reviews.jobs import queue_close
+
+    job = queue_close(rv["hr"], period)
+    db.session.commit()
+    app.test_cli_runner().invoke(args=["jobs", "work", "--once"])
+    db.session.refresh(job)
+    assert job.state == "failed" and job.error

@@ -14,7 +14,6 @@ import os
 import signal
 import socket
 import threading
-import time
 from datetime import timedelta
 
 from fieldops.extensions import db

@@ -4,7 +4,7 @@ from wtforms.fields import DateField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from fieldops.core.forms import Form
-from fieldops.reviews.models import MAX_VOTES, NAME_MAX, NARRATIVE_MAX, NOTE_MAX, AppliesTo, ReviewKind, Rule
+from fieldops.reviews.models import MAX_VOTES, NAME_MAX, NARRATIVE_MAX, NOTE_MAX, AppliesTo
 
 
 def _id(value):
@@ -101,7 +101,3 @@ class TitleEditForm(Form):
     applies_to = SelectField(_l("For"), choices=applies_choices, validate_choice=True)
     active = SelectField(_l("In use"), choices=[("1", _l("Yes")), ("0", _l("No"))], validate_choice=True)
 
-
-__all__ = ["PeriodForm", "CutOffForm", "CloseForm", "CriterionForm", "DeleteForm", "NominationForm", "EndorseForm",
-           "DecisionForm", "WithdrawForm", "GenerateForm", "MarkForm", "TitleForm", "TitleEditForm", "ReviewKind",
-           "Rule"]

@@ -20,7 +20,7 @@ from fieldops.reviews.forms import DecisionForm, EndorseForm, NominationForm, Wi
 from fieldops.reviews.models import Nomination, NominationState, NomineeKind, within
 from fieldops.reviews.operations import ReviewError
 from fieldops.reviews.routes import READERS, bp, period_or_404, refused, units_of_review
-from fieldops.reviews.title_routes import titles_for
+from fieldops.reviews.titles import titles_for
 
 CHOOSER_MAX = 500
 

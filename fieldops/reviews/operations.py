@@ -17,7 +17,7 @@ from fieldops.reviews import standings
 from fieldops.reviews.evaluation import Basis
 from fieldops.reviews.models import (
     COLLECTIVE_ONLY_RULES, MAX_VOTES, NAME_MAX, NARRATIVE_MAX, NOTE_MAX, PERCENT_RULES, THRESHOLD_RULES,
-    MAX_COUNT_THRESHOLD, AppliesTo, AwardTitle, Criterion, Dossier, DossierStatus, Nomination, NominationState,
+    MAX_COUNT_THRESHOLD, AppliesTo, Criterion, Dossier, DossierStatus, Nomination, NominationState,
     NomineeKind, PeriodState, ReviewFigure, ReviewKind, ReviewPeriod, Rule, within,
 )
 from fieldops.timeutil import local_today, utcnow

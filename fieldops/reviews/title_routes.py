@@ -1,6 +1,5 @@
 """The titles and forms of award HR proposes from: the national list, and lists
 a unit's HR keeps for its own reviews."""
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -75,14 +74,3 @@ def title_edit(title_id):
         return refused(error, f"award_title:{title_id}", url_for("reviews.titles_page"))
     flash(_("Title saved."), "success")
     return redirect(url_for("reviews.titles_page"))
-
-
-def titles_for(user, kind):
-    """Active titles the user may propose for this kind of nominee."""
-    return [t for t in db.session.scalars(scoped(AwardTitle, user).where(AwardTitle.active.is_(True))
-                                          .order_by(AwardTitle.org_unit_id.is_not(None), AwardTitle.position,
-                                                    AwardTitle.name))
-            if t.fits(kind)]
-
-
-__all__ = ["titles_for", "sa"]

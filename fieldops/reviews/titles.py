@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from fieldops.audit.operations import record
 from fieldops.extensions import db
+from fieldops.org.scope import scoped
 from fieldops.reviews.models import NAME_MAX, AppliesTo, AwardTitle
 from fieldops.reviews.operations import ReviewError
 
@@ -56,3 +57,12 @@ def seed_award_titles() -> int:
             added += 1
     db.session.flush()
     return added
+
+
+def titles_for(user, kind):
+    """Active titles the user may propose for this kind of nominee."""
+    return [t for t in db.session.scalars(scoped(AwardTitle, user).where(AwardTitle.active.is_(True))
+                                          .order_by(AwardTitle.org_unit_id.is_not(None), AwardTitle.position,
+                                                    AwardTitle.name))
+            if t.fits(kind)]
+

@@ -75,7 +75,7 @@ def test_hr_closes_a_review_nominates_and_prints_the_dossier(browser_page, viewp
 
     # Close it: the figures are frozen.
     page.click("#review-close button")
-    page.wait_for_selector("#period-state [data-state=closed]")
+    page.wait_for_selector("#period-state [data-state=closed]", timeout=30_000)
     assert page.locator("#period-closed").count() == 1
     assert no_sideways_scroll(page)
 
@@ -96,7 +96,8 @@ def test_hr_closes_a_review_nominates_and_prints_the_dossier(browser_page, viewp
     page.goto(period_url)
     page.select_option("#dossier-generate select[name=unit_id]", str(units["HN"]))
     page.click("#dossier-generate button.primary")
-    page.wait_for_url(re.compile(r"/reviews/dossiers\?period=\d+$"))
+    # Rendered in the request (a small dossier): allow for a busy machine.
+    page.wait_for_url(re.compile(r"/reviews/dossiers\?period=\d+$"), timeout=90_000)
     row = page.locator("#dossier-table tr[data-dossier]").first
     assert row.get_attribute("data-status") == "draft"
     code = row.get_attribute("data-code")
