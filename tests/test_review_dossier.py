@@ -236,3 +236,17 @@ def test_a_large_dossier_goes_through_the_worker(dossier_world, client_as, app):
     assert 'data-state="done"' in text and "hx-trigger" not in text and "<html" not in text
     dossier = db.session.scalars(sa.select(Dossier)).one()
     assert f"/reviews/dossiers/{dossier.id}.pdf" in text and dossier.nominees == 3
+
+
+def test_a_dossier_has_a_bounded_number_of_nominees(dossier_world, client_as, app):
+    client = in_english(client_as("hr"))
+    app.config["DOSSIER_MAX_NOMINEES"] = 2
+    try:
+        response = client.post(f"/reviews/{dossier_world['period'].id}/dossiers",
+                               data={"unit_id": dossier_world["org"]["HN"].id})
+    finally:
+        app.config["DOSSIER_MAX_NOMINEES"] = 250
+    assert response.status_code == 303
+    assert "A dossier holds at most 2 nominees: generate one for each unit below." in flashes(
+        client.get(response.location).get_data(as_text=True))
+    assert db.session.scalar(sa.select(sa.func.count(Dossier.id))) == 0

@@ -80,7 +80,8 @@ def _plan(district_index, i):
 
 def _lines(employer, pct, previous, month):
     lines = []
-    for n, department in enumerate(employer.departments):
+    # In id order: the collection's order depends on whether it was loaded or built in this session.
+    for n, department in enumerate(sorted(employer.departments, key=lambda d: d.id)):
         # Headcounts move a little in the second half of the year: figures are snapshots.
         insured = department.insured_declared + (2 if month >= 7 and n == 0 and pct < 100 else 0)
         registered = insured if pct >= 100 else insured * pct // 100

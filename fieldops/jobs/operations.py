@@ -84,11 +84,18 @@ def claim_next(worker_id: str, now=None) -> Job | None:
 
 def report_progress(job_id: int, progress: int, note: str = "") -> None:
     """Progress and heartbeat on a connection of their own: committed at once,
-    seen by the page that polls while the job's own transaction goes on."""
-    with db.engine.begin() as connection:
-        connection.execute(
-            sa.update(Job.__table__).where(Job.__table__.c.id == job_id, Job.__table__.c.state == "running")
-            .values(progress=max(0, min(100, int(progress))), note=(note or "")[:NOTE_MAX], heartbeat_at=utcnow()))
+    seen by the page that polls while the job's own transaction goes on. Best
+    effort: a report that cannot be written (SQLite busy) never fails the job."""
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.update(Job.__table__).where(Job.__table__.c.id == job_id, Job.__table__.c.state == "running")
+                .values(progress=max(0, min(100, int(progress))), note=(note or "")[:NOTE_MAX],
+                        heartbeat_at=utcnow()))
+    except sa.exc.OperationalError:
+        import logging
+
+        logging.getLogger("fieldops.jobs").warning("job %s: progress not written (database busy)", job_id)
 
 
 def heartbeat(job_id: int) -> None:

@@ -21,6 +21,7 @@ from collections import defaultdict
 from datetime import date
 
 import sqlalchemy as sa
+from flask import current_app
 
 from fieldops.audit.operations import record
 from fieldops.auth.models import User
@@ -243,6 +244,11 @@ def generate_dossier(actor, period: ReviewPeriod, unit: OrgUnit, now=None, repor
         raise ReviewError("not_allowed")
     if not within(unit, period.org_unit) or (actor is not None and not within(unit, actor.org_unit)):
         raise ReviewError("outside_review")
+    limit = current_app.config.get("DOSSIER_MAX_NOMINEES", 250)
+    if count_nominations(period, unit) > limit:
+        # WeasyPrint holds every laid-out page until it writes the file (about 1.3 MB a
+        # page, two pages a nominee): a cap keeps a worker's memory bounded.
+        raise ReviewError("too_many", limit=limit)
     now = now or utcnow()
     snapshot = build_snapshot(period, unit, report)
     code = new_code()

@@ -87,7 +87,12 @@ def _unit_choices():
 
 def _generate(period, unit):
     """Now when small; through the job worker when large. A redirect either way."""
-    if dossiers.count_nominations(period, unit) > current_app.config.get("DOSSIER_INLINE_MAX", 25):
+    count = dossiers.count_nominations(period, unit)
+    if count > current_app.config.get("DOSSIER_MAX_NOMINEES", 250):
+        limit = current_app.config.get("DOSSIER_MAX_NOMINEES", 250)
+        return refused(ReviewError("too_many", limit=limit), f"review_period:{period.id}",
+                       url_for("reviews.period", period_id=period.id))
+    if count > current_app.config.get("DOSSIER_INLINE_MAX", 25):
         job = queue_dossier(current_user, period, unit)
         db.session.commit()
         flash(_("The dossier is large: it is being generated in the background."), "info")

@@ -27,6 +27,15 @@ def queue_close(actor, period):
     return enqueue(actor, CLOSE, {"period_id": period.id, "actor_id": actor.id}, period.org_unit_id, max_attempts=1)
 
 
+def _explain(error):
+    """A refusal inside a job: its message (in Vietnamese, there being no reader's
+    language in the worker) becomes the job's error."""
+    from flask_babel import force_locale
+
+    with force_locale("vi"):
+        raise RuntimeError(error.message) from error
+
+
 def _load(job):
     params = job.params or {}
     actor = db.session.get(User, params.get("actor_id"))
@@ -71,8 +80,13 @@ def render_dossier_job(job, report):
     unit = db.session.get(OrgUnit, params.get("unit_id"))
     if unit is None:
         raise LookupError("the unit of this job no longer exists")
+    from fieldops.reviews.operations import ReviewError
+
     report(5, "starting")
-    dossier = generate_dossier(actor, period, unit, report=report)
+    try:
+        dossier = generate_dossier(actor, period, unit, report=report)
+    except ReviewError as error:
+        _explain(error)
     return {"dossier_id": dossier.id, "code": dossier.verification_code, "pages": dossier.pages}
 
 
@@ -84,8 +98,5 @@ def close_review_job(job, report):
     try:
         frozen = close_period(actor, period, report=report)
     except ReviewError as error:
-        from flask_babel import force_locale
-
-        with force_locale("vi"):
-            raise RuntimeError(error.message) from error
+        _explain(error)
     return {"period_id": period.id, "frozen": frozen}

@@ -75,6 +75,8 @@ class ReviewError(Exception):
             "state": _("This cannot be done in the current state."),
             "title_name": _("Give the title's name."),
             "title_exists": _("This title is already in the list."),
+            "too_many": _("A dossier holds at most %(limit)s nominees: generate one for each unit below.",
+                          limit=v.get("limit", "")),
         }
         return messages.get(self.reason, _("This cannot be done."))
 
@@ -157,15 +159,16 @@ def close_period(actor, period: ReviewPeriod, now=None, report=None, today=None)
         raise ReviewError("not_yet")
     now = now or utcnow()
     before = period_snapshot(period)
+    # Evaluate first, then write: the job worker's progress reports go on their own
+    # connection, which a writer would hold up on SQLite.
+    if report:
+        report(5, "evaluating")
+    items = standings.live(period, period.org_unit, basis=Basis(period.campaign.counts_from, period.cut_off, now))
+    if report:
+        report(80, "freezing")
     if not _claim(ReviewPeriod, period, [ReviewPeriod.state == PeriodState.open],
                   {"state": PeriodState.closed, "closed_at": now, "closed_by_id": actor.id}):
         raise ReviewError("already_closed")
-    if report:
-        report(5, "evaluating")
-    basis = Basis(period.campaign.counts_from, period.cut_off, now)
-    items = standings.live(period, period.org_unit, basis=basis)
-    if report:
-        report(80, "freezing")
     rows = [{"period_id": period.id, "kind": NomineeKind(i["kind"]), "subject_key": i["key"],
              "user_id": i["id"] if i["kind"] == NomineeKind.individual else None, "org_unit_id": i["unit_id"],
              "name": i["name"][:NAME_MAX], "figures": i["figures"], "results": i["results"],

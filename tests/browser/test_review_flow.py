@@ -118,3 +118,26 @@ def test_hr_closes_a_review_nominates_and_prints_the_dossier(browser_page, viewp
     page.goto(f"/verify/{code}")
     assert page.locator("#verify-result").get_attribute("data-agrees") == "1"
     assert page.locator("section[data-nominee]").count() == 3
+
+
+def test_leadership_reads_the_closed_review_on_a_tablet(browser_page):
+    page = browser_page("portrait")
+    sign_in(page, "viewer")
+    page.click("nav a[href='/reviews/']")
+    page.click("#review-periods a[data-kind=interim]")
+    page.wait_for_selector("#period-closed")
+    assert page.locator("#review-close").count() == 0 and page.locator("#dossier-generate").count() == 0
+    page.click("#link-ranking-units")
+    page.wait_for_selector("#ranking-list li[data-key]")
+    assert page.locator("a[data-nominate]").count() == 0
+    assert no_sideways_scroll(page)
+    # The filter swaps the ranking without a page reload.
+    page.evaluate("window.__noReload = true")
+    page.check("input[name=eligible]")
+    page.wait_for_url("**eligible=1**")
+    assert all(e == "1" for e in page.locator("#ranking-list li[data-key]").evaluate_all(
+        "els => els.map(e => e.dataset.eligible)"))
+    assert page.evaluate("window.__noReload") is True
+    page.goto(page.url.split("/ranking")[0] + "/nominations")
+    assert page.locator("#nominations-table tr[data-nomination]").count() == 5
+    assert no_sideways_scroll(page)
