@@ -52,7 +52,9 @@ def test_running_period_is_taken_as_of_today(app):
     ],
 )
 def test_bad_periods_are_refused_clearly(app, text, message):
-    with app.test_request_context(), pytest.raises(PeriodError, match=message):
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("en"), pytest.raises(PeriodError, match=message):
         parse_period(text, Campaign, TODAY)
 
 
