@@ -33,7 +33,7 @@ def applies_choices():
 
 class PeriodForm(Form):
     org_unit_id = SelectField(_l("Organised by"), coerce=_id, validate_choice=True)
-    kind = SelectField(_l("Review"), choices=kind_choices, validate_choice=True)
+    kind = SelectField(_l("Review period"), choices=kind_choices, validate_choice=True)
     cut_off = DateField(_l("Cut-off date"), validators=[InputRequired()])
 
 
@@ -92,12 +92,12 @@ class MarkForm(Form):
 
 class TitleForm(Form):
     name = StringField(_l("Title or form of award"), validators=[DataRequired(), Length(max=NAME_MAX)])
-    applies_to = SelectField(_l("For"), choices=applies_choices, validate_choice=True, default=AppliesTo.both.value)
+    applies_to = SelectField(_l("Awarded to"), choices=applies_choices, validate_choice=True, default=AppliesTo.both.value)
     scope = SelectField(_l("List"), coerce=_id, validate_choice=True, default=0)
 
 
 class TitleEditForm(Form):
     name = StringField(_l("Title or form of award"), validators=[DataRequired(), Length(max=NAME_MAX)])
-    applies_to = SelectField(_l("For"), choices=applies_choices, validate_choice=True)
+    applies_to = SelectField(_l("Awarded to"), choices=applies_choices, validate_choice=True)
     active = SelectField(_l("In use"), choices=[("1", _l("Yes")), ("0", _l("No"))], validate_choice=True)
 
