@@ -3,6 +3,8 @@ and per collective, each result with its reason; the ranking."""
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import force_locale
+
 import pytest
 import sqlalchemy as sa
 
@@ -66,7 +68,7 @@ def test_all_targets_met_compares_verified_figures_with_the_progress_targets(rv,
     assert [(t["metric"], t["met"]) for t in district["figures"]["targets"]] == [("coverage_pct", False),
                                                                               ("visits", True)]
     assert not district["eligible"]
-    with app.test_request_context():
+    with app.test_request_context(), force_locale("en"):
         with_reason = annotate(district["results"])[0]
         assert "1 of 2 targets not met" in with_reason["reason"] and "71,4 / 80" in with_reason["reason"]
         assert items[f"unit:{rv['org']['HN-BD-T1'].id}"]["eligible"]
@@ -80,7 +82,7 @@ def test_each_result_says_why_it_passed_or_failed(rv, app):
                               ("followups_on_time_at_least", "both", 90),
                               ("no_returned_visit_uncorrected", "both", None),
                               ("coverage_at_least", "individual", Decimal("99.5"))])
-    with app.test_request_context():
+    with app.test_request_context(), force_locale("en"):
         item = standings.standing_of(period, NomineeKind.individual, rv["officer"])
         reasons = {r["rule"]: (r["passed"], r["reason"]) for r in annotate(item["results"])}
     assert reasons["registrations_assisted_at_least"] == (True, "12 registrations assisted; at least 10 required")
@@ -107,7 +109,7 @@ def test_no_follow_up_done_passes_and_nobody_insured_fails(rv, app):
     nobody = factories.user(rv["org"]["HN-CG"], "officer", username="officer.cg")
     db.session.commit()
     alone = standings.standing_of(period, NomineeKind.individual, nobody)["results"]
-    with app.test_request_context():
+    with app.test_request_context(), force_locale("en"):
         by_rule = {r["rule"]: r for r in annotate(results)}
         assert by_rule["followups_on_time_at_least"]["passed"]
         assert by_rule["followups_on_time_at_least"]["reason"] == "No follow-up done by the cut-off: none was late"

@@ -82,5 +82,5 @@ def nav_items():
         items.append(("progress.targets", _l("Targets")))
     # Reviews (fieldops/reviews): HR runs them; leadership, supervisors and admins read them.
     if current_user.role != Role.officer:
-        items.append(("reviews.index", _l("Reviews")))
+        items.append(("reviews.index", _l("Interim and final reviews")))
     return items

@@ -119,8 +119,8 @@ def _visits(users, districts):
                 n += 1
                 pct = final if k == len(days) - 1 else start + (final - start) * (k + 1) // len(days)
                 obstacles = []
-                if pct < 100 and (i + k) % 3 == 0:
-                    category = OBSTACLES[(i + k + d_index) % len(OBSTACLES)]
+                if pct < 100 and n % 3 == 0:
+                    category = OBSTACLES[n % len(OBSTACLES)]
                     obstacles.append(ObstacleInput(category=category, people_affected=1 + (i + k) % 4,
                                                    note=NOTES[category]))
                 data = VisitInput(visit_date=day, purpose=PURPOSES[(i + k) % len(PURPOSES)], notes="",

@@ -122,5 +122,5 @@ def context(snapshot: dict, code: str, issued_on: date) -> dict:
             "verify_path": f"/verify/{code}", "code": code,
         }
     header = {"agency_parent": unit["parent"] or "", "agency_name": unit["name"] if unit["parent"] else NATIONAL_AGENCY,
-              "doc_number": f"        /TTr-{unit['code']}", "place": unit["place"], "date": issued_on}
+              "doc_number": "\u00a0" * 10 + f"/TTr-{unit['code']}", "place": unit["place"], "date": issued_on}
     return printable({"header": header, "doc": doc, "verification_code": code})
