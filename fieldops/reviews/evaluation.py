@@ -265,48 +265,74 @@ def district_stock(root: OrgUnit, basis: Basis) -> dict:
     return stock
 
 
-def unit_figures(units, basis: Basis, campaign, root: OrgUnit | None = None) -> dict:
-    """{unit id: figures} for these units (all inside `root`, by default their common
-    top); each with "officers", "coverage_basis" and "targets"."""
-    units = list(units)
+def unit_figures(units, basis: Basis, campaign) -> dict:
+    """{unit id: figures} for these units, each with "officers", "coverage_basis" and
+    "targets". Units nested in others are read with them: each outermost unit's
+    subtree is read once."""
+    units = sorted(units, key=lambda u: u.path)
     if not units:
         return {}
-    root = root or min(units, key=lambda u: len(u.path))
+    targets = defaultdict(dict)
+    for ids in chunks([u.id for u in units]):
+        for unit_id, metric, value in db.session.execute(
+                sa.select(Target.org_unit_id, Target.metric, Target.value)
+                .where(Target.campaign_id == campaign.id, Target.org_unit_id.in_(ids))):
+            targets[unit_id][Metric(metric)] = value
+    tops = []
+    for unit in units:
+        if not tops or not unit.path.startswith(tops[-1].path):
+            tops.append(unit)
+    out = {}
+    for top in tops:
+        members = [u for u in units if u.path.startswith(top.path)]
+        out.update(_figures_under(top, members, basis, targets))
+    return out
+
+
+def _prefixes(path: str):
+    """"/1/4/9/" → "/1/", "/1/4/", "/1/4/9/": the paths of a unit and the units above it."""
+    parts = path.strip("/").split("/")
+    return ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
+
+
+def _figures_under(root: OrgUnit, units, basis: Basis, targets) -> dict:
+    """Each officer and each district is added to the requested units above it
+    (a walk up its path, not a scan of every unit)."""
+    wanted = {u.path: u for u in units}
     officers = officers_below(root)
     people = officer_figures([i for i, _p in officers], basis, keep_sets=True)
-    stock = district_stock(root, basis)
-    targets = defaultdict(dict)
-    for unit_id, metric, value in db.session.execute(
-            sa.select(Target.org_unit_id, Target.metric, Target.value)
-            .where(Target.campaign_id == campaign.id, Target.org_unit_id.in_([u.id for u in units]))):
-        targets[unit_id][Metric(metric)] = value
+    cover = next(iter(people.values()))["_cover"] if people else {}
+    sums = {u.id: empty_figures() | {"officers": 0, "_full": set(), "_visited": set()} for u in units}
+    for officer_id, path in officers:
+        person = people[officer_id]
+        for prefix in _prefixes(path):
+            if prefix in wanted:
+                figures = sums[wanted[prefix].id]
+                for key in SUMMED:
+                    figures[key] += person[key]
+                figures["officers"] += 1
+                figures["_full"] |= person["_full"]
+                figures["_visited"] |= person["_visited"]
+    managed = {u.id: [0, 0, 0, 0, 0] for u in units}
+    for path, row in district_stock(root, basis).items():
+        for prefix in _prefixes(path):
+            if prefix in wanted:
+                managed[wanted[prefix].id] = [a + b for a, b in zip(managed[wanted[prefix].id], row)]
     out = {}
     for unit in units:
-        figures = empty_figures()
-        mine = [people[i] for i, path in officers if path.startswith(unit.path)]
-        full, visited = set(), set()
-        for person in mine:
-            for key in SUMMED:
-                figures[key] += person[key]
-            full |= person["_full"]
-            visited |= person["_visited"]
-        figures["employers_full"] = len(full)
-        figures["officers"] = len(mine)
-        managed = [0, 0, 0, 0, 0]
-        for path, row in stock.items():
-            if path.startswith(unit.path):
-                managed = [a + b for a, b in zip(managed, row)]
-        if managed[2]:
+        figures, mine = sums[unit.id], managed[unit.id]
+        figures["employers_full"] = len(figures.pop("_full"))
+        visited = figures.pop("_visited")
+        if mine[2]:
             figures["coverage_basis"] = "managed"
-            figures["coverage_insured"], figures["coverage_registered"] = managed[0], managed[1]
-            figures["coverage_employers"] = managed[2]
+            figures["coverage_insured"], figures["coverage_registered"] = mine[0], mine[1]
+            figures["coverage_employers"] = mine[2]
         else:
             figures["coverage_basis"] = "visited"
-            cover = next(iter(people.values()))["_cover"] if people else {}
             add_coverage(figures, (cover[e] for e in visited if e in cover))
-        figures["managed_employers_full"] = managed[3]
+        figures["managed_employers_full"] = mine[3]
         _finish(figures)
-        figures["targets"] = _targets(unit, targets.get(unit.id, {}), figures, managed)
+        figures["targets"] = _targets(unit, targets.get(unit.id, {}), figures, mine)
         out[unit.id] = figures
     return out
 

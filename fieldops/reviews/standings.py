@@ -62,8 +62,7 @@ def live(period: ReviewPeriod, root: OrgUnit, people=None, units=None, basis=Non
         figures = officer_figures([p.id for p in people], basis)
         items += [_officer_item(p, figures[p.id], rules.evaluate(period.criteria, figures[p.id], I)) for p in people]
     if units:
-        figures = unit_figures(units, basis, period.campaign, root if all(
-            u.path.startswith(root.path) for u in units) else None)
+        figures = unit_figures(units, basis, period.campaign)
         items += [_unit_item(u, figures[u.id], rules.evaluate(period.criteria, figures[u.id], C)) for u in units]
     return items
 
