@@ -39,7 +39,7 @@ def new(client, campaign, unit, metric, value):
 
 @pytest.mark.parametrize("role", ["admin", "hr"])
 def test_admin_and_hr_set_targets_in_their_area(campaign, org, client_as, role):
-    client = client_as(role)
+    client = in_english(client_as(role))
     response = new(client, campaign, org["HN-BD"], "registered_employer", "1200")
     assert response.status_code == 302
     assert new(client, campaign, org["HN-BD"], "coverage_pct", "97,5").status_code == 302
@@ -213,6 +213,7 @@ def test_unreadable_files_are_refused(campaign, org, client_as, content, message
 
 def test_targets_import_from_the_command_line(campaign, org, users, app, tmp_path):
     national = factories.user(org["VN"], "admin", username="admin.vn")
+    national.preferred_language = "en"  # the command speaks its user's language
     db.session.commit()
     good = tmp_path / "chi-tieu.csv"
     good.write_text(GOOD, encoding="utf-8")
