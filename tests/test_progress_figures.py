@@ -121,7 +121,7 @@ def test_leaderboard_ties_share_a_rank_and_the_basis_is_shown(world):
     db.session.commit()
     board = report(world, "VN", "2023", rank="visits")["leaderboard"]
     assert [(r["code"], r["rank"]) for r in board["rows"]] == [("HN", 1), ("HT", 1), ("DN", 3)]
-    assert "achieved ÷ target" in board["basis"]
+    assert "thực hiện ÷ chỉ tiêu" in board["basis"]  # the basis, in the default language
     assert competition_ranks(["a", "b", "c", "d"], {"a": 3, "b": 2, "c": 2, "d": 1}.get) == [
         (1, "a"), (2, "b"), (2, "c"), (4, "d")]
 
@@ -157,7 +157,7 @@ def test_an_officers_achievements(world):
     # On the district's dashboard the officer is ranked, with the basis said.
     board = report(world, "HN-BD", "2023-Q3")["officers"]
     assert board["rows"][0]["id"] == officer.id and board["rows"][0]["rank"] == 1
-    assert "registrations assisted" in board["basis"]
+    assert "số người được hỗ trợ đăng ký" in board["basis"]
 
 
 def test_a_teams_work_is_its_officers(world):

@@ -192,7 +192,7 @@ def test_exports_are_xlsx_and_csv_with_neutralised_cells(world, client_as):
 
 def _pdf_text(data):
     reader = PdfReader(io.BytesIO(data))
-    return reader, "\n".join(page.extract_text() for page in reader.pages)
+    return reader, " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
 def test_the_printed_report_is_a4_in_the_bundled_font_with_names_and_figures(world, client_as):
