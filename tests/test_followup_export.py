@@ -8,12 +8,10 @@ import pytest
 from openpyxl import load_workbook
 
 from fieldops.extensions import db
-from fieldops.timeutil import local_today
 from tests import factories
 from tests.conftest import sign_in
 from tests.followup_helpers import fu, in_english  # noqa: F401
 
-TODAY = local_today()
 DANGEROUS_NAME = '=HYPERLINK("http://evil.example","Bấm vào đây")'
 
 

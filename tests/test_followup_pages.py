@@ -15,7 +15,6 @@ from tests import factories
 from tests.conftest import csrf_token_from, sign_in
 from tests.followup_helpers import audit_events, counts, error_beside, fu, in_english, row  # noqa: F401
 
-TODAY = local_today()
 
 
 def client_for(app, user):
@@ -28,7 +27,7 @@ def htmx(target):
 
 def propose_data(fu, **changes):
     data = {"kind": "revisit", "assignee_id": str(fu["officer"].id), "obstacle_id": "0",
-            "due_date": (TODAY + timedelta(days=7)).isoformat(), "note": "Quay lại đăng ký"}
+            "due_date": (local_today() + timedelta(days=7)).isoformat(), "note": "Quay lại đăng ký"}
     data.update(changes)
     return data
 
@@ -94,7 +93,7 @@ def test_from_an_employer_page_an_officer_may_propose_for_a_colleague(app, fu):
 def test_bad_proposals_get_a_message_beside_the_field_and_save_nothing(app, fu, case, field, message):
     client = client_for(app, fu["officer"])
     changes = {
-        "due date in the past": {"due_date": (TODAY - timedelta(days=1)).isoformat()},
+        "due date in the past": {"due_date": (local_today() - timedelta(days=1)).isoformat()},
         "assignee outside the area": {"assignee_id": str(fu["users"]["HT"]["officer"].id)},
         "escalation without obstacle": {"kind": "escalation"},
         "no due date": {"due_date": ""},
@@ -138,8 +137,8 @@ def queue(fu):
     """Five follow-ups in Ba Đình: two proposed (one due this week), one approved and
     overdue, one in progress for officer2, one done."""
     made = {
-        "proposed": factories.followup(fu["officer"], fu["employer"], due_date=TODAY + timedelta(days=20)),
-        "this_week": factories.followup(fu["officer"], fu["employer"], kind="training", due_date=TODAY),
+        "proposed": factories.followup(fu["officer"], fu["employer"], due_date=local_today() + timedelta(days=20)),
+        "this_week": factories.followup(fu["officer"], fu["employer"], kind="training", due_date=local_today()),
         "overdue": factories.followup(fu["officer"], fu["employer"], state="approved", decider=fu["supervisor"],
                                       due_date=date(2023, 7, 1), today=date(2023, 6, 1)),
         "officer2": factories.followup(fu["officer2"], fu["employer"], kind="data_correction",
@@ -235,7 +234,7 @@ def test_reject_inline_without_a_reason_says_so_and_changes_nothing(app, fu, que
 
 def test_approving_your_own_proposal_is_refused_with_a_message(app, fu):
     followup = ops.propose_followup(fu["supervisor"], kind="training", employer=fu["employer"],
-                                    assignee=fu["officer"], due_date=TODAY + timedelta(days=3))
+                                    assignee=fu["officer"], due_date=local_today() + timedelta(days=3))
     db.session.commit()
     client = client_for(app, fu["supervisor"])
     page = client.get("/followups/").get_data(as_text=True)
@@ -312,7 +311,7 @@ def test_bulk_reject_needs_one_reason_for_all(app, fu):
 
 def test_bulk_reports_what_it_could_not_decide(app, fu):
     mine = ops.propose_followup(fu["supervisor"], kind="training", employer=fu["employer"], assignee=fu["officer"],
-                                due_date=TODAY)
+                                due_date=local_today())
     decided = factories.followup(fu["officer"], fu["employer"], state="approved", decider=fu["supervisor2"])
     fresh = factories.followup(fu["officer"], fu["employer"])
     db.session.commit()
@@ -337,9 +336,9 @@ def test_bulk_with_an_id_outside_the_area_answers_404_and_changes_nothing(app, f
 
 def test_officer_queue_sorts_follow_ups_by_what_to_do_next(app, fu, queue):
     soon = factories.followup(fu["officer"], fu["employer"], state="approved", decider=fu["supervisor"],
-                              due_date=TODAY + timedelta(days=3))
+                              due_date=local_today() + timedelta(days=3))
     later = factories.followup(fu["officer"], fu["employer"], state="in_progress", decider=fu["supervisor"],
-                               due_date=TODAY + timedelta(days=30))
+                               due_date=local_today() + timedelta(days=30))
     db.session.commit()
     page = client_for(app, fu["officer"]).get("/followups/mine").get_data(as_text=True)
 

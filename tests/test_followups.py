@@ -16,7 +16,6 @@ from tests import factories
 from tests.followup_helpers import audit_events, counts, fu, row  # noqa: F401  (fu is a fixture)
 
 S, A = FollowUpState, Action
-TODAY = local_today()
 
 # DESIGN.md, written out: proposed → approved | rejected; approved → in progress → done;
 # approved | in progress → cancelled; reassigning keeps the state.
@@ -129,25 +128,25 @@ def test_who_may_propose(fu, name):
     may = name in ("officer", "officer2", "supervisor", "supervisor2", "ht_officer", "ht_supervisor")
     if may:
         made = ops.propose_followup(actor, kind="revisit", employer=employer, assignee=assignee,
-                                    due_date=TODAY + timedelta(days=3))
+                                    due_date=local_today() + timedelta(days=3))
         assert made.state == S.proposed and made.proposer_id == actor.id
     else:
         with pytest.raises(FollowUpError) as refused:
             ops.propose_followup(actor, kind="revisit", employer=employer, assignee=assignee,
-                                 due_date=TODAY + timedelta(days=3))
+                                 due_date=local_today() + timedelta(days=3))
         assert refused.value.reason == "not_allowed"
 
 
 def test_nobody_proposes_for_an_employer_of_another_province(fu):
     with pytest.raises(FollowUpError) as refused:
         ops.propose_followup(fu["users"]["HT"]["officer"], kind="revisit", employer=fu["employer"],
-                             assignee=fu["users"]["HT"]["officer"], due_date=TODAY)
+                             assignee=fu["users"]["HT"]["officer"], due_date=local_today())
     assert refused.value.reason == "not_allowed"
 
 
 def test_a_supervisor_never_approves_their_own_proposal(fu):
     followup = ops.propose_followup(fu["supervisor"], kind="training", employer=fu["employer"],
-                                    assignee=fu["officer"], due_date=TODAY + timedelta(days=10))
+                                    assignee=fu["officer"], due_date=local_today() + timedelta(days=10))
     db.session.commit()
     before, numbers = row(followup.id), counts()
     with pytest.raises(FollowUpError) as refused:
@@ -200,7 +199,7 @@ def test_a_stale_copy_loses_to_a_decision_committed_meanwhile(fu):
 
 def _propose(fu, **changes):
     values = dict(kind="revisit", employer=fu["employer"], assignee=fu["officer"],
-                  due_date=TODAY + timedelta(days=5))
+                  due_date=local_today() + timedelta(days=5))
     values.update(changes)
     return ops.propose_followup(fu["officer"], **values)
 
@@ -223,7 +222,7 @@ def test_bad_proposals_are_refused_and_save_nothing(fu, case, reason, field):
     other_visit = factories.visit(fu["users"]["HT"]["officer"], fu["ht_employer"])
     db.session.commit()
     changes = {
-        "due yesterday": {"due_date": TODAY - timedelta(days=1)},
+        "due yesterday": {"due_date": local_today() - timedelta(days=1)},
         "no due date": {"due_date": None},
         "assignee of another province": {"assignee": fu["users"]["HT"]["officer"]},
         "assignee in another district": {"assignee": fu["cg_officer"]},
@@ -245,7 +244,7 @@ def test_bad_proposals_are_refused_and_save_nothing(fu, case, reason, field):
 
 
 def test_today_is_a_valid_due_date(fu):
-    assert _propose(fu, due_date=TODAY).due_date == TODAY
+    assert _propose(fu, due_date=local_today()).due_date == local_today()
 
 
 @pytest.mark.parametrize("action, state, call", [
@@ -304,16 +303,16 @@ def test_overdue_is_derived_from_the_due_date_and_never_stored(fu):
     closed = factories.followup(fu["officer"], fu["employer"], state="done", decider=fu["supervisor"],
                                 due_date=date(2023, 6, 30), today=date(2023, 6, 1))
     on_time = factories.followup(fu["officer"], fu["employer"], state="approved", decider=fu["supervisor"],
-                                 due_date=TODAY)
-    assert late.is_overdue(TODAY) and not closed.is_overdue(TODAY) and not on_time.is_overdue(TODAY)
+                                 due_date=local_today())
+    assert late.is_overdue(local_today()) and not closed.is_overdue(local_today()) and not on_time.is_overdue(local_today())
     assert not late.is_overdue(date(2023, 6, 30))
-    overdue_ids = db.session.scalars(sa.select(FollowUp.id).where(FollowUp.overdue_clause(TODAY))).all()
+    overdue_ids = db.session.scalars(sa.select(FollowUp.id).where(FollowUp.overdue_clause(local_today()))).all()
     assert overdue_ids == [late.id]
 
 
 def test_notices_go_to_the_people_concerned_never_to_the_actor(fu):
     followup = ops.propose_followup(fu["officer"], kind="revisit", employer=fu["employer"], assignee=fu["officer2"],
-                                    due_date=TODAY + timedelta(days=3))
+                                    due_date=local_today() + timedelta(days=3))
     ops.approve_followup(fu["supervisor"], followup)
     ops.reassign_followup(fu["supervisor"], followup, fu["officer"])
     db.session.commit()

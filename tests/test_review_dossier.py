@@ -33,7 +33,7 @@ def dossier_world(rv):
     team = factories.nomination(hr, period, rv["org"]["HN-BD-T1"], titles["Tập thể lao động xuất sắc"],
                                 narrative="Tổ đã hoàn thành kế hoạch.")
     operations.endorse(hr, first, "Phạm Minh Tuấn – Trưởng phòng", "")
-    operations.decide(hr, first, True, 7, 0, 1, "")
+    operations.decide(hr, first, True, 7, 0, 1, "<i>nhất trí</i>")
     db.session.commit()
     return rv | {"period": period, "titles": titles, "nominations": (first, second, team)}
 
@@ -104,6 +104,7 @@ def test_the_dossier_pdf(dossier_world, client_as):
     assert "BIÊNBẢN" in minutes and "TrầnThịNgọcHàChiếnsĩthiđuacơsở701" + squash(vi["approved"]) in minutes
     # HTML in a report is printed as text, never as markup; what the font lacks shows as "?".
     assert "<script>alert(1)</script> <b>đậm</b> ? ? 100%" in text
+    assert "<i>nhấttrí</i>" in minutes
     # A4 everywhere; one proposal letter, one list, a report per nominee, the minutes.
     assert all((round(float(p.mediabox.width)), round(float(p.mediabox.height))) == (595, 842) for p in reader.pages)
     assert len(reader.pages) == dossier.pages >= 6

@@ -137,7 +137,7 @@ def test_bad_counts_are_refused_beside_the_field_and_nothing_is_saved(world, cli
 
 
 @pytest.mark.parametrize("visit_date, message", [
-    ((local_today() + timedelta(days=1)).isoformat(), "The visit date cannot be in the future."),
+    ("tomorrow", "The visit date cannot be in the future."),
     ("2022-12-31", "The visit date cannot be before 01/01/2023, when the campaign starts counting."),
     ("31/02/2023", "Enter the date as dd/mm/yyyy."),
     ("hôm qua", "Enter the date as dd/mm/yyyy."),
@@ -145,6 +145,8 @@ def test_bad_counts_are_refused_beside_the_field_and_nothing_is_saved(world, cli
 ])
 def test_bad_dates_are_refused(world, client_as, officer, visit_date, message):
     employer = world["employer"]
+    if visit_date == "tomorrow":  # computed now, not at collection: a long run may cross midnight
+        visit_date = (local_today() + timedelta(days=1)).isoformat()
     before = counts()
     response = officer.post(new_url(employer), data=factories.visit_form(employer, visit_date=visit_date))
     assert response.status_code == 422

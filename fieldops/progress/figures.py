@@ -195,36 +195,31 @@ def flows(root: OrgUnit, spans: dict, children=()):
 
 def obstacles(root: OrgUnit, start: date, end: date) -> dict:
     """{category: (obstacles, people affected)} over [start, end]."""
-    out = {}
-    for _path, category, count, people in _by_path(ObstacleCount, root, windows(start, end), group=("category",)):
-        before = out.get(str(category), (0, 0))
-        out[str(category)] = (before[0] + int(count or 0), before[1] + int(people or 0))
-    return out
+    table = ObstacleCount.__table__
+    stmt = _subtree(ObstacleCount, root, windows(start, end), table.c.category, *_sums(ObstacleCount)) \
+        .group_by(table.c.category)
+    return {str(category): (int(count or 0), int(people or 0)) for category, count, people in db.session.execute(stmt)}
 
 
 def followups_open(root: OrgUnit, today: date, children=()):
     """(open, overdue) now for root, and {child id: (open, overdue)}: follow-ups at
     employers of the subtree that are still to be done. For the whole country the
     open follow-ups lead (by their state); below it, the area's employers do."""
+    paths = dict(db.session.execute(sa.select(OrgUnit.id, OrgUnit.path).where(OrgUnit.scope_clause(root))).all())
     if root.parent_id is None:
         still_open = (sa.select(FollowUp.employer_id, FollowUp.due_date).where(FollowUp.state.in_(OPEN_STATES))
                       .cte("open_follow_up").prefix_with("MATERIALIZED"))
         overdue = sa.func.sum(sa.case((still_open.c.due_date < today, 1), else_=0))
-        paths = dict(db.session.execute(sa.select(OrgUnit.id, OrgUnit.path).where(OrgUnit.scope_clause(root))).all())
-        rows = [(paths[district], count, late) for district, count, late in db.session.execute(
-            sa.select(Employer.district_id, sa.func.count(), overdue).select_from(still_open)
-            .join(Employer, Employer.id == still_open.c.employer_id).group_by(Employer.district_id))
-            if district in paths]
+        stmt = (sa.select(Employer.district_id, sa.func.count(), overdue).select_from(still_open)
+                .join(Employer, Employer.id == still_open.c.employer_id).group_by(Employer.district_id))
     else:
+        # The area's units by id (a short list), so the plan starts from their employers.
         overdue = sa.func.sum(sa.case((FollowUp.due_date < today, 1), else_=0))
-        rows = db.session.execute(
-            sa.select(OrgUnit.path, sa.func.count(FollowUp.id), overdue)
-            .select_from(OrgUnit)
-            .join(Employer, Employer.district_id == OrgUnit.id)
-            .join(FollowUp, FollowUp.employer_id == Employer.id)
-            .where(OrgUnit.scope_clause(root), FollowUp.state.in_(OPEN_STATES))
-            .group_by(OrgUnit.path)
-        ).all()
+        stmt = (sa.select(Employer.district_id, sa.func.count(FollowUp.id), overdue).select_from(Employer)
+                .join(FollowUp, FollowUp.employer_id == Employer.id)
+                .where(Employer.district_id.in_(list(paths)), FollowUp.state.in_(OPEN_STATES))
+                .group_by(Employer.district_id))
+    rows = [(paths[district], count, late) for district, count, late in db.session.execute(stmt) if district in paths]
     total, per_child = _rollup(rows, _Pair, children)
     return (total.open, total.overdue), {k: (v.open, v.overdue) for k, v in per_child.items()}
 

@@ -20,14 +20,19 @@ def worklist(unit: OrgUnit):
     figures, from the employer totals kept on write (no GROUP BY over departments);
     employers with nobody insured have nobody to register and are left out."""
     district = aliased(OrgUnit)
-    return (
+    stmt = (
         sa.select(Employer, EmployerTimeline.insured, EmployerTimeline.registered, EmployerTimeline.unregistered,
                   district.code)
         .join(EmployerTimeline, EmployerTimeline.employer_id == Employer.id)
         .join(district, district.id == Employer.district_id)
-        .where(EmployerTimeline.district_id.in_(units_in_scope(unit)), EmployerTimeline.unregistered > 0)
+        .where(EmployerTimeline.unregistered > 0)
         .order_by(EmployerTimeline.unregistered.desc(), Employer.unit_code)
     )
+    if unit.parent_id is None:
+        # The root's subtree is every unit: without the filter the first page is the
+        # head of the index on `unregistered`, not a sort of every employer.
+        return stmt
+    return stmt.where(EmployerTimeline.district_id.in_(units_in_scope(unit)))
 
 
 def worklist_page(unit: OrgUnit, page: int, per_page: int):

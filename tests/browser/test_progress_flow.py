@@ -68,13 +68,14 @@ def test_viewer_drills_down_switches_period_and_downloads(browser_page, viewport
     assert page.evaluate("window.__noReload") is True  # no full page load happened
 
     # The tables as XLSX, and the printed report.
-    with page.expect_download() as download:
-        page.click("#download-xlsx")
+    # Files are made on request (the PDF by WeasyPrint): give a busy machine time.
+    with page.expect_download(timeout=60_000) as download:
+        page.click("#download-xlsx", no_wait_after=True)
     book = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))
     assert len(book.sheetnames) >= 5
     assert download.value.suggested_filename == "tien-do-HT-TP-2023-Q3.xlsx"
-    with page.expect_download() as download:
-        page.click("#download-report")
+    with page.expect_download(timeout=60_000) as download:
+        page.click("#download-report", no_wait_after=True)
     reader = PdfReader(download.value.path())
     text = "\n".join(p.extract_text() for p in reader.pages)
     assert "Bảo hiểm xã hội thành phố Hà Tĩnh" in text and "30/09/2023" in text
