@@ -5,6 +5,9 @@ from fieldops.demo.data import DEMO_PASSWORD, load_demo_data
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
+from tests import test_followup_demo as followup_demo
+from tests import test_review_demo as review_demo
+from tests import test_visit_demo as visit_demo
 from tests.conftest import _truncate
 
 
@@ -14,20 +17,20 @@ def _snapshot():
              [(d.name, d.insured_declared) for d in e.departments]) for e in employers]
 
 
-def test_demo_data_is_deterministic(app):
-    load_demo_data()
-    db.session.commit()
-    first = _snapshot()
+def _everything():
+    return [_snapshot(), visit_demo._snapshot(), followup_demo._snapshot(), review_demo._snapshot()]
+
+
+def test_demo_data_is_deterministic(demo_data):
+    first = _everything()
     db.session.remove()
     _truncate(db.engine)
     load_demo_data()
     db.session.commit()
-    assert _snapshot() == first
+    assert _everything() == first
 
 
-def test_demo_data_has_the_promised_shape(app):
-    load_demo_data()
-    db.session.commit()
+def test_demo_data_has_the_promised_shape(demo_data):
     codes = set(db.session.scalars(sa.select(OrgUnit.code)))
     assert {"VN", "HN", "HT", "HN-BD", "HN-CG", "HT-TP", "HT-KA"} <= codes
     employers = _snapshot()
@@ -39,9 +42,7 @@ def test_demo_data_has_the_promised_shape(app):
         "2023-05-05", "2023-12-31", "2023-01-01")
 
 
-def test_every_demo_account_signs_in(app):
-    load_demo_data()
-    db.session.commit()
+def test_every_demo_account_signs_in(app, demo_data):
     for username, unit in [("admin", "VN"), ("hr", "VN"), ("viewer", "VN"), ("supervisor.hn", "HN-BD"),
                            ("officer.hn", "HN-BD"), ("supervisor.ht", "HT-TP"), ("officer.ht", "HT-TP")]:
         client = app.test_client()

@@ -2,11 +2,9 @@
 same on every load."""
 import sqlalchemy as sa
 
-from fieldops.demo.data import load_demo_data
 from fieldops.extensions import db
 from fieldops.followups.models import FollowUp, FollowUpState
 from fieldops.timeutil import local_today
-from tests.conftest import _truncate
 
 
 def _snapshot():
@@ -20,9 +18,7 @@ def _province(followup):
     return "HN" if followup.employer.unit_code.startswith("TA") else "HT"
 
 
-def test_demo_follow_ups_cover_every_state_in_both_provinces_with_some_overdue(app):
-    load_demo_data()
-    db.session.commit()
+def test_demo_follow_ups_cover_every_state_in_both_provinces_with_some_overdue(demo_data):
     followups = db.session.scalars(sa.select(FollowUp)).all()
     today = local_today()
     for province in ("HN", "HT"):
@@ -33,14 +29,3 @@ def test_demo_follow_ups_cover_every_state_in_both_provinces_with_some_overdue(a
         assert any(f.kind == "escalation" and f.obstacle_category and f.people_affected for f in mine), province
     proposed_ht = [f for f in followups if _province(f) == "HT" and f.state == "proposed"]
     assert len(proposed_ht) >= 3  # enough to approve three at once
-
-
-def test_demo_follow_ups_are_deterministic(app):
-    load_demo_data()
-    db.session.commit()
-    first = _snapshot()
-    db.session.remove()
-    _truncate(db.engine)
-    load_demo_data()
-    db.session.commit()
-    assert _snapshot() == first

@@ -2,10 +2,8 @@
 nominations for Hà Nội and Hà Tĩnh; the final review, open; the same on every load."""
 import sqlalchemy as sa
 
-from fieldops.demo.data import load_demo_data
 from fieldops.extensions import db
 from fieldops.reviews.models import Nomination, ReviewFigure, ReviewPeriod
-from tests.conftest import _truncate
 
 
 def _snapshot():
@@ -20,9 +18,7 @@ def _snapshot():
     return periods, figures, nominations
 
 
-def test_the_demo_reviews(app):
-    load_demo_data()
-    db.session.commit()
+def test_the_demo_reviews(demo_data):
     periods, figures, nominations = _snapshot()
     (interim, final) = periods
     assert interim[:4] == ("interim", "2023-06-30", "closed", "VN") and len(interim[5]) == 4
@@ -37,20 +33,7 @@ def test_the_demo_reviews(app):
     assert all(n[6] for n in nominations)  # every one endorsed
 
 
-def test_the_demo_reviews_are_deterministic(app):
-    load_demo_data()
-    db.session.commit()
-    first = _snapshot()
-    db.session.remove()
-    _truncate(db.engine)
-    load_demo_data()
-    db.session.commit()
-    assert _snapshot() == first
-
-
-def test_the_demo_reviews_can_be_read(app, client):
-    load_demo_data()
-    db.session.commit()
+def test_the_demo_reviews_can_be_read(demo_data, client):
     client.post("/login", data={"username": "hr", "password": "fieldops-demo-2023"})
     interim = db.session.scalars(sa.select(ReviewPeriod).where(ReviewPeriod.kind == "interim")).one()
     for url in ("/reviews/", f"/reviews/{interim.id}", f"/reviews/{interim.id}/ranking",

@@ -5,12 +5,10 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from fieldops.demo.data import load_demo_data
 from fieldops.employers.models import LabourDepartment
 from fieldops.extensions import db
 from fieldops.visits.figures import figures_from_history, kept_figures
 from fieldops.visits.models import ReviewState, Visit
-from tests.conftest import _truncate
 
 
 def _snapshot():
@@ -21,20 +19,7 @@ def _snapshot():
              [(str(o.category), o.people_affected, o.note) for o in v.obstacles]) for v in visits]
 
 
-def test_demo_visits_are_deterministic(app):
-    load_demo_data()
-    db.session.commit()
-    first = _snapshot()
-    db.session.remove()
-    _truncate(db.engine)
-    load_demo_data()
-    db.session.commit()
-    assert _snapshot() == first
-
-
-def test_demo_visits_have_the_promised_shape(app):
-    load_demo_data()
-    db.session.commit()
+def test_demo_visits_have_the_promised_shape(demo_data):
     # The visits of fieldops/demo/visits.py (the progress demo adds its own, "demo-progress-…").
     visits = db.session.scalars(sa.select(Visit).where(Visit.idempotency_key.like("demo-visit-%"))).all()
     assert 5 <= len(visits) <= 12

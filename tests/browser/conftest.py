@@ -8,8 +8,6 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from fieldops.demo.data import load_demo_data
-from fieldops.extensions import db
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -62,10 +60,8 @@ def _server(app):
 
 
 @pytest.fixture
-def live_server(app, _server):
+def live_server(app, _server, demo_data):
     """Base URL of a running FieldOps with the demo data, CSRF on as in production."""
-    load_demo_data()
-    db.session.commit()
     app.config["WTF_CSRF_ENABLED"] = True
     yield _server
     app.config["WTF_CSRF_ENABLED"] = False
