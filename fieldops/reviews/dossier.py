@@ -214,15 +214,10 @@ def build_snapshot(period: ReviewPeriod, unit: OrgUnit, report=None) -> dict:
 
 def render(snapshot: dict, code: str, issued_on: date):
     """(PDF bytes, page count) of the dossier: the layout is laid out once."""
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    from fieldops.core.pdf import FONT_DIR, render_html
+    from fieldops.core.pdf import render_html, write_pdf
     from fieldops.reviews.document import context
 
-    html = render_html("pdf/dossier.html", **context(snapshot, code, issued_on))
-    document = HTML(string=html, base_url=str(FONT_DIR)).render(font_config=FontConfiguration())
-    return document.write_pdf(), len(document.pages)
+    return write_pdf(render_html("pdf/dossier.html", **context(snapshot, code, issued_on)))
 
 
 def preview_html(dossier: Dossier) -> str:
