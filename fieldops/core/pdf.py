@@ -5,6 +5,9 @@ strings, numbers, dates): a document is a record of figures at one moment, so it
 must not reach back into live ORM objects while it renders.
 """
 import gc
+import io
+import os
+import tempfile
 import threading
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -93,8 +96,122 @@ def write_pdf(html: str) -> tuple[bytes, int]:
     from weasyprint import HTML
 
     with _few_collections():
-        document = HTML(string=html, base_url=str(FONT_DIR)).render(font_config=_font_config())
+        document = _layout(html)
         return document.write_pdf(), len(document.pages)
+
+
+def write_pdf_parts(parts: list) -> tuple[bytes, int]:
+    """(PDF bytes, page count) of a document given as consecutive parts of its HTML
+    (each one starting on a new page, its first page not the document's first),
+    laid out at the same time in one forked process each, then joined.
+
+    The pages are numbered on from part to part. A part's layout does not depend
+    on the number of its first page; only its margin boxes do, and WeasyPrint
+    makes those after the part's last page is laid out. So each process lays its
+    part out, then waits for the page count of the parts before it (passed along
+    a pipe), numbers its pages from there and passes its own count on."""
+    import multiprocessing
+
+    if len(parts) == 1:
+        return write_pdf(parts[0])
+    _warm_fonts()
+    fork = multiprocessing.get_context("fork")
+    pipes = [fork.Pipe(duplex=False) for _ in parts[1:]]
+    paths, processes = [], []
+    try:
+        for i, html in enumerate(parts):
+            fd, path = tempfile.mkstemp(prefix="fieldops-part-", suffix=".pdf")
+            os.close(fd)
+            paths.append(path)
+            process = fork.Process(target=_part_process, args=(html, path, pipes, i), daemon=True)
+            process.start()
+            processes.append(process)
+        for receiving, sending in pipes:
+            # Only the processes hold the pipes now: one that dies closes its end,
+            # and the next one reads the end of the pipe instead of waiting forever.
+            receiving.close()
+            sending.close()
+        for process in processes:
+            process.join()
+        if any(process.exitcode != 0 for process in processes):
+            raise RuntimeError("a part of the document could not be laid out (see the log)")
+        pdfs = []
+        for path in paths:
+            with open(path, "rb") as f:
+                pdfs.append(f.read())
+        return _join(pdfs)
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+        for path in paths:
+            os.unlink(path)
+
+
+def _warm_fonts():
+    """Register the bundled faces in this thread's font configuration before
+    forking, so the processes find them there instead of each registering them
+    again into a temporary folder their abrupt exit would leave behind."""
+    from weasyprint import HTML
+
+    if not getattr(_local, "fonts_warm", False):
+        HTML(string=f"<style>{font_face_css()} p {{ font-family: '{FONT_FAMILY}'; }}</style><p>Ạ</p>",
+             base_url=str(FONT_DIR)).render(font_config=_font_config())
+        _local.fonts_warm = True
+
+
+def _layout(html: str):
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=str(FONT_DIR)).render(font_config=_font_config())
+
+
+def _part_process(html: str, path: str, pipes: list, index: int):
+    """In a forked process: lay out one part, number its pages on from the parts
+    before it, write it to `path`."""
+    import weasyprint.layout
+
+    receiving = pipes[index - 1][0] if index else None
+    sending = pipes[index][1] if index < len(pipes) else None
+    for pipe_ends in pipes:
+        for end in pipe_ends:
+            if end is not receiving and end is not sending:
+                end.close()
+    make_margin_boxes = weasyprint.layout.make_margin_boxes
+    offset = []
+
+    def numbered_on(context, page, state):
+        if not offset:
+            offset.append(receiving.recv() if receiving is not None else 0)
+            if sending is not None:
+                sending.send(offset[0] + len(context.page_maker) - 1)
+        counters = state[1]
+        own = counters["page"]
+        counters["page"] = own[:-1] + [own[-1] + offset[0]]
+        try:
+            return list(make_margin_boxes(context, page, state))  # a generator: run it now
+        finally:
+            counters["page"] = own
+
+    weasyprint.layout.make_margin_boxes = numbered_on
+    with _few_collections():
+        pdf = _layout(html).write_pdf()
+    with open(path, "wb") as f:
+        f.write(pdf)
+
+
+def _join(pdfs: list) -> tuple[bytes, int]:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    readers = [PdfReader(io.BytesIO(pdf)) for pdf in pdfs]
+    for reader in readers:
+        writer.append(reader)
+    if readers[0].metadata:
+        writer.add_metadata(dict(readers[0].metadata))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue(), len(writer.pages)
 
 
 def render_pdf(template: str, **context) -> bytes:

@@ -212,12 +212,34 @@ def build_snapshot(period: ReviewPeriod, unit: OrgUnit, report=None) -> dict:
     }
 
 
+def parts_for(nominees: int) -> int:
+    """How many processes lay a dossier out: one for a small dossier; for a long
+    one, up to DOSSIER_RENDER_PROCESSES (default: the machine's cores, at most 4),
+    each taking a consecutive share of the reports and so of the pages."""
+    import os
+
+    if nominees < current_app.config.get("DOSSIER_SPLIT_MIN", 40) or not hasattr(os, "fork"):
+        return 1
+    return max(1, current_app.config.get("DOSSIER_RENDER_PROCESSES") or min(os.cpu_count() or 1, 4))
+
+
 def render(snapshot: dict, code: str, issued_on: date):
-    """(PDF bytes, page count) of the dossier: the layout is laid out once."""
-    from fieldops.core.pdf import render_html, write_pdf
+    """(PDF bytes, page count) of the dossier, each page laid out once. A long
+    dossier is laid out in consecutive parts, in parallel: the letter and the list
+    with the first reports, ..., the last reports with the minutes."""
+    from fieldops.core.pdf import render_html, write_pdf, write_pdf_parts
     from fieldops.reviews.document import context
 
-    return write_pdf(render_html("pdf/dossier.html", **context(snapshot, code, issued_on)))
+    values = context(snapshot, code, issued_on)
+    count = parts_for(len(values["doc"]["nominees"]))
+    if count == 1:
+        return write_pdf(render_html("pdf/dossier.html", **values))
+    n = len(values["doc"]["nominees"])
+    bounds = [round(n * i / count) for i in range(count + 1)]
+    return write_pdf_parts([
+        render_html("pdf/dossier.html", part={"front": i == 0, "minutes": i == count - 1,
+                                              "first": bounds[i], "last": bounds[i + 1]}, **values)
+        for i in range(count)])
 
 
 def preview_html(dossier: Dossier) -> str:
