@@ -198,7 +198,7 @@ def measure(url, heap=False):
     from fieldops.core.pdf import render_pdf
     from fieldops.extensions import db
     from fieldops.org.models import OrgUnit
-    from fieldops.reviews.dossier import build_snapshot, generate_dossier, parts_for
+    from fieldops.reviews.dossier import build_snapshot, generate_dossier, layout_plan
     from fieldops.reviews.models import ReviewPeriod
 
     header = {"agency_parent": "Bảo hiểm xã hội Việt Nam", "agency_name": "Bảo hiểm xã hội thành phố Hà Nội",
@@ -211,6 +211,9 @@ def measure(url, heap=False):
         period = db.session.scalars(sa.select(ReviewPeriod)).one()
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         if heap:
+            # This process's heap: the processes laying out the parts of a long dossier
+            # do not trace (their memory is in the timed run's RSS figures).
+            os.register_at_fork(after_in_child=tracemalloc.stop)
             tracemalloc.start()
             generate_dossier(hr, period, hn)
             out["python_heap_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
@@ -230,11 +233,11 @@ def measure(url, heap=False):
         # A long dossier is laid out by forked processes, one per part: the largest
         # one's peak (which counts the pages it shares with this process at fork),
         # and an upper bound of all of them together.
-        out["render_processes"] = parts_for(dossier.nominees)
+        out["parts"], out["render_processes"] = layout_plan(dossier.nominees)
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        out["part_process_peak_rss_mb"] = round(children, 1) if out["render_processes"] > 1 else None
+        out["part_process_peak_rss_mb"] = round(children, 1) if out["parts"] > 1 else None
         out["all_processes_peak_rss_mb"] = round(out["process_peak_rss_mb"] + (
-            out["render_processes"] * children if out["render_processes"] > 1 else 0), 1)
+            out["render_processes"] * children if out["parts"] > 1 else 0), 1)
         out["pages"], out["pdf_kb"] = dossier.pages, round(dossier.size / 1024, 1)
         out["dossier_per_page_s"] = round(out["dossier_s"] / dossier.pages, 3)
         times = []
@@ -280,7 +283,7 @@ def main():
                   f"({result['dossier_per_page_s']} s/page = {result['per_page_ratio']} × the one-page document's "
                   f"{result['one_page_s']} s); snapshot {result['snapshot_s']} s; heap peak "
                   f"{result['python_heap_peak_mb']} MB, RSS peak {result['process_peak_rss_mb']} MB "
-                  f"(before: {result['rss_before_dossier_mb']} MB), {result['render_processes']} process(es), "
+                  f"(before: {result['rss_before_dossier_mb']} MB), {result['parts']} part(s) in {result['render_processes']} process(es), "
                   f"all processes ≤ {result['all_processes_peak_rss_mb']} MB; closing the review {result['close_s']} s")
     report = {"when": datetime.now().isoformat(timespec="seconds"), "database": (args.database_url or "sqlite").split(":")[0],
               "load_average": os.getloadavg(), "results": results}

@@ -100,16 +100,18 @@ def write_pdf(html: str) -> tuple[bytes, int]:
         return document.write_pdf(), len(document.pages)
 
 
-def write_pdf_parts(parts: list) -> tuple[bytes, int]:
+def write_pdf_parts(parts: list, processes: int) -> tuple[bytes, int]:
     """(PDF bytes, page count) of a document given as consecutive parts of its HTML
-    (each one starting on a new page, its first page not the document's first),
-    laid out at the same time in one forked process each, then joined.
+    (each one starting on a new page), laid out by `processes` forked processes at
+    the same time, each taking every `processes`-th part in turn, then joined.
 
-    The pages are numbered on from part to part. A part's layout does not depend
-    on the number of its first page; only its margin boxes do, and WeasyPrint
-    makes those after the part's last page is laid out. So each process lays its
-    part out, then waits for the page count of the parts before it (passed along
-    a pipe), numbers its pages from there and passes its own count on."""
+    Memory: a process holds one part's pages at a time, never the whole document.
+    Page numbers run on from part to part: a part's layout does not depend on the
+    number of its first page, only its margin boxes do, and WeasyPrint makes those
+    after the part's last page is laid out. So a part is laid out, then waits for
+    the page count of the parts before it (passed along a pipe from the part
+    before), numbers its pages from there and passes its own count on. A part
+    only ever waits for an earlier one, so the chain always moves."""
     import multiprocessing
 
     if len(parts) == 1:
@@ -117,23 +119,25 @@ def write_pdf_parts(parts: list) -> tuple[bytes, int]:
     _warm_fonts()
     fork = multiprocessing.get_context("fork")
     pipes = [fork.Pipe(duplex=False) for _ in parts[1:]]
-    paths, processes = [], []
+    paths, children = [], []
     try:
-        for i, html in enumerate(parts):
+        for _ in parts:
             fd, path = tempfile.mkstemp(prefix="fieldops-part-", suffix=".pdf")
             os.close(fd)
             paths.append(path)
-            process = fork.Process(target=_part_process, args=(html, path, pipes, i), daemon=True)
-            process.start()
-            processes.append(process)
+        count = max(1, min(processes, len(parts)))
+        for first in range(count):
+            child = fork.Process(target=_parts_process, args=(parts, paths, pipes, first, count), daemon=True)
+            child.start()
+            children.append(child)
         for receiving, sending in pipes:
-            # Only the processes hold the pipes now: one that dies closes its end,
-            # and the next one reads the end of the pipe instead of waiting forever.
+            # Only the processes hold the pipes now: one that dies closes its ends,
+            # and the part after it reads the end of the pipe instead of waiting forever.
             receiving.close()
             sending.close()
-        for process in processes:
-            process.join()
-        if any(process.exitcode != 0 for process in processes):
+        for child in children:
+            child.join()
+        if any(child.exitcode != 0 for child in children):
             raise RuntimeError("a part of the document could not be laid out (see the log)")
         pdfs = []
         for path in paths:
@@ -141,9 +145,9 @@ def write_pdf_parts(parts: list) -> tuple[bytes, int]:
                 pdfs.append(f.read())
         return _join(pdfs)
     finally:
-        for process in processes:
-            if process.is_alive():
-                process.kill()
+        for child in children:
+            if child.is_alive():
+                child.kill()
         for path in paths:
             os.unlink(path)
 
@@ -166,38 +170,42 @@ def _layout(html: str):
     return HTML(string=html, base_url=str(FONT_DIR)).render(font_config=_font_config())
 
 
-def _part_process(html: str, path: str, pipes: list, index: int):
-    """In a forked process: lay out one part, number its pages on from the parts
-    before it, write it to `path`."""
+def _parts_process(parts: list, paths: list, pipes: list, first: int, step: int):
+    """In a forked process: lay out parts first, first + step, ..., each numbered on
+    from the parts before it, each written to its path."""
     import weasyprint.layout
 
-    receiving = pipes[index - 1][0] if index else None
-    sending = pipes[index][1] if index < len(pipes) else None
+    mine = range(first, len(parts), step)
+    keep = {id(pipes[i - 1][0]) for i in mine if i} | {id(pipes[i][1]) for i in mine if i < len(pipes)}
     for pipe_ends in pipes:
         for end in pipe_ends:
-            if end is not receiving and end is not sending:
+            if id(end) not in keep:
                 end.close()
     make_margin_boxes = weasyprint.layout.make_margin_boxes
-    offset = []
+    part = {}
 
     def numbered_on(context, page, state):
-        if not offset:
-            offset.append(receiving.recv() if receiving is not None else 0)
-            if sending is not None:
-                sending.send(offset[0] + len(context.page_maker) - 1)
+        if "offset" not in part:
+            i = part["index"]
+            part["offset"] = pipes[i - 1][0].recv() if i else 0
+            if i < len(pipes):
+                pipes[i][1].send(part["offset"] + len(context.page_maker) - 1)
         counters = state[1]
         own = counters["page"]
-        counters["page"] = own[:-1] + [own[-1] + offset[0]]
+        counters["page"] = own[:-1] + [own[-1] + part["offset"]]
         try:
             return list(make_margin_boxes(context, page, state))  # a generator: run it now
         finally:
             counters["page"] = own
 
     weasyprint.layout.make_margin_boxes = numbered_on
-    with _few_collections():
-        pdf = _layout(html).write_pdf()
-    with open(path, "wb") as f:
-        f.write(pdf)
+    for i in mine:
+        part.clear()
+        part["index"] = i
+        with _few_collections():
+            pdf = _layout(parts[i]).write_pdf()
+        with open(paths[i], "wb") as f:
+            f.write(pdf)
 
 
 def _join(pdfs: list) -> tuple[bytes, int]:

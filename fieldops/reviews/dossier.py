@@ -212,34 +212,39 @@ def build_snapshot(period: ReviewPeriod, unit: OrgUnit, report=None) -> dict:
     }
 
 
-def parts_for(nominees: int) -> int:
-    """How many processes lay a dossier out: one for a small dossier; for a long
-    one, up to DOSSIER_RENDER_PROCESSES (default: the machine's cores, at most 4),
-    each taking a consecutive share of the reports and so of the pages."""
+def layout_plan(nominees: int) -> tuple[int, int]:
+    """(parts, processes) a dossier is laid out in: a small one whole, here; a long
+    one in parts of about DOSSIER_PART_NOMINEES reports each (a process holds one
+    part's pages at a time, not the whole document's), by up to
+    DOSSIER_RENDER_PROCESSES processes at once (default: the machine's cores, at
+    most 4)."""
     import os
 
     if nominees < current_app.config.get("DOSSIER_SPLIT_MIN", 40) or not hasattr(os, "fork"):
-        return 1
-    return max(1, current_app.config.get("DOSSIER_RENDER_PROCESSES") or min(os.cpu_count() or 1, 4))
+        return 1, 1
+    per_part = max(1, current_app.config.get("DOSSIER_PART_NOMINEES", 25))
+    processes = max(1, current_app.config.get("DOSSIER_RENDER_PROCESSES") or min(os.cpu_count() or 1, 4))
+    return max(-(-nominees // per_part), processes), processes
 
 
 def render(snapshot: dict, code: str, issued_on: date):
     """(PDF bytes, page count) of the dossier, each page laid out once. A long
     dossier is laid out in consecutive parts, in parallel: the letter and the list
-    with the first reports, ..., the last reports with the minutes."""
+    with the first reports, then the next reports, ..., the last reports with the
+    minutes."""
     from fieldops.core.pdf import render_html, write_pdf, write_pdf_parts
     from fieldops.reviews.document import context
 
     values = context(snapshot, code, issued_on)
-    count = parts_for(len(values["doc"]["nominees"]))
-    if count == 1:
-        return write_pdf(render_html("pdf/dossier.html", **values))
     n = len(values["doc"]["nominees"])
-    bounds = [round(n * i / count) for i in range(count + 1)]
+    parts, processes = layout_plan(n)
+    if parts == 1:
+        return write_pdf(render_html("pdf/dossier.html", **values))
+    bounds = [round(n * i / parts) for i in range(parts + 1)]
     return write_pdf_parts([
-        render_html("pdf/dossier.html", part={"front": i == 0, "minutes": i == count - 1,
+        render_html("pdf/dossier.html", part={"front": i == 0, "minutes": i == parts - 1,
                                               "first": bounds[i], "last": bounds[i + 1]}, **values)
-        for i in range(count)])
+        for i in range(parts)], processes)
 
 
 def preview_html(dossier: Dossier) -> str:
