@@ -199,13 +199,15 @@ def _parts_process(parts: list, paths: list, pipes: list, first: int, step: int)
             counters["page"] = own
 
     weasyprint.layout.make_margin_boxes = numbered_on
-    for i in mine:
-        part.clear()
-        part["index"] = i
-        with _few_collections():
+    with _few_collections():
+        for i in mine:
+            part.clear()
+            part["index"] = i
             pdf = _layout(parts[i]).write_pdf()
-        with open(paths[i], "wb") as f:
-            f.write(pdf)
+            with open(paths[i], "wb") as f:
+                f.write(pdf)
+            del pdf
+            gc.collect()  # the part's pages, before the next part's (what was there at fork is frozen)
 
 
 def _join(pdfs: list) -> tuple[bytes, int]:

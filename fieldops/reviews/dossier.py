@@ -222,7 +222,7 @@ def layout_plan(nominees: int) -> tuple[int, int]:
 
     if nominees < current_app.config.get("DOSSIER_SPLIT_MIN", 40) or not hasattr(os, "fork"):
         return 1, 1
-    per_part = max(1, current_app.config.get("DOSSIER_PART_NOMINEES", 25))
+    per_part = max(1, current_app.config.get("DOSSIER_PART_NOMINEES", 50))
     processes = max(1, current_app.config.get("DOSSIER_RENDER_PROCESSES") or min(os.cpu_count() or 1, 4))
     return max(-(-nominees // per_part), processes), processes
 
