@@ -269,7 +269,8 @@ def test_a_long_dossier_laid_out_in_parts_prints_the_same_pages(dossier_world, c
         whole, whole_pages = render(dossier.snapshot, dossier.verification_code,
                                     to_local(dossier.generated_at).date())
     finally:
-        app.config.update(DOSSIER_SPLIT_MIN=40, DOSSIER_PART_NOMINEES=50, DOSSIER_RENDER_PROCESSES=None)
+        for key in ("DOSSIER_SPLIT_MIN", "DOSSIER_PART_NOMINEES", "DOSSIER_RENDER_PROCESSES"):
+            app.config.pop(key)
     pages = [page.extract_text() for page in _pdf(client, dossier).pages]
     assert len(pages) == dossier.pages == whole_pages >= 6
     assert pages == [page.extract_text() for page in PdfReader(io.BytesIO(whole)).pages]

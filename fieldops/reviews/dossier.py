@@ -268,8 +268,8 @@ def generate_dossier(actor, period: ReviewPeriod, unit: OrgUnit, now=None, repor
         raise ReviewError("outside_review")
     limit = current_app.config.get("DOSSIER_MAX_NOMINEES", 250)
     if count_nominations(period, unit) > limit:
-        # WeasyPrint holds every laid-out page until it writes the file (about 1.3 MB a
-        # page, two pages a nominee): a cap keeps a worker's memory bounded.
+        # The snapshot, the HTML and the PDF are held whole, and a long dossier takes
+        # a few processes for a while: a cap keeps a worker's memory and time bounded.
         raise ReviewError("too_many", limit=limit)
     now = now or utcnow()
     snapshot = build_snapshot(period, unit, report)
