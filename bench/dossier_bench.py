@@ -21,8 +21,12 @@ stylesheets and fonts):
    (which freezes every officer's and unit's figures);
 2. nominates every officer (the real operation);
 3. times `generate_dossier` (the snapshot with its streaming queries, then the
-   PDF laid out and written once), and reports the process's peak RSS
-   (resource.getrusage) and, from the third process, the Python heap peak;
+   PDF laid out and written once: a long dossier in parts, by forked processes,
+   see fieldops/reviews/dossier.py `layout_plan`), with its CPU time (this
+   process and the part processes), and reports the process's peak RSS
+   (resource.getrusage), the largest part process's peak and an upper bound for
+   all of them at once, and, from the third process, this process's Python heap
+   peak (the part processes do not trace);
 4. times the one-page document (pdf/base.html with the motto block and one
    paragraph) five times; the dossier's render time per page is reported as a
    ratio to it.
@@ -188,6 +192,11 @@ def prepare(size, url):
     return out
 
 
+def _cpu():
+    return sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for field in ("ru_utime", "ru_stime"))
+
+
 def measure(url, heap=False):
     """Phase 2, in a fresh process: the dossier of the province, timed (or, with heap,
     under tracemalloc, which slows Python down: its time is not reported), and the
@@ -224,10 +233,13 @@ def measure(url, heap=False):
         build_snapshot(period, hn)
         out["snapshot_s"] = round(time.perf_counter() - started, 3)
         db.session.expire_all()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu()
         dossier = generate_dossier(hr, period, hn)
         db.session.commit()
         out["dossier_s"] = round(time.perf_counter() - started, 2)
+        # CPU time of this process and of the processes that laid out parts: on a
+        # shared machine it moves less with the load than the time does.
+        out["dossier_cpu_s"] = round(_cpu() - cpu, 2)
         out["rss_before_dossier_mb"] = round(rss_before / 1024, 1)
         out["process_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         # A long dossier is laid out by forked processes, one per part: the largest
@@ -279,7 +291,7 @@ def main():
             result |= _run("--phase", "measure", "--database-url", url)
             result |= _run("--phase", "heap", "--database-url", url)
             results.append(result)
-            print(f"{size:>4} nominees: {result['pages']} pages in {result['dossier_s']} s "
+            print(f"{size:>4} nominees: {result['pages']} pages in {result['dossier_s']} s (CPU {result['dossier_cpu_s']} s) "
                   f"({result['dossier_per_page_s']} s/page = {result['per_page_ratio']} × the one-page document's "
                   f"{result['one_page_s']} s); snapshot {result['snapshot_s']} s; heap peak "
                   f"{result['python_heap_peak_mb']} MB, RSS peak {result['process_peak_rss_mb']} MB "
