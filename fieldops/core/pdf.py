@@ -57,6 +57,15 @@ _gc_depth = 0
 _gc_thresholds = None
 
 
+def _after_fork_in_child():
+    # Another thread of the parent may have held the lock when it forked.
+    global _gc_lock
+    _gc_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def _font_config():
     """This thread's WeasyPrint font configuration, made once: building one loads
     the system's Fontconfig setup, and the bundled faces are then registered once
@@ -93,8 +102,6 @@ def _few_collections():
 
 def write_pdf(html: str) -> tuple[bytes, int]:
     """(PDF bytes, page count) of a document's HTML, laid out once."""
-    from weasyprint import HTML
-
     with _few_collections():
         document = _layout(html)
         return document.write_pdf(), len(document.pages)
