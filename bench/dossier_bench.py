@@ -146,12 +146,12 @@ def build(db, officers, seed=2023):
     return hr, campaign, vn, hn
 
 
-def _app(url):
+def _app(url, processes=None):
     from jinja2 import ChoiceLoader, DictLoader
 
     from fieldops import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DOSSIER_RENDER_PROCESSES": processes})
     app.jinja_env.loader = ChoiceLoader([DictLoader({"pdf/_bench_one_page.html": ONE_PAGE}), app.jinja_env.loader])
     return app
 
@@ -197,7 +197,7 @@ def _cpu():
                for field in ("ru_utime", "ru_stime"))
 
 
-def measure(url, heap=False):
+def measure(url, heap=False, processes=None):
     """Phase 2, in a fresh process: the dossier of the province, timed (or, with heap,
     under tracemalloc, which slows Python down: its time is not reported), and the
     one-page document."""
@@ -213,7 +213,7 @@ def measure(url, heap=False):
     header = {"agency_parent": "Bảo hiểm xã hội Việt Nam", "agency_name": "Bảo hiểm xã hội thành phố Hà Nội",
               "doc_number": "12/TTr-BHXH", "place": "Hà Nội", "date": date(2023, 7, 15)}
     out = {}
-    with _app(url).test_request_context():
+    with _app(url, processes).test_request_context():
         render_pdf("pdf/_bench_one_page.html", header=header, verification_code="WARMUP0000")  # warm-up
         hr = db.session.scalars(sa.select(User).where(User.username == "hr.bench")).one()
         hn = db.session.scalars(sa.select(OrgUnit).where(OrgUnit.code == "HN")).one()
@@ -242,7 +242,7 @@ def measure(url, heap=False):
         out["dossier_cpu_s"] = round(_cpu() - cpu, 2)
         out["rss_before_dossier_mb"] = round(rss_before / 1024, 1)
         out["process_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-        # A long dossier is laid out by forked processes, one per part: the largest
+        # A long dossier is laid out by a few forked processes, a part at a time: the largest
         # one's peak (which counts the pages it shares with this process at fork),
         # and an upper bound of all of them together.
         out["parts"], out["render_processes"] = layout_plan(dossier.nominees)
@@ -274,6 +274,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 200])
     parser.add_argument("--database-url", default=None, help="emptied first; default: SQLite in a temp dir")
+    parser.add_argument("--processes", type=int, default=None,
+                        help="DOSSIER_RENDER_PROCESSES (default: the app's, i.e. the cores, at most 4)")
     parser.add_argument("--phase", choices=["prepare", "measure", "heap"], help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -281,15 +283,16 @@ def main():
         print(json.dumps(prepare(args.size, args.database_url)))
         return
     if args.phase:
-        print(json.dumps(measure(args.database_url, heap=args.phase == "heap")))
+        print(json.dumps(measure(args.database_url, heap=args.phase == "heap", processes=args.processes)))
         return
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             url = args.database_url or f"sqlite:///{tmp}/dossier-{size}.sqlite3"
             result = _run("--phase", "prepare", "--size", str(size), "--database-url", url)
-            result |= _run("--phase", "measure", "--database-url", url)
-            result |= _run("--phase", "heap", "--database-url", url)
+            more = ["--processes", str(args.processes)] if args.processes else []
+            result |= _run("--phase", "measure", "--database-url", url, *more)
+            result |= _run("--phase", "heap", "--database-url", url, *more)
             results.append(result)
             print(f"{size:>4} nominees: {result['pages']} pages in {result['dossier_s']} s (CPU {result['dossier_cpu_s']} s) "
                   f"({result['dossier_per_page_s']} s/page = {result['per_page_ratio']} × the one-page document's "
