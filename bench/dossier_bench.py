@@ -21,8 +21,12 @@ stylesheets and fonts):
    (which freezes every officer's and unit's figures);
 2. nominates every officer (the real operation);
 3. times `generate_dossier` (the snapshot with its streaming queries, then the
-   PDF laid out and written once), and reports the process's peak RSS
-   (resource.getrusage) and, from the third process, the Python heap peak;
+   PDF laid out and written once: a long dossier in parts, by forked processes,
+   see fieldops/reviews/dossier.py `layout_plan`), with its CPU time (this
+   process and the part processes), and reports the process's peak RSS
+   (resource.getrusage), the largest part process's peak and an upper bound for
+   all of them at once, and, from the third process, this process's Python heap
+   peak (the part processes do not trace);
 4. times the one-page document (pdf/base.html with the motto block and one
    paragraph) five times; the dossier's render time per page is reported as a
    ratio to it.
@@ -142,12 +146,12 @@ def build(db, officers, seed=2023):
     return hr, campaign, vn, hn
 
 
-def _app(url):
+def _app(url, processes=None):
     from jinja2 import ChoiceLoader, DictLoader
 
     from fieldops import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DOSSIER_RENDER_PROCESSES": processes})
     app.jinja_env.loader = ChoiceLoader([DictLoader({"pdf/_bench_one_page.html": ONE_PAGE}), app.jinja_env.loader])
     return app
 
@@ -188,7 +192,12 @@ def prepare(size, url):
     return out
 
 
-def measure(url, heap=False):
+def _cpu():
+    return sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for field in ("ru_utime", "ru_stime"))
+
+
+def measure(url, heap=False, processes=None):
     """Phase 2, in a fresh process: the dossier of the province, timed (or, with heap,
     under tracemalloc, which slows Python down: its time is not reported), and the
     one-page document."""
@@ -198,19 +207,22 @@ def measure(url, heap=False):
     from fieldops.core.pdf import render_pdf
     from fieldops.extensions import db
     from fieldops.org.models import OrgUnit
-    from fieldops.reviews.dossier import build_snapshot, generate_dossier
+    from fieldops.reviews.dossier import build_snapshot, generate_dossier, layout_plan
     from fieldops.reviews.models import ReviewPeriod
 
     header = {"agency_parent": "Bảo hiểm xã hội Việt Nam", "agency_name": "Bảo hiểm xã hội thành phố Hà Nội",
               "doc_number": "12/TTr-BHXH", "place": "Hà Nội", "date": date(2023, 7, 15)}
     out = {}
-    with _app(url).test_request_context():
+    with _app(url, processes).test_request_context():
         render_pdf("pdf/_bench_one_page.html", header=header, verification_code="WARMUP0000")  # warm-up
         hr = db.session.scalars(sa.select(User).where(User.username == "hr.bench")).one()
         hn = db.session.scalars(sa.select(OrgUnit).where(OrgUnit.code == "HN")).one()
         period = db.session.scalars(sa.select(ReviewPeriod)).one()
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         if heap:
+            # This process's heap: the processes laying out the parts of a long dossier
+            # do not trace (their memory is in the timed run's RSS figures).
+            os.register_at_fork(after_in_child=tracemalloc.stop)
             tracemalloc.start()
             generate_dossier(hr, period, hn)
             out["python_heap_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
@@ -221,12 +233,23 @@ def measure(url, heap=False):
         build_snapshot(period, hn)
         out["snapshot_s"] = round(time.perf_counter() - started, 3)
         db.session.expire_all()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu()
         dossier = generate_dossier(hr, period, hn)
         db.session.commit()
         out["dossier_s"] = round(time.perf_counter() - started, 2)
+        # CPU time of this process and of the processes that laid out parts: on a
+        # shared machine it moves less with the load than the time does.
+        out["dossier_cpu_s"] = round(_cpu() - cpu, 2)
         out["rss_before_dossier_mb"] = round(rss_before / 1024, 1)
         out["process_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        # A long dossier is laid out by a few forked processes, a part at a time: the largest
+        # one's peak (which counts the pages it shares with this process at fork),
+        # and an upper bound of all of them together.
+        out["parts"], out["render_processes"] = layout_plan(dossier.nominees)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        out["part_process_peak_rss_mb"] = round(children, 1) if out["parts"] > 1 else None
+        out["all_processes_peak_rss_mb"] = round(out["process_peak_rss_mb"] + (
+            out["render_processes"] * children if out["parts"] > 1 else 0), 1)
         out["pages"], out["pdf_kb"] = dossier.pages, round(dossier.size / 1024, 1)
         out["dossier_per_page_s"] = round(out["dossier_s"] / dossier.pages, 3)
         times = []
@@ -251,6 +274,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 200])
     parser.add_argument("--database-url", default=None, help="emptied first; default: SQLite in a temp dir")
+    parser.add_argument("--processes", type=int, default=None,
+                        help="DOSSIER_RENDER_PROCESSES (default: the app's, i.e. the cores, at most 4)")
     parser.add_argument("--phase", choices=["prepare", "measure", "heap"], help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -258,21 +283,23 @@ def main():
         print(json.dumps(prepare(args.size, args.database_url)))
         return
     if args.phase:
-        print(json.dumps(measure(args.database_url, heap=args.phase == "heap")))
+        print(json.dumps(measure(args.database_url, heap=args.phase == "heap", processes=args.processes)))
         return
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             url = args.database_url or f"sqlite:///{tmp}/dossier-{size}.sqlite3"
             result = _run("--phase", "prepare", "--size", str(size), "--database-url", url)
-            result |= _run("--phase", "measure", "--database-url", url)
-            result |= _run("--phase", "heap", "--database-url", url)
+            more = ["--processes", str(args.processes)] if args.processes else []
+            result |= _run("--phase", "measure", "--database-url", url, *more)
+            result |= _run("--phase", "heap", "--database-url", url, *more)
             results.append(result)
-            print(f"{size:>4} nominees: {result['pages']} pages in {result['dossier_s']} s "
+            print(f"{size:>4} nominees: {result['pages']} pages in {result['dossier_s']} s (CPU {result['dossier_cpu_s']} s) "
                   f"({result['dossier_per_page_s']} s/page = {result['per_page_ratio']} × the one-page document's "
                   f"{result['one_page_s']} s); snapshot {result['snapshot_s']} s; heap peak "
                   f"{result['python_heap_peak_mb']} MB, RSS peak {result['process_peak_rss_mb']} MB "
-                  f"(before: {result['rss_before_dossier_mb']} MB); closing the review {result['close_s']} s")
+                  f"(before: {result['rss_before_dossier_mb']} MB), {result['parts']} part(s) in {result['render_processes']} process(es), "
+                  f"all processes ≤ {result['all_processes_peak_rss_mb']} MB; closing the review {result['close_s']} s")
     report = {"when": datetime.now().isoformat(timespec="seconds"), "database": (args.database_url or "sqlite").split(":")[0],
               "load_average": os.getloadavg(), "results": results}
     os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)

@@ -69,3 +69,37 @@ def test_pdfs_render_from_plain_values_only():
 
     with pytest.raises(TypeError, match="plain values"):
         check_plain({"rows": [Row()]})
+
+
+def _numbered(body):
+    return f"<style>@page {{ @top-center {{ content: counter(page); }} }}</style>{body}"
+
+
+def test_a_document_in_parts_numbers_its_pages_on_from_part_to_part():
+    from fieldops.core.pdf import write_pdf_parts
+
+    parts = [_numbered("<p>a</p><p style='page-break-before: always'>b</p>"),
+             _numbered("<p>c</p><p style='page-break-before: always'>d</p>"), _numbered("<p>e</p>")]
+    for processes in (1, 2):
+        pdf, pages = write_pdf_parts(parts, processes)
+        texts = [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages]
+        assert pages == 5 and texts == ["a 1", "b 2", "c 3", "d 4", "e 5"]
+
+
+def test_a_part_that_cannot_be_laid_out_fails_the_document(monkeypatch, tmp_path):
+    import tempfile
+
+    from fieldops.core import pdf
+
+    layout = pdf._layout
+
+    def failing(html):
+        if "broken" in html:
+            raise ValueError("a part that cannot be laid out")
+        return layout(html)
+
+    monkeypatch.setattr(pdf, "_layout", failing)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(RuntimeError, match="could not be laid out"):
+        pdf.write_pdf_parts([_numbered("<p>a</p>"), _numbered("<p>broken</p>"), _numbered("<p>c</p>")], 2)
+    assert list(tmp_path.iterdir()) == []  # the parts' temporary files are gone

@@ -251,3 +251,32 @@ def test_a_dossier_has_a_bounded_number_of_nominees(dossier_world, client_as, ap
     assert "A dossier holds at most 2 nominees: generate one for each unit below." in flashes(
         client.get(response.location).get_data(as_text=True))
     assert db.session.scalar(sa.select(sa.func.count(Dossier.id))) == 0
+
+
+def test_a_long_dossier_laid_out_in_parts_prints_the_same_pages(dossier_world, client_as, app):
+    """Past DOSSIER_SPLIT_MIN nominees, the dossier is laid out in parts by forked
+    processes and joined: the same pages, numbered on from part to part, the code
+    on every one."""
+    from fieldops.reviews.dossier import render
+    from fieldops.timeutil import to_local
+
+    client = in_english(client_as("hr"))
+    # Three parts (a report each) in two processes: the first also lays out the third.
+    app.config.update(DOSSIER_SPLIT_MIN=1, DOSSIER_PART_NOMINEES=1, DOSSIER_RENDER_PROCESSES=2)
+    try:
+        dossier = _generate(client, dossier_world["period"], dossier_world["org"]["HN"])
+        app.config["DOSSIER_SPLIT_MIN"] = 1000
+        whole, whole_pages = render(dossier.snapshot, dossier.verification_code,
+                                    to_local(dossier.generated_at).date())
+    finally:
+        for key in ("DOSSIER_SPLIT_MIN", "DOSSIER_PART_NOMINEES", "DOSSIER_RENDER_PROCESSES"):
+            app.config.pop(key)
+    pages = [page.extract_text() for page in _pdf(client, dossier).pages]
+    assert len(pages) == dossier.pages == whole_pages >= 6
+    assert pages == [page.extract_text() for page in PdfReader(io.BytesIO(whole)).pages]
+    # No number on the first page; every other page its own (printed last but the
+    # footer line), the pages of the later parts included.
+    numbers = [page.splitlines()[-2].strip() for page in pages]
+    assert not numbers[0].isdigit() and numbers[1:] == [str(i) for i in range(2, len(pages) + 1)]
+    assert all(f"Mã xác minh: {dossier.verification_code}" in page for page in pages)
+    assert sum("BÁO CÁO THÀNH TÍCH" in page for page in pages) == 3 and "BIÊN BẢN" in pages[-1]

@@ -212,17 +212,39 @@ def build_snapshot(period: ReviewPeriod, unit: OrgUnit, report=None) -> dict:
     }
 
 
-def render(snapshot: dict, code: str, issued_on: date):
-    """(PDF bytes, page count) of the dossier: the layout is laid out once."""
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
+def layout_plan(nominees: int) -> tuple[int, int]:
+    """(parts, processes) a dossier is laid out in: a small one whole, here; a long
+    one in parts of about DOSSIER_PART_NOMINEES reports each (a process holds one
+    part's pages at a time, not the whole document's), by up to
+    DOSSIER_RENDER_PROCESSES processes at once (default: the machine's cores, at
+    most 4)."""
+    import os
 
-    from fieldops.core.pdf import FONT_DIR, render_html
+    if nominees < current_app.config.get("DOSSIER_SPLIT_MIN", 40) or not hasattr(os, "fork"):
+        return 1, 1
+    per_part = max(1, current_app.config.get("DOSSIER_PART_NOMINEES", 50))
+    processes = max(1, current_app.config.get("DOSSIER_RENDER_PROCESSES") or min(os.cpu_count() or 1, 4))
+    return max(-(-nominees // per_part), processes), processes
+
+
+def render(snapshot: dict, code: str, issued_on: date):
+    """(PDF bytes, page count) of the dossier, each page laid out once. A long
+    dossier is laid out in consecutive parts, in parallel: the letter and the list
+    with the first reports, then the next reports, ..., the last reports with the
+    minutes."""
+    from fieldops.core.pdf import render_html, write_pdf, write_pdf_parts
     from fieldops.reviews.document import context
 
-    html = render_html("pdf/dossier.html", **context(snapshot, code, issued_on))
-    document = HTML(string=html, base_url=str(FONT_DIR)).render(font_config=FontConfiguration())
-    return document.write_pdf(), len(document.pages)
+    values = context(snapshot, code, issued_on)
+    n = len(values["doc"]["nominees"])
+    parts, processes = layout_plan(n)
+    if parts == 1:
+        return write_pdf(render_html("pdf/dossier.html", **values))
+    bounds = [round(n * i / parts) for i in range(parts + 1)]
+    return write_pdf_parts([
+        render_html("pdf/dossier.html", part={"front": i == 0, "minutes": i == parts - 1,
+                                              "first": bounds[i], "last": bounds[i + 1]}, **values)
+        for i in range(parts)], processes)
 
 
 def preview_html(dossier: Dossier) -> str:
@@ -246,8 +268,8 @@ def generate_dossier(actor, period: ReviewPeriod, unit: OrgUnit, now=None, repor
         raise ReviewError("outside_review")
     limit = current_app.config.get("DOSSIER_MAX_NOMINEES", 250)
     if count_nominations(period, unit) > limit:
-        # WeasyPrint holds every laid-out page until it writes the file (about 1.3 MB a
-        # page, two pages a nominee): a cap keeps a worker's memory bounded.
+        # The snapshot, the HTML and the PDF are held whole, and a long dossier takes
+        # a few processes for a while: a cap keeps a worker's memory and time bounded.
         raise ReviewError("too_many", limit=limit)
     now = now or utcnow()
     snapshot = build_snapshot(period, unit, report)
