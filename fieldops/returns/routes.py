@@ -25,10 +25,13 @@ bp = Blueprint("returns", __name__, url_prefix="/returns")
 FILERS = (Role.officer, Role.supervisor)
 
 
-@bp.app_context_processor
-def _labels():
-    return {"return_group_labels": group_labels(), "return_state_labels": state_labels(),
-            "return_figure_labels": figure_labels(), "RETURN_GROUPS": RETURN_GROUPS, "RETURN_FIGURES": FIGURES}
+@bp.record_once
+def _label_globals(state):
+    # Globals (not a context processor), so the macros of returns/_macros.html see them
+    # too; the labels are lazy, read in the user's language when rendered.
+    state.app.jinja_env.globals.update(
+        return_group_labels=group_labels(), return_state_labels=state_labels(),
+        return_figure_labels=figure_labels(), RETURN_GROUPS=RETURN_GROUPS, RETURN_FIGURES=FIGURES)
 
 
 def _this_month():
@@ -98,13 +101,13 @@ def new():
 # --- one return -------------------------------------------------------------------------
 
 
-def render_show(group_return, status=200, **forms):
+def render_show(group_return, status=200, error=None, **forms):
     version = group_return.version
     context = {"lock_form": LockForm(formdata=None, version=version),
                "change_form": ChangeForm(formdata=None, version=version, **group_return.figures),
                "correct_form": CorrectForm(formdata=None, version=version, **group_return.figures)} | forms
     return render_template("returns/show.html", r=group_return, history=queries.history(group_return),
-                           **context), status
+                           error=error, **context), status
 
 
 @bp.get("/<int:return_id>")
@@ -124,10 +127,9 @@ def _act(group_return, form, form_name, action, done_message):
             db.session.rollback()
             db.session.refresh(group_return)
             target = getattr(form, error.field, None) if error.field else None
-            if target is not None:
-                target.errors = list(target.errors) + [error.message]
-            else:
-                form.form_errors.append(error.message)
+            if target is None:
+                return render_show(group_return, error.status, error=error.message, **{form_name: form})
+            target.errors = list(target.errors) + [error.message]
             return render_show(group_return, error.status, **{form_name: form})
         flash(done_message, "success")
         return redirect(url_for("returns.show", return_id=group_return.id))
