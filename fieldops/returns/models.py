@@ -20,6 +20,7 @@ from fieldops.auth.models import Role, User
 from fieldops.campaigns.models import ParticipantGroup
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
+from fieldops.org.scope import units_in_scope, within
 from fieldops.timeutil import utcnow
 
 # The groups reached outside employers (the compulsory group is counted at employers, by visits).
@@ -44,11 +45,6 @@ def _figure_checks(prefix=""):
         sa.CheckConstraint(f"{p}new_registered >= 0 AND {p}new_registered <= {p}new_participants"
                            f" AND {p}new_registered <= {p}registered", name=f"{p}new_registered"),
     )
-
-
-def within(unit: OrgUnit, root: OrgUnit) -> bool:
-    """Is `unit` in the subtree of `root` (root included)? Same rule as OrgUnit.scope_clause."""
-    return unit.path.startswith(root.path)
 
 
 class GroupReturn(db.Model):
@@ -102,8 +98,6 @@ class GroupReturn(db.Model):
 
     @classmethod
     def scope_clause(cls, root: OrgUnit):
-        from fieldops.org.scope import units_in_scope
-
         return cls.district_id.in_(units_in_scope(root))
 
     @property
