@@ -78,8 +78,8 @@ def outside_employers(root: OrgUnit, start: date, end: date) -> OutsideEmployers
         sa.select(sa.func.sum(GroupReturn.new_participants), sa.func.sum(GroupReturn.new_registered))
         .where(_in_subtree(root), GroupReturn.participant_group == ParticipantGroup.voluntary,
                GroupReturn.month >= start.replace(day=1), GroupReturn.month <= last)).one()
-    return OutsideEmployers(groups=groups, new_voluntary=int(new or 0), new_voluntary_registered=int(new_registered or 0),
-                            districts_reporting=int(reporting or 0))
+    return OutsideEmployers(groups=groups, new_voluntary=int(new or 0),
+                            new_voluntary_registered=int(new_registered or 0), districts_reporting=int(reporting or 0))
 
 
 def as_report(outside: OutsideEmployers, employer_registered: int) -> dict:

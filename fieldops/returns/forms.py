@@ -5,10 +5,12 @@ import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from wtforms import Field, HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional
+from wtforms.widgets import html_params
 
-from fieldops.core.forms import Form
+from fieldops.core.forms import Form, choice_id
 from fieldops.returns.labels import figure_labels, group_choices
 from fieldops.returns.models import FIGURES, REASON_MAX
 from fieldops.returns.operations import Figures
@@ -37,9 +39,6 @@ class MonthField(Field):
 
     def __call__(self, **kwargs):
         kwargs.setdefault("type", "month")
-        from markupsafe import Markup
-        from wtforms.widgets import html_params
-
         return Markup("<input %s>" % html_params(id=self.id, name=self.name, value=self._value(), **kwargs))
 
     def process_formdata(self, valuelist):
@@ -54,21 +53,14 @@ class MonthField(Field):
         return self.typed
 
 
-def _id(value):
-    """Ids from selects: anything that is not a small positive number means none."""
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else 0
-
-
 class _Versioned(Form):
     """Carries the version of the return the user saw, so a change made meanwhile is noticed."""
 
     version = HiddenField()
 
     @property
-    def version_seen(self):
-        raw = (self.version.data or "").strip()
-        return int(raw) if raw.isdigit() and len(raw) < 10 else 0
+    def version_seen(self) -> int:
+        return choice_id(self.version.data)
 
 
 class _FiguresForm(_Versioned):
@@ -93,7 +85,7 @@ class _FiguresForm(_Versioned):
 
 
 class FileForm(_FiguresForm):
-    district_id = SelectField(_l("District"), coerce=_id, validate_choice=True)
+    district_id = SelectField(_l("District"), coerce=choice_id, validate_choice=True)
     participant_group = SelectField(_l("Group"), choices=group_choices, validate_choice=True)
     month = MonthField(_l("Month"))
 

@@ -101,8 +101,8 @@ def check_month(month: date, group, today: date) -> None:
         raise ReturnError("month_future", field="month")
     campaign = campaign_of(month)
     if campaign is None:
-        earliest = db.session.scalar(sa.select(sa.func.count(Campaign.id)))
-        raise ReturnError("month_early" if earliest else "no_campaign", field="month")
+        any_campaign = db.session.scalar(sa.select(sa.func.count(Campaign.id)))
+        raise ReturnError("month_early" if any_campaign else "no_campaign", field="month")
     if str(group) not in (campaign.participant_groups or []):
         raise ReturnError("group_not_in_campaign", field="participant_group")
 

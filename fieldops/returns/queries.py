@@ -26,6 +26,8 @@ def returns_of(district_ids, month: date) -> dict:
 
 def history(group_return: GroupReturn):
     """The return's audit events, oldest first (filed, changed, locked, corrected)."""
-    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.object_type == GroupReturn.__tablename__,
-                                                          AuditEvent.object_id == str(group_return.id))
-                              .options(selectinload(AuditEvent.actor)).order_by(AuditEvent.created_at, AuditEvent.id)).all()
+    return db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.object_type == GroupReturn.__tablename__,
+                                    AuditEvent.object_id == str(group_return.id))
+        .options(selectinload(AuditEvent.actor)).order_by(AuditEvent.created_at, AuditEvent.id)
+    ).all()

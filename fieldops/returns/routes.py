@@ -42,9 +42,9 @@ def _this_month():
 @signed_in
 def index():
     """The chosen month's returns (this month unless told) of the area's districts."""
-    form = MonthFilterForm(formdata=request.args)
-    month = form.month.data if form.month.data and not form.month.problem else _this_month()
-    if form.month.problem and form.month.typed:
+    form = MonthFilterForm(formdata=request.args if "month" in request.args else None, month=_this_month())
+    month = form.month.data or _this_month()
+    if form.month.problem:
         form.month.errors = [form.month.problem]
     page = page_of(queries.districts(current_user))
     returns = queries.returns_of([d.id for d in page.items], month)
