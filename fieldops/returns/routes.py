@@ -50,7 +50,7 @@ def index():
     returns = queries.returns_of([d.id for d in page.items], month)
     template = "returns/_grid.html" if htmx.target == "return-grid" else "returns/index.html"
     return render_template(template, form=form, month=month, page=page, returns=returns,
-                           may_file=current_user.role in FILERS)
+                           may_file=current_user.role in FILERS and bool(page.items))
 
 
 # --- filing -------------------------------------------------------------------------------
