@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from fieldops.audit.queries import history_of
 from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role
 from fieldops.campaigns.models import ParticipantGroup
@@ -106,7 +107,7 @@ def render_show(group_return, status=200, error=None, **forms):
     context = {"lock_form": LockForm(formdata=None, version=version),
                "change_form": ChangeForm(formdata=None, version=version, **group_return.figures),
                "correct_form": CorrectForm(formdata=None, version=version, **group_return.figures)} | forms
-    return render_template("returns/show.html", r=group_return, history=queries.history(group_return),
+    return render_template("returns/show.html", r=group_return, history=history_of(group_return),
                            error=error, **context), status
 
 
