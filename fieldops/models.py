@@ -13,3 +13,4 @@ from fieldops.jobs.models import Job  # noqa: F401
 from fieldops.reviews.models import (  # noqa: F401
     AwardTitle, Criterion, Dossier, Nomination, ReviewFigure, ReviewPeriod,
 )
+from fieldops.returns.models import GroupReturn, ReturnCorrection  # noqa: F401

@@ -245,3 +245,20 @@ def review_world(hr, campaign, org, officer):
     return {"period": period, "criterion": period.criteria[0], "title": title, "nomination": made,
             "dossier": dossier_row(hr, period, org["HN-BD"]), "job": enqueue(hr, "test.noop", {}, org["HN-BD"].id)}
 
+
+
+# --- group returns (fieldops/returns) ------------------------------------------------------
+
+
+def group_return(filer, district, group="voluntary", month=date(2023, 6, 1), figures=(100, 40, 10, 8),
+                 locked_by=None, now=None):
+    """A return filed through the real operation (figures: participants, registered, new
+    participants, new registered), locked by `locked_by` if given. A campaign must exist."""
+    from fieldops.campaigns.models import ParticipantGroup
+    from fieldops.returns import operations
+
+    made = operations.file_return(filer, district, ParticipantGroup(group), month, operations.Figures(*figures),
+                                  now=now)
+    if locked_by is not None:
+        operations.lock_return(locked_by, made, made.version, now=now)
+    return made

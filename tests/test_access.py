@@ -107,6 +107,14 @@ EXPECTED = {
     "reviews.dossier_preview": Access((H,)),
     "reviews.dossier_mark": Access((H,)),
     "reviews.verify": Access(ALL),
+    # group returns: the district's officers and supervisors file them, its supervisors lock and
+    # correct them; everyone reads their area's
+    "returns.index": Access(ALL),
+    "returns.new": Access((O, S)),
+    "returns.show": Access(ALL),
+    "returns.change": Access((O, S)),
+    "returns.lock": Access((S,)),
+    "returns.correct": Access((S,)),
     "jobs.show": Access((H, A)),
     "jobs.retry": Access((H, A)),
 }
@@ -129,6 +137,7 @@ PARAMS = {
     "dossier_id": lambda w: w["dossier"].id,
     "code": lambda w: w["dossier"].verification_code,
     "job_id": lambda w: w["job"].id,
+    "return_id": lambda w: w["group_return"].id,
 }
 
 
@@ -142,9 +151,10 @@ def world(org, users):
     campaign = factories.campaign()
     target = factories.target(campaign, org["HN-BD"])
     reviews = factories.review_world(users["HN"]["hr"], campaign, org, users["HN"]["officer"])
+    group_return = factories.group_return(users["HN"]["officer"], org["HN-BD"])
     db.session.commit()
     return {"org": org, "users": users, "employer": employer, "visit": visit, "followup": followup,
-            "target": target, **reviews}
+            "target": target, "group_return": group_return, **reviews}
 
 
 def _rules(app):

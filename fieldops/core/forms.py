@@ -16,6 +16,12 @@ class _BabelTranslations:
         return get_translations().ungettext(singular, plural, n)
 
 
+def choice_id(value) -> int:
+    """Ids from selects and hidden fields: anything that is not a small positive number means none (0)."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else 0
+
+
 class Form(FlaskForm):
     class Meta(FlaskForm.Meta):
         def get_translations(self, form):

@@ -78,6 +78,8 @@ def nav_items():
     # Progress (fieldops/progress): the officer's own achievements, everyone else's dashboard; targets.
     items.append(("progress.mine", _l("My achievements")) if current_user.role == Role.officer
                  else ("progress.dashboard_home", _l("Progress")))
+    # Group returns (fieldops/returns): the districts file them monthly; everyone reads their area's.
+    items.append(("returns.index", _l("Group returns")))
     if current_user.role in (Role.admin, Role.hr):
         items.append(("progress.targets", _l("Targets")))
     # Reviews (fieldops/reviews): HR runs them; leadership, supervisors and admins read them.

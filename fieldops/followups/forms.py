@@ -5,19 +5,13 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from fieldops.core.forms import Form
+from fieldops.core.forms import Form, choice_id
 from fieldops.followups.labels import kind_choices, state_choices
 from fieldops.followups.models import NOTE_MAX, OUTCOME_MAX, REASON_MAX
 from fieldops.timeutil import local_today
 
 # A due date further ahead than this is a typing mistake.
 MAX_AHEAD = timedelta(days=366)
-
-
-def _id(value):
-    """Ids from selects: anything that is not a small positive number means none."""
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else 0
 
 
 def _within_a_year(form, field):
@@ -27,9 +21,9 @@ def _within_a_year(form, field):
 
 class ProposeForm(Form):
     kind = SelectField(_l("Kind"), choices=kind_choices, validate_choice=True)
-    obstacle_id = SelectField(_l("Obstacle"), coerce=_id, validate_choice=True, default=0)
+    obstacle_id = SelectField(_l("Obstacle"), coerce=choice_id, validate_choice=True, default=0)
     # Checked by the operation, which says clearly why an assignee does not fit.
-    assignee_id = SelectField(_l("Assigned to"), coerce=_id, validate_choice=False, default=0)
+    assignee_id = SelectField(_l("Assigned to"), coerce=choice_id, validate_choice=False, default=0)
     due_date = DateField(_l("Due date"), validators=[InputRequired(), _within_a_year])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=NOTE_MAX)])
 
@@ -46,7 +40,7 @@ class ReasonForm(Form):
 
 
 class ReassignForm(Form):
-    assignee_id = SelectField(_l("Give to"), coerce=_id, validate_choice=False)
+    assignee_id = SelectField(_l("Give to"), coerce=choice_id, validate_choice=False)
 
 
 class StartForm(Form):
@@ -56,7 +50,8 @@ class StartForm(Form):
 class CompleteForm(Form):
     outcome = TextAreaField(_l("Outcome"), validators=[DataRequired(message=_l("Describe the outcome.")),
                                                        Length(max=OUTCOME_MAX)])
-    done_visit_id = SelectField(_l("Visit that did the work (optional)"), coerce=_id, validate_choice=True, default=0)
+    done_visit_id = SelectField(_l("Visit that did the work (optional)"), coerce=choice_id, validate_choice=True,
+                                default=0)
 
 
 class BulkForm(Form):
@@ -71,8 +66,8 @@ class QueueFilterForm(Form):
     class Meta:
         csrf = False
 
-    unit = SelectField(_l("Unit"), coerce=_id, validate_choice=False)
-    officer = SelectField(_l("Officer"), coerce=_id, validate_choice=False)
+    unit = SelectField(_l("Unit"), coerce=choice_id, validate_choice=False)
+    officer = SelectField(_l("Officer"), coerce=choice_id, validate_choice=False)
     kind = SelectField(_l("Kind"), validate_choice=False)
     state = SelectField(_l("State"), validate_choice=False)
     overdue = BooleanField(_l("Overdue"))

@@ -22,6 +22,7 @@ from fieldops.auth.models import Role, User
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
+from fieldops.org.scope import within
 from fieldops.timeutil import utcnow
 from fieldops.visits.models import Obstacle, ObstacleCategory, Visit
 
@@ -79,11 +80,6 @@ DECIDED_STATES = (S.approved, S.rejected, S.in_progress, S.done, S.cancelled)
 NOTE_MAX = 1000
 REASON_MAX = 500
 OUTCOME_MAX = 2000
-
-
-def within(unit: OrgUnit, root: OrgUnit) -> bool:
-    """Is `unit` in the subtree of `root` (root included)? Same rule as OrgUnit.scope_clause."""
-    return unit.path.startswith(root.path)
 
 
 def _employer_in_scope(root: OrgUnit):

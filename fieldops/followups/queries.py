@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import g
 from sqlalchemy.orm import aliased, selectinload
 
-from fieldops.audit.models import AuditEvent
+from fieldops.audit.queries import history_of
 from fieldops.auth.models import Role, User
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
@@ -280,11 +280,7 @@ def mark_notices_seen(user, now=None) -> int:
 
 def history(followup: FollowUp):
     """Its audit events, oldest first."""
-    return db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.object_type == FollowUp.__tablename__,
-                                    AuditEvent.object_id == str(followup.id))
-        .options(selectinload(AuditEvent.actor)).order_by(AuditEvent.created_at, AuditEvent.id)
-    ).all()
+    return history_of(followup)
 
 
 def visits_for_completion(user, followup: FollowUp, limit=20):

@@ -14,6 +14,11 @@ from fieldops.org.models import OrgUnit
 MAX_ID = 2**31 - 1
 
 
+def within(unit: OrgUnit, root: OrgUnit) -> bool:
+    """Is `unit` in the subtree of `root` (root included)? Same rule as OrgUnit.scope_clause."""
+    return unit.path.startswith(root.path)
+
+
 def units_in_scope(root: OrgUnit):
     """Subquery of the ids of `root` and every unit below it."""
     return sa.select(OrgUnit.id).where(OrgUnit.scope_clause(root))

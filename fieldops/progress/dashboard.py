@@ -26,6 +26,7 @@ from fieldops.progress.periods import Period, parse_period
 from fieldops.progress.scoring import (
     as_number, as_percent, assess, competition_ranks, elapsed_share, overall_progress,
 )
+from fieldops.returns import figures as returns_figures
 from fieldops.visits.labels import obstacle_labels
 from fieldops.visits.models import ObstacleCategory
 
@@ -179,7 +180,7 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
         "campaign": {"name": campaign.name, "counts_from": campaign.counts_from, "ends_on": campaign.ends_on},
         "period": _period_dict(period, as_of),
         "elapsed_pct": as_percent(share),
-        "stock": None, "work": None, "followups": None, "months": [], "obstacles": [], "officers": None,
+        "stock": None, "outside": None, "work": None, "followups": None, "months": [], "obstacles": [], "officers": None,
     }
     child_assessments = {}
     officers = officer_work.officers_of(unit) if unit.level in (UnitLevel.district, UnitLevel.team) else []
@@ -199,6 +200,8 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
         to_date_flows, child_to_date = flows["to_date"]
         (opened, overdue), child_followups = fig.followups_open(unit, today, children)
         report["stock"] = _stock_dict(stock)
+        report["outside"] = returns_figures.as_report(returns_figures.outside_employers(unit, period.start, as_of),
+                                                      stock.registered)
         report["flows"] = _flows_dict(period_flows)
         report["followups"] = {"open": opened, "overdue": overdue}
         report["months"] = [{"as_of": d, "label": d.strftime("%m/%Y"), "insured": stocks[d].insured,

@@ -37,6 +37,11 @@ def _summary(report):
                  [_("Employers"), stock["employers"], ""],
                  [_("Employers at 100%"), stock["employers_full"], ""],
                  [_("Employers at 100% (%)"), _pct(stock["full_share"]), ""]]
+    outside = report.get("outside")
+    if outside:
+        rows += [[_("Registered outside employers (group returns)"), outside["registered"], ""],
+                 [_("Registered, all groups"), outside["registered_all"], ""],
+                 [_("New voluntary participants registered (%)"), _pct(outside["new_voluntary_rate"]), ""]]
     moved = flows or work
     if moved:
         rows += [[_("Visits in the period"), moved["visits"], _pct(moved["visits_verified_share"])],

@@ -8,18 +8,13 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import InputRequired
 
-from fieldops.core.forms import Form
+from fieldops.core.forms import Form, choice_id
 from fieldops.progress.labels import metric_choices
 from fieldops.progress.models import MAX_TARGET, PERCENT_METRICS, TEAM_METRICS, Metric
 
 MAX_TARGET_TEXT = format(MAX_TARGET, ",").replace(",", ".")
 _NUMBER = re.compile(r"^[+-]?(\d+)(?:[.,](\d+))?$")
 _GROUPED = re.compile(r"^\d{1,3}([.,]\d{3})+$")
-
-
-def _id(value):
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else 0
 
 
 def parse_target_value(raw, metric):
@@ -73,9 +68,9 @@ def metric_problem(unit, metric):
 
 
 class TargetForm(Form):
-    campaign_id = SelectField(_l("Campaign"), coerce=_id, validate_choice=True)
+    campaign_id = SelectField(_l("Campaign"), coerce=choice_id, validate_choice=True)
     # Checked through the scoping helper: a unit outside the user's area answers 404.
-    org_unit_id = SelectField(_l("Unit"), coerce=_id, validate_choice=False)
+    org_unit_id = SelectField(_l("Unit"), coerce=choice_id, validate_choice=False)
     metric = SelectField(_l("Metric"), choices=metric_choices, validate_choice=True)
     value = StringField(_l("Target"), validators=[InputRequired(message=_l("Enter the target value."))])
 
@@ -101,7 +96,7 @@ class DeleteForm(Form):
 
 
 class TargetImportForm(Form):
-    campaign_id = SelectField(_l("Campaign"), coerce=_id, validate_choice=True)
+    campaign_id = SelectField(_l("Campaign"), coerce=choice_id, validate_choice=True)
     file = FileField(
         _l("CSV or XLSX file"),
         validators=[

@@ -3,14 +3,8 @@ from wtforms import DecimalField, HiddenField, IntegerField, SelectField, String
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from fieldops.core.forms import Form
+from fieldops.core.forms import Form, choice_id
 from fieldops.reviews.models import MAX_VOTES, NAME_MAX, NARRATIVE_MAX, NOTE_MAX, AppliesTo
-
-
-def _id(value):
-    """Ids from selects: anything that is not a small positive number means none."""
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else 0
 
 
 def kind_choices():
@@ -32,7 +26,7 @@ def applies_choices():
 
 
 class PeriodForm(Form):
-    org_unit_id = SelectField(_l("Organised by"), coerce=_id, validate_choice=True)
+    org_unit_id = SelectField(_l("Organised by"), coerce=choice_id, validate_choice=True)
     kind = SelectField(_l("Review period"), choices=kind_choices, validate_choice=True)
     cut_off = DateField(_l("Cut-off date"), validators=[InputRequired()])
 
@@ -58,7 +52,7 @@ class DeleteForm(Form):
 
 
 class NominationForm(Form):
-    award_title_id = SelectField(_l("Title or form of award"), coerce=_id, validate_choice=True)
+    award_title_id = SelectField(_l("Title or form of award"), coerce=choice_id, validate_choice=True)
     narrative = TextAreaField(_l("Achievement report"), validators=[
         Length(max=NARRATIVE_MAX, message=_l("The report is too long (at most %(max)d characters)."))])
 
@@ -83,7 +77,7 @@ class WithdrawForm(Form):
 
 
 class GenerateForm(Form):
-    unit_id = SelectField(_l("Unit"), coerce=_id, validate_choice=True)
+    unit_id = SelectField(_l("Unit"), coerce=choice_id, validate_choice=True)
 
 
 class MarkForm(Form):
@@ -93,7 +87,7 @@ class MarkForm(Form):
 class TitleForm(Form):
     name = StringField(_l("Title or form of award"), validators=[DataRequired(), Length(max=NAME_MAX)])
     applies_to = SelectField(_l("Awarded to"), choices=applies_choices, validate_choice=True, default=AppliesTo.both.value)
-    scope = SelectField(_l("List"), coerce=_id, validate_choice=True, default=0)
+    scope = SelectField(_l("List"), coerce=choice_id, validate_choice=True, default=0)
 
 
 class TitleEditForm(Form):

@@ -22,6 +22,7 @@ from fieldops.auth.models import Role, User
 from fieldops.campaigns.models import Campaign
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
+from fieldops.org.scope import within
 from fieldops.timeutil import utcnow
 
 NARRATIVE_MAX = 20_000
@@ -96,10 +97,6 @@ def _list(values):
 
 def ancestor_ids(unit: OrgUnit) -> list[int]:
     return [int(part) for part in unit.path.strip("/").split("/") if part]
-
-
-def within(unit: OrgUnit, root: OrgUnit) -> bool:
-    return unit.path.startswith(root.path)
 
 
 def _visible(column, root: OrgUnit, nullable=False):

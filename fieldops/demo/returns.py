@@ -1,0 +1,56 @@
+"""Deterministic demo group returns: every district, every group, every month of
+2023, filed by the district's officer on the 3rd of the next month and locked by
+its supervisor on the 5th; December's is still waiting to be locked, and one
+return of each province was corrected after locking. Through the real operations,
+so the audit log and the corrections exist as they would."""
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from fieldops.auth.models import User
+from fieldops.demo.progress import SUPERVISORS
+from fieldops.extensions import db
+from fieldops.org.models import OrgUnit
+from fieldops.returns import operations as ops
+from fieldops.returns.models import RETURN_GROUPS
+
+FILERS = {"HN-BD": "officer.hn", "HN-CG": "officer.cg", "HT-TP": "officer.ht", "HT-KA": "officer.ka"}
+# Participants at the start of 2023 per group, before the district's own scale.
+BASE = {"voluntary": 900, "household": 6000, "students": 4000, "other": 1500}
+SCALE = {"HN-BD": 1.4, "HN-CG": 1.2, "HT-TP": 0.8, "HT-KA": 0.5}
+CORRECTIONS = [
+    ("HN-BD", "voluntary", 6, 12, "Bổ sung 12 người tham gia đăng ký muộn tại phường Kim Mã."),
+    ("HT-KA", "household", 4, -30, "Trừ 30 người trùng mã số BHXH giữa hai xã."),
+]
+
+
+def _figures(district, group, month):
+    participants = int(BASE[group] * SCALE[district]) + 35 * month
+    # The registered share climbs through the year: from about a third to about nine in ten.
+    registered = participants * (30 + 5 * month + len(group)) // 100
+    new = 35 + (month * 7 + len(district)) % 20
+    new_registered = new * (60 + 3 * month) // 100
+    return ops.Figures(participants, min(registered, participants), new, min(new_registered, registered))
+
+
+def _at(month, day):
+    return datetime(2023 + month // 12, month % 12 + 1, day, 2, 0)  # 09:00 in Hà Nội, the next month
+
+
+def load_demo_returns() -> None:
+    users = {u.username: u for u in db.session.scalars(sa.select(User))}
+    districts = {u.code: u for u in db.session.scalars(sa.select(OrgUnit).where(OrgUnit.code.in_(FILERS)))}
+    today = date(2024, 1, 31)
+    for code, filer in FILERS.items():
+        for month in range(1, 13):
+            for group in RETURN_GROUPS:
+                made = ops.file_return(users[filer], districts[code], group, date(2023, month, 1),
+                                       _figures(code, group, month), now=_at(month, 3), today=today)
+                if month < 12:
+                    ops.lock_return(users[SUPERVISORS[code]], made, made.version, now=_at(month, 5))
+    for code, group, month, extra, reason in CORRECTIONS:
+        made = ops.find_return(districts[code].id, group, date(2023, month, 1))
+        before = made.figures
+        corrected = ops.Figures(before["participants"] + extra, before["registered"], before["new_participants"],
+                                before["new_registered"])
+        ops.correct_return(users[SUPERVISORS[code]], made, corrected, reason, made.version, now=_at(month, 20))
