@@ -212,11 +212,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_server(url, port):
+def start_server(url, port, workers=2, threads=1):
     env = dict(os.environ, DATABASE_URL=url, FIELDOPS_ENV="production", SECRET_KEY=secrets.token_urlsafe(48))
     process = subprocess.Popen(
-        [os.path.join(ROOT, ".venv/bin/gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"],
+        [os.path.join(ROOT, ".venv/bin/gunicorn"), "--workers", str(workers), "--threads", str(threads),
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
         cwd=ROOT, env=env, start_new_session=True,
     )
     for _ in range(200):
