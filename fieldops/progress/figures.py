@@ -73,9 +73,9 @@ class Flows:
         return _share(self.registrations_verified, self.registrations)
 
 
-def _add_into(target, values):
-    for f, v in zip(fields(target), values):
-        setattr(target, f.name, getattr(target, f.name) + int(v or 0))
+def _sum_into(totals: list, values) -> None:
+    for i, v in enumerate(values):
+        totals[i] += int(v or 0)
 
 
 # --- windows of days ------------------------------------------------------------------------
@@ -135,15 +135,17 @@ def _child_key(path: str, depth: int):
 
 def _rollup(rows, kind, children):
     """(total, {child id: total}) of per-district rows (path first, then sums)."""
-    total, per_child = kind(), {c.id: kind() for c in children}
+    # Plain lists while adding up: a national page adds up a few thousand rows.
+    width = len(fields(kind))
+    total, per_child = [0] * width, {c.id: [0] * width for c in children}
     by_path = {c.path: c.id for c in children}
     depth = children[0].path.count("/") - 1 if children else 0
     for path, *values in rows:
-        _add_into(total, values)
+        _sum_into(total, values)
         child = by_path.get(_child_key(path, depth)) if children else None
         if child is not None:
-            _add_into(per_child[child], values)
-    return total, per_child
+            _sum_into(per_child[child], values)
+    return kind(*total), {k: kind(*v) for k, v in per_child.items()}
 
 
 def _union(all_ranges):
@@ -174,11 +176,11 @@ def stock_as_of(root: OrgUnit, days) -> dict:
     rows = db.session.execute(stmt).all()
     out = {}
     for day, ranges in spans.items():
-        total = Stock()
+        total = [0] * len(fields(Stock))
         for grain, when, *values in rows:
             if _inside(grain, when, ranges):
-                _add_into(total, values)
-        out[day] = total
+                _sum_into(total, values)
+        out[day] = Stock(*total)
     return out
 
 
