@@ -76,7 +76,7 @@ COLUMNS = {
               "reviewed_by_id"),
     "visit_line": ("id", "visit_id", "labour_department_id", "insured", "registered", "active", "newly_registered"),
     "obstacle": ("id", "visit_id", "position", "category", "people_affected", "note"),
-    "follow_up": ("id", "kind", "state", "employer_id", "visit_id", "obstacle_id", "obstacle_category",
+    "follow_up": ("id", "kind", "state", "employer_id", "district_id", "visit_id", "obstacle_id", "obstacle_category",
                   "people_affected", "proposer_id", "assignee_id", "due_date", "note", "decided_by_id",
                   "decided_at", "decision_comment", "reason", "outcome", "started_at", "completed_at",
                   "cancelled_at", "cancelled_by_id", "created_at", "updated_at"),
@@ -282,12 +282,12 @@ def build_employers(sink, rng, org, scale, progress):
                         obstacle_rows.append((visit_id, category, people))
                     if rng.random() < 0.5:
                         followup_id += 1
-                        sink.add("follow_up", followup(rng, followup_id, e, visit_id, obstacle_id, category, people,
-                                                       officer, supervisor, visit_date))
+                        sink.add("follow_up", followup(rng, followup_id, e, district_id, visit_id, obstacle_id,
+                                                       category, people, officer, supervisor, visit_date))
         if not days and rng.random() < 0.1:  # revisits proposed for employers nobody has reached yet
             followup_id += 1
-            sink.add("follow_up", followup(rng, followup_id, e, None, None, None, None, officer, supervisor,
-                                           date(2023, 6, 1) + timedelta(days=rng.randint(0, 200))))
+            sink.add("follow_up", followup(rng, followup_id, e, district_id, None, None, None, None, officer,
+                                           supervisor, date(2023, 6, 1) + timedelta(days=rng.randint(0, 200))))
         for d, (dept_name, declared) in departments.items():
             cur = current.get(d)
             sink.add("labour_department", (d, e, dept_name, declared, CREATED) + (
@@ -312,7 +312,7 @@ def build_employers(sink, rng, org, scale, progress):
     return totals
 
 
-def followup(rng, fid, employer, visit, obstacle, category, people, officer, supervisor, day):
+def followup(rng, fid, employer, district, visit, obstacle, category, people, officer, supervisor, day):
     """A follow-up in a state drawn like a campaign's: most done or under way."""
     state = rng.choice(["proposed"] * 2 + ["approved"] * 2 + ["in_progress"] * 2 + ["done"] * 3 + ["rejected",
                                                                                                     "cancelled"])
@@ -322,7 +322,7 @@ def followup(rng, fid, employer, visit, obstacle, category, people, officer, sup
     started = decided + timedelta(days=1) if state in ("in_progress", "done") else None
     completed = started + timedelta(days=rng.randint(1, 30)) if state == "done" else None
     cancelled = decided + timedelta(days=2) if state == "cancelled" else None
-    return (fid, kind, state, employer, visit, obstacle if kind == "escalation" else None,
+    return (fid, kind, state, employer, district, visit, obstacle if kind == "escalation" else None,
             category if kind == "escalation" else None, people if kind == "escalation" else None, officer, officer,
             day + timedelta(days=rng.randint(7, 60)), "", supervisor if decided else None, decided, "",
             "Không còn cần thiết" if state in ("rejected", "cancelled") else "",
@@ -412,7 +412,12 @@ def main():
         print(f"  {n:,} employers ({time.perf_counter() - began:.0f} s)", file=sys.stderr, flush=True)
 
     report = build(args.database, args.scale, args.seed, progress)
-    print(json.dumps(report, indent=1))
+    report |= {"when": datetime.now().isoformat(timespec="seconds"), "seconds": round(time.perf_counter() - began),
+               "cpus": os.cpu_count(), "load_average": os.getloadavg()}
+    print(json.dumps(report, indent=1, default=str))
+    os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
+    with open(os.path.join(ROOT, "bench", "results", f"national-data-{datetime.now():%Y%m%d-%H%M%S}.json"), "w") as f:
+        json.dump(report, f, indent=1, default=str)
 
 
 if __name__ == "__main__":

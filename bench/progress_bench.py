@@ -76,7 +76,7 @@ def build(app, employers, lines, seed=2023):
         "visit_line": ("id", "visit_id", "labour_department_id", "insured", "registered", "active",
                        "newly_registered"),
         "obstacle": ("id", "visit_id", "position", "category", "people_affected", "note"),
-        "follow_up": ("id", "kind", "state", "employer_id", "proposer_id", "assignee_id", "due_date", "note",
+        "follow_up": ("id", "kind", "state", "employer_id", "district_id", "proposer_id", "assignee_id", "due_date", "note",
                       "decided_by_id", "decided_at", "decision_comment", "reason", "outcome", "created_at",
                       "updated_at"),
     }.items()}
@@ -161,7 +161,8 @@ def build(app, employers, lines, seed=2023):
             followup_id += 1
             decided = followup_id % 2 == 0
             rows["follow_up"].append({"id": followup_id, "kind": "revisit", "state": "approved" if decided else "proposed",
-                                      "employer_id": e, "proposer_id": officer_of[district],
+                                      "employer_id": e, "district_id": district,
+                                      "proposer_id": officer_of[district],
                                       "assignee_id": officer_of[district],
                                       "due_date": date(2023, 6, 1) + timedelta(days=rng.randint(0, 1400)), "note": "",
                                       "decided_by_id": officer_of[district] if decided else None,

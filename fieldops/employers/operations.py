@@ -1,6 +1,7 @@
 from fieldops.audit.operations import record
 from fieldops.employers.models import WHOLE_EMPLOYER, Employer, LabourDepartment
 from fieldops.extensions import db
+from fieldops.followups.operations import follow_employer_moves
 from fieldops.progress.timeline import employers_changed
 
 EDITABLE = ("unit_code", "tax_code", "name", "address", "sector", "district_id")
@@ -37,6 +38,7 @@ def update_employer(actor, employer: Employer, **fields) -> None:
     employer.refresh_search_text()
     db.session.flush()
     employers_changed([employer.id])  # progress timeline: the district may have changed
+    follow_employer_moves([employer.id])
     record("employer.edit", actor=actor, obj=employer, before=before, after=snapshot(employer))
 
 

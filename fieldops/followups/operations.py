@@ -139,7 +139,8 @@ def propose_followup(actor, *, kind, employer, assignee, due_date, note="", visi
         raise FollowUpError("escalation_needs_obstacle", field="obstacle_id")
     now = now or utcnow()
     followup = FollowUp(
-        kind=kind, state=S.proposed, employer=employer, visit=visit, obstacle=obstacle,
+        kind=kind, state=S.proposed, employer=employer, district_id=employer.district_id, visit=visit,
+        obstacle=obstacle,
         obstacle_category=obstacle.category if obstacle is not None else None,
         people_affected=obstacle.people_affected if obstacle is not None else None,
         proposer_id=actor.id, assignee=assignee, due_date=due_date, note=_clean(note, NOTE_MAX),
@@ -152,6 +153,20 @@ def propose_followup(actor, *, kind, employer, assignee, due_date, note="", visi
     _notify(followup, actor, NoticeEvent.assigned, assignee, now=now)
     db.session.flush()
     return followup
+
+
+def follow_employer_moves(employer_ids) -> None:
+    """After employers changed district, their follow-ups carry the new one (the
+    employer edit and the employer import call this, as they call the timeline)."""
+    from fieldops.employers.models import Employer
+
+    ids = sorted({i for i in employer_ids if i is not None})
+    district = sa.select(Employer.district_id).where(Employer.id == FollowUp.employer_id).scalar_subquery()
+    for start in range(0, len(ids), 1000):
+        db.session.execute(
+            sa.update(FollowUp).where(FollowUp.employer_id.in_(ids[start:start + 1000]),
+                                      FollowUp.district_id != district)
+            .values(district_id=district).execution_options(synchronize_session=False))
 
 
 # --- the transitions -----------------------------------------------------------

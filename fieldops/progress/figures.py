@@ -17,7 +17,6 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.followups.models import OPEN_STATES, FollowUp
 from fieldops.org.models import OrgUnit
@@ -205,22 +204,15 @@ def obstacles(root: OrgUnit, start: date, end: date) -> dict:
 
 def followups_open(root: OrgUnit, today: date, children=()):
     """(open, overdue) now for root, and {child id: (open, overdue)}: follow-ups at
-    employers of the subtree that are still to be done. For the whole country the
-    open follow-ups lead (by their state); below it, the area's employers do."""
+    employers of the subtree that are still to be done, counted by the district
+    each carries (its employer's) on the index (district, state, due date)."""
     paths = dict(db.session.execute(sa.select(OrgUnit.id, OrgUnit.path).where(OrgUnit.scope_clause(root))).all())
-    if root.parent_id is None:
-        still_open = (sa.select(FollowUp.employer_id, FollowUp.due_date).where(FollowUp.state.in_(OPEN_STATES))
-                      .cte("open_follow_up").prefix_with("MATERIALIZED"))
-        overdue = sa.func.sum(sa.case((still_open.c.due_date < today, 1), else_=0))
-        stmt = (sa.select(Employer.district_id, sa.func.count(), overdue).select_from(still_open)
-                .join(Employer, Employer.id == still_open.c.employer_id).group_by(Employer.district_id))
-    else:
-        # The area's units by id (a short list), so the plan starts from their employers.
-        overdue = sa.func.sum(sa.case((FollowUp.due_date < today, 1), else_=0))
-        stmt = (sa.select(Employer.district_id, sa.func.count(FollowUp.id), overdue).select_from(Employer)
-                .join(FollowUp, FollowUp.employer_id == Employer.id)
-                .where(Employer.district_id.in_(list(paths)), FollowUp.state.in_(OPEN_STATES))
-                .group_by(Employer.district_id))
+    overdue = sa.func.sum(sa.case((FollowUp.due_date < today, 1), else_=0))
+    stmt = (sa.select(FollowUp.district_id, sa.func.count(), overdue).where(FollowUp.state.in_(OPEN_STATES))
+            .group_by(FollowUp.district_id))
+    if root.parent_id is not None:
+        # The area's units by id (a short list): a range of the index each.
+        stmt = stmt.where(FollowUp.district_id.in_(list(paths)))
     rows = [(paths[district], count, late) for district, count, late in db.session.execute(stmt) if district in paths]
     total, per_child = _rollup(rows, _Pair, children)
     return (total.open, total.overdue), {k: (v.open, v.overdue) for k, v in per_child.items()}

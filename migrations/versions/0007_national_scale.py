@@ -1,0 +1,52 @@
+"""national scale: follow-ups carry their employer's district; the timeline read across districts
+
+Revision ID: 0007_national_scale
+Revises: 0005_reviews
+Create Date: 2026-11-26 17:50:00
+
+Dashboards of the nation and of a province count open follow-ups by district
+and read the timeline's rows of a range of days for every district: both were
+whole-table reads at national scale (500,000 employers).
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0007_national_scale'
+down_revision = '0005_reviews'
+branch_labels = None
+depends_on = None
+
+TIMELINE = {
+    'progress_stock': (['grain', 'day', 'district_id'],
+                       ['insured', 'registered', 'active', 'registered_verified', 'employers', 'employers_full']),
+    'progress_activity': (['grain', 'day', 'district_id'],
+                          ['visits', 'visits_verified', 'registrations', 'registrations_verified']),
+    'progress_obstacle': (['grain', 'day', 'district_id', 'category'], ['obstacles', 'people']),
+}
+
+
+def upgrade():
+    with op.batch_alter_table('follow_up', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('district_id', sa.Integer(), nullable=True))
+    op.execute('UPDATE follow_up SET district_id = '
+               '(SELECT employer.district_id FROM employer WHERE employer.id = follow_up.employer_id)')
+    with op.batch_alter_table('follow_up', schema=None) as batch_op:
+        batch_op.alter_column('district_id', existing_type=sa.Integer(), nullable=False)
+        batch_op.create_foreign_key(batch_op.f('fk_follow_up_district_id_org_unit'), 'org_unit', ['district_id'],
+                                    ['id'])
+        batch_op.create_index('ix_follow_up_district_state_due', ['district_id', 'state', 'due_date'], unique=False)
+    for table, (columns, include) in TIMELINE.items():
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.create_index(f'ix_{table}_grain_day', columns, unique=False, postgresql_include=include)
+
+
+def downgrade():
+    for table in reversed(list(TIMELINE)):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(f'ix_{table}_grain_day')
+    with op.batch_alter_table('follow_up', schema=None) as batch_op:
+        batch_op.drop_index('ix_follow_up_district_state_due')
+        batch_op.drop_constraint(batch_op.f('fk_follow_up_district_id_org_unit'), type_='foreignkey')
+        batch_op.drop_column('district_id')
