@@ -29,13 +29,14 @@ BIG_TABLES = ("visit", "visit_line", "labour_department", "employer", "follow_up
 
 
 def pages(conn):
-    """[(name, username, path)] on the national data: the first district with employers."""
+    """[(name, username, path)] on the national data: the district with the most
+    employers (the worst case of a district's pages) and its province."""
     import sqlalchemy as sa
 
     national = conn.execute(sa.text("SELECT id FROM org_unit WHERE level = 'national'")).scalar()
     district, province = conn.execute(sa.text(
-        "SELECT o.id, o.parent_id FROM org_unit o WHERE o.level = 'district' AND EXISTS "
-        "(SELECT 1 FROM employer e WHERE e.district_id = o.id) ORDER BY o.id LIMIT 1")).one()
+        "SELECT o.id, o.parent_id FROM org_unit o JOIN employer e ON e.district_id = o.id "
+        "GROUP BY o.id, o.parent_id ORDER BY count(*) DESC, o.id LIMIT 1")).one()
     viewer = conn.execute(sa.text("SELECT username FROM \"user\" WHERE role = 'viewer' AND org_unit_id = :p"),
                           {"p": province}).scalar()
     supervisor = conn.execute(sa.text("SELECT username FROM \"user\" WHERE role = 'supervisor' AND org_unit_id = :d"),

@@ -1,4 +1,4 @@
-"""national scale: follow-ups carry their employer's district; the timeline read across districts
+"""national scale: follow-ups carry their employer's district; the timeline read across districts; visit lines by visit with registrations assisted
 
 Revision ID: 0007_national_scale
 Revises: 0005_reviews
@@ -6,7 +6,9 @@ Create Date: 2026-11-26 17:50:00
 
 Dashboards of the nation and of a province count open follow-ups by district
 and read the timeline's rows of a range of days for every district: both were
-whole-table reads at national scale (500,000 employers).
+whole-table reads at national scale (500,000 employers). A district's page
+adds up its officers' registrations assisted from their visits' lines: by
+visit with newly_registered in the index, that no longer reads the table.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -40,9 +42,15 @@ def upgrade():
     for table, (columns, include) in TIMELINE.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.create_index(f'ix_{table}_grain_day', columns, unique=False, postgresql_include=include)
+    with op.batch_alter_table('visit_line', schema=None) as batch_op:
+        batch_op.create_index('ix_visit_line_visit_newly', ['visit_id', 'newly_registered'], unique=False)
+        batch_op.drop_index('ix_visit_line_visit_id')
 
 
 def downgrade():
+    with op.batch_alter_table('visit_line', schema=None) as batch_op:
+        batch_op.create_index('ix_visit_line_visit_id', ['visit_id'], unique=False)
+        batch_op.drop_index('ix_visit_line_visit_newly')
     for table in reversed(list(TIMELINE)):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(f'ix_{table}_grain_day')
