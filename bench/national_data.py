@@ -71,7 +71,7 @@ COLUMNS = {
                  "created_at", "updated_at"),
     "labour_department": ("id", "employer_id", "name", "insured_declared", "created_at", "current_insured",
                           "current_registered", "current_active", "current_visit_id", "current_visit_date"),
-    "visit": ("id", "officer_id", "employer_id", "visit_date", "purpose", "notes", "state", "return_reason",
+    "visit": ("id", "officer_id", "employer_id", "district_id", "visit_date", "purpose", "notes", "state", "return_reason",
               "revision", "idempotency_key", "content_hash", "created_at", "submitted_at", "reviewed_at",
               "reviewed_by_id"),
     "visit_line": ("id", "visit_id", "labour_department_id", "insured", "registered", "active", "newly_registered"),
@@ -254,7 +254,8 @@ def build_employers(sink, rng, org, scale, progress):
             submitted = datetime.combine(visit_date, datetime.min.time()) + timedelta(hours=rng.randint(1, 10))
             state = rng.choice(STATES)
             reviewed = submitted + timedelta(days=rng.randint(0, 5)) if state != "submitted" else None
-            sink.add("visit", (visit_id, officer if rng.random() < 0.8 else rng.choice(officers), e, visit_date,
+            sink.add("visit", (visit_id, officer if rng.random() < 0.8 else rng.choice(officers), e, district_id,
+                               visit_date,
                                rng.choice(PURPOSES), "", state, "Số liệu chưa khớp" if state == "returned" else "",
                                1, f"n-{visit_id}", "national", submitted, submitted, reviewed,
                                supervisor if reviewed else None))

@@ -132,7 +132,8 @@ def build(url, employers, lines, seed=2023):
                 submitted = datetime.combine(visit_date, datetime.min.time()) + timedelta(hours=3)
                 state = rng.choice(STATES)
                 visit_rows.append({
-                    "id": visit_id, "officer_id": officer_id, "employer_id": e, "visit_date": visit_date,
+                    "id": visit_id, "officer_id": officer_id, "employer_id": e,
+                    "district_id": district_ids[e % DISTRICTS], "visit_date": visit_date,
                     "purpose": "registration_drive", "notes": "", "latitude": None, "longitude": None,
                     "state": state, "return_reason": "sai số" if state == "returned" else "", "revision": 1,
                     "idempotency_key": f"bench-{visit_id}", "content_hash": "bench", "created_at": submitted,

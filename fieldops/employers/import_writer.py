@@ -70,11 +70,11 @@ class Writer:
             # Bulk statements bypass the identity map: objects loaded earlier are stale.
             db.session.expire_all()
             # Progress timeline: declared headcounts, new employers and moves change the figures.
-            from fieldops.followups.operations import follow_employer_moves
+            from fieldops.employers.operations import districts_follow
             from fieldops.progress.timeline import employers_changed
 
             employers_changed(employer_id for employer_id, _existed in self.employers.values())
-            follow_employer_moves(employer_id for employer_id, existed in self.employers.values() if existed)
+            districts_follow(employer_id for employer_id, existed in self.employers.values() if existed)
 
     # employers ------------------------------------------------------------
 

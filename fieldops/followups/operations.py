@@ -155,20 +155,6 @@ def propose_followup(actor, *, kind, employer, assignee, due_date, note="", visi
     return followup
 
 
-def follow_employer_moves(employer_ids) -> None:
-    """After employers changed district, their follow-ups carry the new one (the
-    employer edit and the employer import call this, as they call the timeline)."""
-    from fieldops.employers.models import Employer
-
-    ids = sorted({i for i in employer_ids if i is not None})
-    district = sa.select(Employer.district_id).where(Employer.id == FollowUp.employer_id).scalar_subquery()
-    for start in range(0, len(ids), 1000):
-        db.session.execute(
-            sa.update(FollowUp).where(FollowUp.employer_id.in_(ids[start:start + 1000]),
-                                      FollowUp.district_id != district)
-            .values(district_id=district).execution_options(synchronize_session=False))
-
-
 # --- the transitions -----------------------------------------------------------
 
 

@@ -52,16 +52,14 @@ class ObstacleCategory(enum.StrEnum):
 COUNTING_STATES = (ReviewState.submitted, ReviewState.verified)
 
 
-def _employer_in_scope(root: OrgUnit):
-    return sa.select(Employer.id).where(Employer.scope_clause(root))
-
-
 class Visit(db.Model):
     __tablename__ = "visit"
     __table_args__ = (
         sa.Index("ix_visit_employer_date", "employer_id", "visit_date"),
         sa.Index("ix_visit_officer_submitted", "officer_id", "submitted_at"),
         sa.Index("ix_visit_state_submitted", "state", "submitted_at"),
+        # A district's review queue, oldest first, and its officers' visits: one range each.
+        sa.Index("ix_visit_district_state_submitted", "district_id", "state", "submitted_at"),
         sa.CheckConstraint("revision >= 1", name="revision"),
         sa.CheckConstraint("latitude IS NULL OR (latitude >= -90 AND latitude <= 90)", name="latitude"),
         sa.CheckConstraint("longitude IS NULL OR (longitude >= -180 AND longitude <= 180)", name="longitude"),
@@ -70,6 +68,9 @@ class Visit(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     officer_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     employer_id: Mapped[int] = mapped_column(sa.ForeignKey("employer.id"))
+    # The employer's district, kept with it (fieldops.employers.operations.districts_follow):
+    # visits are scoped by district without reading every employer of the area.
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"))
     visit_date: Mapped[date] = mapped_column(sa.Date)
     purpose: Mapped[VisitPurpose] = mapped_column(
         sa.Enum(VisitPurpose, name="purpose", native_enum=False, create_constraint=True, length=30)
@@ -130,7 +131,9 @@ class Visit(db.Model):
 
     @classmethod
     def scope_clause(cls, root: OrgUnit):
-        return cls.employer_id.in_(_employer_in_scope(root))
+        from fieldops.org.scope import units_in_scope
+
+        return cls.district_id.in_(units_in_scope(root))
 
 
 class VisitLine(db.Model):
