@@ -127,7 +127,8 @@ class StockDelta(db.Model):
     __tablename__ = "progress_stock"
     __table_args__ = (
         _grain_check(),
-        _across_districts("ix_progress_stock_grain_day", ('grain', 'day', 'district_id'), ('insured', 'registered', 'active', 'registered_verified', 'employers', 'employers_full')),
+        _across_districts("ix_progress_stock_grain_day", ("grain", "day", "district_id"),
+                          ("insured", "registered", "active", "registered_verified", "employers", "employers_full")),
         {"sqlite_with_rowid": False},
     )
 
@@ -149,7 +150,8 @@ class ActivityCount(db.Model):
     __tablename__ = "progress_activity"
     __table_args__ = (
         _grain_check(),
-        _across_districts("ix_progress_activity_grain_day", ('grain', 'day', 'district_id'), ('visits', 'visits_verified', 'registrations', 'registrations_verified')),
+        _across_districts("ix_progress_activity_grain_day", ("grain", "day", "district_id"),
+                          ("visits", "visits_verified", "registrations", "registrations_verified")),
         {"sqlite_with_rowid": False},
     )
 
@@ -169,7 +171,8 @@ class ObstacleCount(db.Model):
     __tablename__ = "progress_obstacle"
     __table_args__ = (
         _grain_check(),
-        _across_districts("ix_progress_obstacle_grain_day", ('grain', 'day', 'district_id', 'category'), ('obstacles', 'people')),
+        _across_districts("ix_progress_obstacle_grain_day", ("grain", "day", "district_id", "category"),
+                          ("obstacles", "people")),
         {"sqlite_with_rowid": False},
     )
 

@@ -1,4 +1,4 @@
-"""national scale: visits and follow-ups carry their employer's district; the timeline read across districts; visit lines by visit with registrations assisted
+"""national scale: visits and follow-ups carry their district; indexes for national reads
 
 Revision ID: 0007_national_scale
 Revises: 0005_reviews
