@@ -62,8 +62,8 @@ def import_file():
 @roles_required(*IMPORTERS)
 def import_template():
     """The columns, and a row per district of one's area and group for the last closed month to fill in."""
-    _campaign, month = queries.last_closed_month(local_today())
-    groups = queries.expected_groups(_campaign) if _campaign else []
+    campaign, month = queries.last_closed_month(local_today())
+    groups = queries.expected_groups(campaign) if campaign else []
     rows = [(d.code, str(g), month.strftime("%Y-%m"), "", "", "", "")
             for d in db.session.scalars(queries.districts(current_user)) for g in groups] if month else []
     response = Response(csv_chunks([c.vietnamese for c in COLUMNS], rows), mimetype="text/csv")
@@ -74,7 +74,7 @@ def import_template():
 # --- missing returns ------------------------------------------------------------------
 
 
-def _missing_month(user):
+def _missing_month():
     """(month, groups) the missing returns are counted for, or (None, [])."""
     campaign, month = queries.last_closed_month(local_today())
     if month is None:
@@ -86,7 +86,7 @@ def _missing_month(user):
 def missing_returns():
     """(month, number of districts of the user's area missing a return of it), for the home page; None when
     there is no month to count."""
-    month, groups = _missing_month(current_user)
+    month, groups = _missing_month()
     if month is None or not groups:
         return None
     return month, queries.missing_count(current_user, month, groups)
@@ -95,7 +95,7 @@ def missing_returns():
 @bp.get("/missing")
 @roles_required(*READERS_OF_MISSING)
 def missing():
-    month, groups = _missing_month(current_user)
+    month, groups = _missing_month()
     page = returns = None
     if month is not None and groups:
         page = page_of(queries.missing(current_user, month, groups))
