@@ -15,7 +15,8 @@ from fieldops.timeutil import local_today
 from tests import factories
 from tests.visit_helpers import in_english
 
-HEADER = "Mã quận huyện,Nhóm,Tháng,Số người tham gia,Số người đã đăng ký,Số người tham gia mới,Số người mới đã đăng ký\n"
+HEADER = ("Mã quận huyện,Nhóm,Tháng,Số người tham gia,Số người đã đăng ký,Số người tham gia mới,"
+          "Số người mới đã đăng ký\n")
 GOOD = (HEADER
         + "HN-BD,voluntary,2023-06,100,40,10,8\n"
         + "HN-BD,BHYT hộ gia đình,06/2023,500,200,20,10\n"
