@@ -59,9 +59,11 @@ def create_app(overrides=None):
     app.register_blueprint(progress_bp)
     progress_cli.register(app)
     # Group returns (fieldops/returns): the districts' monthly returns of people reached outside employers.
+    from fieldops.returns import cli as returns_cli
     from fieldops.returns.routes import bp as returns_bp
 
     app.register_blueprint(returns_bp)
+    returns_cli.register(app)
     # Reviews (fieldops/reviews): periods, criteria, nominations, dossiers; the job worker (fieldops/jobs).
     _init_reviews(app)
     return app

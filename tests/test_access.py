@@ -115,6 +115,10 @@ EXPECTED = {
     "returns.change": Access((O, S)),
     "returns.lock": Access((S,)),
     "returns.correct": Access((S,)),
+    # their import: those who file them, and admins; the districts missing a return: those who oversee.
+    "returns.import_file": Access((O, S, A)),
+    "returns.import_template": Access((O, S, A)),
+    "returns.missing": Access((S, V, A, H)),
     "jobs.show": Access((H, A)),
     "jobs.retry": Access((H, A)),
 }

@@ -6,6 +6,7 @@ from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from tests import test_followup_demo as followup_demo
+from tests import test_return_demo as return_demo
 from tests import test_review_demo as review_demo
 from tests import test_visit_demo as visit_demo
 from tests.conftest import _truncate
@@ -18,7 +19,8 @@ def _snapshot():
 
 
 def _everything():
-    return [_snapshot(), visit_demo._snapshot(), followup_demo._snapshot(), review_demo._snapshot()]
+    return [_snapshot(), visit_demo._snapshot(), followup_demo._snapshot(), review_demo._snapshot(),
+            return_demo._snapshot()]
 
 
 def test_demo_data_is_deterministic(demo_data):

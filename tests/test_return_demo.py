@@ -1,13 +1,16 @@
 """The demo data's group returns: every district, group and month of 2023, locked
-but December's, a correction in each province, the same on every load."""
+but December's, HT-KA's December missing, a correction in each province. (The
+same on every load: tests/test_demo.py compares `_snapshot()` across loads.)"""
 from datetime import date
 
 import sqlalchemy as sa
 
-from fieldops.demo.data import load_demo_data
+from fieldops.demo.data import DEMO_PASSWORD
 from fieldops.extensions import db
 from fieldops.returns.models import GroupReturn, ReturnCorrection, ReturnState
-from tests.conftest import _truncate
+from tests.visit_helpers import in_english
+
+DECEMBER = date(2023, 12, 1)
 
 
 def _snapshot():
@@ -17,19 +20,30 @@ def _snapshot():
             for r in rows]
 
 
-def test_demo_returns_cover_every_district_group_and_month(app, client):
-    load_demo_data()
-    db.session.commit()
-    first = _snapshot()
-    assert len(first) == 4 * 4 * 12
-    assert {(code, state) for code, _g, month, state, _f in first if month == date(2023, 12, 1)} == {
-        (code, "filed") for code in ("HN-BD", "HN-CG", "HT-TP", "HT-KA")}
-    assert all(state == ReturnState.locked for _c, _g, month, state, _f in first if month < date(2023, 12, 1))
+def test_demo_returns_cover_every_district_group_and_month_but_one(demo_data):
+    returns = _snapshot()
+    assert len(returns) == 4 * 4 * 12 - 4
+    assert {(code, state) for code, _g, month, state, _f in returns if month == DECEMBER} == {
+        (code, "filed") for code in ("HN-BD", "HN-CG", "HT-TP")}
+    assert {code for code, _g, month, _s, _f in returns if month == date(2023, 11, 1)} == {
+        "HN-BD", "HN-CG", "HT-TP", "HT-KA"}
+    assert all(state == ReturnState.locked for _c, _g, month, state, _f in returns if month < DECEMBER)
     corrections = db.session.scalars(sa.select(ReturnCorrection)).all()
     assert {c.group_return.district.code for c in corrections} == {"HN-BD", "HT-KA"}
     assert all(c.reason and c.before != c.after for c in corrections)
-    db.session.remove()
-    _truncate(db.engine)
-    load_demo_data()
-    db.session.commit()
-    assert _snapshot() == first
+
+
+def _signed_in(app, username):
+    client = app.test_client()
+    assert client.post("/login", data={"username": username, "password": DEMO_PASSWORD}).status_code == 302
+    return in_english(client)
+
+
+def test_the_demo_shows_ht_ka_missing_for_december(app, demo_data):
+    viewer = _signed_in(app, "viewer")
+    assert "1 district has not filed its returns for 12/2023" in viewer.get("/").get_data(as_text=True)
+    page = viewer.get("/returns/missing").get_data(as_text=True)
+    assert 'data-district="HT-KA"' in page and 'data-district="HT-TP"' not in page
+    # Hà Tĩnh city's supervisor has nothing missing.
+    supervisor = _signed_in(app, "supervisor.ht")
+    assert "0 districts have not filed their returns for 12/2023" in supervisor.get("/").get_data(as_text=True)

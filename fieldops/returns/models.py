@@ -120,6 +120,12 @@ class GroupReturn(db.Model):
         return (user.role in (Role.officer, Role.supervisor) and district.level == UnitLevel.district
                 and within(district, user.org_unit))
 
+    @staticmethod
+    def can_import(user, district: OrgUnit) -> bool:
+        """Who files a district's returns, and the admins of its area: an import is bulk work for them too."""
+        return GroupReturn.can_file(user, district) or (
+            user.role == Role.admin and district.level == UnitLevel.district and within(district, user.org_unit))
+
     def can_edit(self, user) -> bool:
         return not self.is_locked and self.can_file(user, self.district)
 

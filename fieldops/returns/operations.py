@@ -136,16 +136,29 @@ def file_return(actor, district, group, month: date, figures: Figures, now=None,
         if existing.figures == figures.as_dict():
             return existing
         raise ReturnError("already_filed", existing, field="month")
-    now = now or utcnow()
+    return _create(actor, district, group, month, figures, now or utcnow())
+
+
+def _create(actor, district, group, month, figures: Figures, now, source=None) -> GroupReturn:
     made = GroupReturn(district=district, participant_group=group, month=month, state=ReturnState.filed, version=1,
                        filed_by_id=actor.id, filed_at=now, updated_by_id=actor.id, updated_at=now,
                        **figures.as_dict())
     db.session.add(made)
     db.session.flush()
-    event = record("group_return.file", actor=actor, obj=made, before=None, after=_snapshot(made))
+    after = _snapshot(made) | ({"file": source[:200]} if source is not None else {})
+    event = record("group_return.file", actor=actor, obj=made, before=None, after=after)
     event.created_at = now
     db.session.flush()
     return made
+
+
+def file_imported(actor, rows, filename, now=None) -> None:
+    """Returns from an import checked whole (fieldops/returns/importing.py): rows of
+    (district, group, month, Figures), none of them filed yet. Each is audited as
+    filed, naming the file. A return filed meanwhile breaks the unique key at flush."""
+    now = now or utcnow()
+    for district, group, month, figures in rows:
+        _create(actor, district, group, month, figures, now, source=filename or "")
 
 
 def _update(actor, group_return, version, values, *, state, action, before, after, now):

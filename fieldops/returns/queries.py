@@ -1,13 +1,14 @@
-"""Reading group returns: a month's returns of the districts in the user's area.
+"""Reading group returns: a month's returns of the districts in the user's area;
+the districts that have not filed for the last closed month.
 The figures they add to progress: figures.py."""
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.org.scope import scoped
-from fieldops.returns.models import GroupReturn
+from fieldops.returns.models import RETURN_GROUPS, GroupReturn
 
 
 def districts(user):
@@ -21,3 +22,35 @@ def returns_of(district_ids, month: date) -> dict:
                                                            GroupReturn.month == month))
     return {(r.district_id, r.participant_group): r for r in rows}
 
+
+
+def last_closed_month(today: date):
+    """(campaign, month) the missing returns are counted for: the month before
+    today's, but no later than the campaign's last month; month None when the
+    campaign counts nothing yet (campaign None: there is none)."""
+    from fieldops.progress.dashboard import current_campaign
+
+    campaign = current_campaign(today)
+    if campaign is None:
+        return None, None
+    month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    month = min(month, campaign.ends_on.replace(day=1))
+    return campaign, (month if month >= campaign.counts_from.replace(day=1) else None)
+
+
+def expected_groups(campaign) -> list:
+    """The groups the campaign asks returns for."""
+    return [g for g in RETURN_GROUPS if str(g) in (campaign.participant_groups or [])]
+
+
+def missing(user, month: date, groups):
+    """The districts of the user's area without a return of each of `groups` for `month`: by code."""
+    filed = (sa.select(sa.func.count(GroupReturn.id))
+             .where(GroupReturn.district_id == OrgUnit.id, GroupReturn.month == month,
+                    GroupReturn.participant_group.in_(groups))
+             .scalar_subquery())
+    return districts(user).where(filed < len(groups))
+
+
+def missing_count(user, month: date, groups) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(missing(user, month, groups).subquery()))

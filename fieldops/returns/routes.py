@@ -163,3 +163,6 @@ def correct(return_id):
                 lambda f: operations.correct_return(current_user, group_return, f.figures(), f.reason.data,
                                                     f.version_seen),
                 _("Return corrected. The earlier figures are kept below."))
+
+# The import and missing-returns pages register their routes on this blueprint.
+from fieldops.returns import import_routes  # noqa: E402,F401

@@ -1,0 +1,103 @@
+"""The returns' import page and its template file, and the page of the returns
+still missing for the last closed month (with its count for the home page)."""
+from flask import Response, render_template
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from fieldops.auth.access import roles_required
+from fieldops.auth.models import Role
+from fieldops.core.paging import page_of
+from fieldops.core.spreadsheet import csv_chunks
+from fieldops.extensions import db
+from fieldops.returns import queries
+from fieldops.returns.forms import ImportForm
+from fieldops.returns.importing import COLUMNS, GROUP_NAMES, MAX_ROWS, import_returns
+from fieldops.returns.routes import bp
+from fieldops.timeutil import local_today
+
+IMPORTERS = (Role.officer, Role.supervisor, Role.admin)
+READERS_OF_MISSING = (Role.supervisor, Role.viewer, Role.admin, Role.hr)
+
+
+def column_help():
+    groups = "; ".join(f"{names[0]} (“{names[-1]}”)" for names in GROUP_NAMES.values())
+    count = _("A whole number, 0 or more.")
+    described = {
+        "district_code": _("Code of a district in your area (HN-BD, HT-TP…)."),
+        "group": _("One of: %(groups)s.", groups=groups),
+        "month": _("The month reported on: 2023-09 or 09/2023; within the campaign, not in the future."),
+        "participants": count,
+        "registered": _("At most the participants."),
+        "new_participants": _("At most the participants."),
+        "new_registered": _("At most the new participants, and at most the registered."),
+    }
+    return [(c.vietnamese, c.field, described[c.field]) for c in COLUMNS]
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(*IMPORTERS)
+def import_file():
+    form = ImportForm()
+    result, conflict = None, None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            result = import_returns(current_user, upload.stream, upload.filename or "", dry_run=form.dry_run.data)
+            if result.ok and not result.dry_run:
+                db.session.commit()
+            else:
+                db.session.rollback()
+        except IntegrityError:
+            # A return of the file was filed by someone else while it was being imported.
+            db.session.rollback()
+            result, conflict = None, _("Returns were filed while the file was being imported; nothing was imported. "
+                                       "Import it again to see which.")
+    failed = form.errors or conflict or (result is not None and not result.ok)
+    return render_template("returns/import.html", form=form, result=result, conflict=conflict,
+                           columns=column_help(), max_rows=MAX_ROWS), (422 if failed else 200)
+
+
+@bp.get("/import/template.csv")
+@roles_required(*IMPORTERS)
+def import_template():
+    """The columns, and a row per district of one's area and group for the last closed month to fill in."""
+    campaign, month = queries.last_closed_month(local_today())
+    groups = queries.expected_groups(campaign) if campaign else []
+    rows = [(d.code, str(g), month.strftime("%Y-%m"), "", "", "", "")
+            for d in db.session.scalars(queries.districts(current_user)) for g in groups] if month else []
+    response = Response(csv_chunks([c.vietnamese for c in COLUMNS], rows), mimetype="text/csv")
+    response.headers["Content-Disposition"] = "attachment; filename=group-returns.csv"
+    return response
+
+
+# --- missing returns ------------------------------------------------------------------
+
+
+def _missing_month():
+    """(month, groups) the missing returns are counted for, or (None, [])."""
+    campaign, month = queries.last_closed_month(local_today())
+    if month is None:
+        return None, []
+    return month, queries.expected_groups(campaign)
+
+
+@bp.app_template_global("missing_returns")
+def missing_returns():
+    """(month, number of districts of the user's area missing a return of it), for the home page; None when
+    there is no month to count."""
+    month, groups = _missing_month()
+    if month is None or not groups:
+        return None
+    return month, queries.missing_count(current_user, month, groups)
+
+
+@bp.get("/missing")
+@roles_required(*READERS_OF_MISSING)
+def missing():
+    month, groups = _missing_month()
+    page = returns = None
+    if month is not None and groups:
+        page = page_of(queries.missing(current_user, month, groups))
+        returns = queries.returns_of([d.id for d in page.items], month)
+    return render_template("returns/missing.html", month=month, groups=groups, page=page, returns=returns)

@@ -1,0 +1,255 @@
+"""Import of group returns from CSV or XLSX, under the other imports' rules: the
+whole file is checked first, each row as the form checks it (the operations'
+rules); any bad row means nothing is written, and the report lists row, column
+and reason. Reading (encodings, XLSX, formulas) is `fieldops/core/spreadsheet.py`.
+
+Columns, with headers in Vietnamese or English: Mã quận huyện / district_code,
+Nhóm / group, Tháng / month (2023-09 or 09/2023), then the four counts. A return
+already filed with the same figures is left as it is; with other figures the
+row is refused (open the return to change or correct it).
+"""
+import re
+from collections import Counter
+from datetime import date, datetime
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from fieldops.campaigns.models import ParticipantGroup
+from fieldops.core.spreadsheet import Formula, Table, TableError
+from fieldops.employers.importing import ImportResult
+from fieldops.extensions import db
+from fieldops.org.models import OrgUnit, UnitLevel
+from fieldops.org.scope import within
+from fieldops.returns import operations
+from fieldops.returns.forms import parse_month
+from fieldops.returns.models import FIGURES, RETURN_GROUPS, GroupReturn
+from fieldops.textfold import fold
+from fieldops.timeutil import local_today
+from fieldops.visits.forms import parse_count
+
+MAX_ROWS = 20_000
+
+
+class Column(NamedTuple):
+    field: str
+    vietnamese: str
+    required: bool
+
+
+COLUMNS = (
+    Column("district_code", "Mã quận huyện", True),
+    Column("group", "Nhóm", True),
+    Column("month", "Tháng", True),
+    Column("participants", "Số người tham gia", True),
+    Column("registered", "Số người đã đăng ký", True),
+    Column("new_participants", "Số người tham gia mới", True),
+    Column("new_registered", "Số người mới đã đăng ký", True),
+)
+
+# What a group may be called in a file, either language (folded when compared).
+GROUP_NAMES = {
+    ParticipantGroup.voluntary: ["voluntary", "Voluntary social insurance", "BHXH tự nguyện"],
+    ParticipantGroup.household: ["household", "Household health insurance", "BHYT hộ gia đình"],
+    ParticipantGroup.students: ["students", "Students", "Học sinh, sinh viên", "Học sinh sinh viên"],
+    ParticipantGroup.other: ["other", "Other state-supported groups", "Nhóm khác được ngân sách nhà nước hỗ trợ",
+                             "Nhóm khác"],
+}
+
+
+def _key(text) -> str:
+    return re.sub(r"[\s_\-.,()%/]+", "", fold(str(text or "")))
+
+
+_HEADERS = {key: c for c in COLUMNS for key in (_key(c.field), _key(c.vietnamese))}
+_GROUPS = {_key(name): group for group, names in GROUP_NAMES.items() for name in names}
+
+
+def _text(raw):
+    """The cell as text; None for a formula."""
+    if isinstance(raw, Formula):
+        return None
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    return " ".join(str(raw).split())
+
+
+def _formula():
+    return _("This cell holds a formula; the import needs plain values (copy the cells and paste them as values).")
+
+
+class Layout:
+    def __init__(self, number, header, result):
+        self.index, self.labels = {}, {}
+        for position, cell in enumerate(header):
+            label = " ".join(str(cell or "").split())
+            column = _HEADERS.get(_key(label))
+            if column is None:
+                if label:
+                    result.ignored_columns.append(label[:60])
+            elif column.field in self.index:
+                raise TableError(_("Column “%(column)s” appears more than once.", column=label), row=number)
+            else:
+                self.index[column.field], self.labels[column.field] = position, label
+        missing = [c for c in COLUMNS if c.required and c.field not in self.index]
+        if missing:
+            names = ", ".join(f"{c.vietnamese} ({c.field})" for c in missing)
+            raise TableError(_("Missing columns: %(columns)s. The first row must hold the column headers.",
+                               columns=names), row=number)
+
+    def cell(self, cells, name):
+        position = self.index[name]
+        return cells[position] if position < len(cells) else None
+
+    def label(self, name):
+        return self.labels.get(name, name)
+
+
+class Checker:
+    """Every row checked as the form checks it, and against the rows before it and the returns filed."""
+
+    def __init__(self, actor, layout, result, today):
+        self.actor, self.layout, self.result, self.today = actor, layout, result, today
+        self.districts = {}  # code → OrgUnit or None, looked up once
+        self.seen = {}  # (district id, group, month) → first row
+
+    def _district(self, code):
+        if code not in self.districts:
+            self.districts[code] = db.session.scalars(sa.select(OrgUnit).where(OrgUnit.code == code)).first()
+        return self.districts[code]
+
+    def _error(self, number, name, message):
+        self.result.add_error(number, self.layout.label(name), str(message))
+
+    def _check_district(self, number, cells):
+        code = _text(self.layout.cell(cells, "district_code"))
+        if code is None:
+            return self._error(number, "district_code", _formula())
+        if not code:
+            return self._error(number, "district_code", _("Enter the district code."))
+        district = self._district(code.upper()[:60])
+        if district is None:
+            return self._error(number, "district_code", _("Unknown district code %(code)s.", code=code[:60]))
+        if not within(district, self.actor.org_unit):
+            return self._error(number, "district_code", _("District %(code)s is outside your area.",
+                                                          code=district.code))
+        if district.level != UnitLevel.district:
+            return self._error(number, "district_code", _("%(code)s is not a district: returns are filed by a "
+                                                          "district.", code=district.code))
+        if not GroupReturn.can_import(self.actor, district):
+            return self._error(number, "district_code", _("You may not file returns for %(code)s.",
+                                                          code=district.code))
+        return district
+
+    def _check_group(self, number, cells):
+        raw = _text(self.layout.cell(cells, "group"))
+        if raw is None:
+            return self._error(number, "group", _formula())
+        if not raw:
+            return self._error(number, "group", _("Enter the group."))
+        group = _GROUPS.get(_key(raw))
+        if group is None:
+            return self._error(number, "group", _("Unknown group “%(group)s”. Use one of: %(groups)s.",
+                                                  group=raw[:60], groups=", ".join(RETURN_GROUPS)))
+        return group
+
+    def _check_month(self, number, cells):
+        raw = self.layout.cell(cells, "month")
+        if isinstance(raw, Formula):
+            return self._error(number, "month", _formula())
+        if isinstance(raw, (date, datetime)):  # a spreadsheet may turn 2023-09 into a date
+            return date(raw.year, raw.month, 1)
+        month, problem = parse_month(_text(raw)[:20])
+        if problem:
+            return self._error(number, "month", problem)
+        return month
+
+    def _check_counts(self, number, cells):
+        values = {}
+        for name in FIGURES:
+            raw = self.layout.cell(cells, name)
+            if isinstance(raw, Formula):
+                self._error(number, name, _formula())
+                continue
+            if isinstance(raw, float):
+                raw = int(raw) if raw.is_integer() else repr(raw)
+            values[name], problem = parse_count(_text(raw)[:40])
+            if problem:
+                self._error(number, name, problem)
+        if len(values) < len(FIGURES) or None in values.values():
+            return None
+        figures = operations.Figures(**values)
+        try:
+            operations.check_figures(figures)
+        except operations.ReturnError as error:
+            return self._error(number, error.field, error.message)
+        return figures
+
+    def check(self, number, cells):
+        """(district, group, month, figures, existing return or None) when the row is good, else None."""
+        before = self.result.error_count
+        district = self._check_district(number, cells)
+        group = self._check_group(number, cells)
+        month = self._check_month(number, cells)
+        figures = self._check_counts(number, cells)
+        if group is not None and month is not None:
+            try:
+                operations.check_month(month, group, self.today)
+            except operations.ReturnError as error:
+                self._error(number, "group" if error.field == "participant_group" else "month", error.message)
+                month = None
+        existing = None
+        if district is not None and group is not None and month is not None:
+            first = self.seen.setdefault((district.id, group, month), number)
+            if first != number:
+                self._error(number, "month", _("Row %(row)d has a return for this district, group and month "
+                                               "already.", row=first))
+            existing = operations.find_return(district.id, group, month)
+            if existing is not None and figures is not None and existing.figures != figures.as_dict():
+                self._error(number, "month", _(
+                    "The return of %(code)s for this group and month is locked: a supervisor may correct it, with a "
+                    "reason.", code=district.code) if existing.is_locked else _(
+                    "The return of %(code)s for this group and month has been filed already with other figures: "
+                    "open it to change it.", code=district.code))
+        if self.result.error_count == before:
+            return district, group, month, figures, existing
+        return None
+
+
+def import_returns(actor, fileobj, filename="", *, dry_run=False, today=None) -> ImportResult:
+    """Check the whole file, then (unless `dry_run`, or on any error) file its new returns.
+    Flushes; the caller commits (and rolls back on an IntegrityError: a return filed meanwhile)."""
+    result = ImportResult(filename=(filename or "")[:200], dry_run=dry_run)
+    today = today or local_today()
+    good = []
+    try:
+        layout = checker = None
+        for number, cells in Table(fileobj, filename).rows():
+            if layout is None:
+                layout = Layout(number, cells, result)
+                checker = Checker(actor, layout, result, today)
+                continue
+            result.rows += 1
+            if result.rows > MAX_ROWS:
+                raise TableError(_("The file has more than %(max)d rows.", max=MAX_ROWS))
+            row = checker.check(number, cells)
+            if row is not None:
+                good.append(row)
+        if layout is None:
+            raise TableError(_("The file is empty."))
+        if result.rows == 0:
+            result.add_error(None, "", _("The file has a header row but no data rows."))
+    except TableError as error:
+        result.add_error(error.row, "", error.message)
+    if not result.ok:
+        result.errors.sort(key=lambda e: e.row or 0)
+        return result
+    new = [(district, group, month, figures) for district, group, month, figures, existing in good
+           if existing is None]
+    result.counts = Counter(created=len(new), unchanged=len(good) - len(new))
+    if not dry_run:
+        operations.file_imported(actor, new, result.filename)
+    return result
