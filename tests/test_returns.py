@@ -79,6 +79,7 @@ def test_the_page_is_vietnamese_by_default(client_as, org, campaign):
     ("month", "2023-13", "Enter a month such as 2023-09."),
     ("month", "<script>alert(1)</script>", "Enter a month such as 2023-09."),
     ("month", "2022-12", "This month is before the campaign counts results."),
+    ("month", "2024-01", "This month is after the campaign&#39;s end."),
     ("participant_group", "compulsory", "Not a valid choice."),
     ("participant_group", "", "Not a valid choice."),
 ])

@@ -32,7 +32,7 @@ class ReturnError(Exception):
     """Why a change was refused; nothing was changed. `field` names the form field
     the message belongs beside, if any.
 
-    reason: not_allowed, not_a_district, group, month_future, month_early,
+    reason: not_allowed, not_a_district, group, month_future, month_early, month_late,
     no_campaign, group_not_in_campaign, already_filed, locked, not_locked,
     changed, reason_required, unchanged, registered_over, new_over,
     new_registered_over, new_registered_over_registered.
@@ -60,6 +60,7 @@ class ReturnError(Exception):
             "group": _("Choose a group reached outside employers."),
             "month_future": _("A month still to come cannot be reported on."),
             "month_early": _("This month is before the campaign counts results."),
+            "month_late": _("This month is after the campaign's end."),
             "no_campaign": _("No campaign counts results in this month."),
             "group_not_in_campaign": _("The campaign of this month does not cover this group."),
             "already_filed": _("A return for this district, group and month has been filed already: open it to "
@@ -103,6 +104,8 @@ def check_month(month: date, group, today: date) -> None:
     if campaign is None:
         any_campaign = db.session.scalar(sa.select(sa.func.count(Campaign.id)))
         raise ReturnError("month_early" if any_campaign else "no_campaign", field="month")
+    if month > campaign.ends_on:
+        raise ReturnError("month_late", field="month")
     if str(group) not in (campaign.participant_groups or []):
         raise ReturnError("group_not_in_campaign", field="participant_group")
 
