@@ -194,3 +194,13 @@ def test_the_report_command_shows_them(world, app, tmp_path):
                                                 "--format", "pdf", "--out", str(out)])
     assert result.exit_code == 0, result.output
     _assert_the_groups_are_reported(_pdf_text(out.read_bytes()))
+
+
+def test_a_review_judges_only_the_employer_channels_targets(org):
+    from fieldops.progress.models import Metric
+    from fieldops.reviews.evaluation import _targets
+
+    figures = {"coverage_registered": 30, "coverage_insured": 40, "employers_full": 1, "visits": 6}
+    wanted = {Metric.visits: 5, Metric.registered_all: 1000, Metric.new_voluntary_pct: 90}
+    assert _targets(org["HN-BD"], wanted, figures, [40, 30, 2, 1, 6]) == [
+        {"metric": "visits", "target": 5, "achieved": 6, "met": True}]
