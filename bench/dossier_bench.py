@@ -119,7 +119,8 @@ def build(db, officers, seed=2023):
             day = date(2023, 1, 10) + timedelta(days=22 * v + n % 7)
             state = "submitted" if v == 7 else "returned" if (v == 5 and n % 2) else "verified"
             at = datetime.combine(day, datetime.min.time()) + timedelta(hours=10)
-            visit_rows.append({"id": visit_id, "officer_id": 1000 + n, "employer_id": e, "visit_date": day,
+            visit_rows.append({"id": visit_id, "officer_id": 1000 + n, "employer_id": e,
+                               "district_id": districts[n % 20].id, "visit_date": day,
                                "purpose": "registration_drive", "notes": "", "latitude": None, "longitude": None,
                                "state": state, "return_reason": "Kiểm tra lại" if state == "returned" else "",
                                "revision": 1, "idempotency_key": f"bench-{visit_id}", "content_hash": "bench",

@@ -71,12 +71,12 @@ def build(app, employers, lines, seed=2023):
                      "created_at", "updated_at"),
         "labour_department": ("id", "employer_id", "name", "insured_declared", "created_at", "current_registered",
                               "current_active"),
-        "visit": ("id", "officer_id", "employer_id", "visit_date", "purpose", "notes", "state", "return_reason",
+        "visit": ("id", "officer_id", "employer_id", "district_id", "visit_date", "purpose", "notes", "state", "return_reason",
                   "revision", "idempotency_key", "content_hash", "created_at", "submitted_at"),
         "visit_line": ("id", "visit_id", "labour_department_id", "insured", "registered", "active",
                        "newly_registered"),
         "obstacle": ("id", "visit_id", "position", "category", "people_affected", "note"),
-        "follow_up": ("id", "kind", "state", "employer_id", "proposer_id", "assignee_id", "due_date", "note",
+        "follow_up": ("id", "kind", "state", "employer_id", "district_id", "proposer_id", "assignee_id", "due_date", "note",
                       "decided_by_id", "decided_at", "decision_comment", "reason", "outcome", "created_at",
                       "updated_at"),
     }.items()}
@@ -140,6 +140,7 @@ def build(app, employers, lines, seed=2023):
             submitted = datetime.combine(visit_date, datetime.min.time()) + timedelta(hours=3)
             state = rng.choice(STATES)
             rows["visit"].append({"id": visit_id, "officer_id": officer_of[district], "employer_id": e,
+                                  "district_id": district,
                                   "visit_date": visit_date, "purpose": "registration_drive", "notes": "",
                                   "state": state, "return_reason": "", "revision": 1,
                                   "idempotency_key": f"bench-{visit_id}", "content_hash": "bench",
@@ -161,7 +162,8 @@ def build(app, employers, lines, seed=2023):
             followup_id += 1
             decided = followup_id % 2 == 0
             rows["follow_up"].append({"id": followup_id, "kind": "revisit", "state": "approved" if decided else "proposed",
-                                      "employer_id": e, "proposer_id": officer_of[district],
+                                      "employer_id": e, "district_id": district,
+                                      "proposer_id": officer_of[district],
                                       "assignee_id": officer_of[district],
                                       "due_date": date(2023, 6, 1) + timedelta(days=rng.randint(0, 1400)), "note": "",
                                       "decided_by_id": officer_of[district] if decided else None,

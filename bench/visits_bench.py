@@ -132,7 +132,8 @@ def build(url, employers, lines, seed=2023):
                 submitted = datetime.combine(visit_date, datetime.min.time()) + timedelta(hours=3)
                 state = rng.choice(STATES)
                 visit_rows.append({
-                    "id": visit_id, "officer_id": officer_id, "employer_id": e, "visit_date": visit_date,
+                    "id": visit_id, "officer_id": officer_id, "employer_id": e,
+                    "district_id": district_ids[e % DISTRICTS], "visit_date": visit_date,
                     "purpose": "registration_drive", "notes": "", "latitude": None, "longitude": None,
                     "state": state, "return_reason": "sai số" if state == "returned" else "", "revision": 1,
                     "idempotency_key": f"bench-{visit_id}", "content_hash": "bench", "created_at": submitted,
@@ -212,11 +213,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_server(url, port):
+def start_server(url, port, workers=2, threads=1):
     env = dict(os.environ, DATABASE_URL=url, FIELDOPS_ENV="production", SECRET_KEY=secrets.token_urlsafe(48))
     process = subprocess.Popen(
-        [os.path.join(ROOT, ".venv/bin/gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"],
+        [os.path.join(ROOT, ".venv/bin/gunicorn"), "--workers", str(workers), "--threads", str(threads),
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
         cwd=ROOT, env=env, start_new_session=True,
     )
     for _ in range(200):

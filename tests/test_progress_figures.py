@@ -192,3 +192,23 @@ def test_open_and_overdue_follow_ups_are_counted_now_by_unit(world):
     assert followups_open(org["HN"], today, hn_children) == (
         (2, 1), {org["HN-BD"].id: (2, 1), org["HN-CG"].id: (0, 0)})
     assert followups_open(org["HT"], today)[0] == (0, 0)
+
+
+def test_an_employers_follow_ups_move_with_it_to_another_district(world):
+    from fieldops.employers.operations import update_employer
+    from fieldops.progress.figures import followups_open
+
+    users, a, org = world["users"], world["a"], world["org"]
+    officer = users["HN"]["officer"]
+    factories.followup(officer, a, due_date=date(2023, 8, 10), now=datetime(2023, 7, 1), today=date(2023, 7, 1))
+    db.session.commit()
+    today = date(2023, 8, 1)
+    hn_children = [org["HN-BD"], org["HN-CG"]]
+    assert followups_open(org["HN"], today, hn_children)[1] == {org["HN-BD"].id: (1, 0), org["HN-CG"].id: (0, 0)}
+
+    update_employer(users["HN"]["admin"], a, district_id=org["HN-CG"].id)
+    db.session.commit()
+
+    assert followups_open(org["HN"], today, hn_children)[1] == {org["HN-BD"].id: (0, 0), org["HN-CG"].id: (1, 0)}
+    assert followups_open(org["HN-BD"], today)[0] == (0, 0)
+    assert followups_open(org["HN-CG"], today)[0] == (1, 0)

@@ -211,3 +211,22 @@ def test_review_state_change_is_atomic(world, users):
     with pytest.raises(operations.VisitStateError):
         operations.return_visit(users["HN"]["supervisor"], visit, "trễ")
     db.session.rollback()
+
+
+def test_a_moved_employers_waiting_visit_goes_to_its_new_districts_queue(app, world, client_as):
+    from fieldops.employers.operations import update_employer
+    from tests.conftest import sign_in
+
+    org, visit = world["org"], world["visit"]
+    cg_supervisor = factories.user(org["HN-CG"], factories.Role.supervisor, username="supervisor.cg")
+    db.session.commit()
+    bd = in_english(client_as("supervisor"))
+    assert f"/visits/{visit.id}" in bd.get("/visits/review").get_data(as_text=True)
+
+    update_employer(world["users"]["HN"]["admin"], world["employer"], district_id=org["HN-CG"].id)
+    db.session.commit()
+
+    assert f"/visits/{visit.id}" not in bd.get("/visits/review").get_data(as_text=True)
+    assert bd.get(f"/visits/{visit.id}").status_code == 404
+    cg = in_english(sign_in(app.test_client(), cg_supervisor))
+    assert f"/visits/{visit.id}" in cg.get("/visits/review").get_data(as_text=True)

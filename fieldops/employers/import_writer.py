@@ -70,9 +70,11 @@ class Writer:
             # Bulk statements bypass the identity map: objects loaded earlier are stale.
             db.session.expire_all()
             # Progress timeline: declared headcounts, new employers and moves change the figures.
+            from fieldops.employers.operations import districts_follow
             from fieldops.progress.timeline import employers_changed
 
             employers_changed(employer_id for employer_id, _existed in self.employers.values())
+            districts_follow(employer_id for employer_id, existed in self.employers.values() if existed)
 
     # employers ------------------------------------------------------------
 

@@ -96,6 +96,7 @@ class FollowUp(db.Model):
         sa.Index("ix_follow_up_state_due", "state", "due_date"),
         sa.Index("ix_follow_up_assignee_state", "assignee_id", "state"),
         sa.Index("ix_follow_up_employer", "employer_id"),
+        sa.Index("ix_follow_up_district_state_due", "district_id", "state", "due_date"),
         sa.Index("ix_follow_up_kind_created", "kind", "created_at"),
         # Undecided exactly while proposed; every later state carries its decision.
         sa.CheckConstraint(
@@ -132,6 +133,9 @@ class FollowUp(db.Model):
         default=FollowUpState.proposed,
     )
     employer_id: Mapped[int] = mapped_column(sa.ForeignKey("employer.id"))
+    # The employer's district, kept with it (fieldops.employers.operations.districts_follow):
+    # dashboards count open follow-ups by district without reading every employer.
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"))
     visit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visit.id"), index=True)
     # Obstacles are rewritten when their visit is edited: the link may go, the
     # copied category and people affected stay as escalated.

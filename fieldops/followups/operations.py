@@ -139,7 +139,8 @@ def propose_followup(actor, *, kind, employer, assignee, due_date, note="", visi
         raise FollowUpError("escalation_needs_obstacle", field="obstacle_id")
     now = now or utcnow()
     followup = FollowUp(
-        kind=kind, state=S.proposed, employer=employer, visit=visit, obstacle=obstacle,
+        kind=kind, state=S.proposed, employer=employer, district_id=employer.district_id, visit=visit,
+        obstacle=obstacle,
         obstacle_category=obstacle.category if obstacle is not None else None,
         people_affected=obstacle.people_affected if obstacle is not None else None,
         proposer_id=actor.id, assignee=assignee, due_date=due_date, note=_clean(note, NOTE_MAX),

@@ -24,6 +24,13 @@ def units_in_scope(root: OrgUnit):
     return sa.select(OrgUnit.id).where(OrgUnit.scope_clause(root))
 
 
+def unit_ids_in_scope(root: OrgUnit) -> list[int]:
+    """The ids of `root` and every unit below it, as values: a statement that
+    carries them lets the planner see how small the area is (a district's few
+    units out of the country's thousands) and read only the area's rows."""
+    return list(db.session.scalars(units_in_scope(root)))
+
+
 def scoped(model, user, stmt=None):
     stmt = sa.select(model) if stmt is None else stmt
     return stmt.where(model.scope_clause(user.org_unit))

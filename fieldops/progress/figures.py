@@ -17,7 +17,6 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.followups.models import OPEN_STATES, FollowUp
 from fieldops.org.models import OrgUnit
@@ -73,9 +72,9 @@ class Flows:
         return _share(self.registrations_verified, self.registrations)
 
 
-def _add_into(target, values):
-    for f, v in zip(fields(target), values):
-        setattr(target, f.name, getattr(target, f.name) + int(v or 0))
+def _sum_into(totals: list, values) -> None:
+    for i, v in enumerate(values):
+        totals[i] += int(v or 0)
 
 
 # --- windows of days ------------------------------------------------------------------------
@@ -135,15 +134,17 @@ def _child_key(path: str, depth: int):
 
 def _rollup(rows, kind, children):
     """(total, {child id: total}) of per-district rows (path first, then sums)."""
-    total, per_child = kind(), {c.id: kind() for c in children}
+    # Plain lists while adding up: a national page adds up a few thousand rows.
+    width = len(fields(kind))
+    total, per_child = [0] * width, {c.id: [0] * width for c in children}
     by_path = {c.path: c.id for c in children}
     depth = children[0].path.count("/") - 1 if children else 0
     for path, *values in rows:
-        _add_into(total, values)
+        _sum_into(total, values)
         child = by_path.get(_child_key(path, depth)) if children else None
         if child is not None:
-            _add_into(per_child[child], values)
-    return total, per_child
+            _sum_into(per_child[child], values)
+    return kind(*total), {k: kind(*v) for k, v in per_child.items()}
 
 
 def _union(all_ranges):
@@ -174,11 +175,11 @@ def stock_as_of(root: OrgUnit, days) -> dict:
     rows = db.session.execute(stmt).all()
     out = {}
     for day, ranges in spans.items():
-        total = Stock()
+        total = [0] * len(fields(Stock))
         for grain, when, *values in rows:
             if _inside(grain, when, ranges):
-                _add_into(total, values)
-        out[day] = total
+                _sum_into(total, values)
+        out[day] = Stock(*total)
     return out
 
 
@@ -203,22 +204,15 @@ def obstacles(root: OrgUnit, start: date, end: date) -> dict:
 
 def followups_open(root: OrgUnit, today: date, children=()):
     """(open, overdue) now for root, and {child id: (open, overdue)}: follow-ups at
-    employers of the subtree that are still to be done. For the whole country the
-    open follow-ups lead (by their state); below it, the area's employers do."""
+    employers of the subtree that are still to be done, counted by the district
+    each carries (its employer's) on the index (district, state, due date)."""
     paths = dict(db.session.execute(sa.select(OrgUnit.id, OrgUnit.path).where(OrgUnit.scope_clause(root))).all())
-    if root.parent_id is None:
-        still_open = (sa.select(FollowUp.employer_id, FollowUp.due_date).where(FollowUp.state.in_(OPEN_STATES))
-                      .cte("open_follow_up").prefix_with("MATERIALIZED"))
-        overdue = sa.func.sum(sa.case((still_open.c.due_date < today, 1), else_=0))
-        stmt = (sa.select(Employer.district_id, sa.func.count(), overdue).select_from(still_open)
-                .join(Employer, Employer.id == still_open.c.employer_id).group_by(Employer.district_id))
-    else:
-        # The area's units by id (a short list), so the plan starts from their employers.
-        overdue = sa.func.sum(sa.case((FollowUp.due_date < today, 1), else_=0))
-        stmt = (sa.select(Employer.district_id, sa.func.count(FollowUp.id), overdue).select_from(Employer)
-                .join(FollowUp, FollowUp.employer_id == Employer.id)
-                .where(Employer.district_id.in_(list(paths)), FollowUp.state.in_(OPEN_STATES))
-                .group_by(Employer.district_id))
+    overdue = sa.func.sum(sa.case((FollowUp.due_date < today, 1), else_=0))
+    stmt = (sa.select(FollowUp.district_id, sa.func.count(), overdue).where(FollowUp.state.in_(OPEN_STATES))
+            .group_by(FollowUp.district_id))
+    if root.parent_id is not None:
+        # The area's units by id (a short list): a range of the index each.
+        stmt = stmt.where(FollowUp.district_id.in_(list(paths)))
     rows = [(paths[district], count, late) for district, count, late in db.session.execute(stmt) if district in paths]
     total, per_child = _rollup(rows, _Pair, children)
     return (total.open, total.overdue), {k: (v.open, v.overdue) for k, v in per_child.items()}

@@ -62,15 +62,17 @@ def overall_progress(assessments) -> Fraction | None:
 
 def competition_ranks(items, key):
     """[(rank, item)] best first; equal keys share a rank and the next rank skips
-    (1, 2, 2, 4). Items whose key is None come last, unranked."""
-    ranked = sorted((i for i in items if key(i) is not None), key=key, reverse=True)
+    (1, 2, 2, 4). Items whose key is None come last, unranked. The key is
+    computed once per item (it may be exact arithmetic over many figures)."""
+    keyed = [(key(i), i) for i in items]
+    ranked = sorted((pair for pair in keyed if pair[0] is not None), key=lambda pair: pair[0], reverse=True)
     out = []
-    for position, item in enumerate(ranked):
-        if position and key(item) == key(ranked[position - 1]):
+    for position, (value, item) in enumerate(ranked):
+        if position and value == ranked[position - 1][0]:
             out.append((out[-1][0], item))
         else:
             out.append((position + 1, item))
-    return out + [(None, i) for i in items if key(i) is None]
+    return out + [(None, i) for value, i in keyed if value is None]
 
 
 def as_number(value: Fraction | None, digits=1):

@@ -1,0 +1,72 @@
+"""Locust users for bench/national_load.py (not run on its own).
+
+One scenario per locust run, named by the environment variable SCENARIO; the
+signed-in sessions (cookies and CSRF token, made once by national_load.py) and
+the ids each scenario needs come from the JSON file named by NATIONAL_FIXTURE.
+Clients wait for nothing between requests: each is a closed loop, so the
+throughput is what the server gives at that many concurrent clients.
+"""
+import itertools
+import json
+import os
+import random
+import uuid
+
+from locust import HttpUser, constant, task
+
+FIXTURE = json.load(open(os.environ["NATIONAL_FIXTURE"]))
+SCENARIO = os.environ["SCENARIO"]
+_accounts = {role: itertools.cycle(accounts) for role, accounts in FIXTURE["accounts"].items()}
+WORDS = ["thuong mai", "xay dung", "hoang long", "det may", "minh phat", "co phan", "van tai", "an binh",
+         "thuc pham", "dien tu"]
+
+
+class Client(HttpUser):
+    wait_time = constant(0)
+
+    def on_start(self):
+        role = {"supervisor_queue": "supervisor", "dashboard_national": "viewer",
+                "dashboard_province": "province_viewer", "dashboard_district": "supervisor",
+                "export_province": "province_viewer"}.get(SCENARIO, "officer")
+        self.account = next(_accounts[role])
+        self.client.cookies.update(self.account["cookies"])
+        self.rng = random.Random()
+
+    def get(self, path, name):
+        with self.client.get(path, name=name, allow_redirects=False, catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"status {response.status_code}")
+
+    @task
+    def scenario(self):
+        a = self.account
+        if SCENARIO == "healthz":
+            self.get("/healthz", "healthz")
+        elif SCENARIO == "officer_home":
+            self.get("/", "officer home")
+        elif SCENARIO == "employer_search":
+            self.get(f"/employers/?q={self.rng.choice(WORDS).replace(' ', '+')}", "employer search")
+        elif SCENARIO == "employer_page":
+            self.get(f"/employers/{self.rng.choice(list(a['employers']))}", "employer page")
+        elif SCENARIO == "visit_submit":
+            self.submit()
+        elif SCENARIO == "supervisor_queue":
+            self.get("/visits/review", "supervisor queue")
+        elif SCENARIO in ("dashboard_national", "dashboard_province", "dashboard_district"):
+            self.get(f"/progress/units/{a['unit_id']}", SCENARIO.replace("_", " "))
+        elif SCENARIO == "export_province":
+            self.get(f"/progress/units/{a['unit_id']}/export?format=xlsx", "export province xlsx")
+
+    def submit(self):
+        employer, departments = self.rng.choice(list(self.account["employers"].items()))
+        form = {"csrf_token": self.account["csrf"], "idempotency_key": str(uuid.uuid4()), "base_revision": "",
+                "visit_date": "2023-12-15", "purpose": "registration_drive", "notes": "", "latitude": "",
+                "longitude": ""}
+        for k, department_id in enumerate(departments):
+            form.update({f"lines-{k}-department_id": str(department_id), f"lines-{k}-new_name": "",
+                         f"lines-{k}-counted": "y", f"lines-{k}-insured": "300", f"lines-{k}-registered": "280",
+                         f"lines-{k}-active": "200", f"lines-{k}-newly_registered": "5"})
+        with self.client.post(f"/visits/new/{employer}", data=form, name="visit submit", allow_redirects=False,
+                              catch_response=True) as response:
+            if response.status_code != 302:
+                response.failure(f"status {response.status_code}")

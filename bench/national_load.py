@@ -1,0 +1,269 @@
+"""National load benchmark (not a test): the pages people use, under locust, on
+the national data, each beside /healthz measured in the same run.
+
+    .venv/bin/python bench/national_data.py --database postgresql+psycopg:///fieldops_national   # once
+    .venv/bin/python bench/national_load.py --database postgresql+psycopg:///fieldops_national
+    .venv/bin/python bench/national_load.py --database postgresql+psycopg:///fieldops_national \\
+        --concurrency 8 --duration 10 --scenarios healthz dashboard_national --skip-direct      # a quick look
+
+1. Starts gunicorn (production configuration, --workers, default 4) on the
+   database and signs in the accounts the scenarios use, once (the sessions
+   live in the database; locust clients reuse their cookies and CSRF token).
+2. For each concurrency (default 1, 8 and 32 clients) runs locust headless for
+   --duration seconds per scenario, closed loop without think time, and reads
+   requests/s and p50/p95/p99 from its --csv output. /healthz runs first and
+   last at each concurrency; its mean throughput is the baseline of the ratio.
+   Scenarios: officer home, employer search, employer page, visit submit,
+   supervisor review queue, the dashboards of the nation, a province and a
+   district, and the XLSX export of a province.
+3. Measures, directly and one at a time (not under concurrency): a commendation
+   dossier PDF of 10 and of 200 nominees (bench/dossier_bench.py's phases) and
+   an employer import of --import-rows rows (bench/import_bench.py's), both on
+   the scratch database (--scratch-database, emptied; default: the national
+   database's name + "_scratch", created if missing).
+
+The visit submissions add visits (dated 15/12/2023) to the national database.
+Every record carries the load average at its end: the machine may be shared.
+The JSON report goes to bench/results/national-<time>.json.
+"""
+import argparse
+import csv
+import json
+import os
+import platform
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+
+import visits_bench  # noqa: E402  (the server and the HTTP client)
+
+SCENARIOS = ["officer_home", "employer_search", "employer_page", "visit_submit", "supervisor_queue",
+             "dashboard_national", "dashboard_province", "dashboard_district", "export_province"]
+PASSWORD = "fieldops-demo-2023"  # fieldops.demo.accounts.DEMO_PASSWORD, every generated account's
+
+
+def machine(url):
+    import sqlalchemy as sa
+
+    info = {"cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
+    with open("/proc/meminfo") as f:
+        info["ram_gb"] = round(int(re.search(r"MemTotal:\s+(\d+)", f.read()).group(1)) / 2**20, 1)
+    with open("/proc/cpuinfo") as f:
+        found = re.search(r"model name\s*:\s*(.+)", f.read())
+        info["cpu_model"] = found.group(1).strip() if found else platform.processor()
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        info["postgresql"] = conn.execute(sa.text("SHOW server_version")).scalar()
+        info["pg_settings"] = {name: conn.execute(sa.text(f"SHOW {name}")).scalar()
+                               for name in ("shared_buffers", "work_mem", "effective_cache_size", "max_connections")}
+    engine.dispose()
+    info["load_average_at_start"] = os.getloadavg()
+    return info
+
+
+def pick_accounts(url, officers, others, seed=7):
+    """Officers of different districts with employers to open and visit; the
+    supervisors of those districts; province viewers; the national viewer."""
+    import sqlalchemy as sa
+
+    rng = random.Random(seed)
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        districts = conn.execute(sa.text(
+            "SELECT e.district_id, count(*) FROM employer e GROUP BY e.district_id HAVING count(*) >= 50 "
+            "ORDER BY e.district_id")).all()
+        chosen = rng.sample([d for d, _n in districts], min(officers, len(districts)))
+        out = {"officer": [], "supervisor": [], "province_viewer": [], "viewer": []}
+        for district in chosen:
+            username = conn.execute(sa.text(
+                "SELECT username FROM \"user\" WHERE role = 'officer' AND org_unit_id = :d ORDER BY id LIMIT 1"),
+                {"d": district}).scalar()
+            employers = {}
+            for employer_id, department_id in conn.execute(sa.text(
+                    "SELECT d.employer_id, d.id FROM labour_department d WHERE d.employer_id IN "
+                    "(SELECT id FROM employer WHERE district_id = :d ORDER BY id LIMIT 200) ORDER BY d.id"),
+                    {"d": district}):
+                employers.setdefault(str(employer_id), []).append(department_id)
+            out["officer"].append({"username": username, "unit_id": district, "employers": employers})
+        for district in chosen[:others]:
+            username = conn.execute(sa.text(
+                "SELECT username FROM \"user\" WHERE role = 'supervisor' AND org_unit_id = :d LIMIT 1"),
+                {"d": district}).scalar()
+            out["supervisor"].append({"username": username, "unit_id": district})
+        for username, unit_id in conn.execute(sa.text(
+                "SELECT u.username, u.org_unit_id FROM \"user\" u JOIN org_unit o ON o.id = u.org_unit_id "
+                "WHERE u.role = 'viewer' AND o.level = 'province' ORDER BY u.id")).all()[:others]:
+            out["province_viewer"].append({"username": username, "unit_id": unit_id})
+        unit_id = conn.execute(sa.text("SELECT id FROM org_unit WHERE level = 'national'")).scalar()
+        out["viewer"].append({"username": "viewer", "unit_id": unit_id})
+    engine.dispose()
+    return out
+
+
+def sign_in(port, account):
+    cookies = {}
+    _status, page = visits_bench.request(port, "GET", "/login", cookies=cookies)
+    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1).decode()
+    status, _ = visits_bench.request(port, "POST", "/login", cookies=cookies, body={
+        "csrf_token": token, "username": account["username"], "password": PASSWORD, "next": ""})
+    if status != 302:
+        raise RuntimeError(f"sign-in of {account['username']} failed: {status}")
+    _status, page = visits_bench.request(port, "GET", "/", cookies=cookies)
+    account["csrf"] = re.search(rb'"X-CSRFToken": "([^"]+)"', page).group(1).decode()
+    account["cookies"] = cookies
+    return account
+
+
+def run_locust(port, fixture, scenario, clients, duration, workdir):
+    prefix = os.path.join(workdir, f"{scenario}-{clients}")
+    env = dict(os.environ, SCENARIO=scenario, NATIONAL_FIXTURE=fixture)
+    subprocess.run([os.path.join(ROOT, ".venv/bin/locust"), "-f", os.path.join(ROOT, "bench/locustfile.py"),
+                    "--headless", "-u", str(clients), "-r", str(clients), "-t", f"{duration}s",
+                    "--host", f"http://127.0.0.1:{port}", "--csv", prefix, "--only-summary",
+                    "--loglevel", "ERROR", "--stop-timeout", "10"],
+                   env=env, cwd=ROOT, check=False, capture_output=True)
+    with open(prefix + "_stats.csv", newline="") as f:
+        row = next(r for r in csv.DictReader(f) if r["Name"] == "Aggregated")
+    return {"requests": int(row["Request Count"]), "failures": int(row["Failure Count"]),
+            "rps": round(float(row["Requests/s"]), 1), "p50_ms": float(row["50%"]),
+            "p95_ms": float(row["95%"]), "p99_ms": float(row["99%"])}
+
+
+def http_scenarios(args, records):
+    port = visits_bench.free_port()
+    server = visits_bench.start_server(args.database, port, workers=args.workers, threads=args.threads)
+    try:
+        print("signing in…", flush=True)
+        accounts = pick_accounts(args.database, max(args.concurrency), 8)
+        with ThreadPoolExecutor(4) as pool:
+            for role in accounts:
+                accounts[role] = list(pool.map(lambda a: sign_in(port, a), accounts[role]))
+        with tempfile.TemporaryDirectory(prefix="fieldops-national-") as workdir:
+            fixture = os.path.join(workdir, "fixture.json")
+            with open(fixture, "w") as f:
+                json.dump({"accounts": accounts}, f)
+            for clients in args.concurrency:
+                before = run_locust(port, fixture, "healthz", clients, args.duration, workdir)
+                measured = []
+                for scenario in args.scenarios:
+                    result = run_locust(port, fixture, scenario, clients, args.duration, workdir)
+                    result["load_average"] = os.getloadavg()
+                    measured.append((scenario, result))
+                    print(f"  {clients:>3} clients  {scenario:<20} {result['rps']:7.1f} req/s  "
+                          f"p50 {result['p50_ms']:6.0f}  p95 {result['p95_ms']:6.0f}  p99 {result['p99_ms']:6.0f} ms"
+                          f"  failures {result['failures']}", flush=True)
+                after = run_locust(port, fixture, "healthz", clients, args.duration, workdir)
+                healthz = round((before["rps"] + after["rps"]) / 2, 1)
+                records.append({"scenario": "healthz", "concurrency": clients, **before, "healthz_rps": healthz,
+                                "healthz_after": after, "load_average": os.getloadavg()})
+                for scenario, result in measured:
+                    records.append({"scenario": scenario, "concurrency": clients, **result, "healthz_rps": healthz,
+                                    "ratio_to_healthz": round(result["rps"] / healthz, 2) if healthz else None})
+    finally:
+        visits_bench.stop_server(server)
+
+
+def scratch_database(args):
+    """The scratch database's URL, created next to the national one if missing."""
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(args.database)
+    name = args.scratch_database or f"{url.database}_scratch"
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def direct(seconds, scenario, extra):
+    return {"scenario": scenario, "concurrency": 1, "rps": round(1 / seconds, 4), "p50_ms": round(seconds * 1000),
+            "p95_ms": round(seconds * 1000), "p99_ms": round(seconds * 1000), "healthz_rps": None,
+            "measured": "direct, once", "load_average": os.getloadavg(), **extra}
+
+
+def direct_scenarios(args, records):
+    import dossier_bench
+    import import_bench
+
+    from fieldops import create_app
+
+    scratch = scratch_database(args)
+    for size in args.dossier_sizes:
+        print(f"dossier of {size} nominees…", flush=True)
+        prepared = dossier_bench._run("--phase", "prepare", "--size", str(size), "--database-url", scratch)
+        result = dossier_bench._run("--phase", "measure", "--database-url", scratch)
+        records.append(direct(result["dossier_s"], f"dossier_pdf_{size}", {"pages": result["pages"],
+                                                                           "close_review_s": prepared["close_s"]}))
+        print(f"  {result['pages']} pages in {result['dossier_s']} s", flush=True)
+    print(f"import of {args.import_rows:,} rows…", flush=True)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": scratch})
+    districts = import_bench.setup(app, 30)
+    with tempfile.TemporaryDirectory(prefix="fieldops-national-import-") as workdir:
+        path = os.path.join(workdir, "employers.csv")
+        employers = import_bench.generate(path, args.import_rows, districts)
+        result, elapsed, _marks, _peak = import_bench.run_import(app, path)
+    records.append(direct(elapsed, f"import_{args.import_rows}_rows", {"employers": employers, "rows": result.rows}))
+    print(f"  {employers:,} employers in {elapsed:.1f} s", flush=True)
+
+
+def table(records):
+    lines = ["| scenario | clients | req/s | p50 ms | p95 ms | p99 ms | /healthz req/s | ratio | load |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in records:
+        ratio = r.get("ratio_to_healthz")
+        lines.append(f"| {r['scenario']} | {r['concurrency']} | {r['rps']} | {r['p50_ms']:g} | {r['p95_ms']:g} | "
+                     f"{r['p99_ms']:g} | {r['healthz_rps'] if r['healthz_rps'] is not None else '—'} | "
+                     f"{'—' if ratio is None else f'{ratio:.0%}'} | {r['load_average'][0]:.1f} |")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", required=True, help="the national PostgreSQL database (bench/national_data.py)")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
+    parser.add_argument("--duration", type=int, default=15, help="seconds per scenario and concurrency")
+    parser.add_argument("--scenarios", nargs="+", default=SCENARIOS, choices=SCENARIOS)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    parser.add_argument("--scratch-database", help="for the dossier and the import; emptied first")
+    parser.add_argument("--dossier-sizes", type=int, nargs="*", default=[10, 200])
+    parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-direct", action="store_true")
+    args = parser.parse_args()
+
+    report = {"benchmark": "national", "when": datetime.now().isoformat(timespec="seconds"),
+              "machine": machine(args.database),
+              "config": {"gunicorn_workers": args.workers, "gunicorn_threads": args.threads,
+                         "duration_s": args.duration, "concurrency": args.concurrency,
+                         "database": args.database.rsplit("/", 1)[-1]},
+              "records": []}
+    records = report["records"]
+    began = time.perf_counter()
+    if not args.skip_http:
+        http_scenarios(args, records)
+    if not args.skip_direct:
+        direct_scenarios(args, records)
+    report["machine"]["load_average_at_end"] = os.getloadavg()
+    report["seconds"] = round(time.perf_counter() - began)
+    os.makedirs(os.path.join(ROOT, "bench/results"), exist_ok=True)
+    path = os.path.join(ROOT, "bench/results", f"national-{datetime.now():%Y%m%d-%H%M%S}.json")
+    with open(path, "w") as f:
+        json.dump(report, f, indent=1, ensure_ascii=False, default=str)
+    print(table(records))
+    print(f"report: {os.path.relpath(path, ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
