@@ -1,7 +1,7 @@
 """return targets: the target metrics "people registered, all groups" and "new voluntary participants registered (%)"
 
-Revision ID: 0007_return_targets
-Revises: 0006_returns
+Revision ID: 0008_return_targets
+Revises: 0007_national_scale
 Create Date: 2026-11-26 18:50:00.000000
 
 Only the target table's CHECK constraints change: the metric's list of values,
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_return_targets'
-down_revision = '0006_returns'
+revision = '0008_return_targets'
+down_revision = '0007_national_scale'
 branch_labels = None
 depends_on = None
 
