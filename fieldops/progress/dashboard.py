@@ -30,7 +30,8 @@ from fieldops.returns import figures as returns_figures
 from fieldops.visits.labels import obstacle_labels
 from fieldops.visits.models import ObstacleCategory
 
-STOCK_METRICS = (Metric.registered_employer, Metric.coverage_pct, Metric.employers_full, Metric.visits)
+STOCK_METRICS = (Metric.registered_employer, Metric.coverage_pct, Metric.employers_full, Metric.visits,
+                 Metric.registered_all, Metric.new_voluntary_pct)
 RANK_CHOICES = ("overall",) + tuple(m.value for m in Metric)
 
 
@@ -62,11 +63,17 @@ def targets_of(campaign: Campaign, unit_ids) -> dict:
     return {(unit_id, Metric(metric)): value for unit_id, metric, value in rows}
 
 
-def _achieved(metric, stock, visits):
+def _achieved(metric, stock, visits, outside):
+    """Campaign to date: `outside` is what the group returns add (None for a team)."""
     if metric == Metric.visits:
         return Fraction(visits)
     if stock is None:
         return None
+    if metric == Metric.registered_all:
+        return Fraction(stock.registered + outside.registered)
+    if metric == Metric.new_voluntary_pct:
+        new = outside.new_voluntary
+        return Fraction(100 * outside.new_voluntary_registered, new) if new else None
     if metric == Metric.registered_employer:
         return Fraction(stock.registered)
     if metric == Metric.employers_full:
@@ -78,8 +85,9 @@ def _metrics_for(unit):
     return TEAM_METRICS if is_team(unit) else STOCK_METRICS
 
 
-def _assessments(unit, targets, stock, visits, share):
-    return {m: assess(_achieved(m, stock, visits), targets.get((unit.id, m)), share) for m in _metrics_for(unit)}
+def _assessments(unit, targets, stock, visits, share, outside=None):
+    return {m: assess(_achieved(m, stock, visits, outside), targets.get((unit.id, m)), share)
+            for m in _metrics_for(unit)}
 
 
 def _stock_dict(stock):
@@ -200,8 +208,11 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
         to_date_flows, child_to_date = flows["to_date"]
         (opened, overdue), child_followups = fig.followups_open(unit, today, children)
         report["stock"] = _stock_dict(stock)
-        report["outside"] = returns_figures.as_report(returns_figures.outside_employers(unit, period.start, as_of),
-                                                      stock.registered)
+        stock_children = [c for c in children if not is_team(c)]
+        outside, child_outside = returns_figures.outside_by_child(unit, period.start, as_of, stock_children)
+        outside_to_date, child_outside_to_date = returns_figures.outside_by_child(
+            unit, campaign.counts_from, as_of, stock_children)
+        report["outside"] = returns_figures.as_report(outside, stock.registered)
         report["flows"] = _flows_dict(period_flows)
         report["followups"] = {"open": opened, "overdue": overdue}
         report["months"] = [{"as_of": d, "label": d.strftime("%m/%Y"), "insured": stocks[d].insured,
@@ -211,7 +222,7 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
         counted = fig.obstacles(unit, *span)
         report["obstacles"] = [{"category": c.value, "label": str(labels[c]), "obstacles": counted.get(c.value, (0, 0))[0],
                                 "people": counted.get(c.value, (0, 0))[1]} for c in ObstacleCategory]
-        assessments = _assessments(unit, targets, stock, to_date_flows.visits, share)
+        assessments = _assessments(unit, targets, stock, to_date_flows.visits, share, outside_to_date)
         team_children = [c for c in children if is_team(c)]
         team_visits = {}
         if team_children:
@@ -227,8 +238,10 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
                        **_work_dict(officer_work.total(works[o.id] for o in mine))}
             else:
                 child_assessments[child.id] = _assessments(child, targets, child_stock[child.id],
-                                                           child_to_date[child.id].visits, share)
+                                                           child_to_date[child.id].visits, share,
+                                                           child_outside_to_date[child.id])
                 row = {"kind": "stock", **_stock_dict(child_stock[child.id]), **_flows_dict(child_flows[child.id]),
+                       "outside": returns_figures.as_report(child_outside[child.id], child_stock[child.id].registered),
                        "followups_open": child_followups[child.id][0],
                        "followups_overdue": child_followups[child.id][1]}
             overall = overall_progress(child_assessments[child.id].values())

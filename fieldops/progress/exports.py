@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from fieldops.core.spreadsheet import neutralise
 from fieldops.progress.labels import status_labels
 
-TABLES = ("summary", "targets", "children", "leaderboard", "officers", "months", "obstacles")
+TABLES = ("summary", "targets", "children", "groups", "outside", "leaderboard", "officers", "months", "obstacles")
 
 
 def _pct(value):
@@ -20,7 +20,8 @@ def _pct(value):
 def table_titles():
     return {"summary": _("Summary"), "targets": _("Targets"), "children": _("Units"),
             "leaderboard": _("Leaderboard"), "officers": _("Officers"), "months": _("Coverage by month"),
-            "obstacles": _("Obstacles"), "worklist": _("Worklist")}
+            "obstacles": _("Obstacles"), "worklist": _("Worklist"), "groups": _("Outside employers, by group"),
+            "outside": _("Outside employers, by unit")}
 
 
 def _summary(report):
@@ -63,6 +64,34 @@ def _targets(report):
               _("Progress (%)"), _("Status")]
     return header, [[t["label"], t["target"], t["children_sum"], t["achieved"], t["expected"], _pct(t["progress"]),
                      t["status_label"]] for t in report["targets"]]
+
+
+def _groups(report):
+    outside = report.get("outside")
+    return [_("Group"), _("Participants at month end"), _("Registered"), _("Share registered (%)")], [
+        [g["label"], g["participants"], g["registered"], _pct(g["share"])] for g in (outside or {}).get("groups", [])]
+
+
+def _outside(report):
+    """The unit, then its children: registered per group and in all, the new voluntary rate against its target."""
+    labels = [g["label"] for g in report["outside"]["groups"]] if report.get("outside") else []
+    header = [_("Code"), _("Unit"), *labels, _("Registered, all groups"), _("Target"),
+              _("New voluntary participants registered in the period (%)"), _("Campaign to date (%)"),
+              _("Target (%)"), _("Status")]
+    if not report.get("outside"):
+        return header, []
+    statuses = status_labels()
+    own = {t["metric"]: t for t in report["targets"]}
+    units = [(report["unit"], report["outside"], own)]
+    units += [(c, c["outside"], c["metrics"]) for c in report["children"] if c["kind"] == "stock"]
+    rows = []
+    for unit, outside, metrics in units:
+        everyone, rate = metrics.get("registered_all", {}), metrics.get("new_voluntary_pct", {})
+        rows.append([unit["code"], unit["name"], *(g["registered"] for g in outside["groups"]),
+                     outside["registered_all"], everyone.get("target"), _pct(outside["new_voluntary_rate"]),
+                     rate.get("achieved"), rate.get("target"),
+                     str(statuses[rate["status"]]) if rate.get("status") else None])
+    return header, rows
 
 
 def _children(report):
@@ -114,7 +143,7 @@ def _obstacles(report):
         [o["label"], o["obstacles"], o["people"]] for o in report["obstacles"]]
 
 
-BUILDERS = {"summary": _summary, "targets": _targets, "children": _children, "leaderboard": _leaderboard,
+BUILDERS = {"summary": _summary, "targets": _targets, "groups": _groups, "outside": _outside, "children": _children, "leaderboard": _leaderboard,
             "officers": _officers, "months": _months, "obstacles": _obstacles}
 
 

@@ -50,6 +50,12 @@ METRIC_NAMES = {
                           "Độ bao phủ"],
     Metric.employers_full: ["employers_full", "Employers at 100%", "Số đơn vị đạt 100%", "Đơn vị đạt 100%"],
     Metric.visits: ["visits", "Visits made", "Visits", "Số lượt làm việc", "Lượt làm việc", "Số lượt đến đơn vị"],
+    Metric.registered_all: ["registered_all", "People registered, all groups", "Registered, all groups",
+                            "Số người đăng ký, mọi nhóm đối tượng", "Đã đăng ký, mọi nhóm đối tượng"],
+    Metric.new_voluntary_pct: ["new_voluntary_pct", "New voluntary participants registered (%)",
+                               "New voluntary participants registered",
+                               "Người tham gia BHXH tự nguyện mới đã đăng ký (%)",
+                               "Người tham gia BHXH tự nguyện mới đã đăng ký", "Tỷ lệ BHXH tự nguyện mới đã đăng ký"],
 }
 
 

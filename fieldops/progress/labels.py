@@ -12,6 +12,8 @@ def metric_labels():
         Metric.coverage_pct: _l("Coverage (%)"),
         Metric.employers_full: _l("Employers at 100%"),
         Metric.visits: _l("Visits made"),
+        Metric.registered_all: _l("People registered, all groups"),
+        Metric.new_voluntary_pct: _l("New voluntary participants registered (%)"),
     }
 
 

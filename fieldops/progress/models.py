@@ -39,12 +39,15 @@ class Metric(enum.StrEnum):
     coverage_pct = "coverage_pct"  # Σ registered ÷ Σ insured, in %
     employers_full = "employers_full"  # employers at 100%
     visits = "visits"  # visits made
+    registered_all = "registered_all"  # people registered, all groups: employer channel + group returns
+    new_voluntary_pct = "new_voluntary_pct"  # Σ new voluntary registered ÷ Σ new voluntary participants, in %
 
 
 # Metrics given in percent; the others are counts.
-PERCENT_METRICS = (Metric.coverage_pct,)
+PERCENT_METRICS = (Metric.coverage_pct, Metric.new_voluntary_pct)
 # What a team (which manages no employers) can be given a target for: its officers' work.
 TEAM_METRICS = (Metric.visits,)
+PERCENT_CHECK = "metric NOT IN ({}) OR value <= 100".format(", ".join(f"'{m.value}'" for m in PERCENT_METRICS))
 MAX_TARGET = 100_000_000  # far above the whole country
 
 
@@ -55,7 +58,7 @@ class Target(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("campaign_id", "org_unit_id", "metric", name="uq_target_campaign_unit_metric"),
         sa.CheckConstraint("value >= 0", name="value"),
-        sa.CheckConstraint("metric NOT IN ('coverage_pct') OR value <= 100", name="percent"),
+        sa.CheckConstraint(PERCENT_CHECK, name="percent"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,7 +17,7 @@ from fieldops.progress import operations, queries
 from fieldops.progress.dashboard import current_campaign
 from fieldops.progress.forms import DeleteForm, TargetForm, TargetImportForm, TargetValueForm, metric_problem
 from fieldops.progress.importing import COLUMNS, METRIC_NAMES, import_targets
-from fieldops.progress.models import Metric, Target
+from fieldops.progress.models import PERCENT_METRICS, Metric, Target
 from fieldops.progress.routes import bp
 from fieldops.timeutil import local_today
 
@@ -48,7 +48,8 @@ def targets():
     page = page_of(queries.units_of(current_user))
     own, summed = queries.targets_for_units(campaign, page.items)
     return render_template("progress/targets.html", campaign=campaign, campaigns=_campaigns(), page=page, own=own,
-                           summed=summed, metrics=list(Metric), delete_form=DeleteForm(formdata=None))
+                           summed=summed, metrics=list(Metric), percent_metrics=PERCENT_METRICS,
+                           delete_form=DeleteForm(formdata=None))
 
 
 def _target_form():
@@ -131,7 +132,8 @@ def column_help():
     described = {
         "unit_code": _("Code of a unit in your area (VN, HN, HN-BD…)."),
         "metric": _("One of: %(metrics)s.", metrics="; ".join(names.values())),
-        "value": _("A whole number; for coverage a percentage from 0 to 100 (97,5 or 97.5)."),
+        "value": _("A whole number; for coverage and the new voluntary participants registered a percentage "
+                   "from 0 to 100 (97,5 or 97.5)."),
         "unit_name": _("Optional, for the reader; not used."),
     }
     return [(c.vietnamese, c.field, described[c.field]) for c in COLUMNS]

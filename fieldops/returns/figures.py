@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from fieldops.campaigns.models import ParticipantGroup
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
-from fieldops.progress.figures import _share
+from fieldops.progress.figures import _child_key, _share
 from fieldops.returns.labels import group_labels
 from fieldops.returns.models import RETURN_GROUPS, GroupReturn
 
@@ -57,29 +57,55 @@ def _in_subtree(root: OrgUnit):
     return GroupReturn.district_id.in_(sa.select(OrgUnit.id).where(OrgUnit.scope_clause(root)))
 
 
+def _empty():
+    return OutsideEmployers(groups={g: GroupFigures() for g in RETURN_GROUPS})
+
+
 def outside_employers(root: OrgUnit, start: date, end: date) -> OutsideEmployers:
     """The returns' figures for `root` as of `end`, and the new voluntary rate over [start, end]."""
+    return outside_by_child(root, start, end)[0]
+
+
+def outside_by_child(root: OrgUnit, start: date, end: date, children=()):
+    """(figures of root, {child id: figures}), as `outside_employers`: a query per
+    kind of figure, grouped by district and rolled up to the children by path."""
     last = end.replace(day=1)
     latest = (sa.select(GroupReturn.district_id, GroupReturn.participant_group,
                         sa.func.max(GroupReturn.month).label("month"))
               .where(_in_subtree(root), GroupReturn.month <= last)
               .group_by(GroupReturn.district_id, GroupReturn.participant_group).subquery())
-    stmt = (sa.select(GroupReturn.participant_group, sa.func.sum(GroupReturn.participants),
-                      sa.func.sum(GroupReturn.registered))
-            .join(latest, sa.and_(latest.c.district_id == GroupReturn.district_id,
-                                  latest.c.participant_group == GroupReturn.participant_group,
-                                  latest.c.month == GroupReturn.month))
-            .group_by(GroupReturn.participant_group))
-    groups = {g: GroupFigures() for g in RETURN_GROUPS}
-    for group, participants, registered in db.session.execute(stmt):
-        groups[ParticipantGroup(group)] = GroupFigures(int(participants or 0), int(registered or 0))
-    reporting = db.session.scalar(sa.select(sa.func.count(sa.distinct(latest.c.district_id))))
-    new, new_registered = db.session.execute(
-        sa.select(sa.func.sum(GroupReturn.new_participants), sa.func.sum(GroupReturn.new_registered))
-        .where(_in_subtree(root), GroupReturn.participant_group == ParticipantGroup.voluntary,
-               GroupReturn.month >= start.replace(day=1), GroupReturn.month <= last)).one()
-    return OutsideEmployers(groups=groups, new_voluntary=int(new or 0),
-                            new_voluntary_registered=int(new_registered or 0), districts_reporting=int(reporting or 0))
+    stock = (sa.select(OrgUnit.path, GroupReturn.participant_group, GroupReturn.participants, GroupReturn.registered)
+             .join(latest, sa.and_(latest.c.district_id == GroupReturn.district_id,
+                                   latest.c.participant_group == GroupReturn.participant_group,
+                                   latest.c.month == GroupReturn.month))
+             .join(OrgUnit, OrgUnit.id == GroupReturn.district_id))
+    new = (sa.select(OrgUnit.path, sa.func.sum(GroupReturn.new_participants), sa.func.sum(GroupReturn.new_registered))
+           .join(OrgUnit, OrgUnit.id == GroupReturn.district_id)
+           .where(_in_subtree(root), GroupReturn.participant_group == ParticipantGroup.voluntary,
+                  GroupReturn.month >= start.replace(day=1), GroupReturn.month <= last)
+           .group_by(OrgUnit.path))
+    total, per_child = _empty(), {c.id: _empty() for c in children}
+    by_path = {c.path: c.id for c in children}
+    depth = children[0].path.count("/") - 1 if children else 0
+
+    def owners(path):
+        child = by_path.get(_child_key(path, depth)) if children else None
+        return (total,) if child is None else (total, per_child[child])
+
+    reporting = {}
+    for path, group, participants, registered in db.session.execute(stock):
+        for figures in owners(path):
+            counted = figures.groups[ParticipantGroup(group)]
+            counted.participants += int(participants)
+            counted.registered += int(registered)
+            reporting.setdefault(id(figures), set()).add(path)
+    for path, new_participants, new_registered in db.session.execute(new):
+        for figures in owners(path):
+            figures.new_voluntary += int(new_participants or 0)
+            figures.new_voluntary_registered += int(new_registered or 0)
+    for figures in (total, *per_child.values()):
+        figures.districts_reporting = len(reporting.get(id(figures), ()))
+    return total, per_child
 
 
 def as_report(outside: OutsideEmployers, employer_registered: int) -> dict:

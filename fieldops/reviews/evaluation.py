@@ -349,7 +349,8 @@ def _targets(unit, wanted: dict, figures: dict, managed) -> list:
     }
     out = []
     for metric in Metric:
-        if metric not in wanted:
+        # A review judges the employer channel's work; the group returns' metrics are not among its figures.
+        if metric not in wanted or metric not in achieved:
             continue
         target = Fraction(str(wanted[metric]))
         value = achieved[metric]
