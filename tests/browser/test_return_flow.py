@@ -1,5 +1,5 @@
 """Group returns in the browser, on the demo data of Hà Tĩnh: the officer files
-January 2024's voluntary return from the month's grid (a mistake first, shown
+December 2023's voluntary return of HT-TP (taken out of the demo first) from the month's grid (a mistake first, shown
 beside its field), the supervisor locks it and corrects it with a reason; and the
 issue's flow: officer.ht files September's returns of HT-TP, supervisor.ht locks
 them, and the Hà Tĩnh dashboard and its printed report show the new totals and
@@ -21,18 +21,19 @@ from tests.browser.conftest import sign_in
 
 
 def test_file_lock_and_correct_a_return(browser_page):
+    _forget_ht_tp_returns(DECEMBER)
     officer = browser_page("portrait")
     sign_in(officer, "officer.ht")
-    officer.goto("/returns/?month=2023-12")
-    # December 2023 is filed already; switching the month goes through htmx.
-    assert officer.locator("#returns-table tr[data-district=HT-TP] td[data-group=voluntary] .state-filed").count() == 1
-    officer.fill("input[name=month]", "2024-01")
+    officer.goto("/returns/?month=2023-11")
+    # November 2023 is filed and locked already; switching the month goes through htmx.
+    assert officer.locator("#returns-table tr[data-district=HT-TP] td[data-group=voluntary] .state-locked").count() == 1
+    officer.fill("input[name=month]", "2023-12")
     officer.click("form.searchbar button")
-    officer.wait_for_url("**month=2024-01**")
+    officer.wait_for_url("**month=2023-12**")
     officer.click("#returns-table tr[data-district=HT-TP] td[data-group=voluntary] a.small-button")
     officer.wait_for_url(re.compile(r"/returns/new\?"))
     assert officer.locator("select[name=participant_group]").input_value() == "voluntary"
-    assert officer.locator("input[name=month]").input_value() == "2024-01"
+    assert officer.locator("input[name=month]").input_value() == "2023-12"
 
     officer.fill("input[name=participants]", "800")
     officer.fill("input[name=registered]", "900")
@@ -73,17 +74,18 @@ def test_file_lock_and_correct_a_return(browser_page):
 # --- the issue's flow: September's returns of thành phố Hà Tĩnh, locked, then in the figures ----------------
 
 SEPTEMBER = date(2023, 9, 1)
+DECEMBER = date(2023, 12, 1)
 # participants, registered, new participants, new registered: per group, as the officer files them.
 FILED = {"voluntary": (1200, 1000, 80, 76), "household": (5000, 4500, 100, 90),
          "students": (3500, 3400, 200, 195), "other": (1300, 1250, 20, 20)}
 FIELDS = ("participants", "registered", "new_participants", "new_registered")
 
 
-def _forget_september_of_ht_tp():
-    """The demo has every month's returns: take thành phố Hà Tĩnh's September away so the
-    officer files it, and what the figures show is what they filed."""
+def _forget_ht_tp_returns(month):
+    """The demo has every month's returns: take thành phố Hà Tĩnh's of `month` away so the
+    officer files them, and what the figures show is what they filed."""
     district = db.session.scalars(sa.select(OrgUnit.id).where(OrgUnit.code == "HT-TP")).one()
-    chosen = sa.select(GroupReturn.id).where(GroupReturn.district_id == district, GroupReturn.month == SEPTEMBER)
+    chosen = sa.select(GroupReturn.id).where(GroupReturn.district_id == district, GroupReturn.month == month)
     with db.engine.begin() as connection:
         connection.execute(sa.delete(ReturnCorrection.__table__).where(ReturnCorrection.group_return_id.in_(chosen)))
         connection.execute(sa.delete(GroupReturn.__table__).where(GroupReturn.id.in_(chosen)))
@@ -105,7 +107,7 @@ def _number(text):
 
 @pytest.mark.parametrize("viewport", ["landscape", "portrait"])
 def test_september_returns_of_ht_tp_reach_the_ha_tinh_dashboard_and_report(browser_page, viewport):
-    _forget_september_of_ht_tp()
+    _forget_ht_tp_returns(SEPTEMBER)
     ky_anh = _september_of_ky_anh()
     db.session.rollback()
 
