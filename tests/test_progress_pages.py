@@ -176,6 +176,8 @@ def test_exports_are_xlsx_and_csv_with_neutralised_cells(world, client_as):
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.data))
     assert len(book.sheetnames) >= 5
+    # Excel opens only names of at most 31 characters, each once.
+    assert all(len(name) <= 31 for name in book.sheetnames) and len(set(book.sheetnames)) == len(book.sheetnames)
     summary = {row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True)}
     assert 55 in summary.values() and 73 in summary.values()  # 70 + the 3 of “@SUM(A1)”
     units = book.worksheets[[n for n in book.sheetnames].index(book.sheetnames[2])]

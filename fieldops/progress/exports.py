@@ -170,7 +170,7 @@ def xlsx_bytes(sheets) -> bytes:
 
     workbook = Workbook(write_only=True)
     for title, header, rows in sheets:
-        sheet = workbook.create_sheet(_sheet_title(title))
+        sheet = workbook.create_sheet(_sheet_title(title, workbook.sheetnames))
         sheet.append([_cell(v, ILLEGAL_CHARACTERS_RE) for v in header])
         for row in rows:
             sheet.append([_cell(v, ILLEGAL_CHARACTERS_RE) for v in row])
@@ -179,8 +179,15 @@ def xlsx_bytes(sheets) -> bytes:
     return buffer.getvalue()
 
 
-def _sheet_title(title):
-    return "".join(ch for ch in str(title) if ch not in "[]:*?/\\")[:31] or "Sheet"
+def _sheet_title(title, taken=()):
+    """At most 31 characters (Excel refuses longer names) and unlike the sheets before:
+    two long titles alike in their first 31 characters are told apart by a number."""
+    base = "".join(ch for ch in str(title) if ch not in "[]:*?/\\")[:31] or "Sheet"
+    name, number = base, 1
+    while name in taken:
+        number += 1
+        name = f"{base[:31 - len(str(number)) - 1]} {number}"
+    return name
 
 
 def csv_text(sheets) -> str:
