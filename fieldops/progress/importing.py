@@ -7,14 +7,13 @@ Columns, with headers in Vietnamese or English: Mã đơn vị / unit_code (the 
 unit's code), Chỉ tiêu / metric, Giá trị / value; Tên đơn vị / unit_name may be
 there for the reader and is not used.
 """
-import re
 from collections import Counter
 from decimal import Decimal
-from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from fieldops.core.import_layout import Column, Layout, cell_text, formula_message, header_key
 from fieldops.core.spreadsheet import Formula, Table, TableError
 from fieldops.employers.importing import ImportResult
 from fieldops.extensions import db
@@ -23,15 +22,8 @@ from fieldops.org.scope import units_in_scope
 from fieldops.progress.forms import metric_problem, parse_target_value
 from fieldops.progress.models import Metric, Target
 from fieldops.progress.operations import write_imported
-from fieldops.textfold import fold
 
 MAX_ROWS = 20_000
-
-
-class Column(NamedTuple):
-    field: str
-    vietnamese: str
-    required: bool
 
 
 COLUMNS = (
@@ -59,53 +51,7 @@ METRIC_NAMES = {
 }
 
 
-def _key(text) -> str:
-    return re.sub(r"[\s_\-.()%]+", "", fold(str(text or "")))
-
-
-_HEADERS = {key: c for c in COLUMNS for key in (_key(c.field), _key(c.vietnamese))}
-_METRICS = {_key(name): metric for metric, names in METRIC_NAMES.items() for name in names}
-
-
-def _text(raw):
-    if isinstance(raw, Formula):
-        return None
-    if raw is None:
-        return ""
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)
-    return " ".join(str(raw).split())
-
-
-class Layout:
-    def __init__(self, number, header, result):
-        self.index, self.labels = {}, {}
-        for position, cell in enumerate(header):
-            label = " ".join(str(cell or "").split())
-            column = _HEADERS.get(_key(label))
-            if column is None:
-                if label:
-                    result.ignored_columns.append(label)
-            elif column.field in self.index:
-                raise TableError(_("Column “%(column)s” appears more than once.", column=label), row=number)
-            else:
-                self.index[column.field], self.labels[column.field] = position, label
-        missing = [c for c in COLUMNS if c.required and c.field not in self.index]
-        if missing:
-            names = ", ".join(f"{c.vietnamese} ({c.field})" for c in missing)
-            raise TableError(_("Missing columns: %(columns)s. The first row must hold the column headers.",
-                               columns=names), row=number)
-
-    def cell(self, cells, name):
-        position = self.index[name]
-        return cells[position] if position < len(cells) else None
-
-    def label(self, name):
-        return self.labels.get(name, name)
-
-
-def _formula():
-    return _("This cell holds a formula; the import needs plain values (copy the cells and paste them as values).")
+_METRICS = {header_key(name): metric for metric, names in METRIC_NAMES.items() for name in names}
 
 
 class Checker:
@@ -125,10 +71,10 @@ class Checker:
 
     def check(self, number, cells):
         layout, before = self.layout, self.result.error_count
-        code = _text(layout.cell(cells, "unit_code"))
+        code = cell_text(layout.cell(cells, "unit_code"))
         unit = None
         if code is None:
-            self._error(number, "unit_code", _formula())
+            self._error(number, "unit_code", formula_message())
         elif not code:
             self._error(number, "unit_code", _("Enter the unit code."))
         else:
@@ -138,21 +84,21 @@ class Checker:
             elif unit.id not in self.scope:
                 self._error(number, "unit_code", _("Unit %(code)s is outside your area.", code=unit.code))
                 unit = None
-        raw_metric = _text(layout.cell(cells, "metric"))
+        raw_metric = cell_text(layout.cell(cells, "metric"))
         metric = None
         if raw_metric is None:
-            self._error(number, "metric", _formula())
+            self._error(number, "metric", formula_message())
         elif not raw_metric:
             self._error(number, "metric", _("Enter the metric."))
         else:
-            metric = _METRICS.get(_key(raw_metric))
+            metric = _METRICS.get(header_key(raw_metric))
             if metric is None:
                 self._error(number, "metric", _("Unknown metric “%(metric)s”. Use one of: %(metrics)s.",
                                                 metric=raw_metric[:60], metrics=", ".join(m.value for m in Metric)))
         raw_value = layout.cell(cells, "value")
         value = None
         if isinstance(raw_value, Formula):
-            self._error(number, "value", _formula())
+            self._error(number, "value", formula_message())
         elif metric is not None:
             value, problem = parse_target_value(raw_value, metric)
             if problem:
@@ -182,7 +128,7 @@ def import_targets(actor, campaign, fileobj, filename="", *, dry_run=False) -> I
         layout = checker = None
         for number, cells in Table(fileobj, filename).rows():
             if layout is None:
-                layout = Layout(number, cells, result)
+                layout = Layout(number, cells, result, COLUMNS)
                 checker = Checker(actor, layout, result)
                 continue
             result.rows += 1

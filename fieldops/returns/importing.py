@@ -8,15 +8,14 @@ Nhóm / group, Tháng / month (2023-09 or 09/2023), then the four counts. A retu
 already filed with the same figures is left as it is; with other figures the
 row is refused (open the return to change or correct it).
 """
-import re
 from collections import Counter
 from datetime import date, datetime
-from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from fieldops.campaigns.models import ParticipantGroup
+from fieldops.core.import_layout import Column, Layout, cell_text, formula_message, header_key
 from fieldops.core.spreadsheet import Formula, Table, TableError
 from fieldops.employers.importing import ImportResult
 from fieldops.extensions import db
@@ -25,17 +24,10 @@ from fieldops.org.scope import within
 from fieldops.returns import operations
 from fieldops.returns.forms import parse_month
 from fieldops.returns.models import FIGURES, RETURN_GROUPS, GroupReturn
-from fieldops.textfold import fold
 from fieldops.timeutil import local_today
 from fieldops.visits.forms import parse_count
 
 MAX_ROWS = 20_000
-
-
-class Column(NamedTuple):
-    field: str
-    vietnamese: str
-    required: bool
 
 
 COLUMNS = (
@@ -58,54 +50,7 @@ GROUP_NAMES = {
 }
 
 
-def _key(text) -> str:
-    return re.sub(r"[\s_\-.,()%/]+", "", fold(str(text or "")))
-
-
-_HEADERS = {key: c for c in COLUMNS for key in (_key(c.field), _key(c.vietnamese))}
-_GROUPS = {_key(name): group for group, names in GROUP_NAMES.items() for name in names}
-
-
-def _text(raw):
-    """The cell as text; None for a formula."""
-    if isinstance(raw, Formula):
-        return None
-    if raw is None:
-        return ""
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)
-    return " ".join(str(raw).split())
-
-
-def _formula():
-    return _("This cell holds a formula; the import needs plain values (copy the cells and paste them as values).")
-
-
-class Layout:
-    def __init__(self, number, header, result):
-        self.index, self.labels = {}, {}
-        for position, cell in enumerate(header):
-            label = " ".join(str(cell or "").split())
-            column = _HEADERS.get(_key(label))
-            if column is None:
-                if label:
-                    result.ignored_columns.append(label[:60])
-            elif column.field in self.index:
-                raise TableError(_("Column “%(column)s” appears more than once.", column=label), row=number)
-            else:
-                self.index[column.field], self.labels[column.field] = position, label
-        missing = [c for c in COLUMNS if c.required and c.field not in self.index]
-        if missing:
-            names = ", ".join(f"{c.vietnamese} ({c.field})" for c in missing)
-            raise TableError(_("Missing columns: %(columns)s. The first row must hold the column headers.",
-                               columns=names), row=number)
-
-    def cell(self, cells, name):
-        position = self.index[name]
-        return cells[position] if position < len(cells) else None
-
-    def label(self, name):
-        return self.labels.get(name, name)
+_GROUPS = {header_key(name): group for group, names in GROUP_NAMES.items() for name in names}
 
 
 class Checker:
@@ -125,9 +70,9 @@ class Checker:
         self.result.add_error(number, self.layout.label(name), str(message))
 
     def _check_district(self, number, cells):
-        code = _text(self.layout.cell(cells, "district_code"))
+        code = cell_text(self.layout.cell(cells, "district_code"))
         if code is None:
-            return self._error(number, "district_code", _formula())
+            return self._error(number, "district_code", formula_message())
         if not code:
             return self._error(number, "district_code", _("Enter the district code."))
         district = self._district(code.upper()[:60])
@@ -145,12 +90,12 @@ class Checker:
         return district
 
     def _check_group(self, number, cells):
-        raw = _text(self.layout.cell(cells, "group"))
+        raw = cell_text(self.layout.cell(cells, "group"))
         if raw is None:
-            return self._error(number, "group", _formula())
+            return self._error(number, "group", formula_message())
         if not raw:
             return self._error(number, "group", _("Enter the group."))
-        group = _GROUPS.get(_key(raw))
+        group = _GROUPS.get(header_key(raw))
         if group is None:
             return self._error(number, "group", _("Unknown group “%(group)s”. Use one of: %(groups)s.",
                                                   group=raw[:60], groups=", ".join(RETURN_GROUPS)))
@@ -159,10 +104,10 @@ class Checker:
     def _check_month(self, number, cells):
         raw = self.layout.cell(cells, "month")
         if isinstance(raw, Formula):
-            return self._error(number, "month", _formula())
+            return self._error(number, "month", formula_message())
         if isinstance(raw, (date, datetime)):  # a spreadsheet may turn 2023-09 into a date
             return date(raw.year, raw.month, 1)
-        month, problem = parse_month(_text(raw)[:20])
+        month, problem = parse_month(cell_text(raw)[:20])
         if problem:
             return self._error(number, "month", problem)
         return month
@@ -172,11 +117,11 @@ class Checker:
         for name in FIGURES:
             raw = self.layout.cell(cells, name)
             if isinstance(raw, Formula):
-                self._error(number, name, _formula())
+                self._error(number, name, formula_message())
                 continue
             if isinstance(raw, float):
                 raw = int(raw) if raw.is_integer() else repr(raw)
-            values[name], problem = parse_count(_text(raw)[:40])
+            values[name], problem = parse_count(cell_text(raw)[:40])
             if problem:
                 self._error(number, name, problem)
         if len(values) < len(FIGURES) or None in values.values():
@@ -229,7 +174,7 @@ def import_returns(actor, fileobj, filename="", *, dry_run=False, today=None) ->
         layout = checker = None
         for number, cells in Table(fileobj, filename).rows():
             if layout is None:
-                layout = Layout(number, cells, result)
+                layout = Layout(number, cells, result, COLUMNS)
                 checker = Checker(actor, layout, result, today)
                 continue
             result.rows += 1

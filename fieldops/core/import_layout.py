@@ -1,0 +1,65 @@
+"""What the spreadsheet imports share: their columns, found by header in either
+language, and a cell read as text (a formula is refused, not evaluated)."""
+import re
+from typing import NamedTuple
+
+from flask_babel import gettext as _
+
+from fieldops.core.spreadsheet import Formula, TableError
+from fieldops.textfold import fold
+
+
+class Column(NamedTuple):
+    field: str
+    vietnamese: str
+    required: bool
+
+
+def header_key(text) -> str:
+    """A header or a coded value as it is compared: accents, case, spaces and punctuation folded."""
+    return re.sub(r"[\s_\-.,()%/]+", "", fold(str(text or "")))
+
+
+def cell_text(raw):
+    """The cell as text; None for a formula."""
+    if isinstance(raw, Formula):
+        return None
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    return " ".join(str(raw).split())
+
+
+def formula_message():
+    return _("This cell holds a formula; the import needs plain values (copy the cells and paste them as values).")
+
+
+class Layout:
+    """Where each of `columns` stands in a file, from its header row."""
+
+    def __init__(self, number, header, result, columns):
+        by_key = {key: c for c in columns for key in (header_key(c.field), header_key(c.vietnamese))}
+        self.index, self.labels = {}, {}
+        for position, cell in enumerate(header):
+            label = " ".join(str(cell or "").split())
+            column = by_key.get(header_key(label))
+            if column is None:
+                if label:
+                    result.ignored_columns.append(label[:60])
+            elif column.field in self.index:
+                raise TableError(_("Column “%(column)s” appears more than once.", column=label), row=number)
+            else:
+                self.index[column.field], self.labels[column.field] = position, label
+        missing = [c for c in columns if c.required and c.field not in self.index]
+        if missing:
+            names = ", ".join(f"{c.vietnamese} ({c.field})" for c in missing)
+            raise TableError(_("Missing columns: %(columns)s. The first row must hold the column headers.",
+                               columns=names), row=number)
+
+    def cell(self, cells, name):
+        position = self.index[name]
+        return cells[position] if position < len(cells) else None
+
+    def label(self, name):
+        return self.labels.get(name, name)
