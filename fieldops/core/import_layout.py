@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 from flask_babel import gettext as _
 
-from fieldops.core.spreadsheet import Formula, TableError
+from fieldops.core.spreadsheet import Formula, Table, TableError
 from fieldops.textfold import fold
 
 
@@ -63,3 +63,30 @@ class Layout:
 
     def label(self, name):
         return self.labels.get(name, name)
+
+
+def checked_rows(fileobj, filename, result, columns, make_checker, max_rows):
+    """The rows of the file that `make_checker(layout)`'s `check` passed; what is wrong
+    with a row or with the file as a whole is in `result`'s errors, by row."""
+    good = []
+    try:
+        layout = checker = None
+        for number, cells in Table(fileobj, filename).rows():
+            if layout is None:
+                layout = Layout(number, cells, result, columns)
+                checker = make_checker(layout)
+                continue
+            result.rows += 1
+            if result.rows > max_rows:
+                raise TableError(_("The file has more than %(max)d rows.", max=max_rows))
+            row = checker.check(number, cells)
+            if row is not None:
+                good.append(row)
+        if layout is None:
+            raise TableError(_("The file is empty."))
+        if result.rows == 0:
+            result.add_error(None, "", _("The file has a header row but no data rows."))
+    except TableError as error:
+        result.add_error(error.row, "", error.message)
+    result.errors.sort(key=lambda e: e.row or 0)
+    return good

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from fieldops.campaigns.models import ParticipantGroup
-from fieldops.core.import_layout import Column, Layout, cell_text, formula_message, header_key
-from fieldops.core.spreadsheet import Formula, Table, TableError
+from fieldops.core.import_layout import Column, cell_text, checked_rows, formula_message, header_key
+from fieldops.core.spreadsheet import Formula
 from fieldops.employers.importing import ImportResult
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
@@ -169,28 +169,8 @@ def import_returns(actor, fileobj, filename="", *, dry_run=False, today=None) ->
     Flushes; the caller commits (and rolls back on an IntegrityError: a return filed meanwhile)."""
     result = ImportResult(filename=(filename or "")[:200], dry_run=dry_run)
     today = today or local_today()
-    good = []
-    try:
-        layout = checker = None
-        for number, cells in Table(fileobj, filename).rows():
-            if layout is None:
-                layout = Layout(number, cells, result, COLUMNS)
-                checker = Checker(actor, layout, result, today)
-                continue
-            result.rows += 1
-            if result.rows > MAX_ROWS:
-                raise TableError(_("The file has more than %(max)d rows.", max=MAX_ROWS))
-            row = checker.check(number, cells)
-            if row is not None:
-                good.append(row)
-        if layout is None:
-            raise TableError(_("The file is empty."))
-        if result.rows == 0:
-            result.add_error(None, "", _("The file has a header row but no data rows."))
-    except TableError as error:
-        result.add_error(error.row, "", error.message)
+    good = checked_rows(fileobj, filename, result, COLUMNS, lambda layout: Checker(actor, layout, result, today), MAX_ROWS)
     if not result.ok:
-        result.errors.sort(key=lambda e: e.row or 0)
         return result
     new = [(district, group, month, figures) for district, group, month, figures, existing in good
            if existing is None]
