@@ -57,6 +57,7 @@ NAME_PARTS = (["Công ty TNHH", "Công ty Cổ phần", "Doanh nghiệp tư nhâ
                "Nông sản", "Giáo dục"],
               ["Hoàng Long", "Minh Phát", "An Bình", "Thành Công", "Việt Tiến", "Hải Đăng", "Phú Thịnh",
                "Sông Hồng", "Trường Sơn", "Đại Việt", "Hưng Thịnh", "Bình Minh"])
+GROUPS = ["compulsory", "voluntary", "household", "students", "other"]
 SECTORS = ["Thương mại", "Sản xuất", "Xây dựng", "Dịch vụ", "Giáo dục", "Y tế", "Nông nghiệp", "Vận tải"]
 
 COLUMNS = {
@@ -88,10 +89,13 @@ COLUMNS = {
     "progress_activity": ("district_id", "grain", "day", "visits", "visits_verified", "registrations",
                           "registrations_verified"),
     "progress_obstacle": ("district_id", "grain", "day", "category", "obstacles", "people"),
+    "group_return": ("id", "district_id", "participant_group", "month", "participants", "registered",
+                     "new_participants", "new_registered", "state", "version", "filed_by_id", "filed_at",
+                     "updated_by_id", "updated_at", "locked_by_id", "locked_at"),
 }
 JSON_COLUMNS = {"participant_groups", "steps", "activity", "obstacles"}
 SERIAL_TABLES = ("org_unit", "user", "campaign", "target", "review_period", "employer", "labour_department", "visit",
-                 "visit_line", "obstacle", "follow_up")
+                 "visit_line", "obstacle", "follow_up", "group_return")
 
 
 class Sink:
@@ -355,12 +359,13 @@ def build(url, scale=1.0, seed=2023, progress=None):
         sink = Sink(db.engine)
         org = build_org(sink, rng, scale)
         sink.add("campaign", (1, "Phong trào thi đua cài đặt và sử dụng ứng dụng VssID năm 2023", date(2023, 5, 5),
-                              date(2023, 12, 31), YEAR_START, [], CREATED))
+                              date(2023, 12, 31), YEAR_START, GROUPS, CREATED))
         sink.add("review_period", (1, 1, org["national"], "interim", date(2023, 9, 30), "open", CREATED, 1))
         sink.add("review_period", (2, 1, org["national"], "final", date(2023, 12, 31), "open", CREATED, 1))
         totals = build_employers(sink, rng, org, scale, progress)
         sink.flush()
         targets(sink, org, totals)
+        group_returns(sink, org, random.Random(11))
         sink.finish()
         timings["load_s"] = round(time.perf_counter() - began, 1)
         began = time.perf_counter()
@@ -400,6 +405,32 @@ def targets(sink, org, totals):
                           ("visits", national[3])):
         target_id += 1
         sink.add("target", (target_id, 1, org["national"], metric, round(value), CREATED, CREATED))
+
+
+def group_returns(sink, org, rng):
+    """Every district's monthly return per group outside employers, January to
+    December 2023: locked by its supervisor except December's, which one
+    district in twenty has not filed yet."""
+    return_id = 0
+    for district_id, _p, officers, supervisor in org["districts"]:
+        for group in GROUPS[1:]:
+            participants = rng.randint(200, 6_000)
+            registered = round(participants * rng.uniform(0.2, 0.4))
+            for month in range(1, 13):
+                if month == 12 and district_id % 20 == 0:
+                    continue
+                new = rng.randint(0, participants // 20)
+                new_registered = min(registered, round(new * rng.uniform(0.3, 0.9)))
+                participants += new
+                registered = min(participants, registered + new_registered + rng.randint(0, participants // 25))
+                filed = datetime(2023 + month // 12, month % 12 + 1, rng.randint(1, 5), 3)
+                locked = month < 12
+                return_id += 1
+                sink.add("group_return", (
+                    return_id, district_id, group, date(2023, month, 1), participants, registered, new,
+                    new_registered, "locked" if locked else "filed", 1, rng.choice(officers), filed,
+                    rng.choice(officers), filed, supervisor if locked else None,
+                    filed + timedelta(days=3) if locked else None))
 
 
 def main():

@@ -38,6 +38,8 @@ class Config:
     LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
     PAGE_SIZE = 20
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+    # How long a unit's progress report is served from its kept copy (fieldops/progress/snapshots.py).
+    PROGRESS_REPORT_SECONDS = 60
 
 
 class ProductionConfig(Config):
@@ -51,6 +53,8 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
+    # Every page shows what was just written; tests of the kept copies set their own.
+    PROGRESS_REPORT_SECONDS = 0
 
 
 def load_config(app, overrides=None):

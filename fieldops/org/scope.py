@@ -31,6 +31,14 @@ def unit_ids_in_scope(root: OrgUnit) -> list[int]:
     return list(db.session.scalars(units_in_scope(root)))
 
 
+def district_ids_in_scope(root: OrgUnit) -> list[int]:
+    """The ids of the districts in `root`'s subtree, where employers belong: a
+    district's own pages then read one range of a (district, …) index, in order."""
+    from fieldops.org.models import UnitLevel
+
+    return list(db.session.scalars(units_in_scope(root).where(OrgUnit.level == UnitLevel.district)))
+
+
 def scoped(model, user, stmt=None):
     stmt = sa.select(model) if stmt is None else stmt
     return stmt.where(model.scope_clause(user.org_unit))

@@ -209,9 +209,10 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
         (opened, overdue), child_followups = fig.followups_open(unit, today, children)
         report["stock"] = _stock_dict(stock)
         stock_children = [c for c in children if not is_team(c)]
-        outside, child_outside = returns_figures.outside_by_child(unit, period.start, as_of, stock_children)
-        outside_to_date, child_outside_to_date = returns_figures.outside_by_child(
-            unit, campaign.counts_from, as_of, stock_children)
+        outside_spans = returns_figures.outside_by_child(
+            unit, {"period": period.start, "to_date": campaign.counts_from}, as_of, stock_children)
+        outside, child_outside = outside_spans["period"]
+        outside_to_date, child_outside_to_date = outside_spans["to_date"]
         report["outside"] = returns_figures.as_report(outside, stock.registered)
         report["flows"] = _flows_dict(period_flows)
         report["followups"] = {"open": opened, "overdue": overdue}

@@ -96,7 +96,10 @@ class EmployerTimeline(db.Model):
 
     __tablename__ = "progress_employer"
     __table_args__ = (
-        sa.Index("ix_progress_employer_district_unregistered", "district_id", "unregistered"),
+        # A district's rows ordered by unregistered, with what the worklist and the
+        # officer's "furthest from 100%" read (index-only on PostgreSQL).
+        sa.Index("ix_progress_employer_district_unregistered", "district_id", "unregistered",
+                 postgresql_include=["employer_id", "insured", "registered"]),
         sa.Index("ix_progress_employer_unregistered", "unregistered"),
     )
 
@@ -195,3 +198,17 @@ class ObstacleCount(db.Model):
 
 # An officer's visits in a period (their achievements, a team's work): by officer, then visit date.
 sa.Index("ix_visit_officer_date", Visit.officer_id, Visit.visit_date)
+
+
+class ReportSnapshot(db.Model):
+    """A unit's progress report as computed at `computed_at`, kept for a short
+    while (fieldops/progress/snapshots.py): the report as JSON and its figures
+    and download links as HTML, keyed by what it depends on."""
+
+    __tablename__ = "progress_report_snapshot"
+
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(sa.DateTime, index=True)
+    report: Mapped[str] = mapped_column(sa.Text)
+    figures: Mapped[str] = mapped_column(sa.Text)
+    downloads: Mapped[str] = mapped_column(sa.Text)

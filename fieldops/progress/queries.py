@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased, selectinload
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
-from fieldops.org.scope import scoped, units_in_scope
+from fieldops.org.scope import district_ids_in_scope, scoped
 from fieldops.progress.models import EmployerTimeline, Metric, Target
 from fieldops.progress.periods import PeriodError, parse_period
 from fieldops.visits.models import COUNTING_STATES, ReviewState, Visit, VisitLine
@@ -32,7 +32,9 @@ def worklist(unit: OrgUnit):
         # The root's subtree is every unit: without the filter the first page is the
         # head of the index on `unregistered`, not a sort of every employer.
         return stmt
-    return stmt.where(EmployerTimeline.district_id.in_(units_in_scope(unit)))
+    # The area's districts as values: with a subquery the planner walks the
+    # country's index on `unregistered` (0.15 s) instead of the district's range.
+    return stmt.where(EmployerTimeline.district_id.in_(district_ids_in_scope(unit)))
 
 
 def worklist_page(unit: OrgUnit, page: int, per_page: int):

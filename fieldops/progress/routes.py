@@ -21,7 +21,7 @@ from fieldops.employers.models import Employer
 from fieldops.extensions import htmx
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import get_or_404
-from fieldops.progress import dashboard, exports, queries, report as printed, work
+from fieldops.progress import dashboard, exports, queries, report as printed, snapshots, work
 from fieldops.progress.format import figure, pct
 from fieldops.progress.labels import template_globals
 from fieldops.progress.periods import PeriodError
@@ -84,9 +84,9 @@ def _unit_page(unit):
     rank = request.args.get("rank", "overall")
     rank = rank if rank in dashboard.RANK_CHOICES else "overall"
     context = setup.context() | {"unit": unit, "crumbs": queries.crumbs(unit, current_user.org_unit),
-                                 "rank": rank, "report": None, "worklist": []}
+                                 "rank": rank, "parts": None, "worklist": []}
     if setup.ok:
-        context["report"] = dashboard.unit_report(unit, setup.campaign, setup.period, setup.today, rank)
+        context["parts"] = snapshots.unit_report(unit, setup.campaign, setup.period, setup.today, rank)
         if unit.level == "district":
             context["worklist"], _more = queries.worklist_page(unit, 1, 10)
     return _page("progress/unit.html", "progress/_unit_body.html", setup.status, **context)
@@ -120,7 +120,8 @@ def export(unit_id):
     table = request.args.get("table", "all")
     names = exports.TABLES if table not in exports.TABLES else (table,)
     fmt = request.args.get("format") if request.args.get("format") in FORMATS else "xlsx"
-    report = dashboard.unit_report(unit, setup.campaign, setup.period, setup.today, request.args.get("rank", "overall"))
+    report = snapshots.unit_report(unit, setup.campaign, setup.period, setup.today,
+                                   request.args.get("rank", "overall")).report
     body = exports.report_file(report, fmt, names)
     name = printed.file_name(unit, setup.period, fmt) if table == "all" else \
         printed.file_name(unit, setup.period, fmt).replace("tien-do-", f"tien-do-{names[0]}-")

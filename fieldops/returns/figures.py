@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from fieldops.campaigns.models import ParticipantGroup
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
+from fieldops.org.scope import unit_ids_in_scope
 from fieldops.progress.figures import _child_key, _share
 from fieldops.returns.labels import group_labels
 from fieldops.returns.models import RETURN_GROUPS, GroupReturn
@@ -53,8 +54,10 @@ class OutsideEmployers:
 
 
 def _in_subtree(root: OrgUnit):
-    # The area's districts by id (a short list below the nation), as the progress queries do.
-    return GroupReturn.district_id.in_(sa.select(OrgUnit.id).where(OrgUnit.scope_clause(root)))
+    # The area's districts as values (the whole table for the nation), as the progress queries read them.
+    if root.parent_id is None:
+        return sa.true()
+    return GroupReturn.district_id.in_(unit_ids_in_scope(root))
 
 
 def _empty():
@@ -63,49 +66,67 @@ def _empty():
 
 def outside_employers(root: OrgUnit, start: date, end: date) -> OutsideEmployers:
     """The returns' figures for `root` as of `end`, and the new voluntary rate over [start, end]."""
-    return outside_by_child(root, start, end)[0]
+    return outside_by_child(root, {"period": start}, end)["period"][0]
 
 
-def outside_by_child(root: OrgUnit, start: date, end: date, children=()):
-    """(figures of root, {child id: figures}), as `outside_employers`: a query per
-    kind of figure, grouped by district and rolled up to the children by path."""
+def outside_by_child(root: OrgUnit, starts: dict, end: date, children=()):
+    """{key: (figures of root, {child id: figures})}, as `outside_employers` with each
+    key's start: one query for the stock as of `end` (the same for every key) and
+    one for the new voluntary participants of every span, grouped by district and
+    rolled up to the children by path."""
     last = end.replace(day=1)
+    scope = _in_subtree(root)
     latest = (sa.select(GroupReturn.district_id, GroupReturn.participant_group,
                         sa.func.max(GroupReturn.month).label("month"))
-              .where(_in_subtree(root), GroupReturn.month <= last)
+              .where(scope, GroupReturn.month <= last)
               .group_by(GroupReturn.district_id, GroupReturn.participant_group).subquery())
     stock = (sa.select(OrgUnit.path, GroupReturn.participant_group, GroupReturn.participants, GroupReturn.registered)
              .join(latest, sa.and_(latest.c.district_id == GroupReturn.district_id,
                                    latest.c.participant_group == GroupReturn.participant_group,
                                    latest.c.month == GroupReturn.month))
              .join(OrgUnit, OrgUnit.id == GroupReturn.district_id))
-    new = (sa.select(OrgUnit.path, sa.func.sum(GroupReturn.new_participants), sa.func.sum(GroupReturn.new_registered))
+    keys = list(starts)
+    firsts = [starts[k].replace(day=1) for k in keys]
+    sums = []
+    for first in firsts:
+        since = GroupReturn.month >= first
+        sums += [sa.func.sum(sa.case((since, GroupReturn.new_participants), else_=0)),
+                 sa.func.sum(sa.case((since, GroupReturn.new_registered), else_=0))]
+    new = (sa.select(OrgUnit.path, *sums)
            .join(OrgUnit, OrgUnit.id == GroupReturn.district_id)
-           .where(_in_subtree(root), GroupReturn.participant_group == ParticipantGroup.voluntary,
-                  GroupReturn.month >= start.replace(day=1), GroupReturn.month <= last)
+           .where(scope, GroupReturn.participant_group == ParticipantGroup.voluntary,
+                  GroupReturn.month >= min(firsts), GroupReturn.month <= last)
            .group_by(OrgUnit.path))
-    total, per_child = _empty(), {c.id: _empty() for c in children}
+    out = {k: (_empty(), {c.id: _empty() for c in children}) for k in keys}
     by_path = {c.path: c.id for c in children}
     depth = children[0].path.count("/") - 1 if children else 0
+    owners_of = {}
 
     def owners(path):
-        child = by_path.get(_child_key(path, depth)) if children else None
-        return (total,) if child is None else (total, per_child[child])
+        # (child id or None) per district path, worked out once per path.
+        if path not in owners_of:
+            owners_of[path] = by_path.get(_child_key(path, depth)) if children else None
+        child = owners_of[path]
+        return [(total,) if child is None else (total, per_child[child]) for total, per_child in out.values()]
 
     reporting = {}
     for path, group, participants, registered in db.session.execute(stock):
-        for figures in owners(path):
-            counted = figures.groups[ParticipantGroup(group)]
-            counted.participants += int(participants)
-            counted.registered += int(registered)
-            reporting.setdefault(id(figures), set()).add(path)
-    for path, new_participants, new_registered in db.session.execute(new):
-        for figures in owners(path):
-            figures.new_voluntary += int(new_participants or 0)
-            figures.new_voluntary_registered += int(new_registered or 0)
-    for figures in (total, *per_child.values()):
-        figures.districts_reporting = len(reporting.get(id(figures), ()))
-    return total, per_child
+        group = ParticipantGroup(group)
+        for owned in owners(path):
+            for figures in owned:
+                counted = figures.groups[group]
+                counted.participants += participants
+                counted.registered += registered
+                reporting.setdefault(id(figures), set()).add(path)
+    for path, *values in db.session.execute(new):
+        for k, owned in enumerate(owners(path)):
+            for figures in owned:
+                figures.new_voluntary += values[2 * k] or 0
+                figures.new_voluntary_registered += values[2 * k + 1] or 0
+    for total, per_child in out.values():
+        for figures in (total, *per_child.values()):
+            figures.districts_reporting = len(reporting.get(id(figures), ()))
+    return out
 
 
 def as_report(outside: OutsideEmployers, employer_registered: int) -> dict:

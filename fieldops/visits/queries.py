@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 from fieldops.campaigns.models import Campaign
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
-from fieldops.org.scope import scoped
+from fieldops.org.scope import district_ids_in_scope, scoped
 from fieldops.timeutil import local_today
 from fieldops.visits.models import COUNTING_STATES, ReviewState, Visit, VisitLine
 
@@ -80,25 +80,27 @@ def coverage_of(department) -> Totals:
 
 def employers_furthest_from_full(user, limit=10):
     """Employers in the user's area with the lowest coverage over their
-    departments' current figures (most unregistered first on a tie); employers
-    with nobody insured have no coverage and are left out."""
-    insured = sa.func.sum(LabourDepartment.insured).label("insured")
-    registered = sa.func.sum(LabourDepartment.current_registered).label("registered")
-    per_employer = (
-        sa.select(LabourDepartment.employer_id, insured, registered)
-        .where(LabourDepartment.employer_id.in_(scoped(Employer, user, sa.select(Employer.id))))
-        .group_by(LabourDepartment.employer_id)
-        .having(insured > 0, registered < insured)
+    departments' current figures (most unregistered first on a tie, then the
+    earliest registered); employers with nobody insured have no coverage and are
+    left out. Read from the employer totals kept on write, the area's rows of
+    one covering index, and only the chosen employers fetched."""
+    from fieldops.progress.models import EmployerTimeline
+
+    ratio = sa.cast(EmployerTimeline.registered, sa.Float) / EmployerTimeline.insured
+    chosen = (
+        sa.select(EmployerTimeline.employer_id, EmployerTimeline.insured, EmployerTimeline.registered, ratio.label("ratio"))
+        .where(EmployerTimeline.district_id.in_(district_ids_in_scope(user.org_unit)), EmployerTimeline.unregistered > 0,
+               EmployerTimeline.insured > 0)
+        .order_by(ratio, EmployerTimeline.unregistered.desc(), EmployerTimeline.employer_id)
+        .limit(limit)
         .subquery()
     )
-    ratio = sa.cast(per_employer.c.registered, sa.Float) / per_employer.c.insured
     rows = db.session.execute(
-        sa.select(Employer, per_employer.c.insured, per_employer.c.registered)
-        .join(per_employer, per_employer.c.employer_id == Employer.id)
-        .order_by(ratio, (per_employer.c.insured - per_employer.c.registered).desc(), Employer.name)
-        .limit(limit)
+        sa.select(Employer, chosen.c.insured, chosen.c.registered)
+        .join(chosen, chosen.c.employer_id == Employer.id)
+        .order_by(chosen.c.ratio, (chosen.c.insured - chosen.c.registered).desc(), Employer.id)
     ).all()
-    return [(employer, Totals(insured or 0, registered or 0)) for employer, insured, registered in rows]
+    return [(employer, Totals(insured, registered)) for employer, insured, registered in rows]
 
 
 @dataclass

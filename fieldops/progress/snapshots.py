@@ -1,0 +1,125 @@
+"""A unit's progress report kept for a short while (PROGRESS_REPORT_SECONDS), so
+that the leaders who open the same dashboard or its exports within that time
+are served one computation: the national report adds up every district of the
+country and its page has 63 provinces' rows (0.4 s to compute and render); the
+kept copy is read and sent in a few milliseconds. The printed report is always
+computed afresh: a signed document states its figures as of its date.
+
+The copy lives in the database, shared by every app server, keyed by what the
+report depends on (unit, campaign, period, ranking, the day and the language of
+its labels): the report as JSON for the exports, and its figures rendered as
+HTML (nothing in them depends on who reads them). The page says when they were
+computed. Copies older than a day are removed when a new one is written.
+"""
+import json
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_babel import get_locale
+from markupsafe import Markup
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from fieldops.extensions import db
+from fieldops.progress import dashboard
+from fieldops.progress.models import ReportSnapshot
+from fieldops.timeutil import utcnow
+
+
+def _encode(value):
+    # The report holds dates and the charts' SVG (Markup, shown unescaped); JSON keeps both tagged.
+    if isinstance(value, Markup):
+        return {"__markup__": str(value)}
+    if isinstance(value, datetime):
+        return {"__datetime__": value.isoformat()}
+    if isinstance(value, date):
+        return {"__date__": value.isoformat()}
+    raise TypeError(f"cannot keep {type(value).__name__} in a report snapshot")
+
+
+def _decode(obj):
+    if "__markup__" in obj:
+        return Markup(obj["__markup__"])
+    if "__datetime__" in obj:
+        return datetime.fromisoformat(obj["__datetime__"])
+    if "__date__" in obj:
+        return date.fromisoformat(obj["__date__"])
+    return obj
+
+
+def dumps(report: dict) -> str:
+    def tag(value):
+        if isinstance(value, dict):
+            return {k: tag(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [tag(v) for v in value]
+        if isinstance(value, (Markup, date)):
+            return _encode(value)
+        return value
+
+    return json.dumps(tag(report), ensure_ascii=False, separators=(",", ":"), default=_encode)
+
+
+def loads(text: str) -> dict:
+    return json.loads(text, object_hook=_decode)
+
+
+def key_of(unit, campaign, period, today: date, rank: str) -> str:
+    return f"{unit.id}|{campaign.id}|{period.code}|{rank}|{today.isoformat()}|{get_locale()}"
+
+
+class Kept:
+    """A report as kept: its figures and download links as HTML (what the page
+    shows), and the report itself, read only when asked for (the exports)."""
+
+    def __init__(self, computed_at, text, figures, downloads, code, report=None):
+        self.computed_at, self.code = computed_at, code
+        self.figures, self.downloads = Markup(figures), Markup(downloads)
+        self._text, self._report = text, report
+
+    @property
+    def report(self) -> dict:
+        if self._report is None:
+            self._report = loads(self._text) | {"computed_at": self.computed_at}
+        return self._report
+
+
+def _compute(unit, campaign, period, today, rank, computed_at) -> Kept:
+    report = dashboard.unit_report(unit, campaign, period, today, rank) | {"computed_at": computed_at}
+    return Kept(computed_at, None, render_template("progress/_unit_figures.html", report=report),
+                render_template("progress/_unit_downloads.html", report=report), period.code, report)
+
+
+def _keep(key: str, kept: Kept) -> None:
+    """Write the copy in its own transaction (a page view changes nothing else):
+    the latest computation wins when two servers compute the same report at once."""
+    table = ReportSnapshot.__table__
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    values = {"computed_at": kept.computed_at, "report": dumps(kept.report), "figures": str(kept.figures),
+              "downloads": str(kept.downloads)}
+    stmt = insert(table).values(key=key, **values)
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c.key], set_={k: stmt.excluded[k] for k in values})
+    with db.engine.begin() as conn:
+        conn.execute(stmt)
+        conn.execute(sa.delete(table).where(table.c.computed_at < kept.computed_at - timedelta(days=1)))
+
+
+def unit_report(unit, campaign, period, today: date, rank="overall") -> Kept:
+    """dashboard.unit_report, from a copy younger than PROGRESS_REPORT_SECONDS,
+    else computed (and kept)."""
+    rank = rank if rank in dashboard.RANK_CHOICES else "overall"
+    seconds = current_app.config["PROGRESS_REPORT_SECONDS"]
+    now = utcnow()
+    if seconds <= 0:
+        return _compute(unit, campaign, period, today, rank, now)
+    key = key_of(unit, campaign, period, today, rank)
+    row = db.session.execute(
+        sa.select(ReportSnapshot.computed_at, ReportSnapshot.report, ReportSnapshot.figures, ReportSnapshot.downloads)
+        .where(ReportSnapshot.key == key)
+    ).first()
+    if row is not None and now - row.computed_at < timedelta(seconds=seconds):
+        return Kept(row.computed_at, row.report, row.figures, row.downloads, period.code)
+    kept = _compute(unit, campaign, period, today, rank, now)
+    _keep(key, kept)
+    return kept

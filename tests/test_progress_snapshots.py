@@ -1,0 +1,145 @@
+"""Kept progress reports (fieldops/progress/snapshots.py): within
+PROGRESS_REPORT_SECONDS a unit's dashboard and its export are served from one
+computation, shared through the database and saying when it was made; after
+it, or for another period, ranking or language, the figures are computed
+afresh. The printed report is always computed afresh."""
+import csv
+import io
+import re
+from datetime import date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from markupsafe import Markup
+
+from fieldops.extensions import db
+from fieldops.progress import snapshots
+from fieldops.progress.models import ReportSnapshot
+from fieldops.visits import operations
+from tests import factories
+from tests.progress_helpers import build_world
+from tests.visit_helpers import in_english
+
+
+@pytest.fixture
+def world(org, users):
+    return build_world(org, users)
+
+
+@pytest.fixture
+def kept(app, monkeypatch):
+    monkeypatch.setitem(app.config, "PROGRESS_REPORT_SECONDS", 60)
+
+
+def registered(page):
+    return re.search(r'data-figure="registered">([^<]*)<', page).group(1)
+
+
+def a_new_registration(world):
+    """Sông Hồng's 20 workers all registered (verified): Hà Nội's registered goes 55 → 70."""
+    officer, supervisor = world["users"]["HN"]["officer"], world["users"]["HN"]["supervisor"]
+    made = factories.visit(officer, world["b"], visit_date=date(2023, 10, 2), figures={"Toàn đơn vị": (20, 20, 10, 12)},
+                           now=datetime(2023, 10, 2))
+    operations.verify_visit(supervisor, made)
+    db.session.commit()
+
+
+def age_every_copy(seconds):
+    for copy in db.session.scalars(sa.select(ReportSnapshot)):
+        copy.computed_at -= timedelta(seconds=seconds)
+    db.session.commit()
+
+
+def test_a_kept_report_serves_the_same_figures_until_it_is_older_than_the_setting(world, client_as, kept):
+    client = in_english(client_as("viewer"))
+    url = f"/progress/units/{world['org']['HN'].id}?period=campaign"
+    first = client.get(url).get_data(as_text=True)
+    assert registered(first) == "55"
+    assert "Computed at" in first and "shows within 60 seconds" in first
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportSnapshot)) == 1
+
+    a_new_registration(world)
+    assert registered(client.get(url).get_data(as_text=True)) == "55"  # the kept copy, 0 s old
+    age_every_copy(61)
+    again = client.get(url).get_data(as_text=True)
+    assert registered(again) == "70"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportSnapshot)) == 1  # replaced, not added
+
+
+def test_without_keeping_every_view_is_computed(world, client_as):
+    client = client_as("viewer")
+    url = f"/progress/units/{world['org']['HN'].id}?period=campaign"
+    assert registered(client.get(url).get_data(as_text=True)) == "55"
+    a_new_registration(world)
+    assert registered(client.get(url).get_data(as_text=True)) == "70"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportSnapshot)) == 0
+
+
+def test_each_period_ranking_and_language_has_its_own_copy(world, client_as, kept):
+    client = client_as("viewer")
+    unit = world["org"]["HN"].id
+    vietnamese = client.get(f"/progress/units/{unit}?period=campaign").get_data(as_text=True)
+    assert "Chỉ tiêu" in vietnamese
+    english = in_english(client).get(f"/progress/units/{unit}?period=campaign").get_data(as_text=True)
+    assert 'id="progress-targets"' in english and "Campaign targets against" in english
+    client.get(f"/progress/units/{unit}?period=2023-06")
+    client.get(f"/progress/units/{unit}?period=campaign&rank=visits")
+    keys = db.session.scalars(sa.select(ReportSnapshot.key)).all()
+    assert len(keys) == 4 and len({k.rsplit("|", 1)[1] for k in keys}) == 2
+
+
+def test_the_export_reads_the_copy_the_page_shows(world, client_as, kept):
+    client = in_english(client_as("viewer"))
+    unit = world["org"]["HN"].id
+    client.get(f"/progress/units/{unit}?period=campaign")
+    a_new_registration(world)
+    body = client.get(f"/progress/units/{unit}/export?period=campaign&format=csv&table=summary").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert dict((row[0], row[1]) for row in rows)["Registered"] == "55"
+
+
+def test_the_printed_report_is_computed_afresh(world, app, client_as, kept):
+    from pypdf import PdfReader
+
+    client = client_as("viewer")
+    unit = world["org"]["HN"].id
+    client.get(f"/progress/units/{unit}?period=campaign")
+    a_new_registration(world)
+    pdf = client.get(f"/progress/units/{unit}/report?period=campaign").data
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "70" in text
+
+
+def test_copies_older_than_a_day_go_when_a_new_one_is_kept(world, client_as, kept):
+    client = client_as("viewer")
+    unit = world["org"]["HN"].id
+    client.get(f"/progress/units/{unit}?period=2023-06")
+    age_every_copy(2 * 24 * 3600)
+    client.get(f"/progress/units/{unit}?period=campaign")
+    keys = db.session.scalars(sa.select(ReportSnapshot.key)).all()
+    assert len(keys) == 1 and "|campaign|" in keys[0]
+
+
+def test_a_copy_keeps_dates_times_and_charts():
+    report = {"period": {"start": date(2023, 1, 1)}, "computed_at": datetime(2026, 11, 26, 13, 5),
+              "charts": {"coverage": Markup("<svg><title>a &amp; b</title></svg>")}, "rows": [(1, "x")],
+              "label": "<script>"}
+    back = snapshots.loads(snapshots.dumps(report))
+    assert back["period"]["start"] == date(2023, 1, 1) and back["computed_at"] == datetime(2026, 11, 26, 13, 5)
+    assert isinstance(back["charts"]["coverage"], Markup) and back["rows"] == [[1, "x"]]
+    assert not isinstance(back["label"], Markup)  # plain text stays text to escape
+    with pytest.raises(TypeError):
+        snapshots.dumps({"when": object()})
+
+
+@pytest.mark.parametrize("role, shown", [("hr", True), ("admin", True), ("viewer", False), ("supervisor", False)])
+def test_manage_targets_is_offered_to_those_who_set_them(world, app, client_as, role, shown):
+    from fieldops.auth.models import Role
+    from tests.conftest import sign_in
+
+    user = factories.user(world["org"]["VN"], Role(role)) if role in ("hr", "admin") else None
+    db.session.commit()
+    client = sign_in(app.test_client(), user) if user else client_as(role)
+    unit = world["org"]["HN"].id
+    page = client.get(f"/progress/units/{unit}").get_data(as_text=True)
+    assert ('href="/progress/targets"' in page) is shown
