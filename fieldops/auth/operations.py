@@ -4,6 +4,7 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 from flask import current_app
 
 from fieldops.audit.operations import client_address, record
@@ -82,9 +83,12 @@ def load_session(token: str) -> User | None:
     if not token:
         return None
     cfg = current_app.config
+    # The user's unit in the same read: nearly every page scopes by it.
     row = db.session.execute(
         sa.select(UserSession, User)
         .join(User, User.id == UserSession.user_id)
+        .join(User.org_unit)
+        .options(contains_eager(User.org_unit))
         .where(UserSession.token_hash == _token_hash(token), UserSession.ended_at.is_(None))
     ).first()
     if row is None:

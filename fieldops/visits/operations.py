@@ -97,7 +97,8 @@ def create_visit(actor, employer: Employer, data: VisitInput, *, idempotency_key
     """A new visit by `actor`. A second visit with the same key fails on the unique
     constraint at the first flush; the view turns that into the existing visit."""
     now = now or utcnow()
-    visit = Visit(officer_id=actor.id, employer=employer, district_id=employer.district_id,
+    # Empty collections from the start: filling them after the first flush reads nothing back.
+    visit = Visit(officer_id=actor.id, employer=employer, district_id=employer.district_id, lines=[], obstacles=[],
                   state=ReviewState.submitted, revision=1,
                   idempotency_key=idempotency_key, content_hash=content_hash, created_at=now, submitted_at=now)
     _set_fields(visit, data)

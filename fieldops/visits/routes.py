@@ -12,7 +12,7 @@ from fieldops.core.paging import page_of
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.employers.queries import search_employers
 from fieldops.extensions import db, htmx
-from fieldops.org.scope import get_or_404
+from fieldops.org.scope import get_or_404, scoped
 from fieldops.timeutil import local_today
 from fieldops.visits import operations
 from fieldops.visits.forms import LineForm, ObstacleForm, ReviewForm, VisitForm
@@ -70,19 +70,23 @@ def _prefill(form, departments, counted=None):
 
 
 def _departments_of_lines(form, employer) -> dict[int, LabourDepartment]:
-    """The departments the counted lines name. One outside the user's scope, or of
-    another employer, answers 404 like any id the user cannot reach."""
-    found = {}
+    """The departments the counted lines name, read at once. One outside the
+    user's scope, or of another employer, answers 404 like any id the user cannot reach."""
+    wanted = set()
     for line in form.counted_lines():
         if line.is_new:
             continue
-        department_id = line.department_key
-        if department_id is None:
+        if line.department_key is None:
             abort(404)
-        department = get_or_404(LabourDepartment, department_id, current_user)
-        if department.employer_id != employer.id:
-            abort(404)
-        found[department_id] = department
+        wanted.add(line.department_key)
+    if not wanted:
+        return {}
+    found = {d.id: d for d in db.session.scalars(
+        scoped(LabourDepartment, current_user).where(LabourDepartment.id.in_(sorted(wanted)),
+                                                     LabourDepartment.employer_id == employer.id))}
+    for department_id in sorted(wanted - set(found)):
+        get_or_404(LabourDepartment, department_id, current_user)  # 404 (and the audit of an attempt outside)
+        abort(404)  # in scope, of another employer
     return found
 
 
