@@ -50,3 +50,19 @@ def test_placeholders_survive_translation():
         wanted = set(re.findall(r"%\(\w+\)[sd]", ids[-1]))
         for text in strings:
             assert set(re.findall(r"%\(\w+\)[sd]", text)) == wanted, message.id
+
+
+def test_templates_follow_the_language_in_force_and_a_forced_one(app):
+    """The templates' quick catalogue lookup (fieldops/core/translations.py) follows
+    the request's language, a printed document's forced Vietnamese, and back."""
+    from flask import render_template_string
+    from flask_babel import force_locale, refresh
+
+    template = "{{ _('Targets') }}|{{ ngettext('%(num)d new notification', '%(num)d new notifications', 2) }}"
+    with app.test_request_context("/"):
+        with force_locale("en"):
+            refresh()
+            assert render_template_string(template) == "Targets|2 new notifications"
+            with force_locale("vi"):
+                assert render_template_string(template).startswith("Chỉ tiêu|2 ")
+            assert render_template_string(template) == "Targets|2 new notifications"
