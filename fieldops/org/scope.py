@@ -5,10 +5,10 @@ to this unit's subtree". Ids outside the caller's scope answer 404, exactly as
 ids that do not exist, so scope cannot be probed.
 """
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, g, has_request_context
 
 from fieldops.extensions import db
-from fieldops.org.models import OrgUnit
+from fieldops.org.models import OrgUnit, UnitLevel
 
 # Larger ids cannot exist and would overflow PostgreSQL's integer.
 MAX_ID = 2**31 - 1
@@ -24,19 +24,35 @@ def units_in_scope(root: OrgUnit):
     return sa.select(OrgUnit.id).where(OrgUnit.scope_clause(root))
 
 
+def _ids(root: OrgUnit, districts_only: bool) -> list[int]:
+    # Read once per request and area: a page scopes several queries by the same area.
+    memo = g.setdefault("_unit_ids_in_scope", {}) if has_request_context() else {}
+    key = (root.id, root.path, districts_only)
+    if key not in memo:
+        stmt = units_in_scope(root)
+        if districts_only:
+            stmt = stmt.where(OrgUnit.level == UnitLevel.district)
+        memo[key] = list(db.session.scalars(stmt))
+    return memo[key]
+
+
 def unit_ids_in_scope(root: OrgUnit) -> list[int]:
     """The ids of `root` and every unit below it, as values: a statement that
     carries them lets the planner see how small the area is (a district's few
     units out of the country's thousands) and read only the area's rows."""
-    return list(db.session.scalars(units_in_scope(root)))
+    return _ids(root, False)
 
 
 def district_ids_in_scope(root: OrgUnit) -> list[int]:
     """The ids of the districts in `root`'s subtree, where employers belong: a
     district's own pages then read one range of a (district, …) index, in order."""
-    from fieldops.org.models import UnitLevel
+    return _ids(root, True)
 
-    return list(db.session.scalars(units_in_scope(root).where(OrgUnit.level == UnitLevel.district)))
+
+def forget_unit_ids() -> None:
+    """After the org tree changes within a request."""
+    if has_request_context():
+        g.pop("_unit_ids_in_scope", None)
 
 
 def scoped(model, user, stmt=None):
