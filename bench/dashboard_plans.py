@@ -6,7 +6,9 @@ BUFFERS) of every query a page view runs, written to bench/plans/.
 Signs in (in process, through the test client) as the accounts the load
 benchmark uses, opens each page once to warm up and once more recording every
 SELECT it sends, then explains each of those with its own parameters, in a
-transaction that is rolled back. Pages: the dashboards of the nation, a
+transaction that is rolled back. Dashboards are computed on every view here
+(PROGRESS_REPORT_SECONDS=0), so their plans are those of the computation a kept
+copy saves. Pages: the dashboards of the nation, a
 province and a district (the leadership's pages), and the officer's and
 supervisor's pages of bench/national_load.py.
 
@@ -117,7 +119,9 @@ def main():
     from fieldops import create_app
     from fieldops.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database, "WTF_CSRF_ENABLED": False})
+    # Reports computed on every view (not read from a kept copy): the plans are of the computation.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database, "WTF_CSRF_ENABLED": False,
+                      "PROGRESS_REPORT_SECONDS": 0})
     with app.app_context():
         with db.engine.connect() as conn:
             listed = pages(conn)
