@@ -203,9 +203,13 @@ def direct_scenarios(args, records):
         print(f"dossier of {size} nominees…", flush=True)
         prepared = dossier_bench._run("--phase", "prepare", "--size", str(size), "--database-url", scratch)
         result = dossier_bench._run("--phase", "measure", "--database-url", scratch)
+        memory = {k: result.get(k) for k in ("dossier_cpu_s", "process_peak_rss_mb", "part_process_peak_rss_mb",
+                                              "all_processes_peak_rss_mb")}
         records.append(direct(result["dossier_s"], f"dossier_pdf_{size}", {"pages": result["pages"],
-                                                                           "close_review_s": prepared["close_s"]}))
-        print(f"  {result['pages']} pages in {result['dossier_s']} s", flush=True)
+                                                                           "close_review_s": prepared["close_s"],
+                                                                           **memory}))
+        print(f"  {result['pages']} pages in {result['dossier_s']} s, peak {memory['process_peak_rss_mb']} MB "
+              f"(largest part process {memory['part_process_peak_rss_mb']} MB)", flush=True)
     print(f"import of {args.import_rows:,} rows…", flush=True)
     app = create_app({"SQLALCHEMY_DATABASE_URI": scratch})
     districts = import_bench.setup(app, 30)

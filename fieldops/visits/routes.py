@@ -12,7 +12,7 @@ from fieldops.core.paging import page_of
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.employers.queries import search_employers
 from fieldops.extensions import db, htmx
-from fieldops.org.scope import get_or_404, scoped
+from fieldops.org.scope import get_or_404
 from fieldops.timeutil import local_today
 from fieldops.visits import operations
 from fieldops.visits.forms import LineForm, ObstacleForm, ReviewForm, VisitForm
@@ -70,23 +70,21 @@ def _prefill(form, departments, counted=None):
 
 
 def _departments_of_lines(form, employer) -> dict[int, LabourDepartment]:
-    """The departments the counted lines name, read at once. One outside the
-    user's scope, or of another employer, answers 404 like any id the user cannot reach."""
-    wanted = set()
+    """The departments the counted lines name, among the employer's own (the
+    employer was reached through the scope). Any other id answers 404 like any
+    id the user cannot reach."""
+    own = {d.id: d for d in employer.departments}
+    found = {}
     for line in form.counted_lines():
         if line.is_new:
             continue
-        if line.department_key is None:
+        department_id = line.department_key
+        if department_id is None:
             abort(404)
-        wanted.add(line.department_key)
-    if not wanted:
-        return {}
-    found = {d.id: d for d in db.session.scalars(
-        scoped(LabourDepartment, current_user).where(LabourDepartment.id.in_(sorted(wanted)),
-                                                     LabourDepartment.employer_id == employer.id))}
-    for department_id in sorted(wanted - set(found)):
-        get_or_404(LabourDepartment, department_id, current_user)  # 404 (and the audit of an attempt outside)
-        abort(404)  # in scope, of another employer
+        if department_id not in own:
+            get_or_404(LabourDepartment, department_id, current_user)  # 404, and the audit of an attempt outside
+            abort(404)  # in scope, of another employer
+        found[department_id] = own[department_id]
     return found
 
 
@@ -128,6 +126,7 @@ def new(employer_id):
     try:
         visit = operations.create_visit(current_user, employer, form.visit_input(departments),
                                         idempotency_key=form.idempotency_key.data, content_hash=payload_hash)
+        shown = url_for("visits.show", visit_id=visit.id)  # before the commit expires the visit
         db.session.commit()
     except IntegrityError:
         # Sent twice at once: the other request recorded it first.
@@ -137,7 +136,7 @@ def new(employer_id):
             raise
         return _replay(form, employer, existing, payload_hash)
     flash(_("Visit recorded. It now waits for review."), "success")
-    return redirect(url_for("visits.show", visit_id=visit.id))
+    return redirect(shown)
 
 
 def _replay(form, employer, existing, payload_hash):
