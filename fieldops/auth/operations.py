@@ -1,7 +1,6 @@
 """Sign-in, sessions and user management. Functions flush; the view commits."""
 import hashlib
 import secrets
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager

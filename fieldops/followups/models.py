@@ -82,10 +82,6 @@ REASON_MAX = 500
 OUTCOME_MAX = 2000
 
 
-def _employer_in_scope(root: OrgUnit):
-    return sa.select(Employer.id).where(Employer.scope_clause(root))
-
-
 def _states(*states):
     return ", ".join(f"'{s}'" for s in states)
 
@@ -178,7 +174,11 @@ class FollowUp(db.Model):
 
     @classmethod
     def scope_clause(cls, root: OrgUnit):
-        return cls.employer_id.in_(_employer_in_scope(root))
+        # By the district each carries (its employer's), as values: no read of the
+        # area's employers in every follow-up query.
+        from fieldops.org.scope import unit_ids_in_scope
+
+        return cls.district_id.in_(unit_ids_in_scope(root))
 
     # --- derived ------------------------------------------------------------
 

@@ -2,10 +2,10 @@
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from fieldops.campaigns.models import Campaign
-from fieldops.employers.models import Employer, LabourDepartment
+from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.scope import district_ids_in_scope, scoped
 from fieldops.timeutil import local_today
@@ -30,7 +30,7 @@ def my_visits(user):
     returned_first = sa.case((Visit.state == ReviewState.returned, 0), else_=1)
     return (
         scoped(Visit, user).where(Visit.officer_id == user.id)
-        .options(selectinload(Visit.employer))
+        .options(joinedload(Visit.employer))
         .order_by(returned_first, Visit.submitted_at.desc(), Visit.id.desc())
     )
 
@@ -39,7 +39,7 @@ def review_queue(user):
     """Visits in the user's scope waiting for review, oldest first; not their own."""
     return (
         scoped(Visit, user).where(Visit.state == ReviewState.submitted, Visit.officer_id != user.id)
-        .options(selectinload(Visit.employer), selectinload(Visit.officer))
+        .options(joinedload(Visit.employer), joinedload(Visit.officer))
         .order_by(Visit.submitted_at, Visit.id)
     )
 
