@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import g
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from fieldops.audit.queries import history_of
 from fieldops.auth.models import Role, User
@@ -29,10 +29,9 @@ def week_of(today: date) -> tuple[date, date]:
 
 
 def _with_people(stmt):
-    # Each is one row per follow-up: joined into the same read (a list used to take five).
     return stmt.options(
-        joinedload(FollowUp.employer), joinedload(FollowUp.assignee), joinedload(FollowUp.proposer),
-        joinedload(FollowUp.decided_by),
+        selectinload(FollowUp.employer), selectinload(FollowUp.assignee), selectinload(FollowUp.proposer),
+        selectinload(FollowUp.decided_by),
     )
 
 

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from fieldops.campaigns.models import Campaign
 from fieldops.employers.models import Employer
@@ -30,7 +30,7 @@ def my_visits(user):
     returned_first = sa.case((Visit.state == ReviewState.returned, 0), else_=1)
     return (
         scoped(Visit, user).where(Visit.officer_id == user.id)
-        .options(joinedload(Visit.employer))
+        .options(selectinload(Visit.employer))
         .order_by(returned_first, Visit.submitted_at.desc(), Visit.id.desc())
     )
 
@@ -39,7 +39,7 @@ def review_queue(user):
     """Visits in the user's scope waiting for review, oldest first; not their own."""
     return (
         scoped(Visit, user).where(Visit.state == ReviewState.submitted, Visit.officer_id != user.id)
-        .options(joinedload(Visit.employer), joinedload(Visit.officer))
+        .options(selectinload(Visit.employer), selectinload(Visit.officer))
         .order_by(Visit.submitted_at, Visit.id)
     )
 
