@@ -47,3 +47,22 @@ def test_the_demo_shows_ht_ka_missing_for_december(app, demo_data):
     # Hà Tĩnh city's supervisor has nothing missing.
     supervisor = _signed_in(app, "supervisor.ht")
     assert "0 districts have not filed their returns for 12/2023" in supervisor.get("/").get_data(as_text=True)
+
+
+def test_the_demo_sets_targets_for_what_the_returns_add(app, demo_data):
+    """Districts, provinces and the nation have targets for people registered in
+    all groups (above the employer channel's) and the new voluntary rate (80%);
+    teams have none; the dashboard compares them."""
+    from fieldops.org.models import OrgUnit, UnitLevel
+    from fieldops.progress.models import Metric, Target
+
+    targets = {(t.org_unit.code, Metric(t.metric)): t.value for t in db.session.scalars(sa.select(Target))}
+    units = db.session.scalars(sa.select(OrgUnit).where(OrgUnit.level != UnitLevel.team)).all()
+    for unit in units:
+        assert targets[(unit.code, Metric.registered_all)] > targets[(unit.code, Metric.registered_employer)]
+        assert targets[(unit.code, Metric.new_voluntary_pct)] == 80
+    assert not any(metric in (Metric.registered_all, Metric.new_voluntary_pct) and code.count("-") == 2
+                   for code, metric in targets)
+    page = _signed_in(app, "viewer").get("/progress/").get_data(as_text=True)
+    row = page.split('data-metric="new_voluntary_pct"', 1)[1].split("</tr>", 1)[0]
+    assert "80" in row and "—" not in row.split("</td>", 2)[1]

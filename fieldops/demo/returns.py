@@ -3,7 +3,10 @@
 its supervisor on the 5th; December's is still waiting to be locked, but HT-KA
 has not filed December (the campaign's last month: the missing returns page
 shows it), and one return of each province was corrected after locking. Through the real operations, so the audit log and the corrections
-exist as they would."""
+exist as they would. The units with employer targets also get targets for the
+two figures the returns add: people registered in all groups (the employer
+target plus about three quarters of the year-end participants outside
+employers) and the new voluntary participants' registration rate (80%)."""
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -11,8 +14,10 @@ import sqlalchemy as sa
 from fieldops.auth.models import User
 from fieldops.demo.progress import SUPERVISORS
 from fieldops.extensions import db
-from fieldops.org.models import OrgUnit
+from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.returns import operations as ops
+from fieldops.progress.models import Metric, Target
+from fieldops.progress.operations import create_target
 from fieldops.returns.models import RETURN_GROUPS
 
 FILERS = {"HN-BD": "officer.hn", "HN-CG": "officer.cg", "HT-TP": "officer.ht", "HT-KA": "officer.ka"}
@@ -59,3 +64,17 @@ def load_demo_returns() -> None:
         corrected = ops.Figures(before["participants"] + extra, before["registered"], before["new_participants"],
                                 before["new_registered"])
         ops.correct_return(users[SUPERVISORS[code]], made, corrected, reason, made.version, now=_at(month, 20))
+    _targets(districts)
+
+
+def _targets(districts):
+    """Targets for "people registered, all groups" and the new voluntary rate, for
+    every unit that has an employer-channel target (the districts and above)."""
+    outside = {code: sum(_figures(code, str(group), 12).participants for group in RETURN_GROUPS)
+               for code in districts}
+    units = db.session.scalars(sa.select(OrgUnit).where(OrgUnit.level != UnitLevel.team)).all()
+    for target in db.session.scalars(sa.select(Target).where(Target.metric == Metric.registered_employer)).all():
+        unit = next(u for u in units if u.id == target.org_unit_id)
+        reached = sum(outside[code] for code, d in districts.items() if d.path.startswith(unit.path))
+        create_target(None, target.campaign, unit, Metric.registered_all, target.value + reached * 3 // 4)
+        create_target(None, target.campaign, unit, Metric.new_voluntary_pct, 80)
