@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.progress.format import figure, pct
+from fieldops.progress.models import Metric, Target
 from fieldops.returns.models import GroupReturn, ReturnCorrection
 from tests.browser.conftest import sign_in
 
@@ -109,6 +110,9 @@ def _number(text):
 def test_september_returns_of_ht_tp_reach_the_ha_tinh_dashboard_and_report(browser_page, viewport):
     _forget_ht_tp_returns(SEPTEMBER)
     ky_anh = _september_of_ky_anh()
+    ha_tinh_target = db.session.scalar(
+        sa.select(Target.value).join(OrgUnit, OrgUnit.id == Target.org_unit_id)
+        .where(OrgUnit.code == "HT", Target.metric == Metric.registered_all))
     db.session.rollback()
 
     officer = browser_page(viewport)
@@ -168,5 +172,6 @@ def test_september_returns_of_ht_tp_reach_the_ha_tinh_dashboard_and_report(brows
     text = "".join("".join(p.extract_text() for p in reader.pages).split())
     assert "Đãđăngký,mọinhómđốitượng" + figure(everyone) in text
     groups = "".join(figure(outside[g]) for g in FILED)
-    assert "HTBảohiểmxãhộitỉnhHàTĩnh" + groups + figure(everyone) + "—" + figure(round(rate, 1)) in text
+    assert ("HTBảohiểmxãhộitỉnhHàTĩnh" + groups + figure(everyone) + figure(ha_tinh_target)
+            + figure(round(rate, 1))) in text
     assert "HT-TPBảohiểmxãhộithànhphốHàTĩnh" + "".join(figure(f[1]) for f in FILED.values()) in text
