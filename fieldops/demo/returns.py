@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from fieldops.auth.models import User
 from fieldops.demo.progress import SUPERVISORS
 from fieldops.extensions import db
-from fieldops.org.models import OrgUnit, UnitLevel
+from fieldops.org.models import OrgUnit
+from fieldops.org.scope import within
 from fieldops.returns import operations as ops
 from fieldops.progress.models import Metric, Target
 from fieldops.progress.operations import create_target
@@ -72,9 +73,8 @@ def _targets(districts):
     every unit that has an employer-channel target (the districts and above)."""
     outside = {code: sum(_figures(code, str(group), 12).participants for group in RETURN_GROUPS)
                for code in districts}
-    units = db.session.scalars(sa.select(OrgUnit).where(OrgUnit.level != UnitLevel.team)).all()
     for target in db.session.scalars(sa.select(Target).where(Target.metric == Metric.registered_employer)).all():
-        unit = next(u for u in units if u.id == target.org_unit_id)
-        reached = sum(outside[code] for code, d in districts.items() if d.path.startswith(unit.path))
+        unit = target.org_unit
+        reached = sum(outside[code] for code, district in districts.items() if within(district, unit))
         create_target(None, target.campaign, unit, Metric.registered_all, target.value + reached * 3 // 4)
         create_target(None, target.campaign, unit, Metric.new_voluntary_pct, 80)
