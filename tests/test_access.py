@@ -238,19 +238,19 @@ def test_out_of_scope_ids_answer_404(app, world, client_as, endpoint):
 
 
 def test_a_unit_created_in_a_request_is_in_scope_for_the_rest_of_it(app, org, users):
-    """The area's unit ids are read once per request (fieldops/org/scope.py) and
-    read again once the tree changes."""
+    """The area's district ids are read once per request (fieldops/org/scope.py)
+    and read again once the tree changes."""
     import sqlalchemy as sa
 
     from fieldops.employers.models import Employer
     from fieldops.extensions import db
     from fieldops.org.operations import create_org_unit
-    from fieldops.org.scope import unit_ids_in_scope
+    from fieldops.org.scope import district_ids_in_scope
 
     with app.test_request_context("/"):
-        before = unit_ids_in_scope(org["HN"])
-        assert unit_ids_in_scope(org["HN"]) is before  # one read per request
+        before = district_ids_in_scope(org["HN"])
+        assert district_ids_in_scope(org["HN"]) is before  # one read per request
         district = create_org_unit(None, code="HN-TX", name="BHXH Thanh Xuân", parent=org["HN"])
         employer = factories.employer(district, name="Công ty Thanh Xuân")
-        assert district.id in unit_ids_in_scope(org["HN"])
+        assert district.id in district_ids_in_scope(org["HN"])
         assert employer.id in db.session.scalars(sa.select(Employer.id).where(Employer.scope_clause(org["HN"]))).all()

@@ -45,9 +45,9 @@ class Employer(db.Model):
     def scope_clause(cls, root: OrgUnit):
         # By value: with a subquery the planner cannot tell a district's few
         # hundred employers from the country's 500,000 (a name search then reads them all).
-        from fieldops.org.scope import unit_ids_in_scope
+        from fieldops.org.scope import district_ids_in_scope
 
-        return cls.district_id.in_(unit_ids_in_scope(root))
+        return cls.district_id.in_(district_ids_in_scope(root))
 
 
 class LabourDepartment(db.Model):

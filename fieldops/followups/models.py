@@ -176,9 +176,9 @@ class FollowUp(db.Model):
     def scope_clause(cls, root: OrgUnit):
         # By the district each carries (its employer's), as values: no read of the
         # area's employers in every follow-up query.
-        from fieldops.org.scope import unit_ids_in_scope
+        from fieldops.org.scope import district_ids_in_scope
 
-        return cls.district_id.in_(unit_ids_in_scope(root))
+        return cls.district_id.in_(district_ids_in_scope(root))
 
     # --- derived ------------------------------------------------------------
 

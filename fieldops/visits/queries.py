@@ -9,7 +9,7 @@ from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.scope import district_ids_in_scope, scoped
 from fieldops.timeutil import local_today
-from fieldops.visits.models import COUNTING_STATES, ReviewState, Visit, VisitLine
+from fieldops.visits.models import COUNTING_STATES, RETURNED_FIRST, ReviewState, Visit, VisitLine
 
 
 def earliest_visit_date():
@@ -27,11 +27,10 @@ def visit_by_key(key: str) -> Visit | None:
 
 def my_visits(user):
     """The user's own visits: returned ones first (they need work), then newest."""
-    returned_first = sa.case((Visit.state == ReviewState.returned, 0), else_=1)
     return (
         scoped(Visit, user).where(Visit.officer_id == user.id)
         .options(selectinload(Visit.employer))
-        .order_by(returned_first, Visit.submitted_at.desc(), Visit.id.desc())
+        .order_by(RETURNED_FIRST, Visit.submitted_at.desc(), Visit.id.desc())
     )
 
 
