@@ -72,6 +72,24 @@ def test_history_pages_are_htmx_fragments(world, client_as, app):
     assert "<html" in full and "02/05/2023" in full
 
 
+@pytest.mark.parametrize("visits, page, shown, pages", [
+    (0, 1, 0, 0), (3, 1, 3, 1), (20, 1, 20, 1), (22, 1, 20, 2), (22, 2, 2, 2), (40, 2, 20, 2), (22, 3, 0, 2),
+])
+def test_a_page_of_visits_knows_how_many_pages_there_are(world, app, visits, page, shown, pages):
+    """A page that is not full is the last: its total needs no count of all items;
+    a full page or one past the end counts them."""
+    from fieldops.core.paging import page_of
+    from fieldops.visits.queries import employer_history
+
+    employer, officer = world["employer"], world["users"]["HN"]["officer"]
+    for n in range(visits):
+        factories.visit(officer, employer, visit_date=date(2023, 5, 1 + n % 28), now=datetime(2023, 5, 1, 9))
+    db.session.commit()
+    with app.test_request_context(f"/?page={page}"):
+        listed = page_of(employer_history(employer))
+        assert (len(listed.items), listed.total, listed.pages) == (shown, visits, pages)
+
+
 def test_officer_home_today(world, client_as):
     employer, users, org = world["employer"], world["users"], world["org"]
     full = factories.employer(org["HN-BD"], name="Công ty Đủ 100", departments=[("Toàn đơn vị", 10)])

@@ -81,10 +81,13 @@ def load_session(token: str) -> User | None:
     """The user behind a live session token; ends the session if it timed out."""
     if not token:
         return None
+    from fieldops.followups.queries import remember_unseen_notices, unseen_notices_of
+
     cfg = current_app.config
-    # The user's unit in the same read: nearly every page scopes by it.
+    # The user's unit and the count on the top bar's notice badge in the same
+    # read: nearly every page scopes by the one and shows the other.
     row = db.session.execute(
-        sa.select(UserSession, User)
+        sa.select(UserSession, User, unseen_notices_of(User.id))
         .join(User, User.id == UserSession.user_id)
         .join(User.org_unit)
         .options(contains_eager(User.org_unit))
@@ -92,7 +95,8 @@ def load_session(token: str) -> User | None:
     ).first()
     if row is None:
         return None
-    user_session, user = row
+    user_session, user, unseen_notices = row
+    remember_unseen_notices(unseen_notices)
     now = utcnow()
     if (
         not user.active

@@ -210,7 +210,9 @@ class FollowUp(db.Model):
     # --- who may do what ------------------------------------------------------
 
     def in_scope_of(self, user) -> bool:
-        return within(self.employer.district, user.org_unit)
+        from fieldops.org.scope import district_ids_in_scope
+
+        return self.district_id in district_ids_in_scope(user.org_unit)
 
     def may(self, action: Action, user) -> bool:
         """May `user` take `action` on this follow-up at all (whatever its state)?"""

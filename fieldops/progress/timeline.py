@@ -188,27 +188,28 @@ def apply_changes(model, changes) -> None:
 
 
 def _load_history(ids):
-    """{employer id: (district, departments, visits, lines, obstacles)} from the database."""
+    """{employer id: (district, departments, visits, lines, obstacles)} from the
+    database: three reads (employers with their departments, visits with their
+    lines, obstacles), whether for one employer after a visit or 500 in a rebuild."""
     found = {}
-    for employer_id, district_id in db.session.execute(
-            sa.select(Employer.id, Employer.district_id).where(Employer.id.in_(ids))):
-        found[employer_id] = (district_id, {}, {}, [], [])
-    for department_id, employer_id, declared in db.session.execute(
-            sa.select(LabourDepartment.id, LabourDepartment.employer_id, LabourDepartment.insured_declared)
-            .where(LabourDepartment.employer_id.in_(ids))):
-        found[employer_id][1][department_id] = declared
+    for employer_id, district_id, department_id, declared in db.session.execute(
+            sa.select(Employer.id, Employer.district_id, LabourDepartment.id, LabourDepartment.insured_declared)
+            .outerjoin(LabourDepartment, LabourDepartment.employer_id == Employer.id)
+            .where(Employer.id.in_(ids))):
+        departments = found.setdefault(employer_id, (district_id, {}, {}, [], []))[1]
+        if department_id is not None:
+            departments[department_id] = declared
     counting = sa.and_(Visit.employer_id.in_(ids), Visit.state.in_(COUNTING_STATES))
     owner = {}
-    for visit_id, employer_id, day, submitted_at, state in db.session.execute(
-            sa.select(Visit.id, Visit.employer_id, Visit.visit_date, Visit.submitted_at, Visit.state)
-            .where(counting)):
+    for visit_id, employer_id, day, submitted_at, state, department_id, *figures in db.session.execute(
+            sa.select(Visit.id, Visit.employer_id, Visit.visit_date, Visit.submitted_at, Visit.state,
+                      VisitLine.labour_department_id, VisitLine.insured, VisitLine.registered, VisitLine.active,
+                      VisitLine.newly_registered)
+            .outerjoin(VisitLine, VisitLine.visit_id == Visit.id).where(counting)):
         found[employer_id][2][visit_id] = (day, submitted_at, state == ReviewState.verified)
         owner[visit_id] = employer_id
-    for row in db.session.execute(
-            sa.select(VisitLine.visit_id, VisitLine.labour_department_id, VisitLine.insured, VisitLine.registered,
-                      VisitLine.active, VisitLine.newly_registered)
-            .join(Visit, Visit.id == VisitLine.visit_id).where(counting)):
-        found[owner[row[0]]][3].append(tuple(row))
+        if department_id is not None:
+            found[employer_id][3].append((visit_id, department_id, *figures))
     for row in db.session.execute(
             sa.select(Obstacle.visit_id, Obstacle.category, Obstacle.people_affected)
             .join(Visit, Visit.id == Obstacle.visit_id).where(counting)):

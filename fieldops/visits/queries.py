@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from fieldops.campaigns.models import Campaign
 from fieldops.employers.models import Employer
@@ -29,7 +29,7 @@ def my_visits(user):
     """The user's own visits: returned ones first (they need work), then newest."""
     return (
         scoped(Visit, user).where(Visit.officer_id == user.id)
-        .options(selectinload(Visit.employer))
+        .options(joinedload(Visit.employer))
         .order_by(RETURNED_FIRST, Visit.submitted_at.desc(), Visit.id.desc())
     )
 
@@ -38,7 +38,7 @@ def review_queue(user):
     """Visits in the user's scope waiting for review, oldest first; not their own."""
     return (
         scoped(Visit, user).where(Visit.state == ReviewState.submitted, Visit.officer_id != user.id)
-        .options(selectinload(Visit.employer), selectinload(Visit.officer))
+        .options(joinedload(Visit.employer), joinedload(Visit.officer))
         .order_by(Visit.submitted_at, Visit.id)
     )
 
@@ -117,7 +117,7 @@ def employer_history(employer: Employer):
     """Visits of the employer, newest first (a statement, to be paged)."""
     return (
         sa.select(Visit).where(Visit.employer_id == employer.id)
-        .options(selectinload(Visit.officer))
+        .options(joinedload(Visit.officer))
         .order_by(Visit.visit_date.desc(), Visit.submitted_at.desc(), Visit.id.desc())
     )
 
