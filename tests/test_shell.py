@@ -101,3 +101,18 @@ def test_bundled_fonts_match_their_recorded_hashes():
     assert rows.keys() == {p.name for p in fonts.glob("*.ttf")}
     for name, digest in rows.items():
         assert hashlib.sha256((fonts / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_gunicorn_settings_freeze_what_a_worker_loaded():
+    """gunicorn reads gunicorn.conf.py from the checkout; once a worker has the app,
+    the objects it loaded are kept out of the collector's full passes."""
+    import gc
+    import runpy
+
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert settings["timeout"] == 120 and settings["max_requests"] == 2000
+    try:
+        settings["post_worker_init"](worker=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
