@@ -64,7 +64,7 @@ class Client(FastHttpUser):
 
     def submit(self):
         employer, departments = self.rng.choice(list(self.account["employers"].items()))
-        form = {"csrf_token": self.account["csrf"], "idempotency_key": str(uuid.uuid4()), "base_revision": "",
+        form = {"csrf_token": self.account["csrf"], "idempotency_key": f"bench-{uuid.uuid4()}", "base_revision": "",
                 "visit_date": "2023-12-15", "purpose": "registration_drive", "notes": "", "latitude": "",
                 "longitude": ""}
         for k, department_id in enumerate(departments):

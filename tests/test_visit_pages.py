@@ -187,3 +187,25 @@ def test_employer_page_and_visit_submission_use_indexes(world, client_as, record
     assert client.get("/").status_code == 200
     assert recorded_statements
     assert _full_scans(recorded_statements) == []
+
+
+def test_my_visits_are_read_in_list_order_from_their_index(world, client_as, recorded_statements):
+    """Returned first, then the newest: the index holds the visits in that order,
+    so a page is read, not sorted out of the officer's whole year."""
+    officer = world["users"]["HN"]["officer"]
+    for n in range(3):
+        factories.visit(officer, world["employer"], visit_date=date(2023, 6, n + 1))
+    db.session.commit()
+    recorded_statements.clear()
+    assert client_as("officer").get("/visits/").status_code == 200
+    [(statement, parameters)] = [s for s in recorded_statements if "ORDER BY CASE WHEN" in s[0]]
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort", "enable_incremental_sort"):
+                connection.exec_driver_sql(f"SET {setting} = off")  # the index wins if it can serve the order
+            plan = "\n".join(connection.exec_driver_sql("EXPLAIN " + statement, parameters).scalars())
+            assert "ix_visit_officer_returned_first" in plan and "Sort" not in plan, plan
+        else:
+            plan = "\n".join(row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
+                                                                         parameters))
+            assert "ix_visit_officer_returned_first" in plan and "TEMP B-TREE" not in plan, plan
