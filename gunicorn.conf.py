@@ -7,9 +7,6 @@ import gc
 # fit; anything longer goes to the job worker.
 timeout = 120
 graceful_timeout = 30
-# Recycled now and then, so memory taken by a large export is given back.
-max_requests = 2000
-max_requests_jitter = 200
 
 
 def post_worker_init(worker):

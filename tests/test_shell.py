@@ -110,7 +110,7 @@ def test_gunicorn_settings_freeze_what_a_worker_loaded():
     import runpy
 
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    assert settings["timeout"] == 120 and settings["max_requests"] == 2000
+    assert settings["timeout"] == 120
     try:
         settings["post_worker_init"](worker=None)
         assert gc.get_freeze_count() > 0
