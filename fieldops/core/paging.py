@@ -15,5 +15,5 @@ def page_of(stmt):
     if 0 < shown < pagination.per_page or (shown == 0 and pagination.page == 1):
         pagination.total = (pagination.page - 1) * pagination.per_page + shown
     else:
-        pagination.total = pagination._query_count()
+        pagination.total = pagination._query_count()  # Flask-SQLAlchemy's count of the statement
     return pagination

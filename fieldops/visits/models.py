@@ -146,7 +146,7 @@ def _inline(value):
 
 # Lists of an officer's own visits show returned ones first (they need work), then the newest.
 RETURNED_FIRST = sa.case((Visit.state == _inline(ReviewState.returned.value), _inline(0)), else_=_inline(1))
-# Their first page read from the index, not a year of visits sorted (1,400 rows, 4.7 → 0.1 ms).
+# Their first page read from the index, not sorted out of a year's visits (1,400 of them: 4.7 → 0.1 ms).
 sa.Index("ix_visit_officer_returned_first", Visit.officer_id, RETURNED_FIRST, Visit.submitted_at.desc(),
          Visit.id.desc())
 
