@@ -1,7 +1,7 @@
 from fieldops.audit.operations import record
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
-from fieldops.org.scope import forget_unit_ids
+from fieldops.org.scope import forget_district_ids
 
 
 class OrgUnitError(ValueError):
@@ -18,7 +18,7 @@ def create_org_unit(actor, *, code, name, parent: OrgUnit | None, level: UnitLev
     db.session.flush()
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"
     db.session.flush()
-    forget_unit_ids()
+    forget_district_ids()
     if actor is not None:
         record("org_unit.create", actor=actor, obj=unit, org_unit_id=unit.id,
                after={"code": unit.code, "name": unit.name, "level": str(unit.level), "parent_id": unit.parent_id})

@@ -43,7 +43,7 @@ def district_ids_in_scope(root: OrgUnit) -> list[int]:
     return memo[key]
 
 
-def forget_unit_ids() -> None:
+def forget_district_ids() -> None:
     """After the org tree changes within a request."""
     if has_request_context():
         g.pop("_district_ids_in_scope", None)
