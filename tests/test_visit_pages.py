@@ -205,6 +205,25 @@ def test_employer_page_and_visit_submission_use_indexes(world, client_as, record
     assert _full_scans(recorded_statements) == []
 
 
+def _plan(statement, parameters, disabled=(), vacuum=None) -> str:
+    """The statement's plan; on PostgreSQL with `disabled` plan types switched off,
+    so that the index wins wherever it can serve (the test tables are tiny), and
+    `vacuum` vacuumed first: an index-only scan needs its pages marked all-visible."""
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            if vacuum:
+                connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(f"VACUUM ANALYZE {vacuum}")
+            for setting in disabled:
+                connection.exec_driver_sql(f"SET {setting} = off")
+            return "\n".join(connection.exec_driver_sql("EXPLAIN " + statement, parameters).scalars())
+        return "\n".join(row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
+                                                                       parameters))
+
+
+def _is_postgresql():
+    return db.engine.dialect.name == "postgresql"
+
+
 def test_my_visits_are_read_in_list_order_from_their_index(world, client_as, recorded_statements):
     """Returned first, then the newest: the index holds the visits in that order,
     so a page is read, not sorted out of the officer's whole year."""
@@ -215,13 +234,44 @@ def test_my_visits_are_read_in_list_order_from_their_index(world, client_as, rec
     recorded_statements.clear()
     assert client_as("officer").get("/visits/").status_code == 200
     [(statement, parameters)] = [s for s in recorded_statements if "ORDER BY CASE WHEN" in s[0]]
-    with db.engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
-            for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort", "enable_incremental_sort"):
-                connection.exec_driver_sql(f"SET {setting} = off")  # the index wins if it can serve the order
-            plan = "\n".join(connection.exec_driver_sql("EXPLAIN " + statement, parameters).scalars())
-            assert "ix_visit_officer_returned_first" in plan and "Sort" not in plan, plan
-        else:
-            plan = "\n".join(row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
-                                                                         parameters))
-            assert "ix_visit_officer_returned_first" in plan and "TEMP B-TREE" not in plan, plan
+    plan = _plan(statement, parameters,
+                 ("enable_seqscan", "enable_bitmapscan", "enable_sort", "enable_incremental_sort"))
+    assert "ix_visit_officer_returned_first" in plan, plan
+    assert ("Sort" if _is_postgresql() else "TEMP B-TREE") not in plan, plan
+
+
+def test_the_review_queue_count_is_read_from_its_index(world, client_as, recorded_statements):
+    """A large district has thousands of visits waiting: their count ("not your
+    own") comes from the index, which carries the officer, not from the table."""
+    for n in range(3):
+        factories.visit(world["users"]["HN"]["officer"], world["employer"], visit_date=date(2023, 6, n + 1))
+    db.session.commit()
+    recorded_statements.clear()
+    assert "3 visits wait for review" in in_english(client_as("supervisor")).get("/").get_data(as_text=True)
+    [(statement, parameters)] = [s for s in recorded_statements if "count(*)" in s[0] and "FROM visit" in s[0]]
+    plan = _plan(statement, parameters, ("enable_seqscan", "enable_bitmapscan"), vacuum="visit")
+    assert "ix_visit_district_state_submitted_officer" in plan, plan
+    if _is_postgresql():
+        assert "Index Only Scan" in plan, plan
+
+
+def test_a_name_search_is_read_in_name_order_and_counted_from_its_index(world, client_as, recorded_statements):
+    """The district's employers in name order with their searched text beside
+    them: a page of matches stops when it is full, and their count reads no table rows."""
+    for n in range(25):
+        factories.employer(world["org"]["HN-BD"], name=f"Công ty Thương mại Số {n:02d}")
+    db.session.commit()
+    recorded_statements.clear()
+    page = client_as("officer").get("/employers/?q=thuong+mai").get_data(as_text=True)
+    assert "Công ty Thương mại Số 00" in page and "Công ty Thương mại Số 19" in page
+    assert "Công ty Thương mại Số 20" not in page
+    searches = [s for s in recorded_statements if "search_text LIKE" in s[0]]
+    [listing] = [s for s in searches if "count(" not in s[0]]
+    [counting] = [s for s in searches if "count(" in s[0]]
+    plan = _plan(*listing, ("enable_seqscan", "enable_bitmapscan", "enable_sort", "enable_incremental_sort"))
+    assert "ix_employer_district_name" in plan, plan
+    assert ("Sort" if _is_postgresql() else "TEMP B-TREE") not in plan, plan
+    plan = _plan(*counting, ("enable_seqscan", "enable_bitmapscan"), vacuum="employer")
+    assert "ix_employer_district_name" in plan, plan
+    if _is_postgresql():
+        assert "Index Only Scan" in plan, plan

@@ -16,6 +16,12 @@ class Employer(db.Model):
     """Đơn vị sử dụng lao động, managed by one district unit."""
 
     __tablename__ = "employer"
+    __table_args__ = (
+        # A district's employers in name order, with what a search matches on:
+        # the list stops after its page, and its count reads no table rows
+        # (18,000 employers in the largest district: 10,000 table pages otherwise).
+        sa.Index("ix_employer_district_name", "district_id", "name", "id", postgresql_include=["search_text"]),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_code: Mapped[str] = mapped_column(sa.String(20), unique=True)
@@ -23,7 +29,7 @@ class Employer(db.Model):
     name: Mapped[str] = mapped_column(sa.String(255))
     address: Mapped[str] = mapped_column(sa.String(255), default="")
     sector: Mapped[str] = mapped_column(sa.String(120), default="")
-    district_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"), index=True)
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"))
     # Folded name and codes, so "nguyen" finds "Nguyễn" on every database.
     search_text: Mapped[str] = mapped_column(sa.String(600), default="")
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)

@@ -94,6 +94,8 @@ class FollowUp(db.Model):
         sa.Index("ix_follow_up_employer", "employer_id"),
         sa.Index("ix_follow_up_district_state_due", "district_id", "state", "due_date"),
         sa.Index("ix_follow_up_kind_created", "kind", "created_at"),
+        # The visit that did it: without an index every removed visit reads the whole table.
+        sa.Index("ix_follow_up_done_visit", "done_visit_id"),
         # Undecided exactly while proposed; every later state carries its decision.
         sa.CheckConstraint(
             "(state = 'proposed' AND decided_by_id IS NULL AND decided_at IS NULL)"
