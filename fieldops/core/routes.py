@@ -21,7 +21,7 @@ def home():
 
     context = {}
     if current_user.role == Role.officer:
-        context["recent_visits"] = db.session.scalars(visits.my_visits(current_user).limit(8)).all()
+        context["recent_visits"] = visits.recent_visits(current_user, limit=8)
         context["furthest"] = visits.employers_furthest_from_full(current_user, limit=8)
     elif current_user.role == Role.supervisor:
         context["waiting_review"] = visits.waiting_review_count(current_user)

@@ -6,13 +6,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
+from fieldops.org.scope import InDistrict
 from fieldops.textfold import fold
 from fieldops.timeutil import utcnow
 
 WHOLE_EMPLOYER = "Toàn đơn vị"
 
 
-class Employer(db.Model):
+class Employer(InDistrict, db.Model):
     """Đơn vị sử dụng lao động, managed by one district unit."""
 
     __tablename__ = "employer"
@@ -46,14 +47,6 @@ class Employer(db.Model):
 
     def refresh_search_text(self):
         self.search_text = fold(f"{self.name} {self.unit_code} {self.tax_code}")[:600]
-
-    @classmethod
-    def scope_clause(cls, root: OrgUnit):
-        # By value: with a subquery the planner cannot tell a district's few
-        # hundred employers from the country's 500,000 (a name search then reads them all).
-        from fieldops.org.scope import district_ids_in_scope
-
-        return cls.district_id.in_(district_ids_in_scope(root))
 
 
 class LabourDepartment(db.Model):

@@ -22,7 +22,7 @@ from fieldops.auth.models import Role, User
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
-from fieldops.org.scope import within
+from fieldops.org.scope import InDistrict, district_ids_in_scope, within
 from fieldops.timeutil import utcnow
 from fieldops.visits.models import Obstacle, ObstacleCategory, Visit
 
@@ -86,7 +86,7 @@ def _states(*states):
     return ", ".join(f"'{s}'" for s in states)
 
 
-class FollowUp(db.Model):
+class FollowUp(InDistrict, db.Model):
     __tablename__ = "follow_up"
     __table_args__ = (
         sa.Index("ix_follow_up_state_due", "state", "due_date"),
@@ -174,14 +174,6 @@ class FollowUp(db.Model):
     def audit_unit_id(self):
         return self.employer.district_id
 
-    @classmethod
-    def scope_clause(cls, root: OrgUnit):
-        # By the district each carries (its employer's), as values: no read of the
-        # area's employers in every follow-up query.
-        from fieldops.org.scope import district_ids_in_scope
-
-        return cls.district_id.in_(district_ids_in_scope(root))
-
     # --- derived ------------------------------------------------------------
 
     @property
@@ -212,8 +204,6 @@ class FollowUp(db.Model):
     # --- who may do what ------------------------------------------------------
 
     def in_scope_of(self, user) -> bool:
-        from fieldops.org.scope import district_ids_in_scope
-
         return self.district_id in district_ids_in_scope(user.org_unit)
 
     def may(self, action: Action, user) -> bool:

@@ -12,7 +12,7 @@ from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.followups.models import OPEN_STATES, FollowUp, FollowUpKind, FollowUpNotice, FollowUpState
 from fieldops.org.models import OrgUnit
-from fieldops.org.scope import scoped, units_in_scope
+from fieldops.org.scope import area_of, in_area, scoped, units_in_scope
 from fieldops.timeutil import local_today, to_local, utcnow
 from fieldops.visits.models import Visit
 
@@ -176,17 +176,22 @@ def my_queue(user, today: date, limit=200) -> MyQueue:
     return sections
 
 
+# The officer's follow-ups to carry out that are overdue or due soon, for their
+# home; its cards name the employer only: joined, a handful of rows. Built once
+# (org/scope.py, "area"): the home runs it on every view.
+_DUE = (
+    sa.select(FollowUp)
+    .where(in_area(FollowUp.district_id), FollowUp.assignee_id == sa.bindparam("assignee_id"),
+           FollowUp.state.in_(WORKING_STATES), FollowUp.due_date <= sa.bindparam("due_by"))
+    .options(joinedload(FollowUp.employer))
+    .order_by(FollowUp.due_date, FollowUp.id).limit(sa.bindparam("limit"))
+)
+
+
 def my_due(user, today: date | None = None, limit=5):
     """The officer's follow-ups to carry out that are overdue or due within a week."""
-    today = today or local_today()
-    soon = today + timedelta(days=DUE_SOON_DAYS)
-    # Its cards name the employer only: joined, a handful of rows.
-    return db.session.scalars(
-        scoped(FollowUp, user)
-        .where(FollowUp.assignee_id == user.id, FollowUp.state.in_(WORKING_STATES), FollowUp.due_date <= soon)
-        .options(joinedload(FollowUp.employer))
-        .order_by(FollowUp.due_date, FollowUp.id).limit(limit)
-    ).all()
+    due_by = (today or local_today()) + timedelta(days=DUE_SOON_DAYS)
+    return db.session.scalars(_DUE, {"assignee_id": user.id, "due_by": due_by, "limit": limit} | area_of(user)).all()
 
 
 # --- escalations and exports ----------------------------------------------------------

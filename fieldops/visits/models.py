@@ -13,9 +13,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldops.auth.models import User
+from fieldops.core.expressions import inline
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
+from fieldops.org.scope import InDistrict
 from fieldops.timeutil import utcnow
 
 # The most a count on one line may be: well above any real department, well below
@@ -52,7 +54,7 @@ class ObstacleCategory(enum.StrEnum):
 COUNTING_STATES = (ReviewState.submitted, ReviewState.verified)
 
 
-class Visit(db.Model):
+class Visit(InDistrict, db.Model):
     __tablename__ = "visit"
     __table_args__ = (
         sa.Index("ix_visit_employer_date", "employer_id", "visit_date"),
@@ -131,23 +133,9 @@ class Visit(db.Model):
 
         return user.role == Role.supervisor and user.id != self.officer_id and self.state == ReviewState.submitted
 
-    @classmethod
-    def scope_clause(cls, root: OrgUnit):
-        # By value: with a subquery the planner guesses the area's share of visits
-        # and walks the whole country's review queue in date order to fill a page.
-        from fieldops.org.scope import district_ids_in_scope
-
-        return cls.district_id.in_(district_ids_in_scope(root))
-
-
-def _inline(value):
-    # Written into the SQL, not bound: PostgreSQL matches an expression index only
-    # against the same constants, and a prepared statement's generic plan has none.
-    return sa.literal(value, literal_execute=True)
-
 
 # Lists of an officer's own visits show returned ones first (they need work), then the newest.
-RETURNED_FIRST = sa.case((Visit.state == _inline(ReviewState.returned.value), _inline(0)), else_=_inline(1))
+RETURNED_FIRST = sa.case((Visit.state == inline(ReviewState.returned.value), inline(0)), else_=inline(1))
 # Their first page read from the index, not sorted out of a year's visits (1,400 of them: 4.7 → 0.1 ms).
 sa.Index("ix_visit_officer_returned_first", Visit.officer_id, RETURNED_FIRST, Visit.submitted_at.desc(),
          Visit.id.desc())

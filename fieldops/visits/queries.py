@@ -7,7 +7,8 @@ from sqlalchemy.orm import joinedload
 from fieldops.campaigns.models import Campaign
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
-from fieldops.org.scope import district_ids_in_scope, scoped
+from fieldops.progress.models import BELOW_FULL, COVERAGE, EmployerTimeline
+from fieldops.org.scope import area_of, in_area, scoped
 from fieldops.timeutil import local_today
 from fieldops.visits.models import COUNTING_STATES, RETURNED_FIRST, ReviewState, Visit, VisitLine
 
@@ -25,13 +26,24 @@ def visit_by_key(key: str) -> Visit | None:
     return db.session.scalars(sa.select(Visit).where(Visit.idempotency_key == key)).first()
 
 
+# The user's own visits: returned ones first (they need work), then newest. Built
+# once (org/scope.py, "area"): the officer's home runs it on every view.
+_MY_VISITS = (
+    sa.select(Visit).where(in_area(Visit.district_id), Visit.officer_id == sa.bindparam("officer_id"))
+    .options(joinedload(Visit.employer))
+    .order_by(RETURNED_FIRST, Visit.submitted_at.desc(), Visit.id.desc())
+)
+_RECENT_VISITS = _MY_VISITS.limit(sa.bindparam("limit"))
+
+
 def my_visits(user):
-    """The user's own visits: returned ones first (they need work), then newest."""
-    return (
-        scoped(Visit, user).where(Visit.officer_id == user.id)
-        .options(joinedload(Visit.employer))
-        .order_by(RETURNED_FIRST, Visit.submitted_at.desc(), Visit.id.desc())
-    )
+    """All of them (a statement, to be paged)."""
+    return _MY_VISITS.params(officer_id=user.id, **area_of(user))
+
+
+def recent_visits(user, limit=8) -> list[Visit]:
+    """The first of them, for the officer's home."""
+    return db.session.scalars(_RECENT_VISITS, {"officer_id": user.id, "limit": limit} | area_of(user)).all()
 
 
 def review_queue(user):
@@ -78,28 +90,29 @@ def coverage_of(department) -> Totals:
     return Totals(department.insured, department.current_registered, department.current_active)
 
 
-def employers_furthest_from_full(user, limit=10):
-    """Employers in the user's area with the lowest coverage over their
-    departments' current figures (most unregistered first on a tie, then the
-    earliest registered); employers with nobody insured have no coverage and are
-    left out. Read from the employer totals kept on write, the area's rows of
-    one covering index, and only the chosen employers fetched."""
-    from fieldops.progress.models import EmployerTimeline
+# The user's area's employers below 100%, lowest coverage first (most
+# unregistered first on a tie, then the earliest registered), from the employer
+# totals kept on write: the first rows of an index in that order, and only the
+# chosen employers fetched. Built once, like the officer's visits.
+_CHOSEN = (
+    sa.select(EmployerTimeline.employer_id, EmployerTimeline.insured, EmployerTimeline.registered,
+              COVERAGE.label("ratio"))
+    .where(in_area(EmployerTimeline.district_id), BELOW_FULL)
+    .order_by(COVERAGE, EmployerTimeline.unregistered.desc(), EmployerTimeline.employer_id)
+    .limit(sa.bindparam("limit"))
+    .subquery()
+)
+_FURTHEST = (
+    sa.select(Employer, _CHOSEN.c.insured, _CHOSEN.c.registered)
+    .join(_CHOSEN, _CHOSEN.c.employer_id == Employer.id)
+    .order_by(_CHOSEN.c.ratio, (_CHOSEN.c.insured - _CHOSEN.c.registered).desc(), Employer.id)
+)
 
-    ratio = sa.cast(EmployerTimeline.registered, sa.Float) / EmployerTimeline.insured
-    chosen = (
-        sa.select(EmployerTimeline.employer_id, EmployerTimeline.insured, EmployerTimeline.registered, ratio.label("ratio"))
-        .where(EmployerTimeline.district_id.in_(district_ids_in_scope(user.org_unit)), EmployerTimeline.unregistered > 0,
-               EmployerTimeline.insured > 0)
-        .order_by(ratio, EmployerTimeline.unregistered.desc(), EmployerTimeline.employer_id)
-        .limit(limit)
-        .subquery()
-    )
-    rows = db.session.execute(
-        sa.select(Employer, chosen.c.insured, chosen.c.registered)
-        .join(chosen, chosen.c.employer_id == Employer.id)
-        .order_by(chosen.c.ratio, (chosen.c.insured - chosen.c.registered).desc(), Employer.id)
-    ).all()
+
+def employers_furthest_from_full(user, limit=10):
+    """[(employer, Totals)] of the employers furthest from 100% in the user's area;
+    employers with nobody insured have no coverage and are left out."""
+    rows = db.session.execute(_FURTHEST, {"limit": limit} | area_of(user)).all()
     return [(employer, Totals(insured, registered)) for employer, insured, registered in rows]
 
 
