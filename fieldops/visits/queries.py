@@ -1,4 +1,5 @@
-"""Reading visits and figures. Every query for scoped records goes through `scoped`."""
+"""Reading visits and figures. Every query for scoped records is scoped by the
+user's area (fieldops/org/scope.py)."""
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -8,7 +9,7 @@ from fieldops.campaigns.models import Campaign
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.progress.models import BELOW_FULL, COVERAGE, EmployerTimeline
-from fieldops.org.scope import area_of, in_area, scoped
+from fieldops.org.scope import area_of, in_area
 from fieldops.timeutil import local_today
 from fieldops.visits.models import COUNTING_STATES, RETURNED_FIRST, ReviewState, Visit, VisitLine
 
@@ -46,19 +47,26 @@ def recent_visits(user, limit=8) -> list[Visit]:
     return db.session.scalars(_RECENT_VISITS, {"officer_id": user.id, "limit": limit} | area_of(user)).all()
 
 
+# Visits in the user's area waiting for review, not their own: the supervisor's
+# queue (oldest first) and its count on their home. Built once, like the officer's visits.
+_WAITING_REVIEW = (in_area(Visit.district_id), Visit.state == ReviewState.submitted,
+                   Visit.officer_id != sa.bindparam("reviewer_id"))
+_REVIEW_QUEUE = (
+    sa.select(Visit).where(*_WAITING_REVIEW)
+    .options(joinedload(Visit.employer), joinedload(Visit.officer))
+    .order_by(Visit.submitted_at, Visit.id)
+)
+# count(*), not of a column the index lacks: in a large district the count comes from the index alone.
+_WAITING_REVIEW_COUNT = sa.select(sa.func.count()).select_from(Visit).where(*_WAITING_REVIEW)
+
+
 def review_queue(user):
-    """Visits in the user's scope waiting for review, oldest first; not their own."""
-    return (
-        scoped(Visit, user).where(Visit.state == ReviewState.submitted, Visit.officer_id != user.id)
-        .options(joinedload(Visit.employer), joinedload(Visit.officer))
-        .order_by(Visit.submitted_at, Visit.id)
-    )
+    """The queue (a statement, to be paged)."""
+    return _REVIEW_QUEUE.params(reviewer_id=user.id, **area_of(user))
 
 
 def waiting_review_count(user) -> int:
-    # count(*), not of a column the index lacks: in a large district the count comes from the index alone.
-    stmt = review_queue(user).with_only_columns(sa.func.count()).order_by(None)
-    return db.session.scalar(stmt)
+    return db.session.scalar(_WAITING_REVIEW_COUNT, {"reviewer_id": user.id} | area_of(user))
 
 
 @dataclass
@@ -127,13 +135,16 @@ class Change:
         return tuple(a - b for a, b in zip(self.after, self.before))
 
 
+_HISTORY = (
+    sa.select(Visit).where(Visit.employer_id == sa.bindparam("employer_id"))
+    .options(joinedload(Visit.officer))
+    .order_by(Visit.visit_date.desc(), Visit.submitted_at.desc(), Visit.id.desc())
+)
+
+
 def employer_history(employer: Employer):
-    """Visits of the employer, newest first (a statement, to be paged)."""
-    return (
-        sa.select(Visit).where(Visit.employer_id == employer.id)
-        .options(joinedload(Visit.officer))
-        .order_by(Visit.visit_date.desc(), Visit.submitted_at.desc(), Visit.id.desc())
-    )
+    """Visits of the employer, newest first (a statement, to be paged; built once)."""
+    return _HISTORY.params(employer_id=employer.id)
 
 
 def changes_by_visit(employer: Employer) -> dict[int, list[Change]]:
