@@ -147,19 +147,22 @@ def employer_history(employer: Employer):
     return _HISTORY.params(employer_id=employer.id)
 
 
+_LINES_IN_ORDER = (
+    sa.select(Visit.id, Visit.state, VisitLine.labour_department_id,
+              VisitLine.insured, VisitLine.registered, VisitLine.active)
+    .join(VisitLine, VisitLine.visit_id == Visit.id)
+    .where(Visit.employer_id == sa.bindparam("employer_id"))
+    .order_by(Visit.visit_date, Visit.submitted_at, Visit.id)
+)
+
+
 def changes_by_visit(employer: Employer) -> dict[int, list[Change]]:
     """What each visit of the employer changed, per department: its figures against
     the department's figures just before it (the previous counting line, or the
     declared headcount with nobody registered). One indexed query over the
     employer's visits."""
     departments = {d.id: d for d in employer.departments}
-    rows = db.session.execute(
-        sa.select(Visit.id, Visit.state, VisitLine.labour_department_id,
-                  VisitLine.insured, VisitLine.registered, VisitLine.active)
-        .join(VisitLine, VisitLine.visit_id == Visit.id)
-        .where(Visit.employer_id == employer.id)
-        .order_by(Visit.visit_date, Visit.submitted_at, Visit.id)
-    ).all()
+    rows = db.session.execute(_LINES_IN_ORDER, {"employer_id": employer.id}).all()
     previous = {d.id: (d.insured_declared, 0, 0) for d in departments.values()}
     changes: dict[int, list[Change]] = {}
     for visit_id, state, department_id, insured, registered, active in rows:
