@@ -95,7 +95,7 @@ def _one_in_area(model):
 def get_or_404(model, ident, user):
     if not isinstance(ident, int) or not 0 < ident <= MAX_ID:
         abort(404)
-    if issubclass(model, InDistrict):
+    if issubclass(model, InDistrict):  # most pages behind an id: the statement built once
         obj = db.session.scalars(_one_in_area(model), {"ident": ident} | area_of(user)).first()
     else:
         obj = db.session.scalars(scoped(model, user).where(model.id == ident)).first()

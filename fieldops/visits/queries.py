@@ -8,8 +8,8 @@ from sqlalchemy.orm import joinedload
 from fieldops.campaigns.models import Campaign
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
-from fieldops.progress.models import BELOW_FULL, COVERAGE, EmployerTimeline
 from fieldops.org.scope import area_of, in_area
+from fieldops.progress.models import BELOW_FULL, COVERAGE, EmployerTimeline
 from fieldops.timeutil import local_today
 from fieldops.visits.models import COUNTING_STATES, RETURNED_FIRST, ReviewState, Visit, VisitLine
 
