@@ -22,7 +22,7 @@ from fieldops.auth.models import Role, User
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
-from fieldops.org.scope import InDistrict, district_ids_in_scope, within
+from fieldops.org.scope import InDistrict, within
 from fieldops.timeutil import utcnow
 from fieldops.visits.models import Obstacle, ObstacleCategory, Visit
 
@@ -202,9 +202,6 @@ class FollowUp(InDistrict, db.Model):
         return max(0, ((self.closed_at or now) - self.created_at).days)
 
     # --- who may do what ------------------------------------------------------
-
-    def in_scope_of(self, user) -> bool:
-        return self.district_id in district_ids_in_scope(user.org_unit)
 
     def may(self, action: Action, user) -> bool:
         """May `user` take `action` on this follow-up at all (whatever its state)?"""

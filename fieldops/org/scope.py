@@ -81,6 +81,10 @@ class InDistrict:
     def scope_clause(cls, root: OrgUnit):
         return cls.district_id.in_(district_ids_in_scope(root))
 
+    def in_scope_of(self, user) -> bool:
+        """The same rule for a record already read."""
+        return self.district_id in district_ids_in_scope(user.org_unit)
+
 
 def scoped(model, user, stmt=None):
     stmt = sa.select(model) if stmt is None else stmt
