@@ -86,7 +86,7 @@ def test_a_page_of_visits_knows_how_many_pages_there_are(world, app, visits, pag
         factories.visit(officer, employer, visit_date=date(2023, 5, 1 + n % 28), now=datetime(2023, 5, 1, 9))
     db.session.commit()
     with app.test_request_context(f"/?page={page}"):
-        listed = page_of(employer_history(employer))
+        listed = page_of(employer_history(employer), rows=True)
         assert (len(listed.items), listed.total, listed.pages) == (shown, visits, pages)
 
 
@@ -101,7 +101,7 @@ def test_a_page_number_that_makes_no_sense_shows_a_sensible_page(world, app, ask
         factories.visit(officer, employer, visit_date=date(2023, 5, 1 + n % 28), now=datetime(2023, 5, 1, 9))
     db.session.commit()
     with app.test_request_context("/", query_string={"page": asked}):
-        listed = page_of(employer_history(employer))
+        listed = page_of(employer_history(employer), rows=True)
         assert (listed.page, listed.total, listed.pages) == (page, 25, 2)
         assert len(listed.items) == {1: 20, 2: 5}.get(page, 0)
 

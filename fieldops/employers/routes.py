@@ -32,7 +32,7 @@ def _render_show(employer, department_form, status=200):
     (paged, newest first; the history alone when htmx asks for that part)."""
     from fieldops.visits.queries import changes_by_visit, department_totals, employer_history
 
-    history = page_of(employer_history(employer))
+    history = page_of(employer_history(employer), rows=True)
     template = "employers/_history.html" if htmx.target == "visit-history" else "employers/show.html"
     return render_template(
         template, employer=employer, department_form=department_form, history=history,

@@ -38,7 +38,7 @@ def isodate(value):
 @bp.get("/")
 @roles_required(Role.officer)
 def mine():
-    page = page_of(my_visits(current_user))
+    page = page_of(my_visits(current_user), rows=True)
     return render_template("visits/mine.html", page=page)
 
 
@@ -251,7 +251,7 @@ def _render_show(visit, revision, review_form, status=200):
 @bp.get("/review")
 @roles_required(Role.supervisor)
 def queue():
-    page = page_of(review_queue(current_user))
+    page = page_of(review_queue(current_user), rows=True)
     return render_template("visits/queue.html", page=page)
 
 
