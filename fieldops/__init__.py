@@ -31,6 +31,9 @@ def create_app(overrides=None):
     translations.install(app)
     _init_login(app)
     _init_sqlite(app)
+    from fieldops.core import transactions
+
+    transactions.install(app)
 
     from fieldops.auth.routes import bp as auth_bp
     from fieldops.core.routes import bp as core_bp

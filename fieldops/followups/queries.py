@@ -184,7 +184,7 @@ _DUE = (
     .where(in_area(FollowUp.district_id), FollowUp.assignee_id == sa.bindparam("assignee_id"),
            FollowUp.state.in_(WORKING_STATES), FollowUp.due_date <= sa.bindparam("due_by"))
     .options(joinedload(FollowUp.employer))
-    .order_by(FollowUp.due_date, FollowUp.id).limit(sa.bindparam("limit"))
+    .order_by(FollowUp.due_date, FollowUp.id).limit(sa.bindparam("limit", type_=sa.Integer, literal_execute=True))
 )
 
 

@@ -40,7 +40,9 @@ _MY_VISITS = (
     .where(in_area(Visit.district_id), Visit.officer_id == sa.bindparam("officer_id"))
     .order_by(RETURNED_FIRST, Visit.submitted_at.desc(), Visit.id.desc())
 )
-_RECENT_VISITS = _MY_VISITS.limit(sa.bindparam("limit"))
+# The limits are written into the SQL, like a page's (core/paging.py): a
+# prepared statement's generic plan would not know how many rows are wanted.
+_RECENT_VISITS = _MY_VISITS.limit(sa.bindparam("limit", type_=sa.Integer, literal_execute=True))
 
 
 def my_visits(user):
@@ -116,7 +118,7 @@ _CHOSEN = (
               COVERAGE.label("ratio"))
     .where(in_area(EmployerTimeline.district_id), BELOW_FULL)
     .order_by(COVERAGE, EmployerTimeline.unregistered.desc(), EmployerTimeline.employer_id)
-    .limit(sa.bindparam("limit"))
+    .limit(sa.bindparam("limit", type_=sa.Integer, literal_execute=True))
     .subquery()
 )
 _FURTHEST = (

@@ -18,7 +18,7 @@ from fieldops.visits import operations
 from fieldops.visits.forms import LineForm, ObstacleForm, ReviewForm, VisitForm
 from fieldops.visits.labels import template_globals
 from fieldops.visits.models import ReviewState, Visit
-from fieldops.visits.queries import earliest_visit_date, my_visits, review_queue, visit_by_key
+from fieldops.visits.queries import earliest_visit_date, my_visits, review_queue, visit_by_key, waiting_review_count
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 
@@ -251,7 +251,7 @@ def _render_show(visit, revision, review_form, status=200):
 @bp.get("/review")
 @roles_required(Role.supervisor)
 def queue():
-    page = page_of(review_queue(current_user), rows=True)
+    page = page_of(review_queue(current_user), rows=True, total=lambda: waiting_review_count(current_user))
     return render_template("visits/queue.html", page=page)
 
 

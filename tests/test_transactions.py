@@ -1,0 +1,93 @@
+"""How a request's transaction ends when its view did not commit
+(fieldops/core/transactions.py): committed when it wrote nothing, so PostgreSQL
+keeps the statements psycopg prepared; rolled back otherwise, nothing saved."""
+import pytest
+import sqlalchemy as sa
+
+from fieldops.core.transactions import end_request_transaction
+from fieldops.extensions import db
+from fieldops.org.models import OrgUnit, UnitLevel
+
+
+@pytest.fixture
+def endings(app):
+    seen = []
+
+    def committed(_conn):
+        seen.append("commit")
+
+    def rolled_back(_conn):
+        seen.append("rollback")
+
+    sa.event.listen(db.engine, "commit", committed)
+    sa.event.listen(db.engine, "rollback", rolled_back)
+    yield seen
+    sa.event.remove(db.engine, "commit", committed)
+    sa.event.remove(db.engine, "rollback", rolled_back)
+
+
+def _read_units():
+    return db.session.scalars(sa.select(OrgUnit).order_by(OrgUnit.code)).all()
+
+
+def test_a_transaction_that_only_read_is_committed(org, endings):
+    _read_units()
+    end_request_transaction(None)
+    assert endings == ["commit"]
+
+
+def _flushed(org):
+    db.session.add(OrgUnit(code="HN-HK", name="BHXH quận Hoàn Kiếm", level=UnitLevel.district,
+                           parent=org["HN"], path=""))
+    db.session.flush()
+
+
+def _pending(org):
+    db.session.add(OrgUnit(code="HN-HK", name="BHXH quận Hoàn Kiếm", level=UnitLevel.district,
+                           parent=org["HN"], path=""))
+
+
+def _changed(org):
+    org["HN"].name = "Đổi tên"
+
+
+def _updated(org):
+    db.session.execute(sa.update(OrgUnit).where(OrgUnit.code == "HN").values(name="Đổi tên"))
+
+
+@pytest.mark.parametrize("write", [_flushed, _pending, _changed, _updated])
+def test_a_transaction_that_wrote_anything_is_rolled_back(org, endings, write):
+    _read_units()
+    write(org)
+    endings.clear()
+    end_request_transaction(None)
+    db.session.remove()
+    assert "commit" not in endings
+    units = _read_units()
+    assert [u.code for u in units] == sorted(org)
+    assert next(u for u in units if u.code == "HN").name == "BHXH Hà Nội"
+
+
+def test_a_failed_request_is_rolled_back(org, endings):
+    _read_units()
+    end_request_transaction(RuntimeError("the view failed"))
+    assert endings == []  # left to Flask-SQLAlchemy's rollback
+
+
+def test_a_request_without_the_database_begins_nothing(app, endings):
+    db.session.remove()
+    end_request_transaction(None)
+    assert endings == [] and not db.session.registry.has()
+
+
+def test_postgresql_keeps_the_statements_prepared_from_one_request_to_the_next(org):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("psycopg's prepared statements are PostgreSQL's")
+    statement = sa.select(OrgUnit.code).where(OrgUnit.level == sa.bindparam("level"))
+    for _ in range(8):  # psycopg prepares a statement on its fifth run
+        db.session.execute(statement, {"level": "district"}).all()
+        end_request_transaction(None)
+        db.session.remove()
+    prepared = db.session.scalars(sa.text(
+        "SELECT statement FROM pg_prepared_statements WHERE statement LIKE 'SELECT org_unit.code%'")).all()
+    assert len(prepared) == 1
