@@ -125,7 +125,7 @@ def test_vietnamese_csv_imports_employers_departments_and_headcounts(admin):
     assert second.district.code == "HN-CG" and second.tax_code == ""
     assert [(d.name, d.insured_declared) for d in second.departments] == [(WHOLE_EMPLOYER, 0)]
     # Found by search as any employer typed in by hand.
-    assert db.session.scalars(search_employers(admin, "hoang long")).one().unit_code == "TA0001"
+    assert db.session.execute(search_employers(admin, "hoang long")).one().unit_code == "TA0001"
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "employer.import")).one()
     assert event.actor_id == admin.id and event.after["file"] == "nhap.csv"
     assert event.after["employers_created"] == 2 and event.after["departments_created"] == 3
@@ -175,7 +175,7 @@ def test_reimport_updates_by_unit_code(admin, org):
     assert (updated.name, updated.tax_code, updated.district.code) == ("Tên mới", "0109999999", "HN-CG")
     assert updated.address == "Số 1, Kim Mã, Ba Đình, Hà Nội"  # no address column: kept as it was
     assert {(d.name, d.insured_declared) for d in updated.departments} == {("VĂN PHÒNG", 5), ("Kho", 9)}
-    assert db.session.scalars(search_employers(admin, "ten moi")).one().id == employer.id
+    assert db.session.execute(search_employers(admin, "ten moi")).one().id == employer.id
     # The same file again changes nothing.
     again = run(admin, csv_bytes(rows))
     assert again.counts["employers_unchanged"] == 1 and again.counts["departments_unchanged"] == 2

@@ -1,6 +1,9 @@
 import sqlalchemy as sa
 
+from fieldops.core.paging import page_of
 from fieldops.employers.models import Employer
+from fieldops.extensions import db
+from fieldops.org.models import OrgUnit
 from fieldops.org.scope import scoped
 from fieldops.textfold import fold
 
@@ -9,12 +12,31 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_employers(user, q: str):
-    """Employers in scope whose name or codes contain every word of `q`, accents ignored."""
-    stmt = scoped(Employer, user).order_by(Employer.name, Employer.id)
+def _matching(stmt, q: str):
+    """`stmt` narrowed to the employers whose name or codes contain every word of
+    `q`, accents ignored."""
     for word in fold(q).split()[:8]:
         stmt = stmt.where(Employer.search_text.like(f"%{_escape_like(word)}%", escape="\\"))
     return stmt
+
+
+def search_employers(user, q: str):
+    """The matching employers in scope, in name order: rows of what a result shows
+    (as rows, not employers: visits/queries.py says why)."""
+    shown = (sa.select(Employer.id, Employer.name, Employer.unit_code, Employer.tax_code, Employer.address,
+                       OrgUnit.code.label("district_code"))
+             .join(OrgUnit, OrgUnit.id == Employer.district_id))
+    return _matching(scoped(Employer, user, shown), q).order_by(Employer.name, Employer.id)
+
+
+def count_employers(user, q: str) -> int:
+    """How many match: read from the employer index alone, without the rows' district."""
+    return db.session.scalar(_matching(scoped(Employer, user, sa.select(sa.func.count()).select_from(Employer)), q))
+
+
+def search_page(user, q: str):
+    """The page of the search asked for (?page=)."""
+    return page_of(search_employers(user, q), rows=True, total=lambda: count_employers(user, q))
 
 
 def unit_code_taken(unit_code: str, exclude_id=None) -> sa.Select:

@@ -9,7 +9,7 @@ from fieldops.core.paging import page_of
 from fieldops.employers import operations
 from fieldops.employers.forms import DepartmentForm, EmployerForm, NewEmployerForm
 from fieldops.employers.models import Employer, LabourDepartment
-from fieldops.employers.queries import search_employers, unit_code_taken
+from fieldops.employers.queries import search_page, unit_code_taken
 from fieldops.extensions import db, htmx
 from fieldops.org.models import OrgUnit
 from fieldops.org.queries import districts_for_choice
@@ -22,7 +22,7 @@ bp = Blueprint("employers", __name__, url_prefix="/employers")
 @signed_in
 def index():
     q = request.args.get("q", "").strip()[:100]
-    page = page_of(search_employers(current_user, q))
+    page = search_page(current_user, q)
     template = "employers/_results.html" if htmx.target == "employer-results" else "employers/index.html"
     return render_template(template, page=page, q=q)
 

@@ -15,7 +15,7 @@ from fieldops.core.navigation import safe_next
 from fieldops.core.paging import page_of
 from fieldops.core.spreadsheet import csv_chunks, write_xlsx
 from fieldops.employers.models import Employer
-from fieldops.employers.queries import search_employers
+from fieldops.employers.queries import search_page
 from fieldops.extensions import db, htmx
 from fieldops.followups import operations, queries
 from fieldops.followups.forms import (
@@ -201,7 +201,7 @@ def _source():
 
 def _pick_employer():
     q = request.args.get("q", "").strip()[:100]
-    page = page_of(search_employers(current_user, q))
+    page = search_page(current_user, q)
     template = "followups/_employer_choices.html" if htmx.target == "followup-employers" else "followups/pick.html"
     return render_template(template, page=page, q=q)
 

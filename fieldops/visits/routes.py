@@ -10,7 +10,7 @@ from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role
 from fieldops.core.paging import page_of
 from fieldops.employers.models import Employer, LabourDepartment
-from fieldops.employers.queries import search_employers
+from fieldops.employers.queries import search_page
 from fieldops.extensions import db, htmx
 from fieldops.org.scope import get_or_404
 from fieldops.timeutil import local_today
@@ -47,7 +47,7 @@ def mine():
 def start():
     """Step one of a new visit: find the employer."""
     q = request.args.get("q", "").strip()[:100]
-    page = page_of(search_employers(current_user, q))
+    page = search_page(current_user, q)
     template = "visits/_employer_choices.html" if htmx.target == "visit-employers" else "visits/start.html"
     return render_template(template, page=page, q=q)
 
