@@ -30,6 +30,8 @@ def _note_writes(conn, _cursor, statement, _parameters, _context, _executemany):
 
 
 def end_request_transaction(exc):
+    """At the end of a request (or of any app context: a command, a job): commit
+    the transaction left open if it only read."""
     if exc is not None or not db.session.registry.has():
         return
     session = db.session()

@@ -28,8 +28,8 @@ def visit_by_key(key: str) -> Visit | None:
 
 
 # The lists below are read as rows of the columns their cards show, not as
-# visits: an entity per row cost the officer's home 0.85 ms of CPU a statement
-# (bench/README.md, "What a statement costs in a page view").
+# visits: an entity per row cost the officer's home 1.1 ms of CPU for its two
+# lists (bench/README.md, "Statements planned once").
 
 # The user's own visits: returned ones first (they need work), then newest. Built
 # once (org/scope.py, "area"): the officer's home runs it on every view.
