@@ -30,13 +30,14 @@ def index():
 def _render_show(employer, department_form, status=200):
     """The employer with its departments' current figures and its visit history
     (paged, newest first; the history alone when htmx asks for that part)."""
-    from fieldops.visits.queries import changes_by_visit, department_totals, employer_history
+    from fieldops.visits.queries import changes_by_visit, department_figures, department_totals, employer_history
 
+    departments = department_figures(employer)
     history = page_of(employer_history(employer), rows=True)
     template = "employers/_history.html" if htmx.target == "visit-history" else "employers/show.html"
     return render_template(
-        template, employer=employer, department_form=department_form, history=history,
-        changes=changes_by_visit(employer), totals=department_totals(employer.departments),
+        template, employer=employer, department_form=department_form, history=history, departments=departments,
+        changes=changes_by_visit(employer, departments), totals=department_totals(departments),
     ), status
 
 

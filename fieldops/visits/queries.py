@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from fieldops.auth.models import User
 from fieldops.campaigns.models import Campaign
-from fieldops.employers.models import Employer
+from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
 from fieldops.org.scope import area_of, in_area
 from fieldops.progress.models import BELOW_FULL, COVERAGE, EmployerTimeline
@@ -169,12 +169,30 @@ _LINES_IN_ORDER = (
 )
 
 
-def changes_by_visit(employer: Employer) -> dict[int, list[Change]]:
-    """What each visit of the employer changed, per department: its figures against
-    the department's figures just before it (the previous counting line, or the
+# The employer's departments with their current figures, as the employer page
+# shows them (rows, like the lists above).
+_DEPARTMENT_FIGURES = (
+    sa.select(LabourDepartment.id, LabourDepartment.name, LabourDepartment.insured_declared,
+              LabourDepartment.insured.label("insured"), LabourDepartment.current_registered,
+              LabourDepartment.current_active,
+              (LabourDepartment.insured - LabourDepartment.current_registered).label("unregistered"),
+              LabourDepartment.current_visit_id, LabourDepartment.current_visit_date)
+    .where(LabourDepartment.employer_id == sa.bindparam("employer_id"))
+    .order_by(LabourDepartment.name, LabourDepartment.id)
+)
+
+
+def department_figures(employer: Employer) -> list[sa.Row]:
+    return db.session.execute(_DEPARTMENT_FIGURES, {"employer_id": employer.id}).all()
+
+
+def changes_by_visit(employer: Employer, department_rows) -> dict[int, list[Change]]:
+    """What each visit of the employer changed, per department (`department_rows`:
+    the employer's, from `department_figures`): its figures against the
+    department's figures just before it (the previous counting line, or the
     declared headcount with nobody registered). One indexed query over the
     employer's visits."""
-    departments = {d.id: d for d in employer.departments}
+    departments = {d.id: d for d in department_rows}
     rows = db.session.execute(_LINES_IN_ORDER, {"employer_id": employer.id}).all()
     previous = {d.id: (d.insured_declared, 0, 0) for d in departments.values()}
     changes: dict[int, list[Change]] = {}
