@@ -292,3 +292,33 @@ def test_furthest_from_full_is_read_in_its_order_from_an_index(world, client_as,
         # The limit reads the index's first rows; only the chosen eight are put in order again,
         # once joined to their employers.
         assert re.search(r"Limit .*\n\s*->  Index (Only )?Scan using ix_progress_employer_district_coverage", plan), plan
+
+
+def test_a_full_review_queue_page_counts_every_waiting_visit_of_the_area(world, client_as):
+    """22 waiting in the district, one in another province: 20 on the first page,
+    2 on the second, and the total (from the queue's own count) on both."""
+    users = world["users"]
+    for n in range(22):
+        factories.visit(users["HN"]["officer"], world["employer"], visit_date=date(2023, 6, 1 + n % 28),
+                        now=datetime(2023, 6, 1, 9, n))
+    factories.visit(users["HT"]["officer"], factories.employer(world["org"]["HT-TP"]))
+    db.session.commit()
+    client = in_english(client_as("supervisor"))
+    first = client.get("/visits/review").get_data(as_text=True)
+    assert "22 visits wait for review" in first
+    assert first.count('class="card-link"') == 20
+    assert "Công ty TNHH Hồng Hà" in first and users["HN"]["officer"].full_name in first
+    second = client.get("/visits/review?page=2").get_data(as_text=True)
+    assert second.count('class="card-link"') == 2 and "22 visits wait for review" in second
+
+
+def test_a_full_search_page_counts_every_match_and_shows_each_district(world, client_as):
+    """A province's viewer: 22 matches in two districts, one in another province."""
+    for n in range(22):
+        factories.employer(world["org"]["HN-CG" if n % 2 else "HN-BD"], name=f"Công ty Thương mại Số {n:02d}")
+    factories.employer(world["org"]["HT-TP"], name="Công ty Thương mại Hà Tĩnh")
+    db.session.commit()
+    page = in_english(client_as("viewer")).get("/employers/?q=thuong+mai").get_data(as_text=True)
+    assert "22 employers" in page
+    assert page.count('class="card-link"') == 20 and "Hà Tĩnh" not in page
+    assert "· HN-BD</span>" in page and "· HN-CG</span>" in page
