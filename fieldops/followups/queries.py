@@ -8,6 +8,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from fieldops.audit.queries import history_of
 from fieldops.auth.models import Role, User
+from fieldops.core.expressions import given_limit
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.followups.models import OPEN_STATES, FollowUp, FollowUpKind, FollowUpNotice, FollowUpState
@@ -184,7 +185,7 @@ _DUE = (
     .where(in_area(FollowUp.district_id), FollowUp.assignee_id == sa.bindparam("assignee_id"),
            FollowUp.state.in_(WORKING_STATES), FollowUp.due_date <= sa.bindparam("due_by"))
     .options(joinedload(FollowUp.employer))
-    .order_by(FollowUp.due_date, FollowUp.id).limit(sa.bindparam("limit", type_=sa.Integer, literal_execute=True))
+    .order_by(FollowUp.due_date, FollowUp.id).limit(given_limit())
 )
 
 

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from fieldops.auth.models import User
 from fieldops.campaigns.models import Campaign
+from fieldops.core.expressions import given_limit
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
 from fieldops.org.scope import area_of, in_area
@@ -40,9 +41,7 @@ _MY_VISITS = (
     .where(in_area(Visit.district_id), Visit.officer_id == sa.bindparam("officer_id"))
     .order_by(RETURNED_FIRST, Visit.submitted_at.desc(), Visit.id.desc())
 )
-# The limits are written into the SQL, like a page's (core/paging.py): a
-# prepared statement's generic plan would not know how many rows are wanted.
-_RECENT_VISITS = _MY_VISITS.limit(sa.bindparam("limit", type_=sa.Integer, literal_execute=True))
+_RECENT_VISITS = _MY_VISITS.limit(given_limit())
 
 
 def my_visits(user):
@@ -118,7 +117,7 @@ _CHOSEN = (
               COVERAGE.label("ratio"))
     .where(in_area(EmployerTimeline.district_id), BELOW_FULL)
     .order_by(COVERAGE, EmployerTimeline.unregistered.desc(), EmployerTimeline.employer_id)
-    .limit(sa.bindparam("limit", type_=sa.Integer, literal_execute=True))
+    .limit(given_limit())
     .subquery()
 )
 _FURTHEST = (
