@@ -156,7 +156,6 @@ def remove_submitted_visits(url, where=None) -> int:
     from fieldops.employers.models import LabourDepartment
     from fieldops.extensions import db
     from fieldops.progress.timeline import employers_changed
-    from fieldops.visits.figures import recompute_departments
     from fieldops.visits.models import Obstacle, Visit, VisitLine, VisitRevision
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
@@ -164,8 +163,6 @@ def remove_submitted_visits(url, where=None) -> int:
         condition = sa.text(where) if where else Visit.idempotency_key.startswith(BENCH_KEY_PREFIX)
         visits = sa.select(Visit.id).where(condition).scalar_subquery()
         employers = set(db.session.scalars(sa.select(Visit.employer_id).where(Visit.id.in_(visits)).distinct()))
-        departments = set(db.session.scalars(
-            sa.select(VisitLine.labour_department_id).where(VisitLine.visit_id.in_(visits)).distinct()))
         # As before any visit for now (the constraint wants all or none); recomputed below.
         db.session.execute(sa.update(LabourDepartment).where(LabourDepartment.current_visit_id.in_(visits))
                            .values(current_visit_id=None, current_visit_date=None, current_insured=None,
@@ -173,7 +170,6 @@ def remove_submitted_visits(url, where=None) -> int:
         for model in (VisitRevision, VisitLine, Obstacle):
             db.session.execute(sa.delete(model).where(model.visit_id.in_(visits)))
         removed = db.session.execute(sa.delete(Visit).where(Visit.id.in_(visits))).rowcount
-        recompute_departments(departments)
         employers_changed(employers)
         db.session.commit()
     return removed

@@ -12,7 +12,7 @@ from fieldops.extensions import db
 from fieldops.org.models import UnitLevel
 from fieldops.org.operations import create_org_unit
 from fieldops.visits.forms import LineInput, ObstacleInput, VisitInput
-from fieldops.visits.models import ObstacleCategory, VisitPurpose
+from fieldops.visits.models import ObstacleCategory, Visit, VisitPurpose
 from fieldops.visits.operations import create_visit
 
 PASSWORD = "correct-horse-battery"
@@ -102,7 +102,8 @@ def visit(officer, employer, visit_date=date(2023, 6, 1), figures=None, purpose=
                    for c, n, note in obstacles],
     )
     key = key or str(uuid.uuid4())
-    return create_visit(officer, employer, data, idempotency_key=key, content_hash=f"factory-{key}"[:64], now=now)
+    visit_id = create_visit(officer, employer, data, idempotency_key=key, content_hash=f"factory-{key}"[:64], now=now)
+    return db.session.get(Visit, visit_id)
 
 
 def get_employer(unit_code) -> Employer:

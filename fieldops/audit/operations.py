@@ -10,13 +10,18 @@ def client_address() -> str:
     return (request.remote_addr or "")[:64] if has_request_context() else ""
 
 
-def record(action, actor=None, obj=None, before=None, after=None, actor_name=None, org_unit_id=None):
+def record(action, actor=None, obj=None, before=None, after=None, actor_name=None, org_unit_id=None,
+           object_type=None, object_id=None):
+    """An audit event about `obj`, or about the row `object_type`/`object_id`
+    names when it was written without an ORM object."""
+    if obj is not None:
+        object_type, object_id = obj.__tablename__, obj.id
     event = AuditEvent(
         action=action,
         actor_id=actor.id if actor is not None else None,
         actor_name=(actor_name if actor_name is not None else (actor.username if actor else ""))[:120],
-        object_type=obj.__tablename__ if obj is not None else "",
-        object_id=str(obj.id) if obj is not None and obj.id is not None else "",
+        object_type=object_type or "",
+        object_id=str(object_id) if object_id is not None else "",
         org_unit_id=org_unit_id if org_unit_id is not None else _unit_of(obj, actor),
         before=before,
         after=after,

@@ -128,7 +128,8 @@ def _visits(users, districts):
                                   obstacles=obstacles)
                 entered = datetime.combine(day, datetime.min.time()) + ENTERED + timedelta(minutes=n % 50)
                 key = f"demo-progress-{n:03d}"
-                visit = create_visit(officer, employer, data, idempotency_key=key, content_hash=key, now=entered)
+                visit = db.session.get(Visit, create_visit(officer, employer, data, idempotency_key=key,
+                                                           content_hash=key, now=entered))
                 made.append(visit)
                 last = k == len(days) - 1
                 if last and i == 7 and code in ("HN-BD", "HT-TP"):

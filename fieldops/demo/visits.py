@@ -12,7 +12,7 @@ from fieldops.auth.models import User
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.visits.forms import LineInput, ObstacleInput, VisitInput
-from fieldops.visits.models import ObstacleCategory, VisitPurpose
+from fieldops.visits.models import ObstacleCategory, Visit, VisitPurpose
 from fieldops.visits.operations import create_visit, return_visit, verify_visit
 
 P = VisitPurpose
@@ -65,7 +65,8 @@ def load_demo_visits() -> None:
             obstacles=[ObstacleInput(category=c, people_affected=p, note=note) for c, p, note in obstacles],
         )
         key = f"demo-visit-{n:03d}"
-        visit = create_visit(users[officer], employer, data, idempotency_key=key, content_hash=key, now=entered)
+        visit = db.session.get(Visit, create_visit(users[officer], employer, data, idempotency_key=key,
+                                                   content_hash=key, now=entered))
         if reviewer and reason:
             return_visit(users[reviewer], visit, reason, now=entered + REVIEWED)
         elif reviewer:

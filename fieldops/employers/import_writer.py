@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from fieldops.employers.importing import ImportConflict
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
+from fieldops.progress.timeline import employers_changed, lock_timelines
 from fieldops.timeutil import utcnow
 
 BATCH = 1000
@@ -71,7 +72,6 @@ class Writer:
             db.session.expire_all()
             # Progress timeline: declared headcounts, new employers and moves change the figures.
             from fieldops.employers.operations import districts_follow
-            from fieldops.progress.timeline import employers_changed
 
             employers_changed(employer_id for employer_id, _existed in self.employers.values())
             districts_follow(employer_id for employer_id, existed in self.employers.values() if existed)
@@ -135,6 +135,8 @@ class Writer:
             self._write_employers(firsts)
 
         known = {self.employers[r.unit_code][0] for r in rows} - {None}
+        if known and not self.dry_run:
+            lock_timelines(known)  # before their departments change: the lock order of fieldops/progress/timeline.py
         by_employer = {}
         if known:
             for dep in db.session.execute(

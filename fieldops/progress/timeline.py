@@ -1,32 +1,37 @@
-"""The timeline of figures, kept on write.
+"""The timeline of figures and the departments' current figures, kept on write.
 
 Every change to an employer's history (a visit created, edited, verified,
 returned or resubmitted; an employer added, moved to another district, or its
 declared headcounts imported) ends with one call: `employers_changed(ids)`.
-For each of those employers it
+For each of those employers it, with the employer's row of
+`EmployerTimeline` locked (so writers of one employer's history take turns),
 
-1. recomputes from the history, per labour department, the step function of
+1. reads its history and sets each department's current figures to its latest
+   counting line, writing those that changed (fieldops/visits/figures.py);
+2. recomputes from the history, per labour department, the step function of
    its figures over time: before the first counting visit line the declared
    headcount with nobody registered (from SENTINEL on); from each visit date on,
    the department's latest line of that date, by the order of
    fieldops/visits/figures.py (visit date, then first submission, then id);
-2. adds the departments up into the employer's step function (insured,
+3. adds the departments up into the employer's step function (insured,
    registered, active, registered on verified visits), from which follow the
    employer count (1 from SENTINEL on) and "at 100%" (Σ registered = Σ insured
    > 0) on every day; and its visit activity and obstacles per day;
-3. compares them with what was stored for the employer last time
-   (`EmployerTimeline`, locked while this runs), and adds the differences to
+4. compares them with what was stored for the employer last time
+   (`EmployerTimeline`), and adds the differences to
    the per-district rows (`StockDelta`, `ActivityCount`, `ObstacleCount`) at
    both grains with an upsert (col = col + excluded.col), so concurrent
    writers for other employers of the same district never overwrite each
    other; rows that come back to all zeros are removed;
-4. stores the new state.
+5. stores the new state.
 
 Only counting visits (submitted or verified) take part, as in the current
 figures: a returned visit leaves the figures, the activity and the obstacles
 until it is resubmitted.
 """
 from collections import defaultdict
+from contextlib import contextmanager
+from functools import cache
 from datetime import date
 
 import sqlalchemy as sa
@@ -35,6 +40,7 @@ from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
 from fieldops.progress.models import ActivityCount, EmployerTimeline, ObstacleCount, StockDelta
 from fieldops.timeutil import utcnow
+from fieldops.visits import figures
 from fieldops.visits.models import COUNTING_STATES, Obstacle, ReviewState, Visit, VisitLine
 
 SENTINEL = date(1970, 1, 1)
@@ -157,81 +163,101 @@ def by_grain(changes):
 # --- writing ----------------------------------------------------------------------------
 
 
-def _insert(table):
-    if db.engine.dialect.name == "postgresql":
+@cache
+def _upsert(model, dialect_name):
+    """INSERT … ON CONFLICT DO UPDATE adding to the model's counters, returning
+    the rows as they now are; and the DELETE of rows come back to zero. Built
+    once per table."""
+    if dialect_name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+    table = model.__table__
+    keys = [c.name for c in table.primary_key.columns]
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(index_elements=keys,
+                                      set_={f: table.c[f] + stmt.excluded[f] for f in model.FIELDS})
+    upsert = stmt.returning(*(table.c[k] for k in keys), *(table.c[f] for f in model.FIELDS))
+    match = sa.and_(*(table.c[k] == sa.bindparam(f"k_{k}") for k in keys))
+    zero = sa.and_(*(table.c[f] == 0 for f in model.FIELDS))
+    return keys, upsert, sa.delete(table).where(match, zero)
 
 
 def apply_changes(model, changes) -> None:
     """Add `changes` ({primary key tuple: vector}) to the model's rows."""
     if not changes:
         return
-    table = model.__table__
-    keys = [c.name for c in table.primary_key.columns]
-    fields = model.FIELDS
-    rows = [dict(zip(keys, key)) | dict(zip(fields, vector)) for key, vector in sorted(changes.items())]
-    stmt = _insert(table)
-    stmt = stmt.on_conflict_do_update(index_elements=keys,
-                                      set_={f: table.c[f] + stmt.excluded[f] for f in fields})
+    connection = db.session.connection()
+    keys, upsert, delete_empty = _upsert(model, connection.dialect.name)
+    rows = [dict(zip(keys, key)) | dict(zip(model.FIELDS, vector)) for key, vector in sorted(changes.items())]
     # Batched into multi-row statements ("insert many values"); what comes back
     # says which rows are now empty.
-    result = db.session.execute(stmt.returning(*(table.c[k] for k in keys), *(table.c[f] for f in fields)), rows)
-    empty = [dict(zip(keys, row[:len(keys)])) for row in result if not any(row[len(keys):])]
+    empty = [row[:len(keys)] for row in connection.execute(upsert, rows) if not any(row[len(keys):])]
     if empty:
-        match = sa.and_(*(table.c[k] == sa.bindparam(f"k_{k}") for k in keys))
-        zero = sa.and_(*(table.c[f] == 0 for f in fields))
-        db.session.execute(sa.delete(table).where(match, zero),
-                           [{f"k_{k}": row[k] for k in keys} for row in empty])
+        connection.execute(delete_empty, [{f"k_{k}": value for k, value in zip(keys, row)} for row in empty])
+
+
+_ids = sa.bindparam("ids", expanding=True)
+_counting = sa.and_(Visit.employer_id.in_(_ids), Visit.state.in_(COUNTING_STATES))
+# Built once: a submit refreshes one employer, and building these cost it ~1 ms.
+_EMPLOYERS = (sa.select(Employer.id, Employer.district_id, LabourDepartment.id, LabourDepartment.insured_declared,
+                        *(getattr(LabourDepartment, name) for name in figures.FIELDS))
+              .outerjoin(LabourDepartment, LabourDepartment.employer_id == Employer.id).where(Employer.id.in_(_ids)))
+_VISIT_LINES = (sa.select(Visit.id, Visit.employer_id, Visit.visit_date, Visit.submitted_at, Visit.state,
+                          VisitLine.labour_department_id, VisitLine.insured, VisitLine.registered, VisitLine.active,
+                          VisitLine.newly_registered)
+                .outerjoin(VisitLine, VisitLine.visit_id == Visit.id).where(_counting))
+_OBSTACLES = (sa.select(Obstacle.visit_id, Obstacle.category, Obstacle.people_affected)
+              .join(Visit, Visit.id == Obstacle.visit_id).where(_counting))
+_table = EmployerTimeline.__table__
+_LOCK_STORED = (sa.select(_table.c.employer_id, _table.c.district_id, _table.c.steps, _table.c.activity,
+                          _table.c.obstacles)
+                .where(_table.c.employer_id.in_(_ids)).order_by(_table.c.employer_id).with_for_update())
+_LOCK_IDS = (sa.select(_table.c.employer_id).where(_table.c.employer_id.in_(_ids)).order_by(_table.c.employer_id)
+             .with_for_update())
+_UPDATE_STORED = sa.update(_table).where(_table.c.employer_id == sa.bindparam("k_employer_id"))
 
 
 def _load_history(ids):
-    """{employer id: (district, departments, visits, lines, obstacles)} from the
-    database: three reads (employers with their departments, visits with their
-    lines, obstacles), whether for one employer after a visit or 500 in a rebuild."""
-    found = {}
-    for employer_id, district_id, department_id, declared in db.session.execute(
-            sa.select(Employer.id, Employer.district_id, LabourDepartment.id, LabourDepartment.insured_declared)
-            .outerjoin(LabourDepartment, LabourDepartment.employer_id == Employer.id)
-            .where(Employer.id.in_(ids))):
+    """{employer id: (district, departments, visits, lines, obstacles)} and the
+    departments' stored current figures from the database: three reads
+    (employers with their departments, visits with their lines, obstacles),
+    whether for one employer after a visit or 500 in a rebuild."""
+    connection = db.session.connection()
+    found, stored_figures = {}, {}
+    for employer_id, district_id, department_id, declared, *kept in connection.execute(_EMPLOYERS, {"ids": ids}):
         departments = found.setdefault(employer_id, (district_id, {}, {}, [], []))[1]
         if department_id is not None:
             departments[department_id] = declared
-    counting = sa.and_(Visit.employer_id.in_(ids), Visit.state.in_(COUNTING_STATES))
+            stored_figures[department_id] = tuple(kept)
     owner = {}
-    for visit_id, employer_id, day, submitted_at, state, department_id, *figures in db.session.execute(
-            sa.select(Visit.id, Visit.employer_id, Visit.visit_date, Visit.submitted_at, Visit.state,
-                      VisitLine.labour_department_id, VisitLine.insured, VisitLine.registered, VisitLine.active,
-                      VisitLine.newly_registered)
-            .outerjoin(VisitLine, VisitLine.visit_id == Visit.id).where(counting)):
+    for visit_id, employer_id, day, submitted_at, state, department_id, *line in connection.execute(
+            _VISIT_LINES, {"ids": ids}):
         found[employer_id][2][visit_id] = (day, submitted_at, state == ReviewState.verified)
         owner[visit_id] = employer_id
         if department_id is not None:
-            found[employer_id][3].append((visit_id, department_id, *figures))
-    for row in db.session.execute(
-            sa.select(Obstacle.visit_id, Obstacle.category, Obstacle.people_affected)
-            .join(Visit, Visit.id == Obstacle.visit_id).where(counting)):
+            found[employer_id][3].append((visit_id, department_id, *line))
+    for row in connection.execute(_OBSTACLES, {"ids": ids}):
         found[owner[row[0]]][4].append(tuple(row))
-    return found
+    return found, stored_figures
 
 
-def _refresh_batch(ids, fresh=False, pending=None):
-    """Recompute these employers; their changes go to the district rows at once,
-    or into `pending` (three dicts) to be applied later, many batches together."""
-    table = EmployerTimeline.__table__
-    stored = {}
-    if not fresh:
-        stmt = (sa.select(table.c.employer_id, table.c.district_id, table.c.steps, table.c.activity,
-                          table.c.obstacles)
-                .where(table.c.employer_id.in_(ids)).order_by(table.c.employer_id).with_for_update())
-        for employer_id, district_id, steps, activity, obstacles in db.session.execute(stmt):
-            stored[employer_id] = (district_id, {"steps": steps or [], "activity": activity or [],
-                                                 "obstacles": obstacles or []})
-    history = _load_history(ids)
+def _lock_stored(ids) -> dict:
+    """Lock these employers' rows of the timeline (in id order) and read what they hold."""
+    return {employer_id: (district_id, {"steps": steps or [], "activity": activity or [], "obstacles": obstacles or []})
+            for employer_id, district_id, steps, activity, obstacles
+            in db.session.connection().execute(_LOCK_STORED, {"ids": ids})}
+
+
+def _refresh_batch(ids, stored, pending=None):
+    """Recompute these employers (their rows locked, `stored` read with the
+    lock): their departments' current figures at once, their timeline changes
+    to the district rows at once or into `pending` (three dicts) to be applied
+    later, many batches together."""
+    connection = db.session.connection()
+    history, stored_figures = _load_history(ids)
     stock, activity, obstacles = pending if pending is not None else ({}, {}, {})
-    inserts, updates, gone = [], [], []
+    inserts, updates, gone, latest = [], [], [], {}
     now = utcnow()
     for employer_id in ids:
         if employer_id in stored:
@@ -242,6 +268,7 @@ def _refresh_batch(ids, fresh=False, pending=None):
                 gone.append(employer_id)
             continue
         district_id, departments, visits, lines, obstacle_rows = history[employer_id]
+        latest.update(figures.latest_lines(visits, lines))
         state = compute_state(departments, visits, lines, obstacle_rows)
         for total, part in zip((stock, activity, obstacles), contributions(district_id, state)):
             _add(total, part)
@@ -252,20 +279,25 @@ def _refresh_batch(ids, fresh=False, pending=None):
             updates.append(row | {"k_employer_id": employer_id})
         else:
             inserts.append(row | {"employer_id": employer_id})
+    figures.keep_current_figures(stored_figures, latest)
     if pending is None:
         _apply_all((stock, activity, obstacles))
     if inserts:
-        db.session.execute(sa.insert(table), inserts)
+        connection.execute(sa.insert(_table), inserts)
     if updates:
-        db.session.execute(
-            sa.update(table).where(table.c.employer_id == sa.bindparam("k_employer_id")), updates)
+        connection.execute(_UPDATE_STORED, updates)
     if gone:
-        db.session.execute(sa.delete(table).where(table.c.employer_id.in_(gone)))
+        connection.execute(sa.delete(_table).where(_table.c.employer_id.in_(gone)))
 
 
 def _apply_all(changes):
     for model, part in zip((StockDelta, ActivityCount, ObstacleCount), changes):
         apply_changes(model, by_grain(part))
+
+
+# The lock order of every writer: an employer's row of the timeline first, then
+# its departments and visits. A writer that took them the other way round could
+# wait for one that holds the timeline row and wants a department, forever.
 
 
 def employers_changed(employer_ids) -> None:
@@ -275,7 +307,28 @@ def employers_changed(employer_ids) -> None:
         return
     db.session.flush()
     for start in range(0, len(ids), BATCH):
-        _refresh_batch(ids[start:start + BATCH])
+        batch = ids[start:start + BATCH]
+        _refresh_batch(batch, _lock_stored(batch))
+
+
+@contextmanager
+def history_change(employer_id):
+    """Around a change of one employer's history (a visit created, edited or
+    reviewed): its timeline row locked before anything else, then its figures
+    refreshed, from the state read with the lock. An error inside leaves them."""
+    stored = _lock_stored([employer_id])
+    yield
+    db.session.flush()
+    _refresh_batch([employer_id], stored)
+
+
+def lock_timelines(employer_ids) -> None:
+    """The timeline rows of employers whose departments are about to change (the
+    employer import), taken first as the lock order says."""
+    ids = sorted(set(employer_ids))
+    connection = db.session.connection()
+    for start in range(0, len(ids), BATCH):
+        connection.execute(_LOCK_IDS, {"ids": ids[start:start + BATCH]}).all()
 
 
 def rebuild_all(progress=None, every=20_000) -> int:
@@ -290,7 +343,7 @@ def rebuild_all(progress=None, every=20_000) -> int:
         ids = list(db.session.scalars(
             sa.select(Employer.id).where(Employer.id > last).order_by(Employer.id).limit(BATCH)))
         if ids:
-            _refresh_batch(ids, fresh=True, pending=pending)
+            _refresh_batch(ids, {}, pending=pending)
             done += len(ids)
             last = ids[-1]
         if not ids or done % every < BATCH:

@@ -8,115 +8,71 @@ the current figures until it is resubmitted. Before any visit line the
 department has no visit figures: insured is its declared headcount and
 registered/active 0 (`LabourDepartment.insured`).
 
-`apply_visit` is the write path for a new visit: a line replaces the current
-figures only if it is later than the line they came from, so a back-dated visit
-never overwrites a later one. `recompute_departments` rebuilds from history; it
-is what edits and returns use (a line may have moved back in time or stopped
-counting), and the test that checks the kept figures against the history.
+They are kept by the hook every change of an employer's history calls
+(fieldops/progress/timeline.py: `employers_changed`), under its lock on the
+employer, from the history it reads for the timeline anyway: `latest_lines`
+picks each department's line, `keep_current_figures` writes the departments
+whose figures changed. So a back-dated visit never overwrites a later one, and
+an edit, a return or a resubmission moves the figures back as they should.
+`figures_from_history` is the same rule as one query, for checks.
 """
 import sqlalchemy as sa
+from sqlalchemy.orm.util import identity_key
 
 from fieldops.employers.models import LabourDepartment
 from fieldops.extensions import db
 from fieldops.visits.models import COUNTING_STATES, Visit, VisitLine
 
-
-def lock_departments(department_ids) -> dict[int, LabourDepartment]:
-    """The departments, locked against concurrent figure updates (in id order,
-    so two writers never wait on each other crosswise). SQLite serialises
-    writers anyway; PostgreSQL takes row locks."""
-    ids = sorted(set(department_ids))
-    if not ids:
-        return {}
-    stmt = sa.select(LabourDepartment).where(LabourDepartment.id.in_(ids)).order_by(LabourDepartment.id)
-    departments = db.session.scalars(stmt.with_for_update()).all()
-    return {d.id: d for d in departments}
+FIELDS = ("current_insured", "current_registered", "current_active", "current_visit_id", "current_visit_date")
+NO_VISIT = (None, 0, 0, None, None)  # FIELDS of a department without a counting visit line
 
 
-def _set(department: LabourDepartment, visit: Visit | None, line: VisitLine | None) -> None:
-    if line is None:
-        department.current_insured = None
-        department.current_registered = 0
-        department.current_active = 0
-        department.current_visit_id = None
-        department.current_visit_date = None
-    else:
-        department.current_insured = line.insured
-        department.current_registered = line.registered
-        department.current_active = line.active
-        department.current_visit_id = visit.id
-        department.current_visit_date = visit.visit_date
+def latest_lines(visits, lines) -> dict:
+    """{department id: FIELDS} of each department's latest line.
+
+    visits: {id: (visit date, submitted at, verified)} of counting visits;
+    lines: (visit id, department id, insured, registered, active, newly) of their lines."""
+    latest = {}
+    for visit_id, department_id, insured, registered, active, _newly in lines:
+        day, submitted_at, _verified = visits[visit_id]
+        key = (day, submitted_at, visit_id)
+        found = latest.get(department_id)
+        if found is None or key > found[0]:
+            latest[department_id] = (key, (insured, registered, active, visit_id, day))
+    return {department_id: figures for department_id, (_key, figures) in latest.items()}
 
 
-def _current_order_keys(visit: Visit, departments) -> dict:
-    """{visit id: order key} of the departments' current visits dated the same
-    day as `visit` (the others are ordered by their date alone), in one read of
-    the order columns."""
-    ids = {d.current_visit_id for d in departments
-           if d.current_visit_id is not None and d.current_visit_date == visit.visit_date}
-    if not ids:
-        return {}
-    with db.session.no_autoflush:
-        rows = db.session.execute(
-            sa.select(Visit.id, Visit.visit_date, Visit.submitted_at).where(Visit.id.in_(sorted(ids))))
-        return {visit_id: (day, submitted_at, visit_id) for visit_id, day, submitted_at in rows}
+_table = LabourDepartment.__table__
+_WRITE_CURRENT = sa.update(_table).where(_table.c.id == sa.bindparam("k_id"))
 
 
-def _is_later(visit: Visit, department: LabourDepartment, current_keys: dict) -> bool:
-    if department.current_visit_id is None:
-        return True
-    if visit.visit_date != department.current_visit_date:
-        return visit.visit_date > department.current_visit_date
-    return visit.order_key > current_keys[department.current_visit_id]
-
-
-def apply_visit(visit: Visit) -> None:
-    """A new counting visit: each of its lines becomes its department's current
-    figures unless that department already has figures from a later visit."""
-    if not visit.counts:
+def keep_current_figures(stored: dict, latest: dict) -> None:
+    """stored: {department id: FIELDS as stored} of every department of the
+    employers concerned; latest: their `latest_lines`. Writes what differs."""
+    changed = [dict(zip(FIELDS, figures), k_id=department_id)
+               for department_id, was in sorted(stored.items())
+               if (figures := latest.get(department_id, NO_VISIT)) != was]
+    if not changed:
         return
-    db.session.flush()
-    departments = lock_departments(line.labour_department_id for line in visit.lines)
-    current_keys = _current_order_keys(visit, departments.values())
-    for line in visit.lines:
-        department = departments[line.labour_department_id]
-        if _is_later(visit, department, current_keys):
-            _set(department, visit, line)
-    db.session.flush()
+    db.session.connection().execute(_WRITE_CURRENT, changed)
+    # The statement went past the session: departments it holds read their figures again.
+    for row in changed:
+        department = db.session.identity_map.get(identity_key(LabourDepartment, row["k_id"]))
+        if department is not None:
+            db.session.expire(department, FIELDS)
 
 
-def latest_line(department_id: int):
-    """(visit, line) of the department's latest counting visit line, or None."""
+def figures_from_history(department_id: int) -> dict:
+    """What the history says a department's current figures are (for checks)."""
     row = db.session.execute(
-        sa.select(Visit, VisitLine)
+        sa.select(VisitLine.insured, VisitLine.registered, VisitLine.active, Visit.id, Visit.visit_date)
         .join(VisitLine, VisitLine.visit_id == Visit.id)
         .where(VisitLine.labour_department_id == department_id, Visit.state.in_(COUNTING_STATES))
         .order_by(Visit.visit_date.desc(), Visit.submitted_at.desc(), Visit.id.desc())
         .limit(1)
     ).first()
-    return (row[0], row[1]) if row else None
-
-
-def recompute_departments(department_ids) -> None:
-    """Rebuild the current figures of these departments from their history."""
-    db.session.flush()
-    for department in lock_departments(department_ids).values():
-        found = latest_line(department.id)
-        _set(department, *(found or (None, None)))
-    db.session.flush()
-
-
-def figures_from_history(department_id: int) -> dict:
-    """What the history says a department's current figures are (for checks)."""
-    found = latest_line(department_id)
-    if found is None:
-        return {"current_insured": None, "current_registered": 0, "current_active": 0,
-                "current_visit_id": None, "current_visit_date": None}
-    visit, line = found
-    return {"current_insured": line.insured, "current_registered": line.registered,
-            "current_active": line.active, "current_visit_id": visit.id, "current_visit_date": visit.visit_date}
+    return dict(zip(FIELDS, tuple(row) if row else NO_VISIT))
 
 
 def kept_figures(department: LabourDepartment) -> dict:
-    return {name: getattr(department, name) for name in
-            ("current_insured", "current_registered", "current_active", "current_visit_id", "current_visit_date")}
+    return {name: getattr(department, name) for name in FIELDS}

@@ -115,28 +115,30 @@ def new(employer_id):
 
     form = VisitForm()
     payload_hash = form.payload_hash(employer.id)
-    existing = visit_by_key(form.idempotency_key.data or "")
-    if existing is not None:
-        return _replay(form, employer, existing, payload_hash)
     departments = _departments_of_lines(form, employer)
     form.earliest_date = earliest_visit_date()
     form.existing_names = frozenset(d.name.casefold() for d in employer.departments)
     if not form.validate():
+        # A form recorded before is answered as such, even if it would not pass today.
+        existing = visit_by_key(form.idempotency_key.data or "")
+        if existing is not None:
+            return _replay(form, employer, existing, payload_hash)
         return _render_form(form, employer, status=422)
+    # A form sent again fails on its key when the visit is saved, and is answered below:
+    # looking the key up first would cost every submit a query for the rare resend.
     try:
-        visit = operations.create_visit(current_user, employer, form.visit_input(departments),
-                                        idempotency_key=form.idempotency_key.data, content_hash=payload_hash)
-        shown = url_for("visits.show", visit_id=visit.id)  # before the commit expires the visit
+        visit_id = operations.create_visit(current_user, employer, form.visit_input(departments),
+                                           idempotency_key=form.idempotency_key.data, content_hash=payload_hash)
         db.session.commit()
     except IntegrityError:
-        # Sent twice at once: the other request recorded it first.
+        # Sent again: this form or the same one sent at once was recorded first.
         db.session.rollback()
         existing = visit_by_key(form.idempotency_key.data)
         if existing is None:
             raise
         return _replay(form, employer, existing, payload_hash)
     flash(_("Visit recorded. It now waits for review."), "success")
-    return redirect(shown)
+    return redirect(url_for("visits.show", visit_id=visit_id))
 
 
 def _replay(form, employer, existing, payload_hash):
