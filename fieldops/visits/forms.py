@@ -93,7 +93,8 @@ class ObstacleForm(SubForm):
 
 @dataclass
 class LineInput:
-    department: object  # LabourDepartment, or None for a department added with this visit
+    # LabourDepartment (a row of its id and name will do for a new visit), or None for one added with the visit
+    department: object
     new_name: str
     insured: int
     registered: int

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import sqlalchemy as sa
 
-from fieldops.audit.operations import record
+from fieldops.audit.operations import record, record_row
 from fieldops.employers.models import Employer
 from fieldops.employers.operations import add_department
 from fieldops.extensions import db
@@ -112,6 +112,7 @@ def create_visit(actor, employer: Employer, data: VisitInput, *, idempotency_key
         data = replace(data, lines=[
             replace(item, department=item.department or add_department(actor, employer, item.new_name))
             for item in data.lines])
+        db.session.flush()  # departments added with the visit, and their audit events, come first
         content = visit_content(data, employer.id)
         connection = db.session.connection()
         visit_id = connection.execute(_INSERT_VISIT, {
@@ -133,9 +134,8 @@ def create_visit(actor, employer: Employer, data: VisitInput, *, idempotency_key
         connection.execute(_INSERT_REVISION, {
             "visit_id": visit_id, "number": 1, "content": content, "payload_hash": content_hash,
             "submitted_by_id": actor.id, "submitted_at": now})
-        record("visit.create", actor=actor, object_type=Visit.__tablename__, object_id=visit_id,
-               org_unit_id=employer.district_id,
-               after=content | {"revision": 1, "state": str(ReviewState.submitted)})
+        record_row("visit.create", actor, Visit.__tablename__, visit_id, employer.district_id,
+                   after=content | {"revision": 1, "state": str(ReviewState.submitted)})
     return visit_id
 
 
