@@ -20,6 +20,7 @@ from fieldops.followups import operations as ops
 from fieldops.followups.models import FollowUp
 from fieldops.followups.operations import FollowUpError
 from tests import factories
+from tests.concurrency import run_at_once
 from tests.conftest import sign_in
 from tests.followup_helpers import fu, in_english, row  # noqa: F401
 
@@ -60,15 +61,6 @@ def _decide(app, user_id, followup_id, decision, results, key, before=None, afte
             db.session.remove()
 
 
-def _run(*targets):
-    threads = [threading.Thread(target=t) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
-
-
 def _decisions(followup_id):
     return db.session.scalars(
         sa.select(AuditEvent.action).where(AuditEvent.object_type == "follow_up",
@@ -90,7 +82,7 @@ def test_the_second_decider_waits_for_the_first_and_loses(app, fu):
         a_updated.set()
         time.sleep(0.6)  # B is now blocked on the row
 
-    _run(lambda: _decide(app, a_id, followup_id, "approve", results, "a", after=hold),
+    run_at_once(lambda: _decide(app, a_id, followup_id, "approve", results, "a", after=hold),
          lambda: _decide(app, b_id, followup_id, "reject", results, "b", before=lambda: a_updated.wait(10)))
     assert results["a"][0] == "decided", results
     outcome, waited, reason, status, decided_by, state = results["b"]
@@ -109,7 +101,7 @@ def test_racing_deciders_leave_exactly_one_decision(app, fu, round_):
     followup_id, a_id, b_id = followup.id, fu["supervisor"].id, fu["supervisor2"].id
     barrier, results = threading.Barrier(2), {}
     first, second = ("approve", "reject") if round_ % 2 else ("reject", "approve")
-    _run(lambda: _decide(app, a_id, followup_id, first, results, "a", before=barrier.wait),
+    run_at_once(lambda: _decide(app, a_id, followup_id, first, results, "a", before=barrier.wait),
          lambda: _decide(app, b_id, followup_id, second, results, "b", before=barrier.wait))
     outcomes = sorted(r[0] for r in results.values())
     assert outcomes == ["decided", "refused"], results
@@ -132,7 +124,7 @@ def test_over_http_the_loser_gets_409_naming_the_winner(app, fu):
         barrier.wait()
         responses[name] = clients[name].post(f"/followups/{followup_id}/{action}", data={"reason": "Chưa cần"})
 
-    _run(lambda: post("supervisor", "approve"), lambda: post("supervisor2", "reject"))
+    run_at_once(lambda: post("supervisor", "approve"), lambda: post("supervisor2", "reject"))
     codes = sorted(r.status_code for r in responses.values())
     assert codes == [302, 409], codes
     winner = next(n for n, r in responses.items() if r.status_code == 302)

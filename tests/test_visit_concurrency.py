@@ -28,6 +28,7 @@ from fieldops.visits.figures import figures_from_history, kept_figures
 from fieldops.visits.forms import LineInput, VisitInput
 from fieldops.visits.models import Visit, VisitPurpose
 from tests import factories
+from tests.concurrency import run_at_once
 
 
 @pytest.fixture(autouse=True)
@@ -67,15 +68,6 @@ def _in_thread(app, results, key, work, before=None):
             db.session.remove()
 
 
-def _run(*targets):
-    threads = [threading.Thread(target=t) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
-
-
 def _new_visit(officer_id, employer_id, day, registered, key):
     def work():
         officer, employer = db.session.get(User, officer_id), db.session.get(Employer, employer_id)
@@ -108,19 +100,16 @@ def test_visits_and_a_return_at_once_leave_the_figures_as_the_history_says(app, 
     figures are those of the history, in whatever order they committed."""
     days = [date(2023, 6, 10), date(2023, 6, 10), date(2023, 6, 1), date(2023, 6, 20)]
     barrier, results = threading.Barrier(5), {}
-    targets = [
-        lambda i=i, day=day: _in_thread(
-            app, results, i, _new_visit(world["officers"][i % 2], world["employer_id"], day, 5 + 7 * i,
-                                        f"race-{round_}-{i}"), before=barrier.wait)
-        for i, day in enumerate(days)
-    ]
+    sends = [_new_visit(world["officers"][i % 2], world["employer_id"], day, 5 + 7 * i, f"race-{round_}-{i}")
+             for i, day in enumerate(days)]
+    targets = [lambda i=i: _in_thread(app, results, i, sends[i], before=barrier.wait) for i in range(len(days))]
 
     def return_waiting():
         visit = db.session.get(Visit, world["waiting_id"])
         operations.return_visit(db.session.get(User, world["supervisor_id"]), visit, "Số liệu chưa khớp")
 
     targets.append(lambda: _in_thread(app, results, "return", return_waiting, before=barrier.wait))
-    _run(*targets)
+    run_at_once(*targets)
     assert {key: outcome[0] for key, outcome in results.items()} == dict.fromkeys([0, 1, 2, 3, "return"], "ok")
     _assert_figures_follow_the_history()
     office = db.session.scalars(sa.select(LabourDepartment).where(LabourDepartment.name == "Văn phòng")).one()
@@ -151,10 +140,9 @@ def test_an_import_and_a_visit_at_once_both_finish(app, world, monkeypatch):
             result = import_employers(db.session.get(User, world["admin_id"]), io.BytesIO(csv.encode()), "a.csv")
         assert result.ok, result.errors
 
-    _run(lambda: _in_thread(app, results, "import", run_import),
-         lambda: _in_thread(app, results, "visit",
-                            _new_visit(world["officers"][0], world["employer_id"], date(2023, 6, 12), 30, "during-import"),
-                            before=lambda: departments_written.wait(10)))
+    visit = _new_visit(world["officers"][0], world["employer_id"], date(2023, 6, 12), 30, "during-import")
+    run_at_once(lambda: _in_thread(app, results, "import", run_import),
+                lambda: _in_thread(app, results, "visit", visit, before=lambda: departments_written.wait(10)))
     assert results["import"][0] == "ok" and results["visit"][0] == "ok", results
     assert results["visit"][1] >= 0.5  # it waited for the import to finish
     _assert_figures_follow_the_history()
@@ -167,9 +155,8 @@ def test_the_last_of_many_visits_sent_at_once_by_date_is_current(app, world):
     latest submission, whichever committed last."""
     barrier, results = threading.Barrier(8), {}
     day = date(2023, 7, 1)
-    _run(*(lambda i=i: _in_thread(app, results, i, _new_visit(world["officers"][i % 2], world["employer_id"], day,
-                                                              i, f"same-day-{i}"), before=barrier.wait)
-           for i in range(8)))
+    sends = [_new_visit(world["officers"][i % 2], world["employer_id"], day, i, f"same-day-{i}") for i in range(8)]
+    run_at_once(*(lambda i=i: _in_thread(app, results, i, sends[i], before=barrier.wait) for i in range(8)))
     assert [results[i][0] for i in range(8)] == ["ok"] * 8, results
     _assert_figures_follow_the_history()
     visits = db.session.scalars(sa.select(Visit).where(Visit.visit_date == day)).all()

@@ -104,7 +104,8 @@ def targets_import_command(path, dry_run, username, campaign_id):
 
 @progress_cli.command("rebuild")
 def rebuild_command():
-    """Compute the timeline of figures again from the whole visit history (a repair)."""
+    """Compute the timeline of figures and the departments' current figures again
+    from the whole visit history (a repair)."""
     from fieldops.progress.timeline import rebuild_all
 
     done = rebuild_all(progress=lambda n: click.echo(f"{n:,} employers", err=True) if n % 10_000 == 0 else None)
