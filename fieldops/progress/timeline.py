@@ -2,8 +2,9 @@
 
 Every change to an employer's history (a visit created, edited, verified,
 returned or resubmitted; an employer added, moved to another district, or its
-declared headcounts imported) ends with one call: `employers_changed(ids)`.
-For each of those employers it, with the employer's row of
+declared headcounts imported) ends with one call, `employers_changed(ids)`,
+or runs inside `history_change(employer_id)` (a visit's, which takes the lock
+first). For each of those employers it, with the employer's row of
 `EmployerTimeline` locked (so writers of one employer's history take turns),
 
 1. reads its history and sets each department's current figures to its latest
@@ -31,8 +32,8 @@ until it is resubmitted.
 """
 from collections import defaultdict
 from contextlib import contextmanager
-from functools import cache
 from datetime import date
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -296,8 +297,8 @@ def _apply_all(changes):
 
 
 # The lock order of every writer: an employer's row of the timeline first, then
-# its departments and visits. A writer that took them the other way round could
-# wait for one that holds the timeline row and wants a department, forever.
+# its departments and visits. Two writers taking them in opposite orders would
+# each wait for the other (a deadlock: PostgreSQL fails one of them).
 
 
 def employers_changed(employer_ids) -> None:

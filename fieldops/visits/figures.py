@@ -8,9 +8,9 @@ the current figures until it is resubmitted. Before any visit line the
 department has no visit figures: insured is its declared headcount and
 registered/active 0 (`LabourDepartment.insured`).
 
-They are kept by the hook every change of an employer's history calls
-(fieldops/progress/timeline.py: `employers_changed`), under its lock on the
-employer, from the history it reads for the timeline anyway: `latest_lines`
+They are kept by the hook every change of an employer's history goes through
+(fieldops/progress/timeline.py: `employers_changed`, `history_change`), under
+its lock on the employer, from the history it reads for the timeline anyway: `latest_lines`
 picks each department's line, `keep_current_figures` writes the departments
 whose figures changed. So a back-dated visit never overwrites a later one, and
 an edit, a return or a resubmission moves the figures back as they should.
