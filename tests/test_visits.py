@@ -75,6 +75,10 @@ def test_officer_records_a_visit_and_the_employer_page_shows_it(world, client_as
 
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "visit.create")).one()
     assert event.object_id == str(visit.id) and event.after["lines"][0]["registered"] in (30, 59)
+    assert (event.object_type, event.actor_id, event.org_unit_id, event.client_address) == (
+        "visit", visit.officer_id, employer.district_id, "127.0.0.1")
+    assert event.after["revision"] == 1 and event.after["state"] == "submitted"
+    assert event.after == visit.revisions[0].content | {"revision": 1, "state": "submitted"}
 
 
 def test_a_department_missing_from_the_list_is_added_with_the_visit(world, client_as, officer):
@@ -89,6 +93,9 @@ def test_a_department_missing_from_the_list_is_added_with_the_visit(world, clien
     assert (added.insured, added.current_registered) == (12, 3)
     assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
         AuditEvent.action == "labour_department.create", AuditEvent.object_id == str(added.id))) == 1
+    # The department's event comes before the visit's, as they happened.
+    assert db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()[-2:] == [
+        "labour_department.create", "visit.create"]
 
 
 def test_an_unticked_department_is_not_counted(world, client_as, officer):
