@@ -256,6 +256,14 @@ def test_search_with_like_wildcards_is_literal(org, users, client_as):
     assert 'class="card-link"' not in page
 
 
+@pytest.mark.parametrize("path", ["/employers/?q=an%00binh", "/employers/?q=an&page=%00", "/visits/mine?page=2%00"])
+def test_a_nul_character_in_the_address_is_not_understood(org, users, client_as, path):
+    """No one types it and PostgreSQL cannot compare text with it: 400, not a server error."""
+    response = client_as("officer").get(path)
+    assert response.status_code == 400
+    assert "Yêu cầu không hợp lệ." in response.get_data(as_text=True)
+
+
 def test_search_results_fragment_for_htmx(org, users, client_as):
     factories.employer(org["HN-BD"], name="Công ty Nguyễn Trãi")
     db.session.commit()

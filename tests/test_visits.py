@@ -143,6 +143,31 @@ def test_bad_counts_are_refused_beside_the_field_and_nothing_is_saved(world, cli
     assert counts() == before
 
 
+@pytest.mark.parametrize("field", ["notes", "lines-0-new_name", "obstacles-0-note", "latitude"])
+def test_a_nul_character_is_refused_beside_the_field_and_nothing_is_saved(world, officer, field):
+    """No one types it, and PostgreSQL cannot store it: refused, not a server error."""
+    employer = world["employer"]
+    data = factories.visit_form(employer, lines=[{"department": None, "new_name": "Kho", "insured": 5,
+                                                  "registered": 1, "active": 0, "newly": 0}],
+                                obstacles=[("no_smartphone", 2, "Máy cũ")])
+    data[field] = "Kho\x00hàng"
+    before = counts()
+    response = officer.post(new_url(employer), data=data)
+    assert response.status_code == 422
+    assert error_beside(response.get_data(as_text=True), field) == (
+        "This field contains a character that is not allowed.")
+    assert counts() == before
+
+
+@pytest.mark.parametrize("key", ["\x00bcdefghij", "abcdefgh\n", "x" * 10_000, "'; DROP TABLE visit; --"])
+def test_a_malformed_key_is_refused_without_being_looked_up(world, officer, key):
+    employer = world["employer"]
+    response = officer.post(new_url(employer), data=factories.visit_form(employer) | {"idempotency_key": key})
+    assert response.status_code == 422
+    assert "This form has lost its key" in response.get_data(as_text=True)
+    assert counts()["visits"] == 0
+
+
 @pytest.mark.parametrize("visit_date, message", [
     ("tomorrow", "The visit date cannot be in the future."),
     ("2022-12-31", "The visit date cannot be before 01/01/2023, when the campaign starts counting."),

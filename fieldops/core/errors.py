@@ -1,4 +1,4 @@
-from flask import render_template
+from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -17,6 +17,14 @@ def _messages():
 
 
 def register(app):
+    @app.before_request
+    def refuse_nul_in_the_address():
+        # No one types a NUL character and PostgreSQL refuses it in text: a search or
+        # filter carrying one is not understood, not a server error. (Form fields
+        # carrying one are refused beside the field: fieldops/core/forms.py.)
+        if any("\x00" in value for values in request.args.listvalues() for value in values):
+            abort(400)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         message = _("Your form has expired or was not sent from this site. Reload the page and try again.")

@@ -5,6 +5,7 @@ from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
+from wtforms import FieldList, FormField
 
 
 class _BabelTranslations:
@@ -22,10 +23,27 @@ def choice_id(value) -> int:
     return int(text) if text.isdigit() and len(text) < 10 else 0
 
 
+def _fields_with_nul(fields):
+    """The fields, nested ones included, sent with a NUL character: no one types
+    it, and PostgreSQL refuses it in text (the request would fail on saving)."""
+    for field in fields:
+        if isinstance(field, (FormField, FieldList)):
+            yield from _fields_with_nul(field)
+        elif any(isinstance(value, str) and "\x00" in value for value in getattr(field, "raw_data", None) or ()):
+            yield field
+
+
 class Form(FlaskForm):
     class Meta(FlaskForm.Meta):
         def get_translations(self, form):
             return _BabelTranslations()
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        refused = list(_fields_with_nul(self))
+        for field in refused:
+            field.errors.append(_l("This field contains a character that is not allowed."))
+        return ok and not refused
 
 
 # WTForms' messages, listed so `pybabel extract` keeps them in the catalogue.

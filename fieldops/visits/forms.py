@@ -159,6 +159,11 @@ class VisitForm(Form):
         super().__init__(*args, **kwargs)
         self.problems = []  # form-level messages, shown above the lines
 
+    def sent_key(self) -> str | None:
+        """The idempotency key as sent, if it has a key's shape (no other is ever saved)."""
+        key = self.idempotency_key.data or ""
+        return key if _KEY.fullmatch(key) else None
+
     def counted_lines(self):
         return [entry.form for entry in self.lines if entry.form.counted.data]
 
@@ -169,7 +174,7 @@ class VisitForm(Form):
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
-        if not _KEY.match(self.idempotency_key.data or ""):
+        if self.sent_key() is None:
             self.problems.append(_l("This form has lost its key. Reload the page and enter the visit again."))
         self._check_date()
         self._check_location()

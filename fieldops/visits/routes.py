@@ -70,10 +70,13 @@ def _prefill(form, departments, counted=None):
         })
 
 
-def _departments_of_lines(form, own: dict) -> dict:
-    """The departments the counted lines name, among the employer's own (`own`,
-    by id: the employer was reached through the scope). Any other id answers 404
-    like any id the user cannot reach."""
+def _ready_to_check(form, own: dict) -> dict:
+    """Gives the form what its checks need (the campaign's first counting day, the
+    department names taken) and returns the departments its counted lines name,
+    among the employer's own (`own`, by id: the employer was reached through the
+    scope). Any other id answers 404 like any id the user cannot reach."""
+    form.earliest_date = earliest_visit_date()
+    form.existing_names = frozenset(d.name.casefold() for d in own.values())
     found = {}
     for line in form.counted_lines():
         if line.is_new:
@@ -116,13 +119,11 @@ def new(employer_id):
     form = VisitForm()
     payload_hash = form.payload_hash(employer.id)
     # Rows of their ids and names are all a new visit's lines need (ORM objects cost a submit ~1 ms).
-    own = {row.id: row for row in department_figures(employer)}
-    departments = _departments_of_lines(form, own)
-    form.earliest_date = earliest_visit_date()
-    form.existing_names = frozenset(d.name.casefold() for d in own.values())
+    departments = _ready_to_check(form, {row.id: row for row in department_figures(employer)})
     if not form.validate():
         # A form recorded before is answered as such, even if it would not pass today.
-        existing = visit_by_key(form.idempotency_key.data or "")
+        key = form.sent_key()
+        existing = visit_by_key(key) if key else None
         if existing is not None:
             return _replay(form, employer, existing, payload_hash)
         return _render_form(form, employer, status=422)
@@ -196,10 +197,7 @@ def edit(visit_id):
     base = form.base_revision.data or ""
     if base != str(visit.revision):
         return _replay_edit(form, visit, payload_hash)
-    own = {d.id: d for d in employer.departments}
-    departments = _departments_of_lines(form, own)
-    form.earliest_date = earliest_visit_date()
-    form.existing_names = frozenset(d.name.casefold() for d in own.values())
+    departments = _ready_to_check(form, {d.id: d for d in employer.departments})
     if not form.validate():
         return _render_form(form, employer, visit=visit, status=422)
     was_returned = visit.state == ReviewState.returned
