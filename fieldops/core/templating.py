@@ -3,6 +3,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from fieldops.auth.forms import role_choices
+from fieldops import definitions
 from fieldops.auth.models import Role
 from fieldops.org.models import UnitLevel
 from fieldops.timeutil import format_date, format_datetime
@@ -17,6 +18,7 @@ def register(app):
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["number"] = lambda n: "" if n is None else f"{n:,}".replace(",", ".")
+    app.jinja_env.globals["coverage"] = definitions.coverage
 
     @app.context_processor
     def shell_context():

@@ -183,6 +183,8 @@ def _targets(units):
         employers = sum(counted.get(d.id, 0) for d in districts)
         share = (70, 80, 90)[index % 3]
         create_target(None, campaign, unit, Metric.registered_employer, insured * share // 100)
+        # Of those registered, about three in four installed and using the app.
+        create_target(None, campaign, unit, Metric.active_employer, insured * share * 3 // 400)
         create_target(None, campaign, unit, Metric.coverage_pct, share)
         create_target(None, campaign, unit, Metric.employers_full, employers * (2 + index % 3) // 10)
         create_target(None, campaign, unit, Metric.visits, (38 + 4 * (index % 3)) * len(districts))

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from fieldops.auth.models import User
 from fieldops.demo.progress import SUPERVISORS
+from fieldops.definitions import Comparison
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import within
@@ -76,5 +77,8 @@ def _targets(districts):
     for target in db.session.scalars(sa.select(Target).where(Target.metric == Metric.registered_employer)).all():
         unit = target.org_unit
         reached = sum(outside[code] for code, district in districts.items() if within(district, unit))
-        create_target(None, target.campaign, unit, Metric.registered_all, target.value + reached * 3 // 4)
+        registered_all = target.value + reached * 3 // 4
+        create_target(None, target.campaign, unit, Metric.registered_all, registered_all)
+        # The headline, as the seed words it: "over" so many people using the app, all groups.
+        create_target(None, target.campaign, unit, Metric.active_all, registered_all * 3 // 4, Comparison.more_than)
         create_target(None, target.campaign, unit, Metric.new_voluntary_pct, 80)

@@ -16,11 +16,13 @@ from flask_babel import gettext as _
 from fieldops.campaigns.models import Campaign
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
+from fieldops.definitions import Funnel, worst_status
 from fieldops.progress import figures as fig
+from fieldops.progress import goals
 from fieldops.progress import work as officer_work
 from fieldops.progress.format import figure, pct
 from fieldops.progress.charts import category_bars, line_chart, target_bars
-from fieldops.progress.labels import metric_labels, status_labels
+from fieldops.progress.labels import comparison_labels, metric_labels, status_labels
 from fieldops.progress.models import PERCENT_METRICS, TEAM_METRICS, Metric, Target
 from fieldops.progress.periods import Period, parse_period
 from fieldops.progress.scoring import (
@@ -30,8 +32,8 @@ from fieldops.returns import figures as returns_figures
 from fieldops.visits.labels import obstacle_labels
 from fieldops.visits.models import ObstacleCategory
 
-STOCK_METRICS = (Metric.registered_employer, Metric.coverage_pct, Metric.employers_full, Metric.visits,
-                 Metric.registered_all, Metric.new_voluntary_pct)
+STOCK_METRICS = (Metric.active_all, Metric.active_employer, Metric.registered_employer, Metric.coverage_pct,
+                 Metric.employers_full, Metric.visits, Metric.registered_all, Metric.new_voluntary_pct)
 RANK_CHOICES = ("overall",) + tuple(m.value for m in Metric)
 
 
@@ -55,12 +57,12 @@ def children_of(unit: OrgUnit):
 
 
 def targets_of(campaign: Campaign, unit_ids) -> dict:
-    """{(unit id, metric): value} of the campaign's targets for these units."""
+    """{(unit id, metric): (value, comparison)} of the campaign's targets for these units."""
     rows = db.session.execute(
-        sa.select(Target.org_unit_id, Target.metric, Target.value)
+        sa.select(Target.org_unit_id, Target.metric, Target.value, Target.comparison)
         .where(Target.campaign_id == campaign.id, Target.org_unit_id.in_(list(unit_ids)))
     )
-    return {(unit_id, Metric(metric)): value for unit_id, metric, value in rows}
+    return {(unit_id, Metric(metric)): (value, comparison) for unit_id, metric, value, comparison in rows}
 
 
 def _achieved(metric, stock, visits, outside):
@@ -71,6 +73,10 @@ def _achieved(metric, stock, visits, outside):
         return None
     if metric == Metric.registered_all:
         return Fraction(stock.registered + outside.registered)
+    if metric == Metric.active_all:
+        return Fraction(stock.active + outside.using)
+    if metric == Metric.active_employer:
+        return Fraction(stock.active)
     if metric == Metric.new_voluntary_pct:
         new = outside.new_voluntary
         return Fraction(100 * outside.new_voluntary_registered, new) if new else None
@@ -86,15 +92,18 @@ def _metrics_for(unit):
 
 
 def _assessments(unit, targets, stock, visits, share, outside=None):
-    return {m: assess(_achieved(m, stock, visits, outside), targets.get((unit.id, m)), share)
-            for m in _metrics_for(unit)}
+    out = {}
+    for m in _metrics_for(unit):
+        value, comparison = targets.get((unit.id, m), (None, None))
+        out[m] = assess(_achieved(m, stock, visits, outside), value, share, comparison)
+    return out
 
 
 def _stock_dict(stock):
     if stock is None:
         return None
-    return {"insured": stock.insured, "registered": stock.registered, "active": stock.active,
-            "unregistered": stock.unregistered, "coverage": stock.coverage, "employers": stock.employers,
+    return {**Funnel(stock.insured, stock.registered, stock.active).as_dict(),
+            "coverage": stock.coverage, "employers": stock.employers,
             "employers_full": stock.employers_full, "full_share": stock.full_share,
             "registered_verified": stock.registered_verified, "verified_share": stock.verified_share}
 
@@ -160,13 +169,16 @@ def _period_dict(period, as_of):
 def _target_rows(unit, assessments, child_targets, children):
     labels = metric_labels()
     statuses = status_labels()
+    comparisons = comparison_labels()
     rows = []
     for metric, a in assessments.items():
-        values = [child_targets.get((c.id, metric)) for c in children]
+        values = [child_targets.get((c.id, metric), (None,))[0] for c in children]
         summed = None
         if metric not in PERCENT_METRICS and any(v is not None for v in values):
             summed = as_number(sum((Fraction(str(v)) for v in values if v is not None), Fraction(0)), 2)
         rows.append({"metric": metric.value, "label": str(labels[metric]), "target": as_number(a.target, 2),
+                     "comparison": a.comparison.value, "comparison_label": str(comparisons[a.comparison]),
+                     "gap": as_number(a.gap, 2),
                      "children_sum": summed, "children_with_target": sum(v is not None for v in values),
                      "achieved": as_number(a.achieved, 2), "expected": as_number(a.expected, 2),
                      "progress": as_percent(a.progress), "status": a.status, "status_label": str(statuses[a.status])})
@@ -214,10 +226,12 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
         outside, child_outside = outside_spans["period"]
         outside_to_date, child_outside_to_date = outside_spans["to_date"]
         report["outside"] = returns_figures.as_report(outside, stock.registered)
+        report["using"] = _using_dict(stock, outside)
         report["flows"] = _flows_dict(period_flows)
         report["followups"] = {"open": opened, "overdue": overdue}
         report["months"] = [{"as_of": d, "label": d.strftime("%m/%Y"), "insured": stocks[d].insured,
-                             "registered": stocks[d].registered, "coverage": stocks[d].coverage}
+                             "registered": stocks[d].registered, "coverage": stocks[d].coverage,
+                             "active": stocks[d].active}
                             for d in month_ends]
         labels = obstacle_labels()
         counted = fig.obstacles(unit, *span)
@@ -243,6 +257,7 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
                                                            child_outside_to_date[child.id])
                 row = {"kind": "stock", **_stock_dict(child_stock[child.id]), **_flows_dict(child_flows[child.id]),
                        "outside": returns_figures.as_report(child_outside[child.id], child_stock[child.id].registered),
+                       "using": _using_dict(child_stock[child.id], child_outside[child.id]),
                        "followups_open": child_followups[child.id][0],
                        "followups_overdue": child_followups[child.id][1]}
             overall = overall_progress(child_assessments[child.id].values())
@@ -251,11 +266,35 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
                          "metrics": _metric_dict(child_assessments[child.id]), **row})
         report["children"] = rows
     report["targets"] = _target_rows(unit, assessments, targets, children)
+    report["goals"] = goals.goal_cards(assessments, _previous_assessments(unit, campaign, period, as_of, targets))
     report["leaderboard"] = _leaderboard(children, child_assessments, rank, as_of)
     if officers:
         report["officers"] = {"basis": officer_basis(), "rows": _officer_rows(officers, works)}
     report["charts"] = _charts(report, rank)
     return report
+
+
+def _using_dict(stock, outside):
+    """People using the app, all groups: the employer channel's active and the returns' using."""
+    return {"employer": stock.active, "outside": outside.using, "all": stock.active + outside.using,
+            "returns_unknown": outside.using_unknown}
+
+
+def _previous_assessments(unit, campaign, period, as_of, targets):
+    """The unit's assessments as of the previous period's end (for the change on its goal cards)."""
+    day = goals.previous_as_of(period, as_of, campaign.counts_from)
+    if day is None:
+        return None
+    share = elapsed_share(campaign, day)
+    to_date = (campaign.counts_from, day)
+    if is_team(unit):
+        officers = officer_work.officers_of(unit)
+        visits = sum(officer_work.visit_counts([o.id for o in officers], *to_date).values()) if officers else 0
+        return _assessments(unit, targets, None, visits, share)
+    stock, _children = fig.stock_by_child(unit, day)
+    to_date_flows, _children = fig.flows(unit, {"to_date": to_date})["to_date"]
+    outside, _children = returns_figures.outside_by_child(unit, {"to_date": campaign.counts_from}, day)["to_date"]
+    return _assessments(unit, targets, stock, to_date_flows.visits, share, outside)
 
 
 def _leaderboard(children, child_assessments, rank, as_of):
@@ -274,10 +313,7 @@ def _leaderboard(children, child_assessments, rank, as_of):
 
 
 def _overall_status(assessments):
-    """The worst status among the metrics with a target."""
-    order = ("behind", "on_track", "met")
-    found = [a.status for a in assessments if a.status in order]
-    return min(found, key=order.index) if found else "no_target"
+    return worst_status(a.status for a in assessments)
 
 
 def _chart_metric(report, rank):

@@ -8,17 +8,18 @@ import io
 from flask_babel import gettext as _
 
 from fieldops.core.spreadsheet import neutralise
+from fieldops.definitions import shown_percent
 from fieldops.progress.labels import status_labels
 
-TABLES = ("summary", "targets", "children", "groups", "outside", "leaderboard", "officers", "months", "obstacles")
+TABLES = ("summary", "funnel", "targets", "children", "groups", "outside", "leaderboard", "officers", "months", "obstacles")
 
 
 def _pct(value):
-    return None if value is None else round(value, 1)
+    return shown_percent(value)
 
 
 def table_titles():
-    return {"summary": _("Summary"), "targets": _("Targets"), "children": _("Units"),
+    return {"summary": _("Summary"), "funnel": _("The app's funnel"), "targets": _("Targets"), "children": _("Units"),
             "leaderboard": _("Leaderboard"), "officers": _("Officers"), "months": _("Coverage by month"),
             "obstacles": _("Obstacles"), "worklist": _("Worklist"), "groups": _("Outside employers, by group"),
             "outside": _("Outside employers, by unit")}
@@ -34,6 +35,9 @@ def _summary(report):
         rows += [[_("Insured"), stock["insured"], ""],
                  [_("Registered"), stock["registered"], _pct(stock["verified_share"])],
                  [_("Unregistered"), stock["unregistered"], ""],
+                 [_("People using the app (employer channel)"), stock["active"], ""],
+                 [_("Registered, not using the app"), stock["not_using"], ""],
+                 [_("Using the app, share of registered (%)"), _pct(stock["active_share"]), ""],
                  [_("Coverage (%)"), _pct(stock["coverage"]), ""],
                  [_("Employers"), stock["employers"], ""],
                  [_("Employers at 100%"), stock["employers_full"], ""],
@@ -43,6 +47,11 @@ def _summary(report):
         rows += [[_("Registered outside employers (group returns)"), outside["registered"], ""],
                  [_("Registered, all groups"), outside["registered_all"], ""],
                  [_("New voluntary participants registered (%)"), _pct(outside["new_voluntary_rate"]), ""]]
+    using = report.get("using")
+    if using:
+        rows += [[_("Using the app outside employers (group returns)"), using["outside"], ""],
+                 [_("People using the app, all groups"), using["all"], ""],
+                 [_("Group returns without the count of people using the app"), using["returns_unknown"], ""]]
     moved = flows or work
     if moved:
         rows += [[_("Visits in the period"), moved["visits"], _pct(moved["visits_verified_share"])],
@@ -59,11 +68,24 @@ def _summary(report):
     return [_("Figure"), _("Value"), _("Verified share (%)")], rows
 
 
+def _funnel(report):
+    """Insured → registered → using the app, with the people lost at each step."""
+    stock = report["stock"]
+    header = [_("Step"), _("People"), _("Lost before this step"), _("Share of the step above (%)")]
+    if not stock:
+        return header, []
+    return header, [[_("Insured"), stock["insured"], None, None],
+                    [_("Registered and approved"), stock["registered"], stock["unregistered"],
+                     _pct(stock["registered_share"])],
+                    [_("Installed and using the app"), stock["active"], stock["not_using"],
+                     _pct(stock["active_share"])]]
+
+
 def _targets(report):
-    header = [_("Metric"), _("Target"), _("Children's targets, summed"), _("Achieved"), _("Expected by now"),
-              _("Progress (%)"), _("Status")]
-    return header, [[t["label"], t["target"], t["children_sum"], t["achieved"], t["expected"], _pct(t["progress"]),
-                     t["status_label"]] for t in report["targets"]]
+    header = [_("Metric"), _("Comparison"), _("Target"), _("Children's targets, summed"), _("Achieved"),
+              _("Gap"), _("Expected by now"), _("Progress (%)"), _("Status")]
+    return header, [[t["label"], t["comparison_label"], t["target"], t["children_sum"], t["achieved"], t["gap"],
+                     t["expected"], _pct(t["progress"]), t["status_label"]] for t in report["targets"]]
 
 
 def _groups(report):
@@ -105,11 +127,11 @@ def _children(report):
                          c["registrations"], c["employers_full"], c["followups_done"], c["followups_on_time"],
                          c["escalations"], _pct(c["progress"]), str(statuses[c["status"]])] for c in rows]
     header = [_("Code"), _("Unit"), _("Insured"), _("Registered"), _("Unregistered"), _("Coverage (%)"),
-              _("Employers"), _("Employers at 100%"), _("Visits"), _("Verified visits (%)"),
+              _("People using the app (employer channel)"), _("People using the app, all groups"), _("Employers"), _("Employers at 100%"), _("Visits"), _("Verified visits (%)"),
               _("Registrations assisted"), _("Follow-ups open"), _("Follow-ups overdue"), _("Progress (%)"),
               _("Status")]
     return header, [[c["code"], c["name"], c["insured"], c["registered"], c["unregistered"], _pct(c["coverage"]),
-                     c["employers"], c["employers_full"], c["visits"], _pct(c["visits_verified_share"]),
+                     c["active"], c["using"]["all"], c["employers"], c["employers_full"], c["visits"], _pct(c["visits_verified_share"]),
                      c["registrations"], c["followups_open"], c["followups_overdue"], _pct(c["progress"]),
                      str(statuses[c["status"]])] for c in rows]
 
@@ -134,8 +156,10 @@ def _officers(report):
 
 
 def _months(report):
-    return [_("Month"), _("As of"), _("Insured"), _("Registered"), _("Coverage (%)")], [
-        [m["label"], m["as_of"], m["insured"], m["registered"], _pct(m["coverage"])] for m in report["months"]]
+    return [_("Month"), _("As of"), _("Insured"), _("Registered"), _("Coverage (%)"),
+            _("People using the app (employer channel)")], [
+        [m["label"], m["as_of"], m["insured"], m["registered"], _pct(m["coverage"]), m["active"]]
+        for m in report["months"]]
 
 
 def _obstacles(report):
@@ -143,7 +167,7 @@ def _obstacles(report):
         [o["label"], o["obstacles"], o["people"]] for o in report["obstacles"]]
 
 
-BUILDERS = {"summary": _summary, "targets": _targets, "groups": _groups, "outside": _outside, "children": _children, "leaderboard": _leaderboard,
+BUILDERS = {"summary": _summary, "funnel": _funnel, "targets": _targets, "groups": _groups, "outside": _outside, "children": _children, "leaderboard": _leaderboard,
             "officers": _officers, "months": _months, "obstacles": _obstacles}
 
 

@@ -3,6 +3,8 @@ style (12.345; 62,5), dates dd/mm/yyyy, a dash for nothing."""
 from datetime import date
 from decimal import Decimal
 
+from fieldops.definitions import shown_percent
+
 
 def figure(value) -> str:
     if value is None:
@@ -21,4 +23,5 @@ def figure(value) -> str:
 
 
 def pct(value) -> str:
-    return "—" if value is None else f"{figure(float(value))}%"
+    """A percentage with the one rounding of fieldops/definitions.py (one decimal, rounded down)."""
+    return "—" if value is None else f"{figure(shown_percent(value))}%"

@@ -9,7 +9,8 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import InputRequired
 
 from fieldops.core.forms import Form, choice_id
-from fieldops.progress.labels import metric_choices
+from fieldops.definitions import Comparison
+from fieldops.progress.labels import comparison_labels, metric_choices
 from fieldops.progress.models import MAX_TARGET, PERCENT_METRICS, TEAM_METRICS, Metric
 
 MAX_TARGET_TEXT = format(MAX_TARGET, ",").replace(",", ".")
@@ -73,6 +74,8 @@ class TargetForm(Form):
     org_unit_id = SelectField(_l("Unit"), coerce=choice_id, validate_choice=False)
     metric = SelectField(_l("Metric"), choices=metric_choices, validate_choice=True)
     value = StringField(_l("Target"), validators=[InputRequired(message=_l("Enter the target value."))])
+    comparison = SelectField(_l("Met when the achieved figure is"), choices=lambda: list(comparison_labels().items()),
+                             default=Comparison.at_least.value, validate_choice=True)
 
     def parsed_value(self, metric):
         value, problem = parse_target_value(self.value.data, Metric(metric))
@@ -83,6 +86,8 @@ class TargetForm(Form):
 
 class TargetValueForm(Form):
     value = StringField(_l("Target"), validators=[InputRequired(message=_l("Enter the target value."))])
+    comparison = SelectField(_l("Met when the achieved figure is"), choices=lambda: list(comparison_labels().items()),
+                             default=Comparison.at_least.value, validate_choice=True)
 
     def parsed_value(self, metric):
         value, problem = parse_target_value(self.value.data, metric)

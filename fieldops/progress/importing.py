@@ -48,6 +48,10 @@ METRIC_NAMES = {
                                "New voluntary participants registered",
                                "Người tham gia BHXH tự nguyện mới đã đăng ký (%)",
                                "Người tham gia BHXH tự nguyện mới đã đăng ký", "Tỷ lệ BHXH tự nguyện mới đã đăng ký"],
+    Metric.active_employer: ["active_employer", "People using the app (employer channel)", "Using the app",
+                             "Số người sử dụng ứng dụng (khối doanh nghiệp)", "Số người sử dụng ứng dụng"],
+    Metric.active_all: ["active_all", "People using the app, all groups", "Using the app, all groups",
+                        "Số người sử dụng ứng dụng, mọi nhóm đối tượng", "Sử dụng ứng dụng, mọi nhóm đối tượng"],
 }
 
 

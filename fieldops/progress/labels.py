@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 
 from fieldops.progress.models import Metric
 
-MET, ON_TRACK, BEHIND, NO_TARGET = "met", "on_track", "behind", "no_target"
+from fieldops.definitions import BEHIND, MET, NO_TARGET, ON_TRACK, Comparison
 
 
 def metric_labels():
@@ -14,7 +14,13 @@ def metric_labels():
         Metric.visits: _l("Visits made"),
         Metric.registered_all: _l("People registered, all groups"),
         Metric.new_voluntary_pct: _l("New voluntary participants registered (%)"),
+        Metric.active_employer: _l("People using the app (employer channel)"),
+        Metric.active_all: _l("People using the app, all groups"),
     }
+
+
+def comparison_labels():
+    return {Comparison.at_least: _l("at least"), Comparison.more_than: _l("more than")}
 
 
 def metric_choices():
@@ -31,4 +37,5 @@ def status_labels():
 
 
 def template_globals():
-    return {"metric_labels": metric_labels(), "status_labels": status_labels()}
+    return {"metric_labels": metric_labels(), "status_labels": status_labels(),
+            "comparison_labels": comparison_labels()}

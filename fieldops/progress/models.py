@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldops.campaigns.models import Campaign
 from fieldops.core.expressions import inline
+from fieldops.definitions import Comparison
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.timeutil import utcnow
@@ -42,6 +43,8 @@ class Metric(enum.StrEnum):
     visits = "visits"  # visits made
     registered_all = "registered_all"  # people registered, all groups: employer channel + group returns
     new_voluntary_pct = "new_voluntary_pct"  # Σ new voluntary registered ÷ Σ new voluntary participants, in %
+    active_employer = "active_employer"  # people using the app (installed and used), employer channel
+    active_all = "active_all"  # people using the app, all groups: the campaign's headline figure
 
 
 # Metrics given in percent; the others are counts.
@@ -49,7 +52,9 @@ PERCENT_METRICS = (Metric.coverage_pct, Metric.new_voluntary_pct)
 # What a team (which manages no employers) can be given a target for: its officers' work.
 TEAM_METRICS = (Metric.visits,)
 PERCENT_CHECK = "metric NOT IN ({}) OR value <= 100".format(", ".join(f"'{m.value}'" for m in PERCENT_METRICS))
-MAX_TARGET = 100_000_000  # far above the whole country
+MAX_TARGET = 200_000_000  # far above the whole country
+# The campaign's headline figure, first on every dashboard that has its target.
+HEADLINE_METRICS = (Metric.active_all, Metric.active_employer, Metric.registered_all, Metric.registered_employer)
 
 
 class Target(db.Model):
@@ -69,6 +74,11 @@ class Target(db.Model):
         sa.Enum(Metric, name="metric", native_enum=False, create_constraint=True, length=30)
     )
     value: Mapped[float] = mapped_column(sa.Numeric(14, 2))
+    # "at least" (≥) or "more than" (>) the value: the seed's "over 35 million" is "more than".
+    comparison: Mapped[Comparison] = mapped_column(
+        sa.Enum(Comparison, name="comparison", native_enum=False, create_constraint=True, length=20),
+        default=Comparison.at_least, server_default=Comparison.at_least.value,
+    )
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow, onupdate=utcnow)
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from fieldops.audit.operations import record
+from fieldops.definitions import Comparison
 from fieldops.extensions import db
 from fieldops.progress.models import Metric, Target
 
@@ -17,7 +18,7 @@ class TargetExists(Exception):
 
 def snapshot(target: Target) -> dict:
     return {"campaign_id": target.campaign_id, "org_unit_id": target.org_unit_id, "metric": str(target.metric),
-            "value": str(target.value)}
+            "value": str(target.value), "comparison": str(target.comparison or Comparison.at_least)}
 
 
 def existing_target(campaign_id, unit_id, metric) -> Target | None:
@@ -27,21 +28,24 @@ def existing_target(campaign_id, unit_id, metric) -> Target | None:
     ).first()
 
 
-def create_target(actor, campaign, unit, metric, value: Decimal) -> Target:
+def create_target(actor, campaign, unit, metric, value: Decimal, comparison=Comparison.at_least) -> Target:
     """A new target; TargetExists when the unit already has one for this metric."""
     found = existing_target(campaign.id, unit.id, metric)
     if found is not None:
         raise TargetExists(found)
-    target = Target(campaign_id=campaign.id, org_unit_id=unit.id, metric=Metric(metric), value=value)
+    target = Target(campaign_id=campaign.id, org_unit_id=unit.id, metric=Metric(metric), value=value,
+                    comparison=Comparison(comparison))
     db.session.add(target)
     db.session.flush()
     record("target.create", actor=actor, obj=target, after=snapshot(target))
     return target
 
 
-def update_target(actor, target: Target, value: Decimal) -> None:
+def update_target(actor, target: Target, value: Decimal, comparison=None) -> None:
     before = snapshot(target)
     target.value = value
+    if comparison is not None:
+        target.comparison = Comparison(comparison)
     db.session.flush()
     record("target.edit", actor=actor, obj=target, before=before, after=snapshot(target))
 

@@ -1,9 +1,8 @@
 """Targets against what was achieved: the status, the progress, the ranking.
 
-- met: achieved ≥ target;
-- on track: achieved ≥ target × the elapsed share of the campaign
-  (counts_from … ends_on, in days, as of the as-of day);
-- behind: otherwise.
+The status rule is fieldops/definitions.py's `status` (met by the target's
+comparison, on track against the straight line from the counting-from date,
+behind otherwise); here it is applied in exact arithmetic.
 
 Arithmetic is exact (fractions), so two units with the same progress share a
 rank, whatever the rounding shown.
@@ -12,13 +11,12 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-from fieldops.progress.labels import BEHIND, MET, NO_TARGET, ON_TRACK
+from fieldops import definitions
+from fieldops.definitions import NO_TARGET, Comparison
 
 
 def elapsed_share(campaign, as_of: date) -> Fraction:
-    total = (campaign.ends_on - campaign.counts_from).days + 1
-    done = (as_of - campaign.counts_from).days + 1
-    return Fraction(min(max(done, 0), total), total)
+    return definitions.elapsed_share(campaign.counts_from, campaign.ends_on, as_of)
 
 
 def exact(value) -> Fraction | None:
@@ -35,6 +33,11 @@ class Assessment:
     achieved: Fraction | None
     expected: Fraction | None
     status: str
+    comparison: Comparison = Comparison.at_least
+
+    @property
+    def gap(self) -> Fraction | None:
+        return definitions.gap(self.achieved, self.target, self.comparison)
 
     @property
     def progress(self) -> Fraction | None:
@@ -44,14 +47,14 @@ class Assessment:
         return Fraction(1) if self.target == 0 else self.achieved / self.target
 
 
-def assess(achieved, target, share: Fraction) -> Assessment:
+def assess(achieved, target, share: Fraction, comparison=Comparison.at_least) -> Assessment:
     target, achieved = exact(target), exact(achieved)
     if target is None:
         return Assessment(None, achieved, None, NO_TARGET)
     expected = target * share
-    value = achieved if achieved is not None else Fraction(0)
-    status = MET if value >= target else ON_TRACK if value >= expected else BEHIND
-    return Assessment(target, achieved, expected, status)
+    comparison = Comparison(comparison or Comparison.at_least)
+    return Assessment(target, achieved, expected, definitions.status(achieved, target, expected, comparison),
+                      comparison)
 
 
 def overall_progress(assessments) -> Fraction | None:

@@ -79,7 +79,7 @@ def target_new():
         value = form.parsed_value(metric)
         if not form.errors and value is not None:
             try:
-                operations.create_target(current_user, campaign, unit, metric, value)
+                operations.create_target(current_user, campaign, unit, metric, value, form.comparison.data)
             except operations.TargetExists as exists:
                 form.metric.errors.append(_("%(unit)s already has a target for this metric in this campaign; "
                                             "change that one instead.", unit=unit.code))
@@ -97,11 +97,12 @@ def target_new():
 @roles_required(*EDITORS)
 def target_edit(target_id):
     target = get_or_404(Target, target_id, current_user)
-    form = TargetValueForm(data={"value": _shown(target.value)} if request.method == "GET" else None)
+    form = TargetValueForm(data={"value": _shown(target.value), "comparison": str(target.comparison)}
+                           if request.method == "GET" else None)
     if request.method == "POST" and form.validate_on_submit():
         value = form.parsed_value(target.metric)
         if value is not None:
-            operations.update_target(current_user, target, value)
+            operations.update_target(current_user, target, value, form.comparison.data)
             db.session.commit()
             flash(_("Target saved."), "success")
             return redirect(url_for("progress.targets", campaign=target.campaign_id))
