@@ -154,11 +154,12 @@ def worst_status(statuses) -> str:
     return min(found, key=STATUS_ORDER.index) if found else NO_TARGET
 
 
-def gap(achieved, target, comparison=Comparison.at_least):
-    """What is still missing to reach the target's value (0 once met)."""
+def gap(achieved, target, comparison=Comparison.at_least, step=1):
+    """What is still missing to meet the target (0 once met): for "more than", up
+    to the first value above it (`step` on: one person, or 0,1 of a percent)."""
     if target is None:
         return None
     value = achieved if achieved is not None else 0
     if reaches(value, target, comparison):
         return 0
-    return target - value
+    return target - value + (step if comparison == Comparison.more_than else 0)

@@ -3,6 +3,7 @@ the unit, the campaign's headline first, each with what was achieved, the
 target, the gap, the share of the target, the status against the schedule and
 the change since the previous period of the same kind."""
 from datetime import date, timedelta
+from fractions import Fraction
 
 from fieldops.progress.format import figure, pct
 from fieldops.progress.labels import comparison_labels, metric_labels, status_labels
@@ -54,7 +55,7 @@ def goal_cards(assessments: dict, previous: dict | None) -> list[dict]:
             "percent": percent, "comparison": a.comparison.value,
             "comparison_label": str(comparisons[a.comparison]),
             "achieved": as_number(a.achieved, digits), "target": as_number(a.target, 2),
-            "gap": as_number(a.gap, digits), "expected": as_number(a.expected, digits),
+            "gap": as_number(a.gap(Fraction(1, 10) if percent else 1), digits), "expected": as_number(a.expected, digits),
             "progress": progress, "bar": min(progress or 0, 100), "status": a.status,
             "status_label": str(statuses[a.status]), "change": change, "change_text": _signed(change, percent),
         })

@@ -35,9 +35,8 @@ class Assessment:
     status: str
     comparison: Comparison = Comparison.at_least
 
-    @property
-    def gap(self) -> Fraction | None:
-        return definitions.gap(self.achieved, self.target, self.comparison)
+    def gap(self, step=1) -> Fraction | None:
+        return definitions.gap(self.achieved, self.target, self.comparison, step)
 
     @property
     def progress(self) -> Fraction | None:
