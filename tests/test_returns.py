@@ -22,11 +22,11 @@ def campaign():
     return made
 
 
-def _form(district, group="voluntary", month="2023-06", figures=("100", "40", "10", "8")):
+def _form(district, group="voluntary", month="2023-06", figures=("100", "40", "10", "8"), using="30"):
     participants, registered, new, new_registered = figures
     return {"district_id": str(district.id), "participant_group": group, "month": month,
             "participants": participants, "registered": registered, "new_participants": new,
-            "new_registered": new_registered}
+            "new_registered": new_registered, "using": using}
 
 
 def _count(model=GroupReturn):
@@ -46,7 +46,8 @@ def test_officer_files_a_return_and_sees_it(client_as, org, users, campaign):
     assert response.status_code == 302
     made = db.session.scalars(sa.select(GroupReturn)).one()
     assert (made.district_id, made.participant_group, made.month) == (org["HN-BD"].id, "voluntary", date(2023, 6, 1))
-    assert made.figures == {"participants": 100, "registered": 40, "new_participants": 10, "new_registered": 8}
+    assert made.figures == {"participants": 100, "registered": 40, "using": 30, "new_participants": 10,
+                            "new_registered": 8}
     assert made.state == ReturnState.filed and made.filed_by_id == users["HN"]["officer"].id
     [event] = _events("group_return.file")
     assert event.org_unit_id == org["HN-BD"].id and event.after["participants"] == 100
@@ -196,7 +197,9 @@ def test_a_filed_return_can_be_changed_and_the_change_is_audited(client_as, file
     response = client.post(f"/returns/{filed.id}/change", data=_figures((120, 50, 12, 9), filed.version))
     assert response.status_code == 302
     db.session.refresh(filed)
-    assert filed.figures == {"participants": 120, "registered": 50, "new_participants": 12, "new_registered": 9}
+    # Filed before "using" was asked: left blank, it stays unknown.
+    assert filed.figures == {"participants": 120, "registered": 50, "using": None, "new_participants": 12,
+                             "new_registered": 9}
     [event] = _events("group_return.change")
     assert event.before["participants"] == 100 and event.after["participants"] == 120
 

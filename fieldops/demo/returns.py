@@ -6,7 +6,9 @@ shows it), and one return of each province was corrected after locking. Through 
 exist as they would. The units with employer targets also get targets for the
 two figures the returns add: people registered in all groups (the employer
 target plus about three quarters of the year-end participants outside
-employers) and the new voluntary participants' registration rate (80%)."""
+employers) and the new voluntary participants' registration rate (80%).
+The returns of January to March do not say how many use the app (filed before
+it was asked): the figures show them as unknown."""
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -26,6 +28,8 @@ FILERS = {"HN-BD": "officer.hn", "HN-CG": "officer.cg", "HT-TP": "officer.ht", "
 # Participants at the start of 2023 per group, before the district's own scale.
 BASE = {"voluntary": 900, "household": 6000, "students": 4000, "other": 1500}
 SCALE = {"HN-BD": 1.4, "HN-CG": 1.2, "HT-TP": 0.8, "HT-KA": 0.5}
+# The last month whose returns were filed before "how many use the app" was asked.
+BEFORE_USING = 3
 # The district that has not filed for the campaign's last month.
 LATE = ("HT-KA", 12)
 CORRECTIONS = [
@@ -40,7 +44,10 @@ def _figures(district, group, month):
     registered = participants * (30 + 5 * month + len(group)) // 100
     new = 35 + (month * 7 + len(district)) % 20
     new_registered = new * (60 + 3 * month) // 100
-    return ops.Figures(participants, min(registered, participants), new, min(new_registered, registered))
+    registered = min(registered, participants)
+    # Of the registered, those using the app: from about half to about four in five.
+    using = None if month <= BEFORE_USING else registered * (40 + 4 * month - len(group)) // 100
+    return ops.Figures(participants, registered, new, min(new_registered, registered), using)
 
 
 def _at(month, day):
@@ -63,8 +70,7 @@ def load_demo_returns() -> None:
     for code, group, month, extra, reason in CORRECTIONS:
         made = ops.find_return(districts[code].id, group, date(2023, month, 1))
         before = made.figures
-        corrected = ops.Figures(before["participants"] + extra, before["registered"], before["new_participants"],
-                                before["new_registered"])
+        corrected = ops.Figures(**before | {"participants": before["participants"] + extra})
         ops.correct_return(users[SUPERVISORS[code]], made, corrected, reason, made.version, now=_at(month, 20))
     _targets(districts)
 

@@ -4,6 +4,8 @@
   subtree, the latest return of each district and group for a month up to that
   day's month; added to the employer channel's registered, they make "people
   registered, all groups";
+- of them, people using the app: the sum over those of these returns that say
+  it, beside how many do not (filed before it was asked): unknown, never 0;
 - the rate for new voluntary participants over a period: Σ new registered ÷
   Σ new participants over the voluntary returns of the period's months.
 """
@@ -25,6 +27,8 @@ from fieldops.returns.models import RETURN_GROUPS, GroupReturn
 class GroupFigures:
     participants: int = 0
     registered: int = 0
+    using: int = 0  # over the returns counted that say it
+    using_unknown: int = 0  # the returns counted that do not
 
     @property
     def share(self):
@@ -47,6 +51,14 @@ class OutsideEmployers:
     @property
     def participants(self) -> int:
         return sum(g.participants for g in self.groups.values())
+
+    @property
+    def using(self) -> int:
+        return sum(g.using for g in self.groups.values())
+
+    @property
+    def using_unknown(self) -> int:
+        return sum(g.using_unknown for g in self.groups.values())
 
     @property
     def new_voluntary_rate(self):
@@ -80,7 +92,8 @@ def outside_by_child(root: OrgUnit, starts: dict, end: date, children=()):
                         sa.func.max(GroupReturn.month).label("month"))
               .where(scope, GroupReturn.month <= last)
               .group_by(GroupReturn.district_id, GroupReturn.participant_group).subquery())
-    stock = (sa.select(OrgUnit.path, GroupReturn.participant_group, GroupReturn.participants, GroupReturn.registered)
+    stock = (sa.select(OrgUnit.path, GroupReturn.participant_group, GroupReturn.participants, GroupReturn.registered,
+                       GroupReturn.using)
              .join(latest, sa.and_(latest.c.district_id == GroupReturn.district_id,
                                    latest.c.participant_group == GroupReturn.participant_group,
                                    latest.c.month == GroupReturn.month))
@@ -110,13 +123,17 @@ def outside_by_child(root: OrgUnit, starts: dict, end: date, children=()):
         return [(total,) if child is None else (total, per_child[child]) for total, per_child in out.values()]
 
     reporting = {}
-    for path, group, participants, registered in db.session.execute(stock):
+    for path, group, participants, registered, using in db.session.execute(stock):
         group = ParticipantGroup(group)
         for owned in owners(path):
             for figures in owned:
                 counted = figures.groups[group]
                 counted.participants += participants
                 counted.registered += registered
+                if using is None:
+                    counted.using_unknown += 1
+                else:
+                    counted.using += using
                 reporting.setdefault(id(figures), set()).add(path)
     for path, *values in db.session.execute(new):
         for k, owned in enumerate(owners(path)):
@@ -130,13 +147,16 @@ def outside_by_child(root: OrgUnit, starts: dict, end: date, children=()):
 
 
 def as_report(outside: OutsideEmployers, employer_registered: int) -> dict:
-    """Plain values for the progress report, beside the employer channel's registered."""
+    """Plain values for the progress report, beside the employer channel's registered. "using" sums the
+    returns that say it; "using_unknown" counts those that do not."""
     labels = group_labels()
     return {
         "registered_all": employer_registered + outside.registered,
         "registered": outside.registered, "participants": outside.participants,
+        "using": outside.using, "using_unknown": outside.using_unknown,
         "groups": [{"group": g.value, "label": str(labels[g]), "participants": f.participants,
-                    "registered": f.registered, "share": f.share} for g, f in outside.groups.items()],
+                    "registered": f.registered, "share": f.share, "using": f.using,
+                    "using_unknown": f.using_unknown} for g, f in outside.groups.items()],
         "new_voluntary": outside.new_voluntary, "new_voluntary_registered": outside.new_voluntary_registered,
         "new_voluntary_rate": outside.new_voluntary_rate, "districts_reporting": outside.districts_reporting,
     }

@@ -67,8 +67,12 @@ class _Versioned(Form):
 
 
 class _FiguresForm(_Versioned):
+    # A new filing says how many use the app; a return filed before it was asked may be changed leaving it unknown.
+    using_required = True
+
     participants = CountField(figure_labels()["participants"])
     registered = CountField(figure_labels()["registered"])
+    using = CountField(figure_labels()["using"])
     new_participants = CountField(figure_labels()["new_participants"])
     new_registered = CountField(figure_labels()["new_registered"])
 
@@ -78,6 +82,8 @@ class _FiguresForm(_Versioned):
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
         for f in self._typed_fields():
+            if f is self.using and not f.typed and not self.using_required:
+                continue
             if getattr(f, "problem", None):
                 f.errors = list(f.errors) + [f.problem]
                 ok = False
@@ -97,10 +103,11 @@ class FileForm(_FiguresForm):
 
 
 class ChangeForm(_FiguresForm):
-    pass
+    using_required = False
 
 
 class CorrectForm(_FiguresForm):
+    using_required = False
     reason = StringField(_l("Reason for the correction"), validators=[Optional(), Length(max=REASON_MAX)])
 
 

@@ -31,6 +31,8 @@ def column_help():
         "registered": _("At most the participants."),
         "new_participants": _("At most the participants."),
         "new_registered": _("At most the new participants, and at most the registered."),
+        "using": _("Of the registered, how many installed and use the app at month end: at most the registered. "
+                   "Optional: left blank, it is not known."),
     }
     return [(c.vietnamese, c.field, described[c.field]) for c in COLUMNS]
 
@@ -64,7 +66,7 @@ def import_template():
     """The columns, and a row per district of one's area and group for the last closed month to fill in."""
     campaign, month = queries.last_closed_month(local_today())
     groups = queries.expected_groups(campaign) if campaign else []
-    rows = [(d.code, str(g), month.strftime("%Y-%m"), "", "", "", "")
+    rows = [(d.code, str(g), month.strftime("%Y-%m")) + ("",) * (len(COLUMNS) - 3)
             for d in db.session.scalars(queries.districts(current_user)) for g in groups] if month else []
     response = Response(csv_chunks([c.vietnamese for c in COLUMNS], rows), mimetype="text/csv")
     response.headers["Content-Disposition"] = "attachment; filename=group-returns.csv"

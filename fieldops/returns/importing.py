@@ -4,8 +4,10 @@ rules); any bad row means nothing is written, and the report lists row, column
 and reason. Reading (encodings, XLSX, formulas) is `fieldops/core/spreadsheet.py`.
 
 Columns, with headers in Vietnamese or English: Mã quận huyện / district_code,
-Nhóm / group, Tháng / month (2023-09 or 09/2023), then the four counts. A return
-already filed with the same figures is left as it is; with other figures the
+Nhóm / group, Tháng / month (2023-09 or 09/2023), then the four counts, and
+optionally Số người đang sử dụng ứng dụng / using (a blank cell or no such
+column: not known). A return already filed with the same figures is left as it
+is (a blank `using` says nothing against the one filed); with other figures the
 row is refused (open the return to change or correct it).
 """
 from collections import Counter
@@ -38,6 +40,7 @@ COLUMNS = (
     Column("registered", "Số người đã đăng ký", True),
     Column("new_participants", "Số người tham gia mới", True),
     Column("new_registered", "Số người mới đã đăng ký", True),
+    Column("using", "Số người đang sử dụng ứng dụng", False),
 )
 
 # What a group may be called in a file, either language (folded when compared).
@@ -113,18 +116,26 @@ class Checker:
         return month
 
     def _check_counts(self, number, cells):
-        values = {}
+        values, failed = {}, False
         for name in FIGURES:
-            raw = self.layout.cell(cells, name)
+            # Those using the app may be left out (the column, or the cell): not known.
+            optional = name == "using"
+            raw = self.layout.cell(cells, name) if name in self.layout.index else None
             if isinstance(raw, Formula):
                 self._error(number, name, formula_message())
+                failed = True
                 continue
             if isinstance(raw, float):
                 raw = int(raw) if raw.is_integer() else repr(raw)
-            values[name], problem = parse_count(cell_text(raw)[:40])
+            text = cell_text(raw)[:40]
+            if optional and not text:
+                values[name] = None
+                continue
+            values[name], problem = parse_count(text)
             if problem:
                 self._error(number, name, problem)
-        if len(values) < len(FIGURES) or None in values.values():
+                failed = True
+        if failed:
             return None
         figures = operations.Figures(**values)
         try:
@@ -153,7 +164,7 @@ class Checker:
                 self._error(number, "month", _("Row %(row)d has a return for this district, group and month "
                                                "already.", row=first))
             existing = operations.find_return(district.id, group, month)
-            if existing is not None and figures is not None and existing.figures != figures.as_dict():
+            if existing is not None and figures is not None and not _same(existing, figures):
                 self._error(number, "month", _(
                     "The return of %(code)s for this group and month is locked: a supervisor may correct it, with a "
                     "reason.", code=district.code) if existing.is_locked else _(
@@ -162,6 +173,13 @@ class Checker:
         if self.result.error_count == before:
             return district, group, month, figures, existing
         return None
+
+
+def _same(existing, figures) -> bool:
+    wanted = figures.as_dict()
+    if figures.using is None:
+        wanted["using"] = existing.using
+    return existing.figures == wanted
 
 
 def import_returns(actor, fileobj, filename="", *, dry_run=False, today=None) -> ImportResult:

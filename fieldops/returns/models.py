@@ -1,8 +1,10 @@
 """Group returns: each month a district reports the people it reaches outside
 employers, per participant group (voluntary social insurance, household health
 insurance, students, other state-supported groups): participants at month end
-and how many of them are registered on the app, new participants in the month
-and how many of those are registered.
+and how many of them are registered on the app (and of those, how many
+installed and use it), new participants in the month and how many of those
+are registered. How many use the app was added later: NULL on the returns filed
+before, unknown (never 0).
 
     filed → locked (by a supervisor of the district)
 
@@ -26,7 +28,7 @@ from fieldops.timeutil import utcnow
 # The groups reached outside employers (the compulsory group is counted at employers, by visits).
 RETURN_GROUPS = (ParticipantGroup.voluntary, ParticipantGroup.household, ParticipantGroup.students,
                  ParticipantGroup.other)
-FIGURES = ("participants", "registered", "new_participants", "new_registered")
+FIGURES = ("participants", "registered", "using", "new_participants", "new_registered")
 REASON_MAX = 500
 
 
@@ -44,6 +46,9 @@ def _figure_checks(prefix=""):
                            name=f"{p}new_participants"),
         sa.CheckConstraint(f"{p}new_registered >= 0 AND {p}new_registered <= {p}new_participants"
                            f" AND {p}new_registered <= {p}registered", name=f"{p}new_registered"),
+        # Quoted: USING is a reserved word in SQL.
+        sa.CheckConstraint(f'"{p}using" IS NULL OR ("{p}using" >= 0 AND "{p}using" <= {p}registered)',
+                           name=f"{p}using"),
     )
 
 
@@ -71,6 +76,8 @@ class GroupReturn(db.Model):
     registered: Mapped[int] = mapped_column(sa.Integer)
     new_participants: Mapped[int] = mapped_column(sa.Integer)
     new_registered: Mapped[int] = mapped_column(sa.Integer)
+    # Of the participants registered at month end, how many installed and use the app; NULL: not known.
+    using: Mapped[int | None] = mapped_column(sa.Integer)
     state: Mapped[ReturnState] = mapped_column(
         sa.Enum(ReturnState, name="return_state", native_enum=False, create_constraint=True, length=20),
         default=ReturnState.filed,
@@ -155,10 +162,12 @@ class ReturnCorrection(db.Model):
     before_registered: Mapped[int] = mapped_column(sa.Integer)
     before_new_participants: Mapped[int] = mapped_column(sa.Integer)
     before_new_registered: Mapped[int] = mapped_column(sa.Integer)
+    before_using: Mapped[int | None] = mapped_column(sa.Integer)
     after_participants: Mapped[int] = mapped_column(sa.Integer)
     after_registered: Mapped[int] = mapped_column(sa.Integer)
     after_new_participants: Mapped[int] = mapped_column(sa.Integer)
     after_new_registered: Mapped[int] = mapped_column(sa.Integer)
+    after_using: Mapped[int | None] = mapped_column(sa.Integer)
     reason: Mapped[str] = mapped_column(sa.String(REASON_MAX))
     corrected_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     corrected_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)

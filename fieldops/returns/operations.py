@@ -23,6 +23,8 @@ class Figures:
     registered: int
     new_participants: int
     new_registered: int
+    # Of the registered, how many use the app; None: not known (as on returns filed before it was asked).
+    using: int | None = None
 
     def as_dict(self) -> dict:
         return {name: getattr(self, name) for name in FIGURES}
@@ -35,7 +37,7 @@ class ReturnError(Exception):
     reason: not_allowed, not_a_district, group, month_future, month_early, month_late,
     no_campaign, group_not_in_campaign, already_filed, locked, not_locked,
     changed, reason_required, unchanged, registered_over, new_over,
-    new_registered_over, new_registered_over_registered.
+    new_registered_over, new_registered_over_registered, using_over, using_required.
     """
 
     CONFLICTS = frozenset({"already_filed", "locked", "not_locked", "changed"})
@@ -74,12 +76,14 @@ class ReturnError(Exception):
             "new_over": _("New participants are among the participants at month end: cannot be more."),
             "new_registered_over": _("Cannot be more than the new participants."),
             "new_registered_over_registered": _("Cannot be more than the participants registered."),
+            "using_over": _("People using the app are among those registered: cannot be more."),
+            "using_required": _("Enter how many use the app: once given, it cannot become unknown again."),
         }
         return messages.get(self.reason, _("This cannot be done to this return."))
 
 
 def check_figures(figures: Figures) -> None:
-    """The rules between the four counts (each already a whole number ≥ 0)."""
+    """The rules between the counts (each already a whole number ≥ 0, `using` maybe None)."""
     if figures.registered > figures.participants:
         raise ReturnError("registered_over", field="registered")
     if figures.new_participants > figures.participants:
@@ -88,6 +92,14 @@ def check_figures(figures: Figures) -> None:
         raise ReturnError("new_registered_over", field="new_registered")
     if figures.new_registered > figures.registered:
         raise ReturnError("new_registered_over_registered", field="new_registered")
+    if figures.using is not None and figures.using > figures.registered:
+        raise ReturnError("using_over", field="using")
+
+
+def _check_using_kept(group_return: GroupReturn, figures: Figures) -> None:
+    # A known count is never replaced by "unknown": the figures would go back to before it was asked.
+    if group_return.using is not None and figures.using is None:
+        raise ReturnError("using_required", group_return, field="using")
 
 
 def campaign_of(month: date) -> Campaign | None:
@@ -194,6 +206,7 @@ def change_return(actor, group_return: GroupReturn, figures: Figures, version: i
         raise ReturnError("locked", group_return)
     _require_version(group_return, version)
     check_figures(figures)
+    _check_using_kept(group_return, figures)
     if figures.as_dict() == group_return.figures:
         raise ReturnError("unchanged", group_return, field="participants")
     now = now or utcnow()
@@ -228,6 +241,7 @@ def correct_return(actor, group_return: GroupReturn, figures: Figures, reason: s
     if not reason:
         raise ReturnError("reason_required", group_return, field="reason")
     check_figures(figures)
+    _check_using_kept(group_return, figures)
     if figures.as_dict() == group_return.figures:
         raise ReturnError("unchanged", group_return, field="participants")
     now = now or utcnow()
