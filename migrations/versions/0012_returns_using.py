@@ -1,7 +1,7 @@
 """returns using: group returns say how many of the participants registered at month end use the app
 
 Revision ID: 0012_returns_using
-Revises: 0011_large_districts
+Revises: 0012_funnel
 Create Date: 2026-12-05 07:40:00
 
 The returns filed before this change never said it: their `using` (and a
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012_returns_using'
-down_revision = '0011_large_districts'
+down_revision = '0012_funnel'
 branch_labels = None
 depends_on = None
 
