@@ -7,8 +7,8 @@ call these, so a newcomer reads here what "coverage" or "met" means.
 - The funnel of a group of people: insured → registered (account approved on
   the app) → active (installed and using it). Each step keeps a count, the
   people lost before it and its share of the step above.
-- Coverage = Σ registered ÷ Σ insured, in percent; shown with one decimal,
-  rounded down, so "100,0%" means everyone is registered.
+- Coverage = Σ registered ÷ Σ insured, in percent; shown with one decimal
+  (halves up), and "100,0%" only when everyone is registered.
 - An employer (or department) is "at 100%" when registered = insured > 0; it
   was "brought to 100%" in a period when it is at 100% at the end and was not
   at the start.
@@ -17,12 +17,12 @@ call these, so a newcomer reads here what "coverage" or "met" means.
   figures, then the visit's id).
 - A target is "at least" or "more than" its value. One status rule serves every
   table, ranking, leaderboard and criterion: met when the achieved value
-  reaches the target by its comparison; on track when it reaches what the
-  straight line from the counting-from date expects by the as-of day; behind
-  otherwise.
+  reaches the target by its comparison; on track when it reaches, by the same
+  comparison, what the straight line from the counting-from date expects by the
+  as-of day; behind otherwise.
 """
 import enum
-import math
+from decimal import ROUND_HALF_UP, Decimal
 from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
@@ -42,11 +42,12 @@ def coverage(registered, insured) -> float | None:
 
 
 def shown_percent(value) -> float | None:
-    """The one rounding users see for a percentage: one decimal, rounded down
-    (so 99,96% shows as 99,9%, never as 100,0%)."""
+    """The one rounding users see for a percentage: one decimal, halves up; a
+    share short of 100% never shows as 100,0% (99,96% shows as 99,9%)."""
     if value is None:
         return None
-    return math.floor(float(value) * 10 + 1e-9) / 10
+    shown = float(Decimal(repr(float(value))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    return 99.9 if shown >= 100 > value else shown
 
 
 def is_full(insured, registered) -> bool:
@@ -145,7 +146,7 @@ def status(achieved, target, expected, comparison=Comparison.at_least) -> str:
     value = achieved if achieved is not None else 0
     if reaches(value, target, comparison):
         return MET
-    return ON_TRACK if value >= expected else BEHIND
+    return ON_TRACK if reaches(value, expected, comparison) else BEHIND
 
 
 def worst_status(statuses) -> str:

@@ -17,10 +17,10 @@ def test_share_and_coverage(part, whole, expected):
 
 
 @pytest.mark.parametrize("value, shown", [
-    (None, None), (0, 0.0), (59.4999, 59.4), (59.45, 59.4), (78.5714, 78.5), (99.96, 99.9), (100.0, 100.0),
-    (12.3, 12.3), (Fraction(1, 3) * 100, 33.3),
+    (None, None), (0, 0.0), (59.4999, 59.5), (59.44, 59.4), (59.45, 59.5), (78.5714, 78.6), (99.96, 99.9),
+    (99.94, 99.9), (100.0, 100.0), (12.3, 12.3), (Fraction(1, 3) * 100, 33.3), (0.04, 0.0), (250.0, 250.0),
 ])
-def test_one_rounding_rounds_down_to_one_decimal(value, shown):
+def test_one_rounding_one_decimal_never_a_false_100(value, shown):
     assert d.shown_percent(value) == shown
 
 
@@ -49,12 +49,13 @@ def test_the_funnel_counts_who_is_lost_at_each_step():
     (100, 100, 50, Comparison.more_than, ON_TRACK),  # "over 35 million": reaching it exactly is not enough
     (101, 100, 50, Comparison.more_than, MET),
     (49, 100, 50, Comparison.at_least, BEHIND),
-    (50, 100, 50, Comparison.more_than, ON_TRACK),
+    (50, 100, 50, Comparison.more_than, BEHIND),
+    (51, 100, 50, Comparison.more_than, ON_TRACK),
     (None, 100, 0, Comparison.at_least, ON_TRACK),
     (None, 100, 10, Comparison.at_least, BEHIND),
     (5, None, None, Comparison.at_least, NO_TARGET),
     (0, 0, 0, Comparison.at_least, MET),
-    (0, 0, 0, Comparison.more_than, ON_TRACK),
+    (0, 0, 0, Comparison.more_than, BEHIND),
 ])
 def test_one_status_rule(achieved, target, expected, comparison, status):
     assert d.status(achieved, target, expected, comparison) == status

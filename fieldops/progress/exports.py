@@ -11,7 +11,7 @@ from fieldops.core.spreadsheet import neutralise
 from fieldops.definitions import shown_percent
 from fieldops.progress.labels import status_labels
 
-TABLES = ("summary", "funnel", "targets", "children", "groups", "outside", "leaderboard", "officers", "months", "obstacles")
+TABLES = ("summary", "targets", "children", "groups", "outside", "funnel", "leaderboard", "officers", "months", "obstacles")
 
 
 def _pct(value):
