@@ -83,17 +83,19 @@ COLUMNS = {
                   "decided_at", "decision_comment", "reason", "outcome", "started_at", "completed_at",
                   "cancelled_at", "cancelled_by_id", "created_at", "updated_at"),
     "progress_employer": ("employer_id", "district_id", "insured", "registered", "unregistered", "steps",
-                          "activity", "obstacles", "updated_at"),
+                          "activity", "obstacles", "reviewed", "updated_at"),
     "progress_stock": ("district_id", "grain", "day", "insured", "registered", "active", "registered_verified",
                        "employers", "employers_full"),
     "progress_activity": ("district_id", "grain", "day", "visits", "visits_verified", "registrations",
                           "registrations_verified"),
     "progress_obstacle": ("district_id", "grain", "day", "category", "obstacles", "people"),
+    "progress_reviewed": ("district_id", "grain", "day", "campaign_id", "departments", "departments_reviewed",
+                          "insured", "registered", "active", "employers", "employers_full"),
     "group_return": ("id", "district_id", "participant_group", "month", "participants", "registered",
                      "new_participants", "new_registered", "state", "version", "filed_by_id", "filed_at",
                      "updated_by_id", "updated_at", "locked_by_id", "locked_at"),
 }
-JSON_COLUMNS = {"participant_groups", "steps", "activity", "obstacles"}
+JSON_COLUMNS = {"participant_groups", "steps", "activity", "obstacles", "reviewed"}
 SERIAL_TABLES = ("org_unit", "user", "campaign", "target", "review_period", "employer", "labour_department", "visit",
                  "visit_line", "obstacle", "follow_up", "group_return")
 
@@ -230,7 +232,8 @@ def build_employers(sink, rng, org, scale, progress):
         total += w
         cumulative.append(total)
     n_employers = round(EMPLOYERS * scale)
-    stock, activity, obstacles = {}, {}, {}
+    stock, activity, obstacles, reviewed_stock = {}, {}, {}, {}
+    campaigns = [(1, YEAR_START.toordinal())]  # the one campaign, counting from the year's start
     totals = {}  # district id → [insured, registered, employers, visits]
     department_id = visit_id = line_id = obstacle_id = followup_id = 0
     for e in range(1, n_employers + 1):
@@ -298,12 +301,12 @@ def build_employers(sink, rng, org, scale, progress):
             cur = current.get(d)
             sink.add("labour_department", (d, e, dept_name, declared, CREATED) + (
                 cur if cur else (None, 0, 0, None, None)))
-        state = compute_state({d: v[1] for d, v in departments.items()}, visits, lines, obstacle_rows)
-        for grand, part in zip((stock, activity, obstacles), contributions(district_id, state)):
+        state = compute_state({d: v[1] for d, v in departments.items()}, visits, lines, obstacle_rows, campaigns)
+        for grand, part in zip((stock, activity, obstacles, reviewed_stock), contributions(district_id, state)):
             _add(grand, part)
         last = state["steps"][-1]
         sink.add("progress_employer", (e, district_id, last[1], last[2], last[1] - last[2], state["steps"],
-                                       state["activity"], state["obstacles"], CREATED))
+                                       state["activity"], state["obstacles"], state["reviewed"], CREATED))
         t = totals.setdefault(district_id, [0, 0, 0, 0])
         t[0] += last[1]
         t[1] += last[2]
@@ -312,7 +315,7 @@ def build_employers(sink, rng, org, scale, progress):
         if progress and e % 50_000 == 0:
             progress(e)
     for table, changes in (("progress_stock", stock), ("progress_activity", activity),
-                           ("progress_obstacle", obstacles)):
+                           ("progress_obstacle", obstacles), ("progress_reviewed", reviewed_stock)):
         for key, vector in sorted(by_grain(changes).items()):
             sink.add(table, key + vector)
     return totals

@@ -62,6 +62,38 @@ class Naive:
         return {"insured": insured, "registered": registered, "active": active, "registered_verified": verified,
                 "employers": len(employers), "employers_full": full}
 
+    def reviewed(self, root, since, day):
+        """Over the departments with a counting line dated in [since, day]: the
+        seed's coverage at departments reviewed, and employers reviewed at 100%."""
+        out = dict.fromkeys(("departments", "departments_reviewed", "insured", "registered", "active", "employers",
+                             "employers_full"), 0)
+        per_employer = {}
+        for department_id, (employer_id, declared) in self.departments.items():
+            if not self._in(employer_id, root):
+                continue
+            out["departments"] += 1
+            candidates = [
+                (self.visits[line.visit_id], line) for line in self.lines
+                if line.labour_department_id == department_id
+                and self.visits[line.visit_id].state in COUNTING
+                and self.visits[line.visit_id].visit_date <= day
+            ]
+            latest = max(candidates, key=lambda c: (c[0].visit_date, c[0].submitted_at, c[0].id)) if candidates else None
+            figures = (latest[1].insured, latest[1].registered) if latest else (declared, 0)
+            totals = per_employer.setdefault(employer_id, [0, 0, False])
+            totals[0] += figures[0]
+            totals[1] += figures[1]
+            if any(v.visit_date >= since for v, _line in candidates):
+                out["departments_reviewed"] += 1
+                out["insured"] += latest[1].insured
+                out["registered"] += latest[1].registered
+                out["active"] += latest[1].active
+                totals[2] = True
+        for insured, registered, seen in per_employer.values():
+            out["employers"] += 1 if seen else 0
+            out["employers_full"] += 1 if seen and insured > 0 and registered == insured else 0
+        return out
+
     def flows(self, root, start, end):
         chosen = [v for v in self.visits.values()
                   if v.state in COUNTING and start <= v.visit_date <= end and self._in(v.employer_id, root)]

@@ -65,8 +65,9 @@ def targets_of(campaign: Campaign, unit_ids) -> dict:
     return {(unit_id, Metric(metric)): (value, comparison) for unit_id, metric, value, comparison in rows}
 
 
-def _achieved(metric, stock, visits, outside):
-    """Campaign to date: `outside` is what the group returns add (None for a team)."""
+def _achieved(metric, stock, visits, outside, reviewed):
+    """Campaign to date: `outside` is what the group returns add, `reviewed` the
+    figures over the departments reviewed in the campaign (None for a team)."""
     if metric == Metric.visits:
         return Fraction(visits)
     if stock is None:
@@ -82,21 +83,30 @@ def _achieved(metric, stock, visits, outside):
         return Fraction(100 * outside.new_voluntary_registered, new) if new else None
     if metric == Metric.registered_employer:
         return Fraction(stock.registered)
+    # The seed's coverage and employers at 100% are over what was reviewed in the campaign.
     if metric == Metric.employers_full:
-        return Fraction(stock.employers_full)
-    return Fraction(100 * stock.registered, stock.insured) if stock.insured else Fraction(0)
+        return Fraction(reviewed.employers_full)
+    return Fraction(100 * reviewed.registered, reviewed.insured) if reviewed.insured else Fraction(0)
 
 
 def _metrics_for(unit):
     return TEAM_METRICS if is_team(unit) else STOCK_METRICS
 
 
-def _assessments(unit, targets, stock, visits, share, outside=None):
+def _assessments(unit, targets, stock, visits, share, outside=None, reviewed=None):
     out = {}
     for m in _metrics_for(unit):
         value, comparison = targets.get((unit.id, m), (None, None))
-        out[m] = assess(_achieved(m, stock, visits, outside), value, share, comparison)
+        out[m] = assess(_achieved(m, stock, visits, outside, reviewed), value, share, comparison)
     return out
+
+
+def _reviewed_dict(reviewed):
+    return {"departments": reviewed.departments, "departments_reviewed": reviewed.departments_reviewed,
+            "reviewed_share": reviewed.reviewed_share, "insured": reviewed.insured,
+            "registered": reviewed.registered, "active": reviewed.active, "coverage": reviewed.coverage,
+            "employers": reviewed.employers, "employers_full": reviewed.employers_full,
+            "full_share": reviewed.full_share}
 
 
 def _stock_dict(stock):
@@ -215,11 +225,13 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
         month_ends = fig.month_ends_between(campaign.counts_from, as_of)
         stocks = fig.stock_as_of(unit, month_ends)
         stock, child_stock = fig.stock_by_child(unit, as_of, children)
+        reviewed, child_reviewed = fig.reviewed_by_child(unit, campaign.id, as_of, children)
         flows = fig.flows(unit, {"period": span, "to_date": to_date}, children)
         period_flows, child_flows = flows["period"]
         to_date_flows, child_to_date = flows["to_date"]
         (opened, overdue), child_followups = fig.followups_open(unit, today, children)
         report["stock"] = _stock_dict(stock)
+        report["reviewed"] = _reviewed_dict(reviewed)
         stock_children = [c for c in children if not is_team(c)]
         outside_spans = returns_figures.outside_by_child(
             unit, {"period": period.start, "to_date": campaign.counts_from}, as_of, stock_children)
@@ -237,7 +249,7 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
         counted = fig.obstacles(unit, *span)
         report["obstacles"] = [{"category": c.value, "label": str(labels[c]), "obstacles": counted.get(c.value, (0, 0))[0],
                                 "people": counted.get(c.value, (0, 0))[1]} for c in ObstacleCategory]
-        assessments = _assessments(unit, targets, stock, to_date_flows.visits, share, outside_to_date)
+        assessments = _assessments(unit, targets, stock, to_date_flows.visits, share, outside_to_date, reviewed)
         team_children = [c for c in children if is_team(c)]
         team_visits = {}
         if team_children:
@@ -254,10 +266,11 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
             else:
                 child_assessments[child.id] = _assessments(child, targets, child_stock[child.id],
                                                            child_to_date[child.id].visits, share,
-                                                           child_outside_to_date[child.id])
+                                                           child_outside_to_date[child.id], child_reviewed[child.id])
                 row = {"kind": "stock", **_stock_dict(child_stock[child.id]), **_flows_dict(child_flows[child.id]),
                        "outside": returns_figures.as_report(child_outside[child.id], child_stock[child.id].registered),
                        "using": _using_dict(child_stock[child.id], child_outside[child.id]),
+                       "reviewed": _reviewed_dict(child_reviewed[child.id]),
                        "followups_open": child_followups[child.id][0],
                        "followups_overdue": child_followups[child.id][1]}
             overall = overall_progress(child_assessments[child.id].values())
@@ -292,9 +305,10 @@ def _previous_assessments(unit, campaign, period, as_of, targets):
         visits = sum(officer_work.visit_counts([o.id for o in officers], *to_date).values()) if officers else 0
         return _assessments(unit, targets, None, visits, share)
     stock, _children = fig.stock_by_child(unit, day)
+    reviewed, _children = fig.reviewed_by_child(unit, campaign.id, day)
     to_date_flows, _children = fig.flows(unit, {"to_date": to_date})["to_date"]
     outside, _children = returns_figures.outside_by_child(unit, {"to_date": campaign.counts_from}, day)["to_date"]
-    return _assessments(unit, targets, stock, to_date_flows.visits, share, outside)
+    return _assessments(unit, targets, stock, to_date_flows.visits, share, outside, reviewed)
 
 
 def _leaderboard(children, child_assessments, rank, as_of):

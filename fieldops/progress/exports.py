@@ -31,6 +31,7 @@ def _summary(report):
             [_("Figures as of"), report["period"]["as_of"], ""],
             [_("Campaign elapsed (%)"), _pct(report["elapsed_pct"]), ""]]
     stock, flows, work = report["stock"], report.get("flows"), report["work"]
+    reviewed = report.get("reviewed")
     if stock:
         rows += [[_("Insured"), stock["insured"], ""],
                  [_("Registered"), stock["registered"], _pct(stock["verified_share"])],
@@ -38,10 +39,15 @@ def _summary(report):
                  [_("People using the app (employer channel)"), stock["active"], ""],
                  [_("Registered, not using the app"), stock["not_using"], ""],
                  [_("Using the app, share of registered (%)"), _pct(stock["active_share"]), ""],
-                 [_("Coverage (%)"), _pct(stock["coverage"]), ""],
+                 [_("Coverage (%)"), _pct(reviewed["coverage"]), ""],
+                 [_("Departments"), reviewed["departments"], ""],
+                 [_("Departments reviewed"), reviewed["departments_reviewed"], ""],
+                 [_("Departments reviewed (%)"), _pct(reviewed["reviewed_share"]), ""],
+                 [_("Coverage over all departments (%)"), _pct(stock["coverage"]), ""],
                  [_("Employers"), stock["employers"], ""],
-                 [_("Employers at 100%"), stock["employers_full"], ""],
-                 [_("Employers at 100% (%)"), _pct(stock["full_share"]), ""]]
+                 [_("Employers reviewed"), reviewed["employers"], ""],
+                 [_("Employers at 100%"), reviewed["employers_full"], ""],
+                 [_("Employers at 100% (%)"), _pct(reviewed["full_share"]), ""]]
     outside = report.get("outside")
     if outside:
         rows += [[_("Registered outside employers (group returns)"), outside["registered"], ""],
@@ -127,11 +133,13 @@ def _children(report):
                          c["registrations"], c["employers_full"], c["followups_done"], c["followups_on_time"],
                          c["escalations"], _pct(c["progress"]), str(statuses[c["status"]])] for c in rows]
     header = [_("Code"), _("Unit"), _("Insured"), _("Registered"), _("Unregistered"), _("Coverage (%)"),
-              _("People using the app (employer channel)"), _("People using the app, all groups"), _("Employers"), _("Employers at 100%"), _("Visits"), _("Verified visits (%)"),
+              _("Departments reviewed (%)"), _("People using the app (employer channel)"),
+              _("People using the app, all groups"), _("Employers"), _("Employers at 100%"), _("Visits"), _("Verified visits (%)"),
               _("Registrations assisted"), _("Follow-ups open"), _("Follow-ups overdue"), _("Progress (%)"),
               _("Status")]
-    return header, [[c["code"], c["name"], c["insured"], c["registered"], c["unregistered"], _pct(c["coverage"]),
-                     c["active"], c["using"]["all"], c["employers"], c["employers_full"], c["visits"], _pct(c["visits_verified_share"]),
+    return header, [[c["code"], c["name"], c["insured"], c["registered"], c["unregistered"],
+                     _pct(c["reviewed"]["coverage"]), _pct(c["reviewed"]["reviewed_share"]),
+                     c["active"], c["using"]["all"], c["employers"], c["reviewed"]["employers_full"], c["visits"], _pct(c["visits_verified_share"]),
                      c["registrations"], c["followups_open"], c["followups_overdue"], _pct(c["progress"]),
                      str(statuses[c["status"]])] for c in rows]
 

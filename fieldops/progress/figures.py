@@ -17,15 +17,13 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from fieldops.definitions import share
 from fieldops.extensions import db
 from fieldops.followups.models import OPEN_STATES, FollowUp
 from fieldops.org.models import OrgUnit
-from fieldops.progress.models import ActivityCount, ObstacleCount, StockDelta
+from fieldops.progress.models import ActivityCount, ObstacleCount, ReviewedStock, StockDelta
 from fieldops.progress.timeline import SENTINEL
 
-
-def _share(part, whole):
-    return None if not whole else 100.0 * part / whole
 
 
 @dataclass
@@ -44,16 +42,42 @@ class Stock:
     @property
     def coverage(self):
         """Σ registered ÷ Σ insured in percent; None when nobody is insured."""
-        return _share(self.registered, self.insured)
+        return share(self.registered, self.insured)
 
     @property
     def full_share(self):
-        return _share(self.employers_full, self.employers)
+        return share(self.employers_full, self.employers)
 
     @property
     def verified_share(self):
         """Of the people registered, the share counted on verified visits."""
-        return _share(self.registered_verified, self.registered)
+        return share(self.registered_verified, self.registered)
+
+
+@dataclass
+class Reviewed:
+    """Over the labour departments reviewed in a campaign (visited on or after its counting-from date)."""
+
+    departments: int = 0  # all departments, reviewed or not
+    departments_reviewed: int = 0
+    insured: int = 0
+    registered: int = 0
+    active: int = 0
+    employers: int = 0  # employers with a department reviewed
+    employers_full: int = 0  # of them, at 100%
+
+    @property
+    def coverage(self):
+        return share(self.registered, self.insured)
+
+    @property
+    def reviewed_share(self):
+        """The share of the departments reviewed at all."""
+        return share(self.departments_reviewed, self.departments)
+
+    @property
+    def full_share(self):
+        return share(self.employers_full, self.employers)
 
 
 @dataclass
@@ -65,11 +89,11 @@ class Flows:
 
     @property
     def visits_verified_share(self):
-        return _share(self.visits_verified, self.visits)
+        return share(self.visits_verified, self.visits)
 
     @property
     def registrations_verified_share(self):
-        return _share(self.registrations_verified, self.registrations)
+        return share(self.registrations_verified, self.registrations)
 
 
 def _sum_into(totals: list, values) -> None:
@@ -186,6 +210,14 @@ def stock_as_of(root: OrgUnit, days) -> dict:
 def stock_by_child(root: OrgUnit, day: date, children=()):
     """(Stock of root, {child id: Stock}) as of `day`: one query grouped by district."""
     return _rollup(_by_path(StockDelta, root, windows(SENTINEL, day)), Stock, children)
+
+
+def reviewed_by_child(root: OrgUnit, campaign_id: int, day: date, children=()):
+    """(Reviewed of root, {child id: Reviewed}) in a campaign as of `day`: one query grouped by district."""
+    table = ReviewedStock.__table__
+    stmt = (_subtree(ReviewedStock, root, windows(SENTINEL, day), OrgUnit.path, *_sums(ReviewedStock))
+            .where(table.c.campaign_id == campaign_id).group_by(OrgUnit.path))
+    return _rollup([tuple(row) for row in db.session.execute(stmt)], Reviewed, children)
 
 
 def flows(root: OrgUnit, spans: dict, children=()):

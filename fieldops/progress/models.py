@@ -126,6 +126,8 @@ class EmployerTimeline(db.Model):
     activity: Mapped[list] = mapped_column(sa.JSON, default=list)
     # [[day ordinal, category, obstacles, people affected], ...]
     obstacles: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # {campaign id: [[day ordinal, *ReviewedStock.FIELDS], ...]}: over the departments reviewed in each campaign
+    reviewed: Mapped[dict | None] = mapped_column(sa.JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
 
 
@@ -174,6 +176,37 @@ class StockDelta(db.Model):
     employers_full: Mapped[int] = mapped_column(sa.Integer, default=0)
 
     FIELDS = ("insured", "registered", "active", "registered_verified", "employers", "employers_full")
+
+
+class ReviewedStock(db.Model):
+    """Per district, campaign and day, how the figures over the labour departments
+    *reviewed* in the campaign (visited on or after its counting-from date) change:
+    the seed's coverage "at labour departments reviewed" and its employers at 100%,
+    beside how many departments there are at all."""
+
+    __tablename__ = "progress_reviewed"
+    __table_args__ = (
+        _grain_check(),
+        _across_districts("ix_progress_reviewed_campaign_grain_day", ("campaign_id", "grain", "day", "district_id"),
+                          ("departments", "departments_reviewed", "insured", "registered", "active", "employers",
+                           "employers_full")),
+        {"sqlite_with_rowid": False},
+    )
+
+    # Primary key (district, grain, day, campaign), as the timeline's keys come (campaign last, like a category).
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"), primary_key=True, autoincrement=False)
+    grain: Mapped[str] = mapped_column(sa.String(5), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id"), primary_key=True, autoincrement=False)
+    departments: Mapped[int] = mapped_column(sa.Integer, default=0)
+    departments_reviewed: Mapped[int] = mapped_column(sa.Integer, default=0)
+    insured: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    registered: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    active: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    employers: Mapped[int] = mapped_column(sa.Integer, default=0)
+    employers_full: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+    FIELDS = ("departments", "departments_reviewed", "insured", "registered", "active", "employers", "employers_full")
 
 
 class ActivityCount(db.Model):

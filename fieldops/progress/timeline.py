@@ -18,13 +18,17 @@ first). For each of those employers it, with the employer's row of
    registered, active, registered on verified visits), from which follow the
    employer count (1 from SENTINEL on) and "at 100%" (Σ registered = Σ insured
    > 0) on every day; and its visit activity and obstacles per day;
-4. compares them with what was stored for the employer last time
+4. for each campaign, the same over the departments *reviewed* in it (visited
+   on or after its counting-from date): from each department's first such
+   line on, its figures count as reviewed (fieldops/definitions.py);
+5. compares them with what was stored for the employer last time
    (`EmployerTimeline`), and adds the differences to
-   the per-district rows (`StockDelta`, `ActivityCount`, `ObstacleCount`) at
+   the per-district rows (`StockDelta`, `ActivityCount`, `ObstacleCount`,
+   `ReviewedStock`) at
    both grains with an upsert (col = col + excluded.col), so concurrent
    writers for other employers of the same district never overwrite each
    other; rows that come back to all zeros are removed;
-5. stores the new state.
+6. stores the new state.
 
 Only counting visits (submitted or verified) take part, as in the current
 figures: a returned visit leaves the figures, the activity and the obstacles
@@ -37,9 +41,11 @@ from functools import cache
 
 import sqlalchemy as sa
 
+from fieldops.campaigns.models import Campaign
+from fieldops.definitions import is_full
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
-from fieldops.progress.models import ActivityCount, EmployerTimeline, ObstacleCount, StockDelta
+from fieldops.progress.models import ActivityCount, EmployerTimeline, ObstacleCount, ReviewedStock, StockDelta
 from fieldops.timeutil import utcnow
 from fieldops.visits import figures
 from fieldops.visits.models import COUNTING_STATES, Obstacle, ReviewState, Visit, VisitLine
@@ -80,21 +86,54 @@ def employer_steps(departments):
     return out
 
 
-def is_full(insured, registered) -> bool:
-    return insured > 0 and registered == insured
-
-
 def stock_vector(step):
     _day, insured, registered, active, registered_verified = step
     return (insured, registered, active, registered_verified, 1, 1 if is_full(insured, registered) else 0)
 
 
-def compute_state(departments, visits, lines, obstacles):
+def _walk(steps, days):
+    """The value of a step function ([[day, *values]]) on each of `days` (sorted)."""
+    out, i, current = [], 0, None
+    for day in days:
+        while i < len(steps) and steps[i][0] <= day:
+            current = steps[i][1:]
+            i += 1
+        out.append(current)
+    return out
+
+
+def reviewed_steps(department_steps_by_id, line_days, since, steps):
+    """The employer's figures over its departments reviewed in a campaign counting
+    from `since` (an ordinal): a department counts from its first counting line
+    dated on or after it. → [[day, departments, departments reviewed, insured,
+    registered, active, reviewed (0/1), reviewed and at 100% (0/1)]]; the
+    employer is at 100% by its figures over all its departments (`steps`)."""
+    parts = []
+    for department_id, own in department_steps_by_id.items():
+        first = min((day for day in line_days.get(department_id, ()) if day >= since), default=None)
+        if first is not None:
+            parts.append([(S0, (0, 0, 0, 0))] + [(day, (1, v[0], v[1], v[2])) for day, v in own if day >= first])
+    reviewed = employer_steps(parts)
+    days = sorted({row[0] for row in reviewed} | {row[0] for row in steps})
+    count = len(department_steps_by_id)
+    out = []
+    for day, mine, total in zip(days, _walk(reviewed, days), _walk(steps, days)):
+        seen, insured, registered, active = mine
+        vector = [count, seen, insured, registered, active, 1 if seen else 0,
+                  1 if seen and total is not None and is_full(total[0], total[1]) else 0]
+        if not out or out[-1][1:] != vector:
+            out.append([day, *vector])
+    return out
+
+
+def compute_state(departments, visits, lines, obstacles, campaigns=()):
     """An employer's state from its history.
 
     departments: {id: declared}; visits: {id: (visit_date, submitted_at, verified)}
     of its counting visits; lines: (visit_id, department_id, insured, registered,
-    active, newly); obstacles: (visit_id, category, people).
+    active, newly); obstacles: (visit_id, category, people); campaigns: (id,
+    counting-from ordinal) of every campaign, for the figures over departments
+    reviewed in each.
     """
     per_department = defaultdict(list)
     activity = defaultdict(lambda: [0, 0, 0, 0])
@@ -115,21 +154,25 @@ def compute_state(departments, visits, lines, obstacles):
         entry = by_category[(visits[visit_id][0].toordinal(), str(category))]
         entry[0] += 1
         entry[1] += people
-    steps = employer_steps(department_steps(declared, per_department.get(d, ()))
-                           for d, declared in departments.items())
+    by_department = {d: department_steps(declared, per_department.get(d, ())) for d, declared in departments.items()}
+    steps = employer_steps(by_department.values())
+    line_days = {d: [key[0].toordinal() for key, *_rest in found] for d, found in per_department.items()}
     return {
         "steps": steps,
         "activity": [[day, *values] for day, values in sorted(activity.items())],
         "obstacles": [[day, category, *values] for (day, category), values in sorted(by_category.items())],
+        "reviewed": {str(campaign_id): reviewed_steps(by_department, line_days, since, steps)
+                     for campaign_id, since in campaigns},
     }
 
 
-EMPTY = {"steps": [], "activity": [], "obstacles": []}
+EMPTY = {"steps": [], "activity": [], "obstacles": [], "reviewed": {}}
 
 
 def contributions(district_id, state, sign=1):
     """What an employer's state adds to its district's rows: {(district, day): vector}
-    for stock (as changes) and activity, {(district, day, category): vector} for obstacles."""
+    for stock (as changes) and activity, {(district, day, category): vector} for
+    obstacles, {(district, day, campaign): vector} for the reviewed stock (as changes)."""
     stock, previous = {}, (0,) * 6
     for step in state["steps"]:
         vector = stock_vector(step)
@@ -137,7 +180,13 @@ def contributions(district_id, state, sign=1):
         previous = vector
     activity = {(district_id, row[0]): tuple(sign * v for v in row[1:]) for row in state["activity"]}
     obstacles = {(district_id, row[0], row[1]): tuple(sign * v for v in row[2:]) for row in state["obstacles"]}
-    return stock, activity, obstacles
+    reviewed = {}
+    for campaign_id, steps in (state.get("reviewed") or {}).items():
+        previous = (0,) * len(ReviewedStock.FIELDS)
+        for day, *vector in steps:
+            reviewed[(district_id, day, int(campaign_id))] = tuple(sign * (a - b) for a, b in zip(vector, previous))
+            previous = vector
+    return stock, activity, obstacles, reviewed
 
 
 def _add(total, part):
@@ -212,7 +261,7 @@ _OBSTACLES = (sa.select(Obstacle.visit_id, Obstacle.category, Obstacle.people_af
               .join(Visit, Visit.id == Obstacle.visit_id).where(_counting))
 _table = EmployerTimeline.__table__
 _LOCK_STORED = (sa.select(_table.c.employer_id, _table.c.district_id, _table.c.steps, _table.c.activity,
-                          _table.c.obstacles)
+                          _table.c.obstacles, _table.c.reviewed)
                 .where(_table.c.employer_id.in_(_ids)).order_by(_table.c.employer_id).with_for_update())
 _LOCK_IDS = (sa.select(_table.c.employer_id).where(_table.c.employer_id.in_(_ids)).order_by(_table.c.employer_id)
              .with_for_update())
@@ -245,24 +294,36 @@ def _load_history(ids):
 
 def _lock_stored(ids) -> dict:
     """Lock these employers' rows of the timeline (in id order) and read what they hold."""
-    return {employer_id: (district_id, {"steps": steps or [], "activity": activity or [], "obstacles": obstacles or []})
-            for employer_id, district_id, steps, activity, obstacles
+    return {employer_id: (district_id, {"steps": steps or [], "activity": activity or [], "obstacles": obstacles or [],
+                                        "reviewed": reviewed or {}})
+            for employer_id, district_id, steps, activity, obstacles, reviewed
             in db.session.connection().execute(_LOCK_STORED, {"ids": ids})}
+
+
+_CAMPAIGNS = sa.select(Campaign.id, Campaign.counts_from).order_by(Campaign.id)
+
+
+def campaign_starts():
+    """(id, counting-from ordinal) of every campaign: the figures over departments
+    reviewed are kept for each."""
+    return [(campaign_id, counts_from.toordinal())
+            for campaign_id, counts_from in db.session.connection().execute(_CAMPAIGNS)]
 
 
 def _refresh_batch(ids, stored, pending=None):
     """Recompute these employers (their rows locked, `stored` read with the
     lock): their departments' current figures at once, their timeline changes
-    to the district rows at once or into `pending` (three dicts) to be applied
+    to the district rows at once or into `pending` (four dicts) to be applied
     later, many batches together."""
     connection = db.session.connection()
     history, stored_figures = _load_history(ids)
-    stock, activity, obstacles = pending if pending is not None else ({}, {}, {})
+    campaigns = campaign_starts()
+    totals = pending if pending is not None else ({}, {}, {}, {})
     inserts, updates, gone, latest = [], [], [], {}
     now = utcnow()
     for employer_id in ids:
         if employer_id in stored:
-            for total, part in zip((stock, activity, obstacles), contributions(*stored[employer_id], sign=-1)):
+            for total, part in zip(totals, contributions(*stored[employer_id], sign=-1)):
                 _add(total, part)
         if employer_id not in history:
             if employer_id in stored:
@@ -270,8 +331,8 @@ def _refresh_batch(ids, stored, pending=None):
             continue
         district_id, departments, visits, lines, obstacle_rows = history[employer_id]
         latest.update(figures.latest_lines(visits, lines))
-        state = compute_state(departments, visits, lines, obstacle_rows)
-        for total, part in zip((stock, activity, obstacles), contributions(district_id, state)):
+        state = compute_state(departments, visits, lines, obstacle_rows, campaigns)
+        for total, part in zip(totals, contributions(district_id, state)):
             _add(total, part)
         last = state["steps"][-1]
         row = {"district_id": district_id, "insured": last[1], "registered": last[2],
@@ -282,7 +343,7 @@ def _refresh_batch(ids, stored, pending=None):
             inserts.append(row | {"employer_id": employer_id})
     figures.keep_current_figures(stored_figures, latest)
     if pending is None:
-        _apply_all((stock, activity, obstacles))
+        _apply_all(totals)
     if inserts:
         connection.execute(sa.insert(_table), inserts)
     if updates:
@@ -291,8 +352,11 @@ def _refresh_batch(ids, stored, pending=None):
         connection.execute(sa.delete(_table).where(_table.c.employer_id.in_(gone)))
 
 
+DISTRICT_TABLES = (StockDelta, ActivityCount, ObstacleCount, ReviewedStock)
+
+
 def _apply_all(changes):
-    for model, part in zip((StockDelta, ActivityCount, ObstacleCount), changes):
+    for model, part in zip(DISTRICT_TABLES, changes):
         apply_changes(model, by_grain(part))
 
 
@@ -323,6 +387,14 @@ def history_change(employer_id):
     _refresh_batch([employer_id], stored)
 
 
+def campaign_changed(since: date) -> None:
+    """A campaign created, or its counting-from date moved (from or to `since`):
+    the figures over departments reviewed in it, for the employers with counting
+    visits on or after that day. A campaign that counts from the future has none."""
+    ids = db.session.scalars(sa.select(Visit.employer_id).where(Visit.visit_date >= since).distinct()).all()
+    employers_changed(ids)
+
+
 def lock_timelines(employer_ids) -> None:
     """The timeline rows of employers whose departments are about to change (the
     employer import), taken first as the lock order says."""
@@ -337,9 +409,9 @@ def rebuild_all(progress=None, every=20_000) -> int:
     repair, or a database filled by other means). Returns the employers done.
     Changes are gathered over `every` employers before they are written."""
     db.session.flush()
-    for model in (StockDelta, ActivityCount, ObstacleCount, EmployerTimeline):
+    for model in (*DISTRICT_TABLES, EmployerTimeline):
         db.session.execute(sa.delete(model.__table__))
-    done, last, pending = 0, 0, ({}, {}, {})
+    done, last, pending = 0, 0, ({}, {}, {}, {})
     while True:
         ids = list(db.session.scalars(
             sa.select(Employer.id).where(Employer.id > last).order_by(Employer.id).limit(BATCH)))
@@ -349,7 +421,7 @@ def rebuild_all(progress=None, every=20_000) -> int:
             last = ids[-1]
         if not ids or done % every < BATCH:
             _apply_all(pending)
-            pending = ({}, {}, {})
+            pending = ({}, {}, {}, {})
             if progress and ids:
                 progress(done)
         if not ids:

@@ -15,17 +15,17 @@ from datetime import date, datetime, time, timedelta, timezone
 import sqlalchemy as sa
 
 from fieldops.auth.models import Role, User
+from fieldops.definitions import is_full, share
 from fieldops.extensions import db
 from fieldops.followups.models import FollowUp, FollowUpKind, FollowUpState
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import units_in_scope
 from fieldops.progress.models import EmployerTimeline
-from fieldops.progress.timeline import is_full
 from fieldops.timeutil import LOCAL_TZ, to_local
 from fieldops.visits.models import COUNTING_STATES, ReviewState, Visit, VisitLine
 
 
-def _share(part, whole):
+def share(part, whole):
     return None if not whole else 100.0 * part / whole
 
 
@@ -43,15 +43,15 @@ class Work:
 
     @property
     def visits_verified_share(self):
-        return _share(self.visits_verified, self.visits)
+        return share(self.visits_verified, self.visits)
 
     @property
     def registrations_verified_share(self):
-        return _share(self.registrations_verified, self.registrations)
+        return share(self.registrations_verified, self.registrations)
 
     @property
     def on_time_share(self):
-        return _share(self.followups_on_time, self.followups_done)
+        return share(self.followups_on_time, self.followups_done)
 
     def add(self, other: "Work") -> None:
         for name in ("visits", "visits_verified", "registrations", "registrations_verified", "followups_done",

@@ -15,10 +15,11 @@ from datetime import date
 import sqlalchemy as sa
 
 from fieldops.campaigns.models import ParticipantGroup
+from fieldops import definitions
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import district_ids_in_scope
-from fieldops.progress.figures import _child_key, _share
+from fieldops.progress.figures import _child_key
 from fieldops.returns.labels import group_labels
 from fieldops.returns.models import RETURN_GROUPS, GroupReturn
 
@@ -32,7 +33,7 @@ class GroupFigures:
 
     @property
     def share(self):
-        return _share(self.registered, self.participants)
+        return definitions.share(self.registered, self.participants)
 
 
 @dataclass
@@ -62,7 +63,7 @@ class OutsideEmployers:
 
     @property
     def new_voluntary_rate(self):
-        return _share(self.new_voluntary_registered, self.new_voluntary)
+        return definitions.share(self.new_voluntary_registered, self.new_voluntary)
 
 
 def _in_subtree(root: OrgUnit):
