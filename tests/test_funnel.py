@@ -107,6 +107,8 @@ def test_the_change_since_the_previous_period(world, app):
     _status, card = goal(page, "active_employer")
     # 30/09: 35 + 2 using the app; 31/08: 20 + 1 (the June visit) + 2 → +14.
     assert "37" in card and "+14 since the previous period" in card
+    tile = page.split('data-change="active"', 1)[1].split("</small>", 1)[0]
+    assert "+14 since 31/08/2023" in tile
 
 
 def test_the_report_names_the_funnel_in_english(world, app, tmp_path):

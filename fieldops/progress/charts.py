@@ -23,10 +23,11 @@ def _svg(width, height, title, desc, body):
     )
 
 
-def line_chart(points, *, title, unit="%", y_max=None, width=640, height=260):
-    """points: [(label, value or None)], e.g. coverage at the end of each month."""
+def line_chart(points, *, title, unit="%", y_max=None, width=640, height=260, expected=None):
+    """points: [(label, value or None)], e.g. coverage at the end of each month;
+    expected: the target's schedule at the same points (drawn dashed), or None."""
     left, right, top, bottom = 48, 16, 16, 40
-    values = [v for _, v in points if v is not None]
+    values = [v for _, v in points if v is not None] + [v for v in expected or () if v is not None]
     y_max = y_max or max(values + [1])
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / max(len(points) - 1, 1)
@@ -44,6 +45,11 @@ def line_chart(points, *, title, unit="%", y_max=None, width=640, height=260):
         if value is not None:
             y = top + plot_h * (1 - min(value, y_max) / y_max)
             coords.append((x, y, value))
+    if expected:
+        line = " ".join(f"{left + step * i:.1f},{top + plot_h * (1 - min(v, y_max) / y_max):.1f}"
+                        for i, v in enumerate(expected) if v is not None)
+        parts.append(f'<polyline points="{line}" fill="none" stroke="{MUTED}" stroke-width="1.5" '
+                     f'stroke-dasharray="6 4" class="chart-target"/>')
     if coords:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in coords)
         parts.append(f'<polyline points="{path}" fill="none" stroke="{ACHIEVED}" stroke-width="2.5"/>')
@@ -52,6 +58,8 @@ def line_chart(points, *, title, unit="%", y_max=None, width=640, height=260):
             parts.append(f'<text x="{x:.1f}" y="{y - 8:.1f}" text-anchor="middle" font-size="11" fill="{INK}" '
                          f'{FONT}>{_fmt(value, unit)}</text>')
     desc = "; ".join(f"{label}: {_fmt(value, unit)}" for label, value in points)
+    if expected:
+        desc += " — " + "; ".join(f"{label}: {_fmt(v, unit)}" for (label, _v), v in zip(points, expected))
     return _svg(width, height, title, desc, "".join(parts))
 
 

@@ -224,6 +224,7 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
     else:
         month_ends = fig.month_ends_between(campaign.counts_from, as_of)
         stocks = fig.stock_as_of(unit, month_ends)
+        reviewed_months = fig.reviewed_as_of(unit, campaign.id, month_ends)
         stock, child_stock = fig.stock_by_child(unit, as_of, children)
         reviewed, child_reviewed = fig.reviewed_by_child(unit, campaign.id, as_of, children)
         flows = fig.flows(unit, {"period": span, "to_date": to_date}, children)
@@ -241,9 +242,15 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
         report["using"] = _using_dict(stock, outside)
         report["flows"] = _flows_dict(period_flows)
         report["followups"] = {"open": opened, "overdue": overdue}
+        # Each month's end: the funnel over all departments, coverage over those reviewed
+        # by then, and what the schedule of the unit's targets expects by then.
+        expected = {m: (value, comparison) for (unit_id, m), (value, comparison) in targets.items()
+                    if unit_id == unit.id}
         report["months"] = [{"as_of": d, "label": d.strftime("%m/%Y"), "insured": stocks[d].insured,
-                             "registered": stocks[d].registered, "coverage": stocks[d].coverage,
-                             "active": stocks[d].active}
+                             "registered": stocks[d].registered, "coverage": reviewed_months[d].coverage,
+                             "coverage_all": stocks[d].coverage, "active": stocks[d].active,
+                             "expected": {m.value: float(Fraction(str(value)) * elapsed_share(campaign, d))
+                                          for m, (value, _c) in expected.items()}}
                             for d in month_ends]
         labels = obstacle_labels()
         counted = fig.obstacles(unit, *span)
@@ -279,7 +286,8 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
                          "metrics": _metric_dict(child_assessments[child.id]), **row})
         report["children"] = rows
     report["targets"] = _target_rows(unit, assessments, targets, children)
-    report["goals"] = goals.goal_cards(assessments, _previous_assessments(unit, campaign, period, as_of, targets))
+    previous, report["previous"] = _previous(unit, campaign, period, as_of, targets)
+    report["goals"] = goals.goal_cards(assessments, previous)
     report["leaderboard"] = _leaderboard(children, child_assessments, rank, as_of)
     if officers:
         report["officers"] = {"basis": officer_basis(), "rows": _officer_rows(officers, works)}
@@ -293,22 +301,27 @@ def _using_dict(stock, outside):
             "returns_unknown": outside.using_unknown}
 
 
-def _previous_assessments(unit, campaign, period, as_of, targets):
-    """The unit's assessments as of the previous period's end (for the change on its goal cards)."""
+def _previous(unit, campaign, period, as_of, targets):
+    """The unit's assessments and headline figures as of the previous period's end
+    (for the change shown beside each), or (None, None) when the campaign had not
+    started counting then."""
     day = goals.previous_as_of(period, as_of, campaign.counts_from)
     if day is None:
-        return None
+        return None, None
     share = elapsed_share(campaign, day)
     to_date = (campaign.counts_from, day)
     if is_team(unit):
         officers = officer_work.officers_of(unit)
         visits = sum(officer_work.visit_counts([o.id for o in officers], *to_date).values()) if officers else 0
-        return _assessments(unit, targets, None, visits, share)
+        return _assessments(unit, targets, None, visits, share), {"as_of": day}
     stock, _children = fig.stock_by_child(unit, day)
     reviewed, _children = fig.reviewed_by_child(unit, campaign.id, day)
     to_date_flows, _children = fig.flows(unit, {"to_date": to_date})["to_date"]
     outside, _children = returns_figures.outside_by_child(unit, {"to_date": campaign.counts_from}, day)["to_date"]
-    return _assessments(unit, targets, stock, to_date_flows.visits, share, outside, reviewed)
+    shown = {"as_of": day, "registered": stock.registered, "active": stock.active,
+             "active_all": stock.active + outside.using, "registered_all": stock.registered + outside.registered,
+             "coverage": reviewed.coverage}
+    return _assessments(unit, targets, stock, to_date_flows.visits, share, outside, reviewed), shown
 
 
 def _leaderboard(children, child_assessments, rank, as_of):
@@ -339,8 +352,18 @@ def _chart_metric(report, rank):
 def _charts(report, rank):
     charts, tables = {}, {}
     if report["months"]:
+        planned = [m["expected"].get(Metric.coverage_pct.value) for m in report["months"]]
         charts["coverage"] = line_chart([(m["as_of"].strftime("%m/%y"), m["coverage"]) for m in report["months"]],
-                                        title=_("Coverage by month"), y_max=100)
+                                        title=_("Coverage by month"), y_max=100,
+                                        expected=planned if any(v is not None for v in planned) else None)
+        using = [m["expected"].get(Metric.active_employer.value) for m in report["months"]]
+        charts["active"] = line_chart(
+            [(m["as_of"].strftime("%m/%y"), m["active"]) for m in report["months"]],
+            title=_("People using the app (employer channel) by month"), unit="",
+            expected=using if any(v is not None for v in using) else None)
+        tables["active"] = [[m["label"], figure(m["active"]),
+                             figure(round(m["expected"][Metric.active_employer.value]))
+                             if Metric.active_employer.value in m["expected"] else "—"] for m in report["months"]]
         tables["coverage"] = [[m["label"], figure(m["insured"]), figure(m["registered"]), pct(m["coverage"])]
                               for m in report["months"]]
     metric = _chart_metric(report, rank)

@@ -191,20 +191,31 @@ def _inside(grain, day, ranges):
 # --- reading ----------------------------------------------------------------------------
 
 
-def stock_as_of(root: OrgUnit, days) -> dict:
-    """{day: Stock of root} for each day, from one query summing by grain and day."""
+def _as_of(model, kind, root: OrgUnit, days, where=()):
+    """{day: kind of root} for each day, from one query summing by grain and day."""
     spans = {day: windows(SENTINEL, day) for day in days}
-    stmt = _subtree(StockDelta, root, _union([r for ranges in spans.values() for r in ranges]),
-                    StockDelta.grain, StockDelta.day, *_sums(StockDelta)).group_by(StockDelta.grain, StockDelta.day)
+    table = model.__table__
+    stmt = (_subtree(model, root, _union([r for ranges in spans.values() for r in ranges]),
+                     table.c.grain, table.c.day, *_sums(model)).where(*where).group_by(table.c.grain, table.c.day))
     rows = db.session.execute(stmt).all()
     out = {}
     for day, ranges in spans.items():
-        total = [0] * len(fields(Stock))
+        total = [0] * len(fields(kind))
         for grain, when, *values in rows:
             if _inside(grain, when, ranges):
                 _sum_into(total, values)
-        out[day] = Stock(*total)
+        out[day] = kind(*total)
     return out
+
+
+def stock_as_of(root: OrgUnit, days) -> dict:
+    """{day: Stock of root} for each day."""
+    return _as_of(StockDelta, Stock, root, days)
+
+
+def reviewed_as_of(root: OrgUnit, campaign_id: int, days) -> dict:
+    """{day: Reviewed of root in the campaign} for each day."""
+    return _as_of(ReviewedStock, Reviewed, root, days, (ReviewedStock.__table__.c.campaign_id == campaign_id,))
 
 
 def stock_by_child(root: OrgUnit, day: date, children=()):
