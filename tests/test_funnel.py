@@ -168,3 +168,21 @@ def test_bad_targets_are_refused_beside_the_field(world, client_as, metric, valu
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
     assert db.session.scalars(sa.select(Target)).all() == []
+
+
+def test_the_officers_page_shows_the_funnel_of_the_employers_visited(world, client_as):
+    page = in_english(client_as("officer")).get("/progress/me?period=2023").get_data(as_text=True)
+    funnel = page.split('id="progress-funnel"', 1)[1].split("</section>", 1)[0]
+    # Ánh Dương 50 / 50 / 35 and Sông Hồng 20 / 5 / 2 as of 31/12/2023.
+    assert "70" in funnel and "55" in funnel and "37" in funnel and "18 not using it" in funnel
+    june = in_english(client_as("officer")).get("/progress/me?period=2023-06").get_data(as_text=True)
+    # In June only Ánh Dương was visited (15/06): Văn phòng 40 / 30 / 20 then, Kho still 10 / 2 / 1 from March.
+    june_funnel = june.split('id="progress-funnel"', 1)[1].split("</section>", 1)[0]
+    assert "18 not registered" in june_funnel and "<strong>21</strong>" in june_funnel
+
+
+def test_the_employer_page_shows_who_registered_but_does_not_use_the_app(world, client_as):
+    page = in_english(client_as("viewer")).get(f"/progress/employers/{world['a'].id}?period=2023").get_data(
+        as_text=True)
+    total = page.split("<tfoot>", 1)[1].split("</tfoot>", 1)[0]
+    assert "35" in total and "70,0%" in total and ">15<" in total  # 50 registered, 35 using the app

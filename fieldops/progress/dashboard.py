@@ -219,6 +219,7 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
         visits_to_date = officer_work.visit_counts([o.id for o in officers], *to_date)
         team = officer_work.total(works.values())
         report["work"] = _work_dict(team) | {"officers": len(officers)}
+        report["funnel"] = officer_work.visited_funnel([o.id for o in officers], *span).as_dict()
         assessments = _assessments(unit, targets, None, sum(visits_to_date.values()), share)
         report["children"] = []
     else:

@@ -76,7 +76,7 @@ def _summary(report):
 
 def _funnel(report):
     """Insured → registered → using the app, with the people lost at each step."""
-    stock = report["stock"]
+    stock = report["stock"] or report.get("funnel")
     header = [_("Step"), _("People"), _("Lost before this step"), _("Share of the step above (%)")]
     if not stock:
         return header, []

@@ -183,10 +183,11 @@ def worklist(unit_id):
 
 def _officer_page(person):
     setup = Setup()
-    context = setup.context() | {"person": person, "work": None, "visits": None, "full": []}
+    context = setup.context() | {"person": person, "work": None, "visits": None, "full": [], "visited": None}
     if setup.ok:
         start, end = setup.period.start, setup.as_of
         context["work"] = work.officers_work([person.id], start, end)[person.id]
+        context["visited"] = work.visited_funnel([person.id], start, end).as_dict()
         context["visits"] = page_of(work.officer_visits(person.id, start, end))
         ids = context["work"].full_employer_ids
         if ids:

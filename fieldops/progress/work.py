@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import sqlalchemy as sa
 
 from fieldops.auth.models import Role, User
-from fieldops.definitions import is_full, share
+from fieldops.definitions import Funnel, is_full, share
 from fieldops.extensions import db
 from fieldops.followups.models import FollowUp, FollowUpKind, FollowUpState
 from fieldops.org.models import OrgUnit
@@ -23,10 +23,6 @@ from fieldops.org.scope import units_in_scope
 from fieldops.progress.models import EmployerTimeline
 from fieldops.timeutil import LOCAL_TZ, to_local
 from fieldops.visits.models import COUNTING_STATES, ReviewState, Visit, VisitLine
-
-
-def share(part, whole):
-    return None if not whole else 100.0 * part / whole
 
 
 @dataclass
@@ -123,6 +119,31 @@ def brought_to_full(officer_ids, start: date, end: date) -> dict:
         if key in latest and latest[key][1] in officer_ids:
             out[latest[key][1]].add(key[0])
     return out
+
+
+def visited_funnel(officer_ids, start: date, end: date) -> Funnel:
+    """The funnel (insured → registered → using the app) as of `end` over the
+    employers these officers visited in [start, end], read from the employers'
+    step functions kept on write."""
+    officer_ids = list(officer_ids)
+    totals = [0, 0, 0]
+    if not officer_ids:
+        return Funnel(*totals)
+    employer_ids = sorted(db.session.scalars(
+        sa.select(Visit.employer_id).where(_visits_in(officer_ids, start, end)).distinct()))
+    last_day = end.toordinal()
+    for chunk in range(0, len(employer_ids), 500):
+        for (steps,) in db.session.execute(sa.select(EmployerTimeline.steps)
+                                           .where(EmployerTimeline.employer_id.in_(employer_ids[chunk:chunk + 500]))):
+            current = None
+            for step in steps or []:
+                if step[0] > last_day:
+                    break
+                current = step
+            if current is not None:
+                for i in range(3):
+                    totals[i] += current[1 + i]
+    return Funnel(*totals)
 
 
 def officers_work(officer_ids, start: date, end: date) -> dict:
