@@ -23,6 +23,11 @@ def _history():
     return units, employers, departments, visits, lines, obstacles
 
 
+def _order(visit):
+    """DESIGN.md: by visit date, then the latest submission of the figures shown, then id."""
+    return (visit.visit_date, visit.resubmitted_at or visit.submitted_at, visit.id)
+
+
 class Naive:
     """Everything loaded once; figures computed by brute force."""
 
@@ -44,7 +49,7 @@ class Naive:
                 and self.visits[line.visit_id].visit_date <= day
             ]
             if candidates:
-                visit, line = max(candidates, key=lambda c: (c[0].visit_date, c[0].submitted_at, c[0].id))
+                visit, line = max(candidates, key=lambda c: _order(c[0]))
                 figures = (line.insured, line.registered, line.active,
                            line.registered if visit.state == "verified" else 0)
             else:
@@ -78,7 +83,7 @@ class Naive:
                 and self.visits[line.visit_id].state in COUNTING
                 and self.visits[line.visit_id].visit_date <= day
             ]
-            latest = max(candidates, key=lambda c: (c[0].visit_date, c[0].submitted_at, c[0].id)) if candidates else None
+            latest = max(candidates, key=lambda c: _order(c[0])) if candidates else None
             figures = (latest[1].insured, latest[1].registered) if latest else (declared, 0)
             totals = per_employer.setdefault(employer_id, [0, 0, False])
             totals[0] += figures[0]

@@ -55,6 +55,24 @@ def test_on_the_same_date_the_later_submission_wins(world):
     assert figures(office) == (41, 31, 21) and office.current_visit_id == second.id
 
 
+def test_on_the_same_date_a_resubmitted_visit_counts_from_its_resubmission(world):
+    """Returned, then another visit of that date sent, then the first corrected and
+    resubmitted: the resubmission is the latest submission of figures, so it wins."""
+    users, employer, office = world["users"], world["employer"], world["office"]
+    officer, supervisor = users["HN"]["officer"], users["HN"]["supervisor"]
+    first = factories.visit(officer, employer, visit_date=date(2023, 6, 10), figures={office: (40, 30, 20)},
+                            now=T(0))
+    operations.return_visit(supervisor, first, "Sai số người đăng ký", now=T(0, 11))
+    second = factories.visit(officer, employer, visit_date=date(2023, 6, 10), figures={office: (40, 25, 15)},
+                             now=T(1))
+    assert figures(office) == (40, 25, 15) and office.current_visit_id == second.id
+    data = VisitInput(visit_date=date(2023, 6, 10), purpose=VisitPurpose.verification, notes="", latitude=None,
+                      longitude=None, lines=[LineInput(office, "", 40, 33, 21, 0)])
+    operations.revise_visit(officer, first, data, base_revision=1, payload_hash="x", now=T(2))
+    assert figures(office) == (40, 33, 21) and office.current_visit_id == first.id
+    assert figures_from_history(office.id)["current_visit_id"] == first.id
+
+
 def test_figures_are_snapshots_never_sums(world):
     officer, employer, office = world["users"]["HN"]["officer"], world["employer"], world["office"]
     for day, registered in ((1, 10), (2, 25), (3, 24)):
@@ -96,7 +114,7 @@ def test_an_edit_that_moves_a_visit_back_in_time_gives_way_to_the_later_one(worl
 def _expected(department_id):
     """The history read independently of the code under test."""
     rows = db.session.execute(
-        sa.select(Visit.visit_date, Visit.submitted_at, Visit.id, Visit.state, VisitLine.insured,
+        sa.select(Visit.visit_date, Visit.submitted_at, Visit.resubmitted_at, Visit.id, Visit.state, VisitLine.insured,
                   VisitLine.registered, VisitLine.active)
         .join(VisitLine, VisitLine.visit_id == Visit.id)
         .where(VisitLine.labour_department_id == department_id)
@@ -105,7 +123,8 @@ def _expected(department_id):
     if not counting:
         return {"current_insured": None, "current_registered": 0, "current_active": 0,
                 "current_visit_id": None, "current_visit_date": None}
-    latest = max(counting, key=lambda r: (r.visit_date, r.submitted_at, r.id))
+    # By visit date, then the latest submission of the figures (an edit or a resubmission), then id.
+    latest = max(counting, key=lambda r: (r.visit_date, r.resubmitted_at or r.submitted_at, r.id))
     return {"current_insured": latest.insured, "current_registered": latest.registered,
             "current_active": latest.active, "current_visit_id": latest.id, "current_visit_date": latest.visit_date}
 

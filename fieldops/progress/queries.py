@@ -11,7 +11,7 @@ from fieldops.org.models import OrgUnit
 from fieldops.org.scope import district_ids_in_scope, scoped
 from fieldops.progress.models import EmployerTimeline, Metric, Target
 from fieldops.progress.periods import PeriodError, parse_period
-from fieldops.visits.models import COUNTING_STATES, ReviewState, Visit, VisitLine
+from fieldops.visits.models import COUNTING_STATES, FIGURES_SUBMITTED_AT, ReviewState, Visit, VisitLine
 
 
 def worklist(unit: OrgUnit):
@@ -77,7 +77,7 @@ def employer_visits(employer: Employer, start: date, end: date):
     return db.session.scalars(
         sa.select(Visit).where(Visit.employer_id == employer.id, Visit.visit_date >= start, Visit.visit_date <= end)
         .options(selectinload(Visit.officer))
-        .order_by(Visit.visit_date.desc(), Visit.submitted_at.desc(), Visit.id.desc())
+        .order_by(Visit.visit_date.desc(), FIGURES_SUBMITTED_AT.desc(), Visit.id.desc())
     ).all()
 
 

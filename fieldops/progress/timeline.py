@@ -12,8 +12,8 @@ first). For each of those employers it, with the employer's row of
 2. recomputes from the history, per labour department, the step function of
    its figures over time: before the first counting visit line the declared
    headcount with nobody registered (from SENTINEL on); from each visit date on,
-   the department's latest line of that date, by the order of
-   fieldops/visits/figures.py (visit date, then first submission, then id);
+   the department's latest line of that date, by fieldops/definitions.py's
+   `line_order` (visit date, then the latest submission of its figures, then id);
 3. adds the departments up into the employer's step function (insured,
    registered, active, registered on verified visits), from which follow the
    employer count (1 from SENTINEL on) and "at 100%" (Σ registered = Σ insured
@@ -42,13 +42,13 @@ from functools import cache
 import sqlalchemy as sa
 
 from fieldops.campaigns.models import Campaign
-from fieldops.definitions import is_full
+from fieldops.definitions import is_full, line_order
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
 from fieldops.progress.models import ActivityCount, EmployerTimeline, ObstacleCount, ReviewedStock, StockDelta
 from fieldops.timeutil import utcnow
 from fieldops.visits import figures
-from fieldops.visits.models import COUNTING_STATES, Obstacle, ReviewState, Visit, VisitLine
+from fieldops.visits.models import COUNTING_STATES, FIGURES_SUBMITTED_AT, Obstacle, ReviewState, Visit, VisitLine
 
 SENTINEL = date(1970, 1, 1)
 S0 = SENTINEL.toordinal()
@@ -144,8 +144,8 @@ def compute_state(departments, visits, lines, obstacles, campaigns=()):
     for visit_id, department_id, insured, registered, active, newly in lines:
         day, submitted_at, verified = visits[visit_id]
         if department_id in departments:
-            per_department[department_id].append(((day, submitted_at, visit_id), insured, registered, active,
-                                                  verified))
+            per_department[department_id].append((line_order(day, submitted_at, visit_id), insured, registered,
+                                                  active, verified))
         entry = activity[day.toordinal()]
         entry[2] += newly
         entry[3] += newly if verified else 0
@@ -253,7 +253,7 @@ _counting = sa.and_(Visit.employer_id.in_(_ids), Visit.state.in_(COUNTING_STATES
 _EMPLOYERS = (sa.select(Employer.id, Employer.district_id, LabourDepartment.id, LabourDepartment.insured_declared,
                         *(getattr(LabourDepartment, name) for name in figures.FIELDS))
               .outerjoin(LabourDepartment, LabourDepartment.employer_id == Employer.id).where(Employer.id.in_(_ids)))
-_VISIT_LINES = (sa.select(Visit.id, Visit.employer_id, Visit.visit_date, Visit.submitted_at, Visit.state,
+_VISIT_LINES = (sa.select(Visit.id, Visit.employer_id, Visit.visit_date, FIGURES_SUBMITTED_AT, Visit.state,
                           VisitLine.labour_department_id, VisitLine.insured, VisitLine.registered, VisitLine.active,
                           VisitLine.newly_registered)
                 .outerjoin(VisitLine, VisitLine.visit_id == Visit.id).where(_counting))

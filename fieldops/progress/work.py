@@ -22,7 +22,7 @@ from fieldops.org.models import OrgUnit
 from fieldops.org.scope import units_in_scope
 from fieldops.progress.models import EmployerTimeline
 from fieldops.timeutil import LOCAL_TZ, to_local
-from fieldops.visits.models import COUNTING_STATES, ReviewState, Visit, VisitLine
+from fieldops.visits.models import COUNTING_STATES, FIGURES_SUBMITTED_AT, ReviewState, Visit, VisitLine
 
 
 @dataclass
@@ -108,7 +108,7 @@ def brought_to_full(officer_ids, start: date, end: date) -> dict:
     days = sorted({d for _e, d in hits})
     latest = {}
     for employer_id, day, officer_id, submitted_at, visit_id in db.session.execute(
-            sa.select(Visit.employer_id, Visit.visit_date, Visit.officer_id, Visit.submitted_at, Visit.id)
+            sa.select(Visit.employer_id, Visit.visit_date, Visit.officer_id, FIGURES_SUBMITTED_AT, Visit.id)
             .where(Visit.employer_id.in_(sorted({e for e, _d in hits})), Visit.visit_date.in_(days),
                    Visit.state.in_(COUNTING_STATES))):
         key = (employer_id, day)

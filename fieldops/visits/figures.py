@@ -1,8 +1,10 @@
 """Current figures per labour department, kept up to date on write.
 
-A department's current figures are those of its latest visit line, by visit
-date, then first submission time (then visit id, so two visits submitted in the
-same instant still have an order). Only visits that count (submitted or
+A department's current figures are those of its latest visit line, in the
+order of fieldops/definitions.py's `line_order`: by visit date, then the latest
+submission of the visit's figures (a returned visit resubmitted counts from its
+resubmission), then visit id (so two visits submitted in the same instant still
+have an order). Only visits that count (submitted or
 verified) take part: a returned visit is being corrected, so its figures leave
 the current figures until it is resubmitted. Before any visit line the
 department has no visit figures: insured is its declared headcount and
@@ -19,9 +21,10 @@ an edit, a return or a resubmission moves the figures back as they should.
 import sqlalchemy as sa
 from sqlalchemy.orm.util import identity_key
 
+from fieldops.definitions import line_order
 from fieldops.employers.models import LabourDepartment
 from fieldops.extensions import db
-from fieldops.visits.models import COUNTING_STATES, Visit, VisitLine
+from fieldops.visits.models import COUNTING_STATES, FIGURES_SUBMITTED_AT, Visit, VisitLine
 
 FIELDS = ("current_insured", "current_registered", "current_active", "current_visit_id", "current_visit_date")
 NO_VISIT = (None, 0, 0, None, None)  # FIELDS of a department without a counting visit line
@@ -30,12 +33,12 @@ NO_VISIT = (None, 0, 0, None, None)  # FIELDS of a department without a counting
 def latest_lines(visits, lines) -> dict:
     """{department id: FIELDS} of each department's latest line.
 
-    visits: {id: (visit date, submitted at, verified)} of counting visits;
+    visits: {id: (visit date, figures submitted at, verified)} of counting visits;
     lines: (visit id, department id, insured, registered, active, newly) of their lines."""
     latest = {}
     for visit_id, department_id, insured, registered, active, _newly in lines:
         day, submitted_at, _verified = visits[visit_id]
-        key = (day, submitted_at, visit_id)
+        key = line_order(day, submitted_at, visit_id)
         found = latest.get(department_id)
         if found is None or key > found[0]:
             latest[department_id] = (key, (insured, registered, active, visit_id, day))
@@ -68,7 +71,7 @@ def figures_from_history(department_id: int) -> dict:
         sa.select(VisitLine.insured, VisitLine.registered, VisitLine.active, Visit.id, Visit.visit_date)
         .join(VisitLine, VisitLine.visit_id == Visit.id)
         .where(VisitLine.labour_department_id == department_id, Visit.state.in_(COUNTING_STATES))
-        .order_by(Visit.visit_date.desc(), Visit.submitted_at.desc(), Visit.id.desc())
+        .order_by(Visit.visit_date.desc(), FIGURES_SUBMITTED_AT.desc(), Visit.id.desc())
         .limit(1)
     ).first()
     return dict(zip(FIELDS, tuple(row) if row else NO_VISIT))
