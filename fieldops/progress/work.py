@@ -15,7 +15,8 @@ from datetime import date, datetime, time, timedelta, timezone
 import sqlalchemy as sa
 
 from fieldops.auth.models import Role, User
-from fieldops.definitions import Funnel, is_full, share
+from fieldops import definitions
+from fieldops.definitions import Funnel, share
 from fieldops.extensions import db
 from fieldops.followups.models import FollowUp, FollowUpKind, FollowUpState
 from fieldops.org.models import OrgUnit
@@ -95,12 +96,11 @@ def brought_to_full(officer_ids, start: date, end: date) -> dict:
         for employer_id, steps in db.session.execute(
                 sa.select(EmployerTimeline.employer_id, EmployerTimeline.steps)
                 .where(EmployerTimeline.employer_id.in_(ids))):
-            previous = False
+            before = (0, 0)
             for day, insured, registered, *_rest in steps or []:
-                now_full = is_full(insured, registered)
-                if now_full and not previous:
+                if definitions.brought_to_full(before, (insured, registered)):
                     turned.add((employer_id, date.fromordinal(day)))
-                previous = now_full
+                before = (insured, registered)
     hits = [(e, d) for e, d in candidates if (e, d) in turned]
     out = defaultdict(set)
     if not hits:
