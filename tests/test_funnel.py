@@ -186,3 +186,15 @@ def test_the_employer_page_shows_who_registered_but_does_not_use_the_app(world, 
         as_text=True)
     total = page.split("<tfoot>", 1)[1].split("</tfoot>", 1)[0]
     assert "35" in total and "70,0%" in total and ">15<" in total  # 50 registered, 35 using the app
+
+
+def test_the_xlsx_export_has_the_funnel_with_numbers(world, app):
+    from openpyxl import load_workbook
+
+    client = viewer(app, world["org"])
+    response = client.get(f"/progress/units/{world['org']['VN'].id}/export?period=2023&format=xlsx")
+    book = load_workbook(io.BytesIO(response.data))
+    sheet = book["The app's funnel"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("Step", "People")
+    assert [r[1] for r in rows[1:]] == [70, 55, 37] and rows[3][2] == 18

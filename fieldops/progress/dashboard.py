@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from fieldops.campaigns.models import Campaign
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
-from fieldops.definitions import Funnel, worst_status
+from fieldops.definitions import MET, Funnel, worst_status
 from fieldops.progress import figures as fig
 from fieldops.progress import goals
 from fieldops.progress import work as officer_work
@@ -335,6 +335,8 @@ def _leaderboard(children, child_assessments, rank, as_of):
         status = shown.status if shown is not None else _overall_status(a.values())
         rows.append({"rank": position, "id": child.id, "code": child.code, "name": child.name,
                      "progress": as_percent(progress), "status": status, "status_label": str(statuses[status]),
+                     "targets_met": sum(x.status == MET for x in a.values()),
+                     "targets_set": sum(x.target is not None for x in a.values()),
                      "achieved": as_number(shown.achieved) if shown else None,
                      "target": as_number(shown.target, 2) if shown else None})
     return {"metric": rank, "basis": _basis(rank, as_of), "rows": rows}
