@@ -198,3 +198,18 @@ def test_the_xlsx_export_has_the_funnel_with_numbers(world, app):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:2] == ("Step", "People")
     assert [r[1] for r in rows[1:]] == [70, 55, 37] and rows[3][2] == 18
+
+
+def test_a_team_with_no_officers_says_so_instead_of_behind(world, app):
+    org = world["org"]
+    factories.target(world["campaign"], org["HN-BD-T1"], "visits", 40)
+    db.session.commit()
+    page = viewer(app, org).get(f"/progress/units/{org['HN-BD'].id}?period=2023").get_data(as_text=True)
+    row = page.split('data-unit="HN-BD-T1"', 1)[1].split("</tr>", 1)[0]
+    assert "pg-status-no_officers" in row and "No officers" in row and "pg-status-behind" not in row
+
+
+def test_charts_print_numbers_as_the_tables_do(world, app):
+    page = viewer(app, world["org"]).get("/progress/?period=2023").get_data(as_text=True)
+    chart = page.split('id="chart-coverage"', 1)[1].split("</svg>", 1)[0]
+    assert "78,6%" in chart and "78.6%" not in chart

@@ -3,16 +3,20 @@ elsewhere, the same markup in the browser and in WeasyPrint's PDF. Each chart
 carries a <title> and <desc>, and the page shows the same numbers as a table."""
 from markupsafe import Markup, escape
 
+from fieldops.progress.format import figure, pct
+
 INK, MUTED, GRID = "#1b2430", "#5b6675", "#d5dbe3"
 ACHIEVED, TARGET = "#0b5cad", "#b9c7d8"
 FONT = "font-family=\"'FieldOps Serif', 'Noto Sans', sans-serif\""
 
 
 def _fmt(value, unit):
+    """As every table prints it (12.345; 78,3%), with the one rounding of percentages."""
     if value is None:
         return "—"
-    text = f"{value:,.1f}" if isinstance(value, float) and not value.is_integer() else f"{int(value):,}"
-    return text.replace(",", ".") + unit
+    if unit == "%":
+        return pct(value)
+    return figure(value if isinstance(value, float) and not value.is_integer() else int(value)) + unit
 
 
 def _svg(width, height, title, desc, body):

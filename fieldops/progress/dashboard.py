@@ -22,7 +22,7 @@ from fieldops.progress import goals
 from fieldops.progress import work as officer_work
 from fieldops.progress.format import figure, pct
 from fieldops.progress.charts import category_bars, line_chart, target_bars
-from fieldops.progress.labels import comparison_labels, metric_labels, status_labels
+from fieldops.progress.labels import NO_OFFICERS, comparison_labels, metric_labels, status_labels
 from fieldops.progress.models import PERCENT_METRICS, TEAM_METRICS, Metric, Target
 from fieldops.progress.periods import Period, parse_period
 from fieldops.progress.scoring import (
@@ -212,7 +212,7 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
         "elapsed_pct": as_percent(share),
         "stock": None, "outside": None, "work": None, "followups": None, "months": [], "obstacles": [], "officers": None,
     }
-    child_assessments = {}
+    child_assessments, unstaffed = {}, set()
     officers = officer_work.officers_of(unit) if unit.level in (UnitLevel.district, UnitLevel.team) else []
     works = officer_work.officers_work([o.id for o in officers], *span) if officers else {}
     if is_team(unit):
@@ -268,7 +268,11 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
         for child in children:
             if is_team(child):
                 mine = [o for o in officers if o.org_unit_id == child.id]
-                child_assessments[child.id] = _assessments(child, targets, None, team_visits[child.id], share)
+                # A team with nobody in it is not behind: it has no one to do the work.
+                child_assessments[child.id] = _assessments(child, targets if mine else {}, None,
+                                                           team_visits[child.id], share)
+                if not mine:
+                    unstaffed.add(child.id)
                 row = {"kind": "work", "officers": len(mine),
                        **_work_dict(officer_work.total(works[o.id] for o in mine))}
             else:
@@ -282,14 +286,15 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
                        "followups_open": child_followups[child.id][0],
                        "followups_overdue": child_followups[child.id][1]}
             overall = overall_progress(child_assessments[child.id].values())
+            status = NO_OFFICERS if child.id in unstaffed else _overall_status(child_assessments[child.id].values())
             rows.append({"id": child.id, "code": child.code, "name": child.name, "level": str(child.level),
-                         "progress": as_percent(overall), "status": _overall_status(child_assessments[child.id].values()),
+                         "progress": as_percent(overall), "status": status,
                          "metrics": _metric_dict(child_assessments[child.id]), **row})
         report["children"] = rows
     report["targets"] = _target_rows(unit, assessments, targets, children)
     previous, report["previous"] = _previous(unit, campaign, period, as_of, targets)
     report["goals"] = goals.goal_cards(assessments, previous)
-    report["leaderboard"] = _leaderboard(children, child_assessments, rank, as_of)
+    report["leaderboard"] = _leaderboard(children, child_assessments, rank, as_of, unstaffed)
     if officers:
         report["officers"] = {"basis": officer_basis(), "rows": _officer_rows(officers, works)}
     report["charts"] = _charts(report, rank)
@@ -325,7 +330,7 @@ def _previous(unit, campaign, period, as_of, targets):
     return _assessments(unit, targets, stock, to_date_flows.visits, share, outside, reviewed), shown
 
 
-def _leaderboard(children, child_assessments, rank, as_of):
+def _leaderboard(children, child_assessments, rank, as_of, unstaffed=()):
     statuses = status_labels()
     rows = []
     for position, child in competition_ranks(children, lambda c: _rank_key(rank, c, child_assessments[c.id])):
@@ -333,6 +338,8 @@ def _leaderboard(children, child_assessments, rank, as_of):
         progress = _rank_key(rank, child, a)
         shown = a.get(Metric(rank)) if rank != "overall" else None
         status = shown.status if shown is not None else _overall_status(a.values())
+        if child.id in unstaffed:
+            status = NO_OFFICERS
         rows.append({"rank": position, "id": child.id, "code": child.code, "name": child.name,
                      "progress": as_percent(progress), "status": status, "status_label": str(statuses[status]),
                      "targets_met": sum(x.status == MET for x in a.values()),

@@ -5,6 +5,9 @@ from fieldops.progress.models import Metric
 
 from fieldops.definitions import BEHIND, MET, NO_TARGET, ON_TRACK, Comparison
 
+# Shown instead of a status for a team with no officers in it.
+NO_OFFICERS = "no_officers"
+
 
 def metric_labels():
     return {
@@ -33,6 +36,7 @@ def status_labels():
         ON_TRACK: _l("On track"),
         BEHIND: _l("Behind"),
         NO_TARGET: _l("No target"),
+        NO_OFFICERS: _l("No officers"),
     }
 
 
