@@ -65,7 +65,7 @@ COLUMNS = {
     "user": ("id", "username", "full_name", "password_hash", "role", "org_unit_id", "preferred_language",
              "active", "created_at", "password_changed_at"),
     "campaign": ("id", "name", "starts_on", "ends_on", "counts_from", "participant_groups", "created_at"),
-    "target": ("id", "campaign_id", "org_unit_id", "metric", "value", "created_at", "updated_at"),
+    "target": ("id", "campaign_id", "org_unit_id", "metric", "value", "comparison", "created_at", "updated_at"),
     "review_period": ("id", "campaign_id", "org_unit_id", "kind", "cut_off", "state", "created_at",
                       "created_by_id"),
     "employer": ("id", "unit_code", "tax_code", "name", "address", "sector", "district_id", "search_text",
@@ -92,7 +92,7 @@ COLUMNS = {
     "progress_reviewed": ("district_id", "grain", "day", "campaign_id", "departments", "departments_reviewed",
                           "insured", "registered", "active", "employers", "employers_full"),
     "group_return": ("id", "district_id", "participant_group", "month", "participants", "registered",
-                     "new_participants", "new_registered", "state", "version", "filed_by_id", "filed_at",
+                     "new_participants", "new_registered", "using", "state", "version", "filed_by_id", "filed_at",
                      "updated_by_id", "updated_at", "locked_by_id", "locked_at"),
 }
 JSON_COLUMNS = {"participant_groups", "steps", "activity", "obstacles", "reviewed"}
@@ -234,7 +234,7 @@ def build_employers(sink, rng, org, scale, progress):
     n_employers = round(EMPLOYERS * scale)
     stock, activity, obstacles, reviewed_stock = {}, {}, {}, {}
     campaigns = [(1, YEAR_START.toordinal())]  # the one campaign, counting from the year's start
-    totals = {}  # district id → [insured, registered, employers, visits]
+    totals = {}  # district id → [insured, registered, employers, visits, active]
     department_id = visit_id = line_id = obstacle_id = followup_id = 0
     for e in range(1, n_employers + 1):
         district_id, province, officers, supervisor = districts[
@@ -307,11 +307,12 @@ def build_employers(sink, rng, org, scale, progress):
         last = state["steps"][-1]
         sink.add("progress_employer", (e, district_id, last[1], last[2], last[1] - last[2], state["steps"],
                                        state["activity"], state["obstacles"], state["reviewed"], CREATED))
-        t = totals.setdefault(district_id, [0, 0, 0, 0])
+        t = totals.setdefault(district_id, [0, 0, 0, 0, 0])
         t[0] += last[1]
         t[1] += last[2]
         t[2] += 1
         t[3] += len(days)
+        t[4] += last[3]
         if progress and e % 50_000 == 0:
             progress(e)
     for table, changes in (("progress_stock", stock), ("progress_activity", activity),
@@ -381,8 +382,9 @@ def build(url, scale=1.0, seed=2023, progress=None):
 
 def targets(sink, org, totals):
     """Targets a little above what the history reaches, so some units meet them
-    and some do not. Province ids are read back: the tree numbers each
-    province's districts and teams right after it."""
+    and some do not; the headline (people using the app, all groups) is "more
+    than" its value, as the seed words it. Province ids are read back: the tree
+    numbers each province's districts and teams right after it."""
     sink.flush()
     cur = sink.conn.cursor()
     cur.execute("SELECT code, id FROM org_unit WHERE level = 'province'")
@@ -390,24 +392,27 @@ def targets(sink, org, totals):
     rng = random.Random(7)
     target_id = 0
     by_province = {}
+
+    def add(unit_id, t, spread):
+        nonlocal target_id
+        # The returns add about a third again to those using the app at employers.
+        for metric, value, comparison in (
+                ("registered_employer", t[1] * spread, "at_least"), ("coverage_pct", 85, "at_least"),
+                ("visits", t[3] * spread, "at_least"), ("active_employer", t[4] * spread, "at_least"),
+                ("active_all", t[4] * 1.35 * spread, "more_than")):
+            target_id += 1
+            sink.add("target", (target_id, 1, unit_id, metric, round(value), comparison, CREATED, CREATED))
+
     for district_id, province, _o, _s in org["districts"]:
-        t = totals.get(district_id, [0, 0, 0, 0])
-        p = by_province.setdefault(province, [0, 0, 0, 0])
-        for i in range(4):
+        t = totals.get(district_id, [0, 0, 0, 0, 0])
+        p = by_province.setdefault(province, [0, 0, 0, 0, 0])
+        for i in range(5):
             p[i] += t[i]
-        for metric, value in (("registered_employer", t[1] * rng.uniform(0.9, 1.2)), ("coverage_pct", 85),
-                              ("visits", t[3] * rng.uniform(0.8, 1.1))):
-            target_id += 1
-            sink.add("target", (target_id, 1, district_id, metric, round(value), CREATED, CREATED))
+        add(district_id, t, rng.uniform(0.9, 1.2))
     for province, p in sorted(by_province.items()):
-        for metric, value in (("registered_employer", p[1] * 1.05), ("coverage_pct", 85), ("visits", p[3])):
-            target_id += 1
-            sink.add("target", (target_id, 1, ids[f"P{province + 1:02d}"], metric, round(value), CREATED, CREATED))
-    national = [sum(p[i] for p in by_province.values()) for i in range(4)]
-    for metric, value in (("registered_employer", national[1] * 1.05), ("coverage_pct", 85),
-                          ("visits", national[3])):
-        target_id += 1
-        sink.add("target", (target_id, 1, org["national"], metric, round(value), CREATED, CREATED))
+        add(ids[f"P{province + 1:02d}"], p, 1.05)
+    national = [sum(p[i] for p in by_province.values()) for i in range(5)]
+    add(org["national"], national, 1.05)
 
 
 def group_returns(sink, org, rng):
@@ -429,9 +434,10 @@ def group_returns(sink, org, rng):
                 filed = datetime(2023 + month // 12, month % 12 + 1, rng.randint(1, 5), 3)
                 locked = month < 12
                 return_id += 1
+                using = round(registered * rng.uniform(0.6, 0.9))
                 sink.add("group_return", (
                     return_id, district_id, group, date(2023, month, 1), participants, registered, new,
-                    new_registered, "locked" if locked else "filed", 1, rng.choice(officers), filed,
+                    new_registered, using, "locked" if locked else "filed", 1, rng.choice(officers), filed,
                     rng.choice(officers), filed, supervisor if locked else None,
                     filed + timedelta(days=3) if locked else None))
 

@@ -1,0 +1,181 @@
+"""A regression guard for the hot pages, in under three minutes.
+
+Builds a small sample of the national data (bench/national_data.py, 1/200 of
+the country by default) in a temporary SQLite database, or in the database
+given, then times each hot page in process with Flask's test client (no
+server, no network) by the CPU time the process spent on each request (so
+other work on the machine does not count, as wall time would), and writes, for
+each, the median and p95 in milliseconds of CPU and the ratio of its median to
+`/healthz`'s median in the same run (the machine's speed cancels out).
+
+The numbers stored for this machine (`bench/quick-baseline.json`) are compared
+with the run's: a page whose ratio grew by more than `--tolerance` (20%) is
+reported as slower and the command exits 1.
+
+    .venv/bin/python bench/quick.py                       # compare with the stored numbers
+    .venv/bin/python bench/quick.py --save                # store this run's numbers as the baseline
+    .venv/bin/python bench/quick.py --database postgresql+psycopg:///fieldops_bench
+"""
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+
+BASELINE = os.path.join(ROOT, "bench", "quick-baseline.json")
+PASSWORD = "fieldops-demo-2023"
+
+
+def _accounts(db):
+    """An officer of a district with employers, its supervisor, a province viewer, the national viewer."""
+    import sqlalchemy as sa
+
+    district = db.session.execute(sa.text(
+        "SELECT district_id FROM employer GROUP BY district_id ORDER BY count(*) DESC LIMIT 1")).scalar()
+
+    def one(sql, **params):
+        return db.session.execute(sa.text(sql), params).first()
+
+    officer = one("SELECT username FROM \"user\" WHERE role = 'officer' AND org_unit_id = :d ORDER BY id LIMIT 1",
+                  d=district)[0]
+    supervisor = one("SELECT username FROM \"user\" WHERE role = 'supervisor' AND org_unit_id = :d LIMIT 1",
+                     d=district)[0]
+    province = one("SELECT u.username, u.org_unit_id FROM \"user\" u JOIN org_unit o ON o.id = u.org_unit_id "
+                   "WHERE u.role = 'viewer' AND o.level = 'province' ORDER BY u.id LIMIT 1")
+    national = one("SELECT id FROM org_unit WHERE level = 'national'")[0]
+    employers = {}
+    for employer_id, department_id in db.session.execute(sa.text(
+            "SELECT d.employer_id, d.id FROM labour_department d WHERE d.employer_id IN "
+            "(SELECT id FROM employer WHERE district_id = :d ORDER BY id LIMIT 100) ORDER BY d.id"), {"d": district}):
+        employers.setdefault(employer_id, []).append(department_id)
+    return {"district": district, "officer": officer, "supervisor": supervisor, "province_viewer": province[0],
+            "province": province[1], "national": national, "employers": employers}
+
+
+def _client(app, username):
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 302, (username, response.status_code)
+    return client
+
+
+def _submit_form(rng, employers):
+    employer, departments = rng.choice(list(employers.items()))
+    form = {"idempotency_key": f"quick-{uuid.uuid4()}", "base_revision": "", "visit_date": "2023-12-15",
+            "purpose": "registration_drive", "notes": "", "latitude": "", "longitude": ""}
+    for k, department_id in enumerate(departments):
+        form |= {f"lines-{k}-department_id": str(department_id), f"lines-{k}-new_name": "",
+                 f"lines-{k}-counted": "y", f"lines-{k}-insured": "300", f"lines-{k}-registered": "280",
+                 f"lines-{k}-active": "200", f"lines-{k}-newly_registered": "5"}
+    return f"/visits/new/{employer}", form
+
+
+def scenarios(app, a):
+    """[(name, client, request maker)]: what a person of each role opens most."""
+    rng = random.Random(7)
+    officer, supervisor = _client(app, a["officer"]), _client(app, a["supervisor"])
+    province, viewer = _client(app, a["province_viewer"]), _client(app, "viewer")
+    words = ["thuong mai", "xay dung", "hoang long", "det may", "minh phat", "co phan"]
+    employers = list(a["employers"])
+    return [
+        ("healthz", officer, lambda: ("get", "/healthz", None, 200)),
+        ("officer_home", officer, lambda: ("get", "/", None, 200)),
+        ("employer_search", officer, lambda: ("get", f"/employers/?q={rng.choice(words)}", None, 200)),
+        ("employer_page", officer, lambda: ("get", f"/employers/{rng.choice(employers)}", None, 200)),
+        ("visit_submit", officer, lambda: ("post", *_submit_form(rng, a["employers"]), 302)),
+        ("supervisor_queue", supervisor, lambda: ("get", "/visits/review", None, 200)),
+        ("my_progress", officer, lambda: ("get", "/progress/me", None, 200)),
+        ("dashboard_district", supervisor, lambda: ("get", f"/progress/units/{a['district']}", None, 200)),
+        ("dashboard_province", province, lambda: ("get", f"/progress/units/{a['province']}", None, 200)),
+        ("dashboard_national", viewer, lambda: ("get", f"/progress/units/{a['national']}", None, 200)),
+    ]
+
+
+def measure(app, a, repeat):
+    results = {}
+    for name, client, make in scenarios(app, a):
+        times = []
+        for i in range(repeat + 3):
+            method, path, data, expected = make()
+            began = time.process_time()
+            response = getattr(client, method)(path, data=data) if data else getattr(client, method)(path)
+            elapsed = (time.process_time() - began) * 1000
+            assert response.status_code == expected, (name, path, response.status_code)
+            if i >= 3:  # the first requests warm the caches
+                times.append(elapsed)
+        times.sort()
+        results[name] = {"median_cpu_ms": round(statistics.median(times), 2),
+                         "p95_cpu_ms": round(times[max(int(len(times) * 0.95) - 1, 0)], 2)}
+    floor = results["healthz"]["median_cpu_ms"]
+    for name, row in results.items():
+        row["ratio_to_healthz"] = round(row["median_cpu_ms"] / floor, 1)
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", help="SQLAlchemy URL (emptied first); default: a temporary SQLite file")
+    parser.add_argument("--scale", type=float, default=0.005, help="of the national data (default 1/200)")
+    parser.add_argument("--repeat", type=int, default=40, help="timed requests per page")
+    parser.add_argument("--tolerance", type=float, default=0.2, help="how much a ratio may grow before it fails")
+    parser.add_argument("--save", action="store_true", help="store this run as the machine's baseline")
+    args = parser.parse_args()
+    os.environ.setdefault("FIELDOPS_ENV", "development")
+    from national_data import build
+
+    from fieldops import create_app
+    from fieldops.extensions import db
+
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database or f"sqlite:///{os.path.join(tmp, 'quick.sqlite3')}"
+        build(url, args.scale)
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
+                          "PROGRESS_REPORT_SECONDS": 0})
+        with app.app_context():
+            accounts = _accounts(db)
+            db.session.remove()
+        results = measure(app, accounts, args.repeat)
+        with app.app_context():
+            db.engine.dispose()
+    report = {"when": datetime.now().isoformat(timespec="seconds"), "database": url.split(":")[0],
+              "scale": args.scale, "seconds": round(time.perf_counter() - began), "cpus": os.cpu_count(),
+              "load_average": [round(x, 2) for x in os.getloadavg()], "pages": results}
+    slower = []
+    if os.path.exists(BASELINE) and not args.save:
+        stored = json.load(open(BASELINE))["pages"]
+        print(f"{'page':20} {'CPU ms':>10} {'÷ healthz':>10} {'baseline':>10} {'now ÷ then':>11}")
+        for name, row in results.items():
+            then = stored.get(name, {}).get("ratio_to_healthz")
+            change = round(row["ratio_to_healthz"] / then, 2) if then else None
+            report["pages"][name]["baseline_ratio"] = then
+            report["pages"][name]["now_over_baseline"] = change
+            if change and name != "healthz" and change > 1 + args.tolerance:
+                slower.append(name)
+            print(f"{name:20} {row['median_cpu_ms']:>10} {row['ratio_to_healthz']:>10} {then or '—':>10} "
+                  f"{change or '—':>11}")
+    else:
+        print(json.dumps(results, indent=1))
+    if args.save:
+        with open(BASELINE, "w") as f:
+            json.dump(report, f, indent=1)
+        print(f"stored as the baseline: {os.path.relpath(BASELINE, ROOT)}")
+    os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
+    with open(os.path.join(ROOT, "bench", "results", f"quick-{datetime.now():%Y%m%d-%H%M%S}.json"), "w") as f:
+        json.dump(report, f, indent=1)
+    if slower:
+        print("slower than the baseline: " + ", ".join(slower))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
