@@ -184,7 +184,7 @@ def test_a_change_may_leave_it_unknown_or_give_it_but_never_take_it_back(client_
     db.session.commit()
     client = in_english(client_as("officer"))
     page = client.get(f"/returns/{made.id}").get_data(as_text=True)
-    assert "left blank, it stays unknown" in page
+    assert "Left blank, it stays unknown." in page
     # Left blank: still unknown.
     assert client.post(f"/returns/{made.id}/change", data=_figures((120, 50, 12, 9), 1)).status_code == 302
     db.session.refresh(made)
