@@ -27,7 +27,7 @@ def figure_labels():
     return {
         "participants": _l("Participants at month end"),
         "registered": _l("Of them registered on the app"),
-        "using": _l("Of those registered, installed and using the app"),
+        "using": _l("Of them using the app"),
         "new_participants": _l("New participants in the month"),
         "new_registered": _l("Of them registered on the app (new)"),
     }

@@ -38,6 +38,7 @@ def test_file_lock_and_correct_a_return(browser_page):
 
     officer.fill("input[name=participants]", "800")
     officer.fill("input[name=registered]", "900")
+    officer.fill("input[name=using]", "500")
     officer.fill("input[name=new_participants]", "40")
     officer.fill("input[name=new_registered]", "30")
     officer.click("#return-file button.primary")
@@ -48,6 +49,7 @@ def test_file_lock_and_correct_a_return(browser_page):
     address = officer.url
     assert officer.locator("#return-state .state-filed").count() == 1
     assert officer.locator("#return-figures [data-figure=unregistered]").inner_text() == "100"
+    assert officer.locator("#return-figures [data-figure=using]").inner_text() == "500"
     assert officer.locator("#return-lock").count() == 0
 
     supervisor = browser_page("landscape")
@@ -76,10 +78,10 @@ def test_file_lock_and_correct_a_return(browser_page):
 
 SEPTEMBER = date(2023, 9, 1)
 DECEMBER = date(2023, 12, 1)
-# participants, registered, new participants, new registered: per group, as the officer files them.
-FILED = {"voluntary": (1200, 1000, 80, 76), "household": (5000, 4500, 100, 90),
-         "students": (3500, 3400, 200, 195), "other": (1300, 1250, 20, 20)}
-FIELDS = ("participants", "registered", "new_participants", "new_registered")
+# participants, registered, new participants, new registered, using the app: per group, as the officer files them.
+FILED = {"voluntary": (1200, 1000, 80, 76, 800), "household": (5000, 4500, 100, 90, 3000),
+         "students": (3500, 3400, 200, 195, 3100), "other": (1300, 1250, 20, 20, 1000)}
+FIELDS = ("participants", "registered", "new_participants", "new_registered", "using")
 
 
 def _forget_ht_tp_returns(month):
