@@ -124,7 +124,7 @@ def assignees_for_choice(actor, employer):
     """Who may be given a follow-up at `employer`: active officers of the actor's
     area whose own area holds the employer."""
     # The units holding the employer: its district and the units above it.
-    units = [int(part) for part in employer.district.path.strip("/").split("/")]
+    units = employer.district.ancestor_ids
     officers = db.session.scalars(
         scoped(User, actor).where(User.role == Role.officer, User.active.is_(True), User.org_unit_id.in_(units))
         .order_by(User.full_name, User.id)

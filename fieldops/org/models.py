@@ -64,5 +64,24 @@ class OrgUnit(db.Model):
     def scope_clause(cls, root: "OrgUnit"):
         return cls.path.startswith(root.path, autoescape=True)
 
+    # The tree read from the materialised path: the only place that parses it.
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """The ids from the root down to this unit, both included."""
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+    def contains(self, other: "OrgUnit") -> bool:
+        """Is `other` in this unit's subtree (itself included)? As `scope_clause`, in Python."""
+        return other.path.startswith(self.path)
+
+    @staticmethod
+    def path_at_depth(path: str, depth: int) -> str | None:
+        """The path of the unit `depth` steps below the root on the way down to
+        `path` (the child of a unit one step less deep), or None when `path` is
+        not that deep."""
+        parts = path.split("/")
+        return "/".join(parts[:depth + 1]) + "/" if len(parts) > depth + 1 else None
+
     def __repr__(self):
         return f"<OrgUnit {self.code}>"

@@ -25,7 +25,7 @@ MAX_ID = 2**31 - 1
 
 def within(unit: OrgUnit, root: OrgUnit) -> bool:
     """Is `unit` in the subtree of `root` (root included)? Same rule as OrgUnit.scope_clause."""
-    return unit.path.startswith(root.path)
+    return root.contains(unit)
 
 
 def units_in_scope(root: OrgUnit):

@@ -150,12 +150,6 @@ def _by_path(model, root: OrgUnit, ranges, group=()):
     return [tuple(row) for row in db.session.execute(stmt)]
 
 
-def _child_key(path: str, depth: int):
-    """The path of the child unit (at `depth` ids) a district's path lies under."""
-    parts = path.split("/")
-    return "/".join(parts[:depth + 1]) + "/" if len(parts) > depth + 1 else None
-
-
 def _rollup(rows, kind, children):
     """(total, {child id: total}) of per-district rows (path first, then sums)."""
     # Plain lists while adding up: a national page adds up a few thousand rows.
@@ -165,7 +159,7 @@ def _rollup(rows, kind, children):
     depth = children[0].path.count("/") - 1 if children else 0
     for path, *values in rows:
         _sum_into(total, values)
-        child = by_path.get(_child_key(path, depth)) if children else None
+        child = by_path.get(OrgUnit.path_at_depth(path, depth)) if children else None
         if child is not None:
             _sum_into(per_child[child], values)
     return kind(*total), {k: kind(*v) for k, v in per_child.items()}

@@ -83,7 +83,7 @@ def employer_visits(employer: Employer, start: date, end: date):
 
 def crumbs(unit: OrgUnit, root: OrgUnit):
     """The units from `root` down to `unit` (both included)."""
-    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    ids = unit.ancestor_ids
     units = db.session.scalars(sa.select(OrgUnit).where(OrgUnit.id.in_(ids))).all()
     chain = sorted(units, key=lambda u: len(u.path))
     return [u for u in chain if u.path.startswith(root.path)]

@@ -20,7 +20,7 @@ _PLACE_PREFIX = re.compile(r"^(thành phố|tỉnh|quận|huyện|thị xã)\s+"
 
 def place_of(unit: OrgUnit) -> str:
     """Where the document is issued: the province of the unit, by its name."""
-    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    ids = unit.ancestor_ids
     province = db.session.scalars(
         sa.select(OrgUnit).where(OrgUnit.id.in_(ids), OrgUnit.level == UnitLevel.province)
     ).first()

@@ -14,12 +14,11 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from fieldops.campaigns.models import ParticipantGroup
 from fieldops import definitions
+from fieldops.campaigns.models import ParticipantGroup
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import district_ids_in_scope
-from fieldops.progress.figures import _child_key
 from fieldops.returns.labels import group_labels
 from fieldops.returns.models import RETURN_GROUPS, GroupReturn
 
@@ -119,7 +118,7 @@ def outside_by_child(root: OrgUnit, starts: dict, end: date, children=()):
     def owners(path):
         # (child id or None) per district path, worked out once per path.
         if path not in owners_of:
-            owners_of[path] = by_path.get(_child_key(path, depth)) if children else None
+            owners_of[path] = by_path.get(OrgUnit.path_at_depth(path, depth)) if children else None
         child = owners_of[path]
         return [(total,) if child is None else (total, per_child[child]) for total, per_child in out.values()]
 
