@@ -36,10 +36,12 @@ def create_app(overrides=None):
     transactions.install(app)
 
     from fieldops.auth.routes import bp as auth_bp
-    from fieldops.core.routes import bp as core_bp
     from fieldops.employers.routes import bp as employers_bp
     from fieldops.org.routes import bp as org_bp
     from fieldops.visits.routes import bp as visits_bp
+
+    from fieldops.shell import bp as core_bp
+    from fieldops.shell import routes as _shell_routes  # noqa: F401  (the pages)
 
     for bp in (core_bp, auth_bp, org_bp, employers_bp, visits_bp):
         app.register_blueprint(bp)
@@ -53,6 +55,9 @@ def create_app(overrides=None):
 
     errors.register(app)
     templating.register(app)
+    from fieldops.shell import context as shell_context
+
+    shell_context.register(app)
     demo_commands.register(app)
     employers_cli.register(app)
     from fieldops.followups import cli as followups_cli

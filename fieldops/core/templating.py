@@ -1,11 +1,6 @@
-from flask import has_request_context, request
-from flask_babel import get_locale
-from flask_login import current_user
+from flask import request
 
-from fieldops.auth.forms import role_choices
 from fieldops import definitions
-from fieldops.auth.models import Role
-from fieldops.org.models import UnitLevel
 from fieldops.timeutil import format_date, format_datetime
 
 CSP = (
@@ -20,16 +15,6 @@ def register(app):
     app.jinja_env.filters["number"] = lambda n: "" if n is None else f"{n:,}".replace(",", ".")
     app.jinja_env.globals["coverage"] = definitions.coverage
 
-    @app.context_processor
-    def shell_context():
-        return {
-            "Role": Role,
-            "current_locale": str(get_locale()),
-            "nav_items": nav_items(),
-            "role_labels": role_labels(),
-            "level_labels": level_labels(),
-        }
-
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)
@@ -38,53 +23,3 @@ def register(app):
         if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
         return response
-
-
-def role_labels():
-    return dict(role_choices())
-
-
-def level_labels():
-    from flask_babel import lazy_gettext as _l
-
-    return {
-        UnitLevel.national: _l("National"),
-        UnitLevel.province: _l("Province"),
-        UnitLevel.district: _l("District"),
-        UnitLevel.team: _l("Team"),
-    }
-
-
-def nav_items():
-    """Navigation per role: (endpoint, label)."""
-    from flask_babel import lazy_gettext as _l
-
-    if not has_request_context() or not current_user.is_authenticated:
-        return []
-    items = [("core.home", _l("Home"))]
-    if current_user.role == Role.admin:
-        items += [
-            ("org.units", _l("Org units")),
-            ("auth.users", _l("Users")),
-            ("employers.index", _l("Employers")),
-        ]
-    else:
-        items.append(("employers.index", _l("Employers")))
-    if current_user.role == Role.officer:
-        items += [("visits.start", _l("New visit")), ("visits.mine", _l("My visits"))]
-    elif current_user.role == Role.supervisor:
-        items.append(("visits.queue", _l("Review queue")))
-    # Follow-ups (fieldops/followups): the officer's own queue, everyone else's area queue.
-    items.append(("followups.mine", _l("My follow-ups")) if current_user.role == Role.officer
-                 else ("followups.queue", _l("Follow-ups")))
-    # Progress (fieldops/progress): the officer's own achievements, everyone else's dashboard; targets.
-    items.append(("progress.mine", _l("My achievements")) if current_user.role == Role.officer
-                 else ("progress.dashboard_home", _l("Progress")))
-    # Group returns (fieldops/returns): the districts file them monthly; everyone reads their area's.
-    items.append(("returns.index", _l("Group returns")))
-    if current_user.role in (Role.admin, Role.hr):
-        items.append(("progress.targets", _l("Targets")))
-    # Reviews (fieldops/reviews): HR runs them; leadership, supervisors and admins read them.
-    if current_user.role != Role.officer:
-        items.append(("reviews.index", _l("Interim and final reviews")))
-    return items

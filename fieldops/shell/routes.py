@@ -1,14 +1,16 @@
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.auth.access import public, signed_in
+from fieldops.auth.models import Role
 from fieldops.auth.operations import set_language
 from fieldops.core.navigation import safe_next
 from fieldops.extensions import db
-
-bp = Blueprint("core", __name__)
+from fieldops.progress.queries import employers_furthest_from_full
+from fieldops.shell import bp
+from fieldops.visits import queries as visits
 
 
 @bp.get("/")
@@ -16,13 +18,10 @@ bp = Blueprint("core", __name__)
 def home():
     """"Today": an officer's own visits and the employers that need them most; a
     supervisor's count of visits waiting for review; the tiles for everyone."""
-    from fieldops.auth.models import Role
-    from fieldops.visits import queries as visits
-
     context = {}
     if current_user.role == Role.officer:
         context["recent_visits"] = visits.recent_visits(current_user, limit=8)
-        context["furthest"] = visits.employers_furthest_from_full(current_user, limit=8)
+        context["furthest"] = employers_furthest_from_full(current_user, limit=8)
     elif current_user.role == Role.supervisor:
         context["waiting_review"] = visits.waiting_review_count(current_user)
     return render_template("core/home.html", **context)

@@ -10,7 +10,6 @@ from fieldops.core.expressions import given_limit
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
 from fieldops.org.scope import area_of, in_area
-from fieldops.progress.models import BELOW_FULL, COVERAGE, EmployerTimeline
 from fieldops.timeutil import local_today
 from fieldops.visits.models import COUNTING_STATES, RETURNED_FIRST, ReviewState, Visit, VisitLine
 
@@ -106,32 +105,6 @@ def department_totals(departments) -> Totals:
 
 def coverage_of(department) -> Totals:
     return Totals(department.insured, department.current_registered, department.current_active)
-
-
-# The user's area's employers below 100%, lowest coverage first (most
-# unregistered first on a tie, then the earliest registered), from the employer
-# totals kept on write: the first rows of an index in that order, and only the
-# chosen employers fetched. Built once, like the officer's visits.
-_CHOSEN = (
-    sa.select(EmployerTimeline.employer_id, EmployerTimeline.insured, EmployerTimeline.registered,
-              COVERAGE.label("ratio"))
-    .where(in_area(EmployerTimeline.district_id), BELOW_FULL)
-    .order_by(COVERAGE, EmployerTimeline.unregistered.desc(), EmployerTimeline.employer_id)
-    .limit(given_limit())
-    .subquery()
-)
-_FURTHEST = (
-    sa.select(Employer.id, Employer.name, _CHOSEN.c.insured, _CHOSEN.c.registered)
-    .join(_CHOSEN, _CHOSEN.c.employer_id == Employer.id)
-    .order_by(_CHOSEN.c.ratio, (_CHOSEN.c.insured - _CHOSEN.c.registered).desc(), Employer.id)
-)
-
-
-def employers_furthest_from_full(user, limit=10):
-    """[(employer's id and name, Totals)] of the employers furthest from 100% in the
-    user's area; employers with nobody insured have no coverage and are left out."""
-    rows = db.session.execute(_FURTHEST, {"limit": limit} | area_of(user)).all()
-    return [(employer, Totals(employer.insured, employer.registered)) for employer in rows]
 
 
 @dataclass
