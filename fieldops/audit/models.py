@@ -4,7 +4,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldops.extensions import db
-from fieldops.org.models import OrgUnit
 from fieldops.timeutil import utcnow
 
 
@@ -28,10 +27,4 @@ class AuditEvent(db.Model):
     client_address: Mapped[str] = mapped_column(sa.String(64), default="")
 
     actor = relationship("User")
-    org_unit = relationship(OrgUnit)
-
-    @classmethod
-    def scope_clause(cls, root: OrgUnit):
-        from fieldops.org.scope import units_in_scope
-
-        return cls.org_unit_id.in_(units_in_scope(root))
+    org_unit = relationship("OrgUnit")

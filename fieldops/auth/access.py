@@ -5,6 +5,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
+from fieldops.audit.operations import record_denied
 from fieldops.auth.models import Role
 from fieldops.extensions import login_manager
 
@@ -20,8 +21,6 @@ def roles_required(*roles):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.role not in roles:
-                from fieldops.audit.operations import record_denied
-
                 record_denied(current_user, view.__name__, "role")
                 abort(403)
             return view(*args, **kwargs)

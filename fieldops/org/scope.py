@@ -16,6 +16,7 @@ from functools import cache
 import sqlalchemy as sa
 from flask import abort, g, has_request_context
 
+from fieldops.audit.operations import record_denied
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 
@@ -105,8 +106,6 @@ def get_or_404(model, ident, user):
         obj = db.session.scalars(scoped(model, user).where(model.id == ident)).first()
     if obj is None:
         if db.session.get(model, ident) is not None:
-            from fieldops.audit.operations import record_denied
-
             record_denied(user, f"{model.__tablename__}:{ident}", "out_of_scope")
         abort(404)
     return obj
