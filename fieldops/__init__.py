@@ -48,6 +48,9 @@ def create_app(overrides=None):
     from fieldops.followups.routes import bp as followups_bp
 
     app.register_blueprint(followups_bp)
+    from fieldops.followups import queries as followups_queries
+
+    followups_queries.register_hooks()  # the notice badge read with the session
 
     from fieldops.core import errors, templating
     from fieldops.demo import commands as demo_commands

@@ -10,6 +10,7 @@ from flask import current_app
 from fieldops.audit.operations import client_address, record
 from fieldops.auth.models import LoginAttempt, User, UserSession
 from fieldops.auth.passwords import burn_verify, hash_password, verify_password
+from fieldops.core import hooks
 from fieldops.extensions import db
 from fieldops.timeutil import utcnow
 
@@ -82,12 +83,10 @@ def sign_in(username: str, password: str) -> User:
 def _session_read():
     """The read behind every request, built once (building and keying it cost
     more than running it: 2 ms of a /healthz's 8). The user's unit and the count
-    on the top bar's notice badge come with it: nearly every page scopes by the
-    one and shows the other."""
-    from fieldops.followups.queries import unseen_notices_of
-
+    on the top bar's notice badge (the follow-ups' hook) come with it: nearly
+    every page scopes by the one and shows the other."""
     return (
-        sa.select(UserSession, User, unseen_notices_of(User.id))
+        sa.select(UserSession, User, hooks.call("session.badge_of", User.id))
         .join(User, User.id == UserSession.user_id)
         .join(User.org_unit)
         .options(contains_eager(User.org_unit))
@@ -99,14 +98,12 @@ def load_session(token: str) -> User | None:
     """The user behind a live session token; ends the session if it timed out."""
     if not token:
         return None
-    from fieldops.followups.queries import remember_unseen_notices
-
     cfg = current_app.config
     row = db.session.execute(_session_read(), {"token_hash": _token_hash(token)}).first()
     if row is None:
         return None
     user_session, user, unseen_notices = row
-    remember_unseen_notices(unseen_notices)
+    hooks.call("session.badge_read", unseen_notices)
     now = utcnow()
     if (
         not user.active

@@ -8,6 +8,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from fieldops.audit.queries import history_of
 from fieldops.auth.models import Role, User
+from fieldops.core import hooks
 from fieldops.core.expressions import given_limit
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
@@ -263,6 +264,12 @@ def unseen_notices_of(user_id):
 
 def remember_unseen_notices(count: int) -> None:
     g._followup_notices = count
+
+
+def register_hooks() -> None:
+    """The badge's count read with every session (fieldops/auth/operations.py)."""
+    hooks.register("session.badge_of", unseen_notices_of)
+    hooks.register("session.badge_read", remember_unseen_notices)
 
 
 def unseen_notice_count(user) -> int:

@@ -1,0 +1,17 @@
+"""Calls from a lower package up to a feature above it, which registers them at app start.
+
+A package imports only the packages below it (tests/test_package_layers.py). When a
+lower package's work must reach a feature above (a visit changed: the progress
+timeline follows, in the same transaction), it calls the hook by name, and the
+feature registers the function in create_app. An unregistered hook is an error,
+not a silent no-op: the work it stands for would be lost.
+"""
+_registered = {}
+
+
+def register(name: str, function) -> None:
+    _registered[name] = function
+
+
+def call(name: str, *args, **kwargs):
+    return _registered[name](*args, **kwargs)
