@@ -37,7 +37,8 @@ def create_app(overrides=None):
 
     from fieldops.auth.routes import bp as auth_bp
     from fieldops.employers.routes import bp as employers_bp
-    from fieldops.org.routes import bp as org_bp
+    from fieldops.orgadmin import bp as org_bp
+    from fieldops.orgadmin import routes as _org_routes  # noqa: F401  (the pages)
     from fieldops.visits.routes import bp as visits_bp
 
     from fieldops.shell import bp as core_bp

@@ -1,5 +1,3 @@
-import sqlalchemy as sa
-
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.org.scope import scoped
@@ -32,11 +30,3 @@ def unit_tree(user):
 
     return build(user.org_unit)
 
-
-def count_users_by_unit(user):
-    from fieldops.auth.models import User
-
-    rows = db.session.execute(
-        scoped(User, user, sa.select(User.org_unit_id, sa.func.count(User.id))).group_by(User.org_unit_id)
-    )
-    return dict(rows.all())

@@ -1,18 +1,18 @@
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
+from fieldops.auth.queries import count_users_by_unit
 from fieldops.extensions import db
 from fieldops.org import operations
 from fieldops.org.forms import NewOrgUnitForm, OrgUnitForm
 from fieldops.org.models import OrgUnit, UnitLevel
-from fieldops.org.queries import count_users_by_unit, unit_tree, units_for_choice
+from fieldops.org.queries import unit_tree, units_for_choice
 from fieldops.org.scope import get_or_404
-
-bp = Blueprint("org", __name__, url_prefix="/admin/units")
+from fieldops.orgadmin import bp
 
 
 @bp.get("/")
