@@ -41,6 +41,9 @@ def create_app(overrides=None):
     from fieldops.orgadmin import routes as _org_routes  # noqa: F401  (the pages)
     from fieldops.visits.routes import bp as visits_bp
 
+    from fieldops.visits import queries as visits_queries
+
+    visits_queries.register_hooks()  # the employer's page shows its visits
     from fieldops.shell import bp as core_bp
     from fieldops.shell import routes as _shell_routes  # noqa: F401  (the pages)
 
@@ -52,6 +55,9 @@ def create_app(overrides=None):
     from fieldops.followups import queries as followups_queries
 
     followups_queries.register_hooks()  # the notice badge read with the session
+    from fieldops.followups import districts as followups_districts
+
+    followups_districts.register_hooks()  # employers moved: their visits and follow-ups follow
 
     from fieldops.core import errors, templating
     from fieldops.demo import commands as demo_commands
@@ -72,6 +78,9 @@ def create_app(overrides=None):
     from fieldops.progress.routes import bp as progress_bp
 
     app.register_blueprint(progress_bp)
+    from fieldops.progress import timeline
+
+    timeline.register_hooks()  # the employers' and visits' changes refresh the timeline
     progress_cli.register(app)
     # Group returns (fieldops/returns): the districts' monthly returns of people reached outside employers.
     from fieldops.returns import cli as returns_cli

@@ -15,3 +15,14 @@ def register(name: str, function) -> None:
 
 def call(name: str, *args, **kwargs):
     return _registered[name](*args, **kwargs)
+
+
+def hook(name: str):
+    """The hook as a function of the caller's module, looked up when called
+    (registration comes later, at app start)."""
+
+    def call_hook(*args, **kwargs):
+        return call(name, *args, **kwargs)
+
+    call_hook.__name__ = name
+    return call_hook

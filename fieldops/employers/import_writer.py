@@ -13,13 +13,15 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 
 from fieldops.employers.importing import ImportConflict
+from fieldops.core import hooks
 from fieldops.employers.models import Employer, LabourDepartment
+from fieldops.employers.operations import districts_follow, employers_changed
 from fieldops.extensions import db
-from fieldops.progress.timeline import employers_changed, lock_timelines
 from fieldops.timeutil import utcnow
 
 BATCH = 1000
 _UPDATABLE = ("name", "tax_code", "address", "sector", "district_id")
+lock_timelines = hooks.hook("lock_timelines")  # registered by progress (fieldops/progress/timeline.py)
 
 
 def _chunks(items, size):
@@ -71,8 +73,6 @@ class Writer:
             # Bulk statements bypass the identity map: objects loaded earlier are stale.
             db.session.expire_all()
             # Progress timeline: declared headcounts, new employers and moves change the figures.
-            from fieldops.employers.operations import districts_follow
-
             employers_changed(employer_id for employer_id, _existed in self.employers.values())
             districts_follow(employer_id for employer_id, existed in self.employers.values() if existed)
 

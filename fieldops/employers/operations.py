@@ -1,27 +1,13 @@
-import sqlalchemy as sa
-
 from fieldops.audit.operations import record
+from fieldops.core import hooks
 from fieldops.employers.models import WHOLE_EMPLOYER, Employer, LabourDepartment
 from fieldops.extensions import db
-from fieldops.progress.timeline import employers_changed
 
 EDITABLE = ("unit_code", "tax_code", "name", "address", "sector", "district_id")
 
-
-def districts_follow(employer_ids) -> None:
-    """After employers changed district, their visits and follow-ups carry the new
-    one (both are scoped or counted by district). The employer edit and the
-    employer import call this, as they call the timeline."""
-    from fieldops.followups.models import FollowUp
-    from fieldops.visits.models import Visit
-
-    ids = sorted({i for i in employer_ids if i is not None})
-    for model in (Visit, FollowUp):
-        district = sa.select(Employer.district_id).where(Employer.id == model.employer_id).scalar_subquery()
-        for start in range(0, len(ids), 1000):
-            db.session.execute(
-                sa.update(model).where(model.employer_id.in_(ids[start:start + 1000]), model.district_id != district)
-                .values(district_id=district).execution_options(synchronize_session=False))
+# Registered at app start by the features above (fieldops/core/hooks.py).
+employers_changed = hooks.hook("employers_changed")  # the progress timeline follows
+districts_follow = hooks.hook("districts_follow")  # their visits and follow-ups carry the new district
 
 
 def snapshot(employer: Employer) -> dict:

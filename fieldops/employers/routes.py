@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role
-from fieldops.core.paging import page_of
+from fieldops.core import hooks
 from fieldops.employers import operations
 from fieldops.employers.forms import DepartmentForm, EmployerForm, NewEmployerForm
 from fieldops.employers.models import Employer, LabourDepartment
@@ -16,6 +16,7 @@ from fieldops.org.queries import districts_for_choice
 from fieldops.org.scope import get_or_404
 
 bp = Blueprint("employers", __name__, url_prefix="/employers")
+employer_visits = hooks.hook("employer_visits")
 
 
 @bp.get("/")
@@ -29,15 +30,11 @@ def index():
 
 def _render_show(employer, department_form, status=200):
     """The employer with its departments' current figures and its visit history
-    (paged, newest first; the history alone when htmx asks for that part)."""
-    from fieldops.visits.queries import changes_by_visit, department_figures, department_totals, employer_history
-
-    departments = department_figures(employer)
-    history = page_of(employer_history(employer), rows=True)
+    (paged, newest first; the history alone when htmx asks for that part), read
+    by visits (a hook registered at app start: fieldops/visits/queries.py)."""
     template = "employers/_history.html" if htmx.target == "visit-history" else "employers/show.html"
     return render_template(
-        template, employer=employer, department_form=department_form, history=history, departments=departments,
-        changes=changes_by_visit(employer, departments), totals=department_totals(departments),
+        template, employer=employer, department_form=department_form, **employer_visits(employer),
     ), status
 
 

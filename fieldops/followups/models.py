@@ -131,7 +131,7 @@ class FollowUp(InDistrict, db.Model):
         default=FollowUpState.proposed,
     )
     employer_id: Mapped[int] = mapped_column(sa.ForeignKey("employer.id"))
-    # The employer's district, kept with it (fieldops.employers.operations.districts_follow):
+    # The employer's district, kept with it (fieldops.followups.districts.districts_follow):
     # dashboards count open follow-ups by district without reading every employer.
     district_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"))
     visit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visit.id"), index=True)

@@ -42,6 +42,7 @@ from functools import cache
 import sqlalchemy as sa
 
 from fieldops.campaigns.models import Campaign
+from fieldops.core import hooks
 from fieldops.definitions import is_full, line_order
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
@@ -402,6 +403,13 @@ def lock_timelines(employer_ids) -> None:
     connection = db.session.connection()
     for start in range(0, len(ids), BATCH):
         connection.execute(_LOCK_IDS, {"ids": ids[start:start + BATCH]}).all()
+
+
+def register_hooks() -> None:
+    """The write paths below progress (employers, visits) call these by name."""
+    hooks.register("employers_changed", employers_changed)
+    hooks.register("history_change", history_change)
+    hooks.register("lock_timelines", lock_timelines)
 
 
 def rebuild_all(progress=None, every=20_000) -> int:

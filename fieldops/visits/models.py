@@ -73,7 +73,7 @@ class Visit(InDistrict, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     officer_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     employer_id: Mapped[int] = mapped_column(sa.ForeignKey("employer.id"))
-    # The employer's district, kept with it (fieldops.employers.operations.districts_follow):
+    # The employer's district, kept with it (fieldops.followups.districts.districts_follow):
     # visits are scoped by district without reading every employer of the area.
     district_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"))
     visit_date: Mapped[date] = mapped_column(sa.Date)

@@ -10,13 +10,16 @@ from dataclasses import replace
 import sqlalchemy as sa
 
 from fieldops.audit.operations import record, record_row
+from fieldops.core import hooks
 from fieldops.employers.models import Employer
 from fieldops.employers.operations import add_department
 from fieldops.extensions import db
-from fieldops.progress.timeline import history_change  # current figures and the progress timeline
 from fieldops.timeutil import utcnow
 from fieldops.visits.forms import VisitInput
 from fieldops.visits.models import Obstacle, ReviewState, Visit, VisitLine, VisitRevision
+
+# Current figures and the progress timeline, registered by progress at app start (fieldops/core/hooks.py).
+history_change = hooks.hook("history_change")
 
 
 class VisitStateError(Exception):

@@ -6,7 +6,9 @@ import sqlalchemy as sa
 
 from fieldops.auth.models import User
 from fieldops.campaigns.models import Campaign
+from fieldops.core import hooks
 from fieldops.core.expressions import given_limit
+from fieldops.core.paging import page_of
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
 from fieldops.org.scope import area_of, in_area
@@ -179,3 +181,16 @@ def changes_by_visit(employer: Employer, department_rows) -> dict[int, list[Chan
     for items in changes.values():
         items.sort(key=lambda change: change.department)
     return changes
+
+
+def employer_visits(employer) -> dict:
+    """What the employer's page shows of its visits (fieldops/employers/routes.py):
+    its departments' current figures, the changes by visit, the paged history."""
+    departments = department_figures(employer)
+    history = page_of(employer_history(employer), rows=True)
+    return {"history": history, "departments": departments,
+            "changes": changes_by_visit(employer, departments), "totals": department_totals(departments)}
+
+
+def register_hooks() -> None:
+    hooks.register("employer_visits", employer_visits)
