@@ -2,34 +2,16 @@
 import os
 
 import click
-import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from fieldops.auth.models import Role, User
+from fieldops.auth.queries import import_actor
 from fieldops.employers.importing import ImportConflict, import_employers
 from fieldops.extensions import db
-from fieldops.org.models import OrgUnit, UnitLevel
 
 employers_cli = AppGroup("employers", help="Employers: import from CSV or XLSX.")
-
-
-def _importer(username):
-    stmt = sa.select(User).where(User.role == Role.admin, User.active.is_(True))
-    if username:
-        user = db.session.scalars(stmt.where(User.username == username)).first()
-        if user is None:
-            raise click.UsageError(_("No active admin is named %(name)s.", name=username))
-        return user
-    # By default the import runs with national scope, as the first national admin.
-    user = db.session.scalars(
-        stmt.join(OrgUnit, User.org_unit_id == OrgUnit.id).where(OrgUnit.level == UnitLevel.national).order_by(User.id)
-    ).first()
-    if user is None:
-        raise click.UsageError(_("There is no active national admin; name an admin with --as USERNAME."))
-    return user
 
 
 def summary_lines(result):
@@ -55,7 +37,7 @@ def import_command(path, dry_run, username):
     """Import employers, labour departments and insured headcounts from a CSV or XLSX FILE."""
     # No request, so no locale selector: the default language until the user is known.
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        actor = _importer(username)
+        actor = import_actor(username)
 
     def progress(stage, rows):
         num = format(rows, ",")

@@ -13,8 +13,9 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from fieldops.auth.queries import import_actor
 from fieldops.campaigns.models import Campaign
-from fieldops.employers.cli import _importer
+from fieldops.campaigns.queries import current_campaign
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.progress import dashboard, exports, report as printed
@@ -37,7 +38,7 @@ def _campaign(campaign_id, today):
         if found is None:
             raise click.UsageError(_("No campaign has the number %(id)s.", id=campaign_id))
         return found
-    found = dashboard.current_campaign(today)
+    found = current_campaign(today)
     if found is None:
         raise click.UsageError(_("No campaign has been set up yet: there is nothing to measure."))
     return found
@@ -81,7 +82,7 @@ def targets_import_command(path, dry_run, username, campaign_id):
     from fieldops.progress.importing import import_targets
 
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        actor = _importer(username)
+        actor = import_actor(username)
         campaign = _campaign(campaign_id, local_today())
     with force_locale(str(actor.preferred_language)), open(path, "rb") as f:
         result = import_targets(actor, campaign, f, os.path.basename(path), dry_run=dry_run)

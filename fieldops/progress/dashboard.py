@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from fieldops.campaigns.models import Campaign
+from fieldops.campaigns.queries import current_campaign  # noqa: F401  (fieldops/reviews reads it from here)
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.definitions import MET, Funnel, worst_status
@@ -35,13 +36,6 @@ from fieldops.visits.models import ObstacleCategory
 STOCK_METRICS = (Metric.active_all, Metric.active_employer, Metric.registered_employer, Metric.coverage_pct,
                  Metric.employers_full, Metric.visits, Metric.registered_all, Metric.new_voluntary_pct)
 RANK_CHOICES = ("overall",) + tuple(m.value for m in Metric)
-
-
-def current_campaign(today: date) -> Campaign | None:
-    """The campaign in force: the latest one already counting today."""
-    return db.session.scalars(
-        sa.select(Campaign).where(Campaign.counts_from <= today).order_by(Campaign.counts_from.desc()).limit(1)
-    ).first()
 
 
 def resolve_period(text: str, campaign: Campaign, today: date) -> Period:

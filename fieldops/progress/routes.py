@@ -15,6 +15,7 @@ from flask_login import current_user
 from fieldops.audit.operations import record_denied
 from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role, User
+from fieldops.campaigns.queries import current_campaign
 from fieldops.core.paging import page_of
 from fieldops.core.spreadsheet import csv_chunks, write_xlsx
 from fieldops.employers.models import Employer
@@ -47,7 +48,7 @@ class Setup:
 
     def __init__(self):
         self.today = local_today()
-        self.campaign = dashboard.current_campaign(self.today)
+        self.campaign = current_campaign(self.today)
         self.text = request.args.get("period", "").strip()[:20]
         self.period, self.error, self.status = None, None, 200
         if self.campaign is None:

@@ -8,13 +8,13 @@ from flask_login import current_user
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
 from fieldops.campaigns.models import Campaign
+from fieldops.campaigns.queries import current_campaign
 from fieldops.core.paging import page_of
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.org.queries import units_for_choice
 from fieldops.org.scope import get_or_404
 from fieldops.progress import operations, queries
-from fieldops.progress.dashboard import current_campaign
 from fieldops.progress.forms import DeleteForm, TargetForm, TargetImportForm, TargetValueForm, metric_problem
 from fieldops.progress.importing import COLUMNS, METRIC_NAMES, import_targets
 from fieldops.progress.models import PERCENT_METRICS, Metric, Target

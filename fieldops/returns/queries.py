@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from fieldops.campaigns.queries import current_campaign
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.org.scope import scoped
@@ -28,8 +29,6 @@ def last_closed_month(today: date):
     """(campaign, month) the missing returns are counted for: the month before
     today's, but no later than the campaign's last month; month None when the
     campaign counts nothing yet (campaign None: there is none)."""
-    from fieldops.progress.dashboard import current_campaign
-
     campaign = current_campaign(today)
     if campaign is None:
         return None, None
