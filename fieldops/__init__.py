@@ -35,11 +35,11 @@ def create_app(overrides=None):
 
     transactions.install(app)
 
-    from fieldops.auth.routes import bp as auth_bp
-    from fieldops.employers.routes import bp as employers_bp
+    from fieldops.auth import bp as auth_bp, routes as _auth_routes  # noqa: F401  (the pages)
+    from fieldops.employers import bp as employers_bp, import_routes as _import_routes, routes as _routes  # noqa: F401
     from fieldops.orgadmin import bp as org_bp
     from fieldops.orgadmin import routes as _org_routes  # noqa: F401  (the pages)
-    from fieldops.visits.routes import bp as visits_bp
+    from fieldops.visits import bp as visits_bp, routes as _visit_routes  # noqa: F401  (the pages)
 
     from fieldops.visits import queries as visits_queries
 
@@ -49,7 +49,7 @@ def create_app(overrides=None):
 
     for bp in (core_bp, auth_bp, org_bp, employers_bp, visits_bp):
         app.register_blueprint(bp)
-    from fieldops.followups.routes import bp as followups_bp
+    from fieldops.followups import action_routes as _actions, bp as followups_bp, routes as _pages  # noqa: F401
 
     app.register_blueprint(followups_bp)
     from fieldops.followups import queries as followups_queries
@@ -75,7 +75,7 @@ def create_app(overrides=None):
     followups_cli.register(app)
     # Progress monitoring (fieldops/progress): dashboards, targets, exports, the report.
     from fieldops.progress import cli as progress_cli
-    from fieldops.progress.routes import bp as progress_bp
+    from fieldops.progress import bp as progress_bp, routes as _progress, target_routes as _targets  # noqa: F401
 
     app.register_blueprint(progress_bp)
     from fieldops.progress import timeline
@@ -84,7 +84,7 @@ def create_app(overrides=None):
     progress_cli.register(app)
     # Group returns (fieldops/returns): the districts' monthly returns of people reached outside employers.
     from fieldops.returns import cli as returns_cli
-    from fieldops.returns.routes import bp as returns_bp
+    from fieldops.returns import bp as returns_bp, import_routes as _imports, routes as _returns  # noqa: F401
 
     app.register_blueprint(returns_bp)
     returns_cli.register(app)
@@ -95,7 +95,7 @@ def create_app(overrides=None):
 
 def _init_reviews(app):
     from fieldops.jobs import cli as jobs_cli
-    from fieldops.jobs.routes import bp as jobs_bp
+    from fieldops.jobs import bp as jobs_bp, routes as _jobs_routes  # noqa: F401  (the pages)
     from fieldops.reviews import cli as reviews_cli
     from fieldops.reviews import jobs as _review_jobs  # noqa: F401  (registers the job handlers)
     from fieldops.reviews.routes import bp as reviews_bp

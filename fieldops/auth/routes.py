@@ -1,9 +1,9 @@
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from fieldops.auth import operations
+from fieldops.auth import bp, operations
 from fieldops.auth.access import public, roles_required, signed_in
 from fieldops.auth.forms import ActiveForm, LoginForm, NewUserForm, ResetPasswordForm, UserForm
 from fieldops.auth.models import Role, User
@@ -13,8 +13,6 @@ from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.org.queries import units_for_choice
 from fieldops.org.scope import get_or_404, scoped
-
-bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -6,11 +6,11 @@ from flask_login import current_user
 
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
+from fieldops.employers import bp
 from fieldops.employers.forms import ImportForm
 from fieldops.employers.import_rows import COLUMNS, MAX_INSURED_TEXT
 from fieldops.employers.importing import ImportConflict, import_employers
 from fieldops.employers.models import WHOLE_EMPLOYER
-from fieldops.employers.routes import bp
 from fieldops.extensions import db
 
 

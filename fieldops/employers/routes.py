@@ -1,12 +1,12 @@
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role
 from fieldops.core import hooks
-from fieldops.employers import operations
+from fieldops.employers import bp, operations
 from fieldops.employers.forms import DepartmentForm, EmployerForm, NewEmployerForm
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.employers.queries import search_page, unit_code_taken
@@ -15,7 +15,6 @@ from fieldops.org.models import OrgUnit
 from fieldops.org.queries import districts_for_choice
 from fieldops.org.scope import get_or_404
 
-bp = Blueprint("employers", __name__, url_prefix="/employers")
 employer_visits = hooks.hook("employer_visits")
 
 
@@ -138,7 +137,3 @@ def department_edit(department_id):
     return render_template("employers/department_form.html", form=form, department=department), (
         422 if form.errors else 200
     )
-
-
-# The import page registers its routes on this blueprint.
-from fieldops.employers import import_routes  # noqa: E402,F401

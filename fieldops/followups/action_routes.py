@@ -15,11 +15,11 @@ from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role, User
 from fieldops.core.navigation import safe_next
 from fieldops.extensions import db, htmx
-from fieldops.followups import operations, queries
+from fieldops.followups import bp, operations, queries
 from fieldops.followups.forms import ApproveForm, BulkForm, CompleteForm, ReasonForm, ReassignForm, StartForm
 from fieldops.followups.models import FollowUp, FollowUpState
 from fieldops.followups.operations import FollowUpError
-from fieldops.followups.routes import action_forms, bp, render_show
+from fieldops.followups.routes import action_forms, render_show
 from fieldops.org.scope import get_or_404, scoped
 from fieldops.timeutil import local_today
 

@@ -4,7 +4,7 @@ proposal form. The state changes are in action_routes.py, on the same blueprint.
 import io
 from datetime import timedelta
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, stream_with_context, url_for
+from flask import Response, flash, redirect, render_template, request, send_file, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -17,7 +17,7 @@ from fieldops.core.spreadsheet import csv_chunks, write_xlsx
 from fieldops.employers.models import Employer
 from fieldops.employers.queries import search_page
 from fieldops.extensions import db, htmx
-from fieldops.followups import operations, queries
+from fieldops.followups import bp, operations, queries
 from fieldops.followups.forms import (
     ApproveForm, ProposeForm, QueueFilterForm, ReasonForm, ReassignForm, StartForm,
 )
@@ -28,8 +28,6 @@ from fieldops.org.queries import units_for_choice
 from fieldops.org.scope import get_or_404
 from fieldops.timeutil import local_today, utcnow
 from fieldops.visits.models import Obstacle, Visit
-
-bp = Blueprint("followups", __name__, url_prefix="/followups")
 
 
 @bp.record_once
@@ -256,6 +254,3 @@ def new():
             return redirect(safe_next(request.form.get("next")) or url_for("followups.show", followup_id=followup.id))
     return render_template("followups/new.html", form=form, employer=employer, visit=visit, obstacles=obstacles,
                            again=again), 422 if form.errors else 200
-
-
-from fieldops.followups import action_routes  # noqa: E402,F401  (registers the state changes)

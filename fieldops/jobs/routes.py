@@ -1,17 +1,16 @@
 """A background job's progress, polled by htmx while it runs; a failed job says
 why and can be retried."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
 from fieldops.extensions import db, htmx
-from fieldops.jobs import operations
+from fieldops.jobs import bp, operations
 from fieldops.jobs.models import Job
 from fieldops.org.scope import get_or_404
 
-bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 MANAGERS = (Role.hr, Role.admin)
 
 

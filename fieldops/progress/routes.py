@@ -8,7 +8,7 @@ area; officers see their own achievements, the employers they can open and the
 worklist of their area. Every unit, officer and employer is reached through the
 scoping helper: outside the user's area it answers 404.
 """
-from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask import Response, abort, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,13 +22,12 @@ from fieldops.employers.models import Employer
 from fieldops.extensions import htmx
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import get_or_404
-from fieldops.progress import dashboard, exports, queries, report as printed, snapshots, work
+from fieldops.progress import bp, dashboard, exports, queries, report as printed, snapshots, work
 from fieldops.progress.format import figure, pct
 from fieldops.progress.labels import template_globals
 from fieldops.progress.periods import PeriodError
 from fieldops.timeutil import local_today
 
-bp = Blueprint("progress", __name__, url_prefix="/progress")
 VIEWERS = (Role.viewer, Role.supervisor, Role.hr, Role.admin)
 FORMATS = ("xlsx", "csv")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -229,6 +228,3 @@ def employer(employer_id):
         context["totals"] = queries.department_totals(context["rows"])
         context["visits"] = queries.employer_visits(employer, setup.period.start, setup.as_of)
     return _page("progress/employer.html", "progress/_employer_body.html", setup.status, **context)
-
-
-from fieldops.progress import target_routes  # noqa: E402,F401  (registers the target pages)

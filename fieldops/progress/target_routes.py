@@ -14,11 +14,10 @@ from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.org.queries import units_for_choice
 from fieldops.org.scope import get_or_404
-from fieldops.progress import operations, queries
+from fieldops.progress import bp, operations, queries
 from fieldops.progress.forms import DeleteForm, TargetForm, TargetImportForm, TargetValueForm, metric_problem
 from fieldops.progress.importing import COLUMNS, METRIC_NAMES, import_targets
 from fieldops.progress.models import PERCENT_METRICS, Metric, Target
-from fieldops.progress.routes import bp
 from fieldops.timeutil import local_today
 
 EDITORS = (Role.admin, Role.hr)

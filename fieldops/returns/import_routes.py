@@ -10,10 +10,9 @@ from fieldops.auth.models import Role
 from fieldops.core.paging import page_of
 from fieldops.core.spreadsheet import csv_chunks
 from fieldops.extensions import db
-from fieldops.returns import queries
+from fieldops.returns import bp, queries
 from fieldops.returns.forms import ImportForm
 from fieldops.returns.importing import COLUMNS, GROUP_NAMES, MAX_ROWS, import_returns
-from fieldops.returns.routes import bp
 from fieldops.timeutil import local_today
 
 IMPORTERS = (Role.officer, Role.supervisor, Role.admin)

@@ -1,7 +1,7 @@
 """Group return pages: a month's returns of the area's districts, filing one,
 one return with its history, changing it while filed, locking it, correcting it
 once locked."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -15,13 +15,12 @@ from fieldops.extensions import db, htmx
 from fieldops.org.models import OrgUnit
 from fieldops.org.queries import districts_for_choice
 from fieldops.org.scope import get_or_404
-from fieldops.returns import operations, queries
+from fieldops.returns import bp, operations, queries
 from fieldops.returns.forms import ChangeForm, CorrectForm, FileForm, LockForm, MonthFilterForm, parse_month
 from fieldops.returns.labels import figure_labels, group_labels, state_labels
 from fieldops.returns.models import FIGURES, RETURN_GROUPS, GroupReturn
 from fieldops.timeutil import local_today
 
-bp = Blueprint("returns", __name__, url_prefix="/returns")
 
 FILERS = (Role.officer, Role.supervisor)
 
@@ -165,4 +164,3 @@ def correct(return_id):
                 _("Return corrected. The earlier figures are kept below."))
 
 # The import and missing-returns pages register their routes on this blueprint.
-from fieldops.returns import import_routes  # noqa: E402,F401

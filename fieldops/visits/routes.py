@@ -1,7 +1,7 @@
 import uuid
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -14,14 +14,12 @@ from fieldops.employers.queries import search_page
 from fieldops.extensions import db, htmx
 from fieldops.org.scope import get_or_404
 from fieldops.timeutil import local_today
-from fieldops.visits import operations
+from fieldops.visits import bp, operations
 from fieldops.visits.forms import LineForm, ObstacleForm, ReviewForm, VisitForm
 from fieldops.visits.labels import template_globals
 from fieldops.visits.models import ReviewState, Visit
 from fieldops.visits.queries import (department_figures, earliest_visit_date, my_visits, review_queue, visit_by_key,
                                      waiting_review_count)
-
-bp = Blueprint("visits", __name__, url_prefix="/visits")
 
 
 @bp.record_once
@@ -287,4 +285,3 @@ def review(visit_id):
         return redirect(url_for("visits.show", visit_id=visit_id))
     flash(message, "success")
     return redirect(url_for("visits.queue"))
-
