@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
+from fieldops.org.scope import InUnit
 from fieldops.timeutil import utcnow
 
 
@@ -23,7 +24,7 @@ class Language(enum.StrEnum):
     en = "en"
 
 
-class User(db.Model):
+class User(InUnit, db.Model):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,12 +67,6 @@ class User(db.Model):
     @property
     def audit_unit_id(self):
         return self.org_unit_id
-
-    @classmethod
-    def scope_clause(cls, root: OrgUnit):
-        from fieldops.org.scope import units_in_scope
-
-        return cls.org_unit_id.in_(units_in_scope(root))
 
     def __repr__(self):
         return f"<User {self.username}>"

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
-from fieldops.org.scope import InDistrict
+from fieldops.org.scope import InDistrict, PartOf
 from fieldops.textfold import fold
 from fieldops.timeutil import utcnow
 
@@ -49,7 +49,7 @@ class Employer(InDistrict, db.Model):
         self.search_text = fold(f"{self.name} {self.unit_code} {self.tax_code}")[:600]
 
 
-class LabourDepartment(db.Model):
+class LabourDepartment(PartOf, db.Model):
     """A part of an employer where insured workers are counted."""
 
     __tablename__ = "labour_department"
@@ -112,6 +112,4 @@ class LabourDepartment(db.Model):
     def audit_unit_id(self):
         return self.employer.district_id
 
-    @classmethod
-    def scope_clause(cls, root: OrgUnit):
-        return cls.employer_id.in_(sa.select(Employer.id).where(Employer.scope_clause(root)))
+    scope_parent = (Employer, "employer_id")

@@ -21,8 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from fieldops.auth.models import Role, User
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
-from fieldops.org.models import OrgUnit
-from fieldops.org.scope import InDistrict, within
+from fieldops.org.scope import InDistrict, PartOf, within
 from fieldops.timeutil import utcnow
 from fieldops.visits.models import Obstacle, ObstacleCategory, Visit
 
@@ -259,7 +258,7 @@ class NoticeEvent(enum.StrEnum):
     unassigned = "unassigned"  # given to someone else
 
 
-class FollowUpNotice(db.Model):
+class FollowUpNotice(PartOf, db.Model):
     """Something that happened to a user's follow-up while they were away: shown as
     a badge until they open the notifications page."""
 
@@ -283,6 +282,4 @@ class FollowUpNotice(db.Model):
     def audit_unit_id(self):
         return self.follow_up.audit_unit_id
 
-    @classmethod
-    def scope_clause(cls, root: OrgUnit):
-        return cls.follow_up_id.in_(sa.select(FollowUp.id).where(FollowUp.scope_clause(root)))
+    scope_parent = (FollowUp, "follow_up_id")

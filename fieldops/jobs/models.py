@@ -17,9 +17,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fieldops.auth.models import User
+from fieldops.auth.models import Role, User
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
+from fieldops.org.scope import InUnit
 from fieldops.timeutil import utcnow
 
 NOTE_MAX = 200
@@ -36,7 +37,7 @@ class JobState(enum.StrEnum):
 ACTIVE_STATES = (JobState.queued, JobState.running)
 
 
-class Job(db.Model):
+class Job(InUnit, db.Model):
     __tablename__ = "job"
     __table_args__ = (
         sa.Index("ix_job_state_id", "state", "id"),
@@ -81,15 +82,7 @@ class Job(db.Model):
     def is_active(self) -> bool:
         return self.state in ACTIVE_STATES
 
-    @classmethod
-    def scope_clause(cls, root: OrgUnit):
-        from fieldops.org.scope import units_in_scope
-
-        return cls.org_unit_id.in_(units_in_scope(root))
-
     def can_retry(self, user) -> bool:
-        from fieldops.auth.models import Role
-
         return self.state == JobState.failed and user.role in (Role.hr, Role.admin)
 
     def __repr__(self):

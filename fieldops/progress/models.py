@@ -32,6 +32,7 @@ from fieldops.core.expressions import inline
 from fieldops.definitions import Comparison
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
+from fieldops.org.scope import InUnit
 from fieldops.timeutil import utcnow
 from fieldops.visits.models import ObstacleCategory, Visit
 
@@ -57,7 +58,7 @@ MAX_TARGET = 200_000_000  # far above the whole country
 HEADLINE_METRICS = (Metric.active_all, Metric.active_employer, Metric.registered_all, Metric.registered_employer)
 
 
-class Target(db.Model):
+class Target(InUnit, db.Model):
     """What a unit is to reach in a campaign, per metric."""
 
     __tablename__ = "target"
@@ -88,12 +89,6 @@ class Target(db.Model):
     @property
     def audit_unit_id(self):
         return self.org_unit_id
-
-    @classmethod
-    def scope_clause(cls, root: OrgUnit):
-        from fieldops.org.scope import units_in_scope
-
-        return cls.org_unit_id.in_(units_in_scope(root))
 
 
 # --- the timeline, kept on write ------------------------------------------------------

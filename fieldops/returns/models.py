@@ -22,7 +22,7 @@ from fieldops.auth.models import Role, User
 from fieldops.campaigns.models import ParticipantGroup
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
-from fieldops.org.scope import units_in_scope, within
+from fieldops.org.scope import InDistrict, PartOf, within
 from fieldops.timeutil import utcnow
 
 # The groups reached outside employers (the compulsory group is counted at employers, by visits).
@@ -52,7 +52,7 @@ def _figure_checks(prefix=""):
     )
 
 
-class GroupReturn(db.Model):
+class GroupReturn(InDistrict, db.Model):
     __tablename__ = "group_return"
     __table_args__ = (
         sa.UniqueConstraint("district_id", "participant_group", "month", name="uq_group_return_district_group_month"),
@@ -103,10 +103,6 @@ class GroupReturn(db.Model):
     def audit_unit_id(self):
         return self.district_id
 
-    @classmethod
-    def scope_clause(cls, root: OrgUnit):
-        return cls.district_id.in_(units_in_scope(root))
-
     @property
     def figures(self) -> dict:
         return {name: getattr(self, name) for name in FIGURES}
@@ -146,7 +142,7 @@ class GroupReturn(db.Model):
         return self.is_locked and self.supervised_by(user)
 
 
-class ReturnCorrection(db.Model):
+class ReturnCorrection(PartOf, db.Model):
     """A correction of a locked return: the figures before and after, and why."""
 
     __tablename__ = "return_correction"
@@ -187,6 +183,4 @@ class ReturnCorrection(db.Model):
     def audit_unit_id(self):
         return self.group_return.district_id
 
-    @classmethod
-    def scope_clause(cls, root: OrgUnit):
-        return cls.group_return_id.in_(sa.select(GroupReturn.id).where(GroupReturn.scope_clause(root)))
+    scope_parent = (GroupReturn, "group_return_id")

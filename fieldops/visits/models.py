@@ -12,13 +12,12 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fieldops.auth.models import User
+from fieldops.auth.models import Role, User
 from fieldops.core.expressions import inline
 from fieldops.definitions import line_order
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
-from fieldops.org.models import OrgUnit
-from fieldops.org.scope import InDistrict
+from fieldops.org.scope import InDistrict, PartOf
 from fieldops.timeutil import utcnow
 
 # The most a count on one line may be: well above any real department, well below
@@ -136,8 +135,6 @@ class Visit(InDistrict, db.Model):
         return user.id == self.officer_id and self.state != ReviewState.verified
 
     def can_review(self, user) -> bool:
-        from fieldops.auth.models import Role
-
         return user.role == Role.supervisor and user.id != self.officer_id and self.state == ReviewState.submitted
 
 
@@ -150,7 +147,7 @@ sa.Index("ix_visit_officer_returned_first", Visit.officer_id, RETURNED_FIRST, Vi
          Visit.id.desc())
 
 
-class VisitLine(db.Model):
+class VisitLine(PartOf, db.Model):
     """What the officer counted at one labour department. Unregistered = insured − registered."""
 
     __tablename__ = "visit_line"
@@ -184,12 +181,10 @@ class VisitLine(db.Model):
     def audit_unit_id(self):
         return self.visit.audit_unit_id
 
-    @classmethod
-    def scope_clause(cls, root: OrgUnit):
-        return cls.visit_id.in_(sa.select(Visit.id).where(Visit.scope_clause(root)))
+    scope_parent = (Visit, "visit_id")
 
 
-class Obstacle(db.Model):
+class Obstacle(PartOf, db.Model):
     __tablename__ = "obstacle"
     __table_args__ = (sa.CheckConstraint("people_affected >= 0", name="people_affected"),)
 
@@ -208,12 +203,10 @@ class Obstacle(db.Model):
     def audit_unit_id(self):
         return self.visit.audit_unit_id
 
-    @classmethod
-    def scope_clause(cls, root: OrgUnit):
-        return cls.visit_id.in_(sa.select(Visit.id).where(Visit.scope_clause(root)))
+    scope_parent = (Visit, "visit_id")
 
 
-class VisitRevision(db.Model):
+class VisitRevision(PartOf, db.Model):
     """One submission of a visit, as sent, never changed afterwards: revision 1 is the
     first submission, each edit or resubmission adds the next. `content` holds plain
     values (date, purpose, notes, location, lines with department names, obstacles)."""
@@ -249,6 +242,4 @@ class VisitRevision(db.Model):
     def audit_unit_id(self):
         return self.visit.audit_unit_id
 
-    @classmethod
-    def scope_clause(cls, root: OrgUnit):
-        return cls.visit_id.in_(sa.select(Visit.id).where(Visit.scope_clause(root)))
+    scope_parent = (Visit, "visit_id")
