@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from fieldops.followups.models import FollowUpKind, FollowUpState, NoticeEvent
+from fieldops.visits.labels import obstacle_labels
 
 
 def kind_labels():
@@ -52,8 +53,6 @@ def state_choices():
 
 
 def template_globals():
-    from fieldops.visits.labels import obstacle_labels
-
     return {
         "followup_obstacle_labels": obstacle_labels(),
         "followup_kind_labels": kind_labels(),

@@ -12,10 +12,12 @@ from fieldops.core import hooks
 from fieldops.core.expressions import given_limit
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
+from fieldops.followups.labels import kind_labels, state_labels
 from fieldops.followups.models import OPEN_STATES, FollowUp, FollowUpKind, FollowUpNotice, FollowUpState
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import area_of, in_area, scoped, units_in_scope
 from fieldops.timeutil import local_today, to_local, utcnow
+from fieldops.visits.labels import obstacle_labels
 from fieldops.visits.models import Visit
 
 S = FollowUpState
@@ -220,9 +222,6 @@ def export_rows(reader, kind: FollowUpKind | None = None, state: FollowUpState |
     """The follow-ups in `reader`'s area (anything with an `org_unit`) as rows of
     plain values, streamed from the database in batches."""
     from flask_babel import gettext as _
-
-    from fieldops.followups.labels import kind_labels, state_labels
-    from fieldops.visits.labels import obstacle_labels
 
     today = today or local_today()
     now = utcnow()

@@ -27,6 +27,7 @@ from fieldops.org.models import OrgUnit
 from fieldops.org.queries import units_for_choice
 from fieldops.org.scope import get_or_404
 from fieldops.timeutil import local_today, utcnow
+from fieldops.visits.labels import obstacle_labels
 from fieldops.visits.models import Obstacle, Visit
 
 
@@ -218,7 +219,6 @@ def _propose_form(employer, visit, obstacle, again):
     else:
         form = ProposeForm()
     obstacles = visit.obstacles if visit is not None else []
-    from fieldops.visits.labels import obstacle_labels
 
     labels = obstacle_labels()
     form.obstacle_id.choices = [(0, _("None"))] + [

@@ -10,6 +10,7 @@ from wtforms.validators import InputRequired
 
 from fieldops.core.forms import Form, choice_id
 from fieldops.definitions import Comparison
+from fieldops.org.models import UnitLevel
 from fieldops.progress.labels import comparison_labels, metric_choices
 from fieldops.progress.models import MAX_TARGET, PERCENT_METRICS, TEAM_METRICS, Metric
 
@@ -61,8 +62,6 @@ def parse_target_value(raw, metric):
 
 def metric_problem(unit, metric):
     """Why this metric cannot be a target of this unit, or None."""
-    from fieldops.org.models import UnitLevel
-
     if unit.level == UnitLevel.team and metric not in TEAM_METRICS:
         return _l("A team manages no employers: its target can only be the visits its officers make.")
     return None

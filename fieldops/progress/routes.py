@@ -19,7 +19,7 @@ from fieldops.campaigns.queries import current_campaign
 from fieldops.core.paging import page_of
 from fieldops.core.spreadsheet import csv_chunks, write_xlsx
 from fieldops.employers.models import Employer
-from fieldops.extensions import htmx
+from fieldops.extensions import db, htmx
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import get_or_404
 from fieldops.progress import bp, dashboard, exports, queries, report as printed, snapshots, work
@@ -191,7 +191,6 @@ def _officer_page(person):
         context["visits"] = page_of(work.officer_visits(person.id, start, end))
         ids = context["work"].full_employer_ids
         if ids:
-            from fieldops.extensions import db
             import sqlalchemy as sa
 
             context["full"] = db.session.scalars(sa.select(Employer).where(Employer.id.in_(ids))

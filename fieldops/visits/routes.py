@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from fieldops.audit.operations import record_denied
 from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role
 from fieldops.core.paging import page_of
@@ -152,8 +153,6 @@ def _replay(form, employer, existing, payload_hash):
 def _own_visit_or_404(visit_id) -> Visit:
     visit = get_or_404(Visit, visit_id, current_user)
     if visit.officer_id != current_user.id:
-        from fieldops.audit.operations import record_denied
-
         record_denied(current_user, f"visit:{visit_id}", "not_owner")
         abort(404)
     return visit
