@@ -108,3 +108,9 @@ def test_no_private_name_imported_across_packages():
         if name.startswith("_")
     ]
     assert private == [], "\n".join(private)
+
+
+def test_every_hook_a_lower_package_calls_is_registered_by_the_app(app):
+    from fieldops.core import hooks
+
+    assert hooks.unregistered() == set()

@@ -79,6 +79,11 @@ def sign_in(username: str, password: str) -> User:
     return user
 
 
+# The top bar's notice badge, read with the session: registered by the follow-ups.
+badge_of = hooks.hook("session.badge_of")  # its count, as a column of the user's id
+badge_read = hooks.hook("session.badge_read")  # given the count read
+
+
 @cache
 def _session_read():
     """The read behind every request, built once (building and keying it cost
@@ -86,7 +91,7 @@ def _session_read():
     on the top bar's notice badge (the follow-ups' hook) come with it: nearly
     every page scopes by the one and shows the other."""
     return (
-        sa.select(UserSession, User, hooks.call("session.badge_of", User.id))
+        sa.select(UserSession, User, badge_of(User.id))
         .join(User, User.id == UserSession.user_id)
         .join(User.org_unit)
         .options(contains_eager(User.org_unit))
@@ -103,7 +108,7 @@ def load_session(token: str) -> User | None:
     if row is None:
         return None
     user_session, user, unseen_notices = row
-    hooks.call("session.badge_read", unseen_notices)
+    badge_read(unseen_notices)
     now = utcnow()
     if (
         not user.active
