@@ -13,9 +13,10 @@ from flask_babel import force_locale
 
 from fieldops.audit.models import AuditEvent
 from fieldops.auth.models import Language, Role
+from fieldops.core.import_layout import MAX_ERRORS
 from fieldops.core.spreadsheet import neutralise, write_csv, write_xlsx
 from fieldops.employers import import_writer
-from fieldops.employers.importing import MAX_ERRORS, import_employers
+from fieldops.employers.importing import import_employers
 from fieldops.employers.models import WHOLE_EMPLOYER, Employer, LabourDepartment
 from fieldops.employers.queries import search_employers
 from fieldops.extensions import db

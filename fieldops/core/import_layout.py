@@ -1,6 +1,9 @@
-"""What the spreadsheet imports share: their columns, found by header in either
-language, and a cell read as text (a formula is refused, not evaluated)."""
+"""What the spreadsheet imports share (employers, targets, group returns): their
+columns, found by header in either language, a cell read as text (a formula is
+refused, not evaluated), the rows checked, and the result the report shows."""
 import re
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from flask_babel import gettext as _
@@ -8,11 +11,40 @@ from flask_babel import gettext as _
 from fieldops.core.spreadsheet import Formula, Table, TableError
 from fieldops.textfold import fold
 
+MAX_ERRORS = 1000  # listed in the report; the rest are only counted
+
 
 class Column(NamedTuple):
     field: str
     vietnamese: str
     required: bool
+
+
+@dataclass
+class RowError:
+    row: int | None
+    column: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    filename: str
+    dry_run: bool
+    rows: int = 0
+    errors: list = field(default_factory=list)
+    error_count: int = 0
+    counts: Counter = field(default_factory=Counter)
+    ignored_columns: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    def add_error(self, row, column, message):
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(RowError(row, column, message))
 
 
 def header_key(text) -> str:

@@ -10,13 +10,12 @@ once, so the import is all-or-nothing.
 """
 import pickle
 import tempfile
-from collections import Counter
-from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from fieldops.audit.operations import record
+from fieldops.core.import_layout import ImportResult
 from fieldops.core.spreadsheet import Table, TableError
 from fieldops.employers.import_rows import EMPLOYER_FIELDS, Layout, Row, department_key
 from fieldops.employers.models import WHOLE_EMPLOYER, Employer
@@ -24,36 +23,8 @@ from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.org.scope import scoped, units_in_scope
 
-MAX_ERRORS = 1000  # listed in the report; the rest are only counted
 BATCH = 1000
 PROGRESS_EVERY = 10_000
-
-
-@dataclass
-class RowError:
-    row: int | None
-    column: str
-    message: str
-
-
-@dataclass
-class ImportResult:
-    filename: str
-    dry_run: bool
-    rows: int = 0
-    errors: list = field(default_factory=list)
-    error_count: int = 0
-    counts: Counter = field(default_factory=Counter)
-    ignored_columns: list = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.error_count == 0
-
-    def add_error(self, row, column, message):
-        self.error_count += 1
-        if len(self.errors) < MAX_ERRORS:
-            self.errors.append(RowError(row, column, message))
 
 
 class ImportConflict(Exception):

@@ -13,9 +13,10 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from fieldops.core.import_layout import Column, cell_text, checked_rows, formula_message, header_key
+from fieldops.core.import_layout import (
+    Column, ImportResult, cell_text, checked_rows, formula_message, header_key,
+)
 from fieldops.core.spreadsheet import Formula
-from fieldops.employers.importing import ImportResult
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import units_in_scope
