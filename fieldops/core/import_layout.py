@@ -6,9 +6,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+import click
 from flask_babel import gettext as _
 
 from fieldops.core.spreadsheet import Formula, Table, TableError
+from fieldops.extensions import db
 from fieldops.textfold import fold
 
 MAX_ERRORS = 1000  # listed in the report; the rest are only counted
@@ -122,3 +124,25 @@ def checked_rows(fileobj, filename, result, columns, make_checker, max_rows):
         result.add_error(error.row, "", error.message)
     result.errors.sort(key=lambda e: e.row or 0)
     return good
+
+
+def finish_command(result, dry_run, summary_lines, *, count_unlisted=False):
+    """The end of an import run from the command line, all or nothing: the problems
+    by row and exit status 1, or the rows written (rolled back for a dry run) and
+    `summary_lines`. `count_unlisted`: say how many problems were not listed."""
+    if not result.ok:
+        db.session.rollback()
+        for error in result.errors:
+            where = _("Row %(row)s", row=error.row) if error.row else _("File")
+            click.echo(f"{where}" + (f", {error.column}" if error.column else "") + f": {error.message}")
+        if count_unlisted and result.error_count > len(result.errors):
+            click.echo(_("… and %(num)d more problems.", num=result.error_count - len(result.errors)))
+        click.echo(_("%(num)d problems found; nothing was imported.", num=result.error_count), err=True)
+        raise SystemExit(1)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    for line in summary_lines:
+        click.echo(line)
+    click.echo(_("Dry run: the file is valid; nothing was written.") if dry_run else _("Import complete."))

@@ -8,6 +8,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from fieldops.auth.queries import import_actor
+from fieldops.core.import_layout import finish_command
 from fieldops.employers.importing import ImportConflict, import_employers
 from fieldops.extensions import db
 
@@ -53,22 +54,7 @@ def import_command(path, dry_run, username):
             db.session.rollback()
             raise click.ClickException(_("The employers changed while the file was being imported; "
                                          "nothing was imported. Try again."))
-        if not result.ok:
-            db.session.rollback()
-            for error in result.errors:
-                where = _("Row %(row)s", row=error.row) if error.row else _("File")
-                click.echo(f"{where}" + (f", {error.column}" if error.column else "") + f": {error.message}")
-            if result.error_count > len(result.errors):
-                click.echo(_("… and %(num)d more problems.", num=result.error_count - len(result.errors)))
-            click.echo(_("%(num)d problems found; nothing was imported.", num=result.error_count), err=True)
-            raise SystemExit(1)
-        if dry_run:
-            db.session.rollback()
-        else:
-            db.session.commit()
-        for line in summary_lines(result):
-            click.echo(line)
-        click.echo(_("Dry run: the file is valid; nothing was written.") if dry_run else _("Import complete."))
+        finish_command(result, dry_run, summary_lines(result), count_unlisted=True)
 
 
 def register(app):

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from fieldops.auth.queries import import_actor
 from fieldops.campaigns.models import Campaign
 from fieldops.campaigns.queries import current_campaign
+from fieldops.core.import_layout import finish_command
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.progress import dashboard, exports, report as printed
@@ -86,21 +87,10 @@ def targets_import_command(path, dry_run, username, campaign_id):
         campaign = _campaign(campaign_id, local_today())
     with force_locale(str(actor.preferred_language)), open(path, "rb") as f:
         result = import_targets(actor, campaign, f, os.path.basename(path), dry_run=dry_run)
-        if not result.ok:
-            db.session.rollback()
-            for error in result.errors:
-                where = _("Row %(row)s", row=error.row) if error.row else _("File")
-                click.echo(f"{where}" + (f", {error.column}" if error.column else "") + f": {error.message}")
-            click.echo(_("%(num)d problems found; nothing was imported.", num=result.error_count), err=True)
-            raise SystemExit(1)
-        if dry_run:
-            db.session.rollback()
-        else:
-            db.session.commit()
         c = result.counts
-        click.echo(_("Targets created: %(created)s, changed: %(updated)s, unchanged: %(unchanged)s.",
-                     created=c["created"], updated=c["updated"], unchanged=c["unchanged"]))
-        click.echo(_("Dry run: the file is valid; nothing was written.") if dry_run else _("Import complete."))
+        finish_command(result, dry_run, [
+            _("Targets created: %(created)s, changed: %(updated)s, unchanged: %(unchanged)s.",
+              created=c["created"], updated=c["updated"], unchanged=c["unchanged"])])
 
 
 @progress_cli.command("rebuild")

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from fieldops.auth.models import User
+from fieldops.core.import_layout import finish_command
 from fieldops.extensions import db
 from fieldops.returns.import_routes import IMPORTERS
 from fieldops.returns.importing import import_returns
@@ -36,20 +37,9 @@ def import_command(path, username, dry_run):
             db.session.rollback()
             raise click.ClickException(_("Returns were filed while the file was being imported; nothing was "
                                          "imported. Import it again to see which.")) from None
-        if not result.ok:
-            db.session.rollback()
-            for error in result.errors:
-                where = _("Row %(row)s", row=error.row) if error.row else _("File")
-                click.echo(f"{where}" + (f", {error.column}" if error.column else "") + f": {error.message}")
-            click.echo(_("%(num)d problems found; nothing was imported.", num=result.error_count), err=True)
-            raise SystemExit(1)
-        if dry_run:
-            db.session.rollback()
-        else:
-            db.session.commit()
-        click.echo(_("Returns filed: %(created)s; already filed with the same figures: %(unchanged)s.",
-                     created=result.counts["created"], unchanged=result.counts["unchanged"]))
-        click.echo(_("Dry run: the file is valid; nothing was written.") if dry_run else _("Import complete."))
+        finish_command(result, dry_run, [
+            _("Returns filed: %(created)s; already filed with the same figures: %(unchanged)s.",
+              created=result.counts["created"], unchanged=result.counts["unchanged"])])
 
 
 def register(app):
