@@ -146,3 +146,25 @@ def finish_command(result, dry_run, summary_lines, *, count_unlisted=False):
     for line in summary_lines:
         click.echo(line)
     click.echo(_("Dry run: the file is valid; nothing was written.") if dry_run else _("Import complete."))
+
+
+def import_upload(form, run, conflict=(), conflict_message=None):
+    """The import page's work, all or nothing: the uploaded file imported by
+    `run(stream, filename, dry_run)`, committed when it passed and is not a check
+    only, else rolled back; `conflict` (exception types) means the database changed
+    under the import: nothing imported, `conflict_message()` shown instead.
+    Returns (result, the conflict's message, whether the page answers 422)."""
+    result, message = None, None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            result = run(upload.stream, upload.filename or "", form.dry_run.data)
+            if result.ok and not result.dry_run:
+                db.session.commit()
+            else:
+                db.session.rollback()
+        except conflict:
+            db.session.rollback()
+            result, message = None, conflict_message()
+    failed = bool(form.errors or message or (result is not None and not result.ok))
+    return result, message, failed

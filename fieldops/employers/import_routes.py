@@ -6,12 +6,12 @@ from flask_login import current_user
 
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
+from fieldops.core.import_layout import import_upload
 from fieldops.employers import bp
 from fieldops.employers.forms import ImportForm
 from fieldops.employers.import_rows import COLUMNS, MAX_INSURED_TEXT
 from fieldops.employers.importing import ImportConflict, import_employers
 from fieldops.employers.models import WHOLE_EMPLOYER
-from fieldops.extensions import db
 
 
 def column_help():
@@ -32,20 +32,10 @@ def column_help():
 @roles_required(Role.admin)
 def import_file():
     form = ImportForm()
-    result, conflict = None, None
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            result = import_employers(current_user, upload.stream, upload.filename or "", dry_run=form.dry_run.data)
-        except ImportConflict:
-            db.session.rollback()
-            conflict = _("The employers changed while the file was being imported; nothing was imported. Try again.")
-        else:
-            if result.ok and not result.dry_run:
-                db.session.commit()
-            else:
-                db.session.rollback()
-    failed = form.errors or conflict or (result is not None and not result.ok)
+    result, conflict, failed = import_upload(
+        form, lambda stream, filename, dry_run: import_employers(current_user, stream, filename, dry_run=dry_run),
+        ImportConflict,
+        lambda: _("The employers changed while the file was being imported; nothing was imported. Try again."))
     return render_template(
         "employers/import.html", form=form, result=result, conflict=conflict, columns=column_help()
     ), (422 if failed else 200)

@@ -9,6 +9,7 @@ from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
 from fieldops.campaigns.models import Campaign
 from fieldops.campaigns.queries import current_campaign
+from fieldops.core.import_layout import import_upload
 from fieldops.core.paging import page_of
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
@@ -147,16 +148,7 @@ def targets_import():
     if request.method == "GET":
         campaign = _chosen_campaign()
         form.campaign_id.data = campaign.id if campaign else None
-    result = None
-    if form.validate_on_submit():
-        campaign = db.session.get(Campaign, form.campaign_id.data)
-        upload = form.file.data
-        result = import_targets(current_user, campaign, upload.stream, upload.filename or "",
-                                dry_run=form.dry_run.data)
-        if result.ok and not result.dry_run:
-            db.session.commit()
-        else:
-            db.session.rollback()
-    failed = bool(form.errors) or (result is not None and not result.ok)
+    result, _conflict, failed = import_upload(form, lambda stream, filename, dry_run: import_targets(
+        current_user, db.session.get(Campaign, form.campaign_id.data), stream, filename, dry_run=dry_run))
     return render_template("progress/targets_import.html", form=form, result=result, columns=column_help()), (
         422 if failed else 200)

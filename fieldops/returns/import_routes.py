@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
+from fieldops.core.import_layout import import_upload
 from fieldops.core.paging import page_of
 from fieldops.core.spreadsheet import csv_chunks
 from fieldops.extensions import db
@@ -40,21 +41,11 @@ def column_help():
 @roles_required(*IMPORTERS)
 def import_file():
     form = ImportForm()
-    result, conflict = None, None
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            result = import_returns(current_user, upload.stream, upload.filename or "", dry_run=form.dry_run.data)
-            if result.ok and not result.dry_run:
-                db.session.commit()
-            else:
-                db.session.rollback()
-        except IntegrityError:
-            # A return of the file was filed by someone else while it was being imported.
-            db.session.rollback()
-            result, conflict = None, _("Returns were filed while the file was being imported; nothing was imported. "
-                                       "Import it again to see which.")
-    failed = form.errors or conflict or (result is not None and not result.ok)
+    result, conflict, failed = import_upload(
+        form, lambda stream, filename, dry_run: import_returns(current_user, stream, filename, dry_run=dry_run),
+        IntegrityError,  # a return of the file was filed by someone else while it was being imported
+        lambda: _("Returns were filed while the file was being imported; nothing was imported. "
+                  "Import it again to see which."))
     return render_template("returns/import.html", form=form, result=result, conflict=conflict,
                            columns=column_help(), max_rows=MAX_ROWS), (422 if failed else 200)
 
