@@ -1,4 +1,5 @@
 """FieldOps: the field workflow of the VssID registration campaign."""
+import importlib
 import os
 
 import sqlalchemy as sa
@@ -35,29 +36,11 @@ def create_app(overrides=None):
 
     transactions.install(app)
 
-    from fieldops.auth import bp as auth_bp, routes as _auth_routes  # noqa: F401  (the pages)
-    from fieldops.employers import bp as employers_bp, import_routes as _import_routes, routes as _routes  # noqa: F401
-    from fieldops.orgadmin import bp as org_bp
-    from fieldops.orgadmin import routes as _org_routes  # noqa: F401  (the pages)
-    from fieldops.visits import bp as visits_bp, routes as _visit_routes  # noqa: F401  (the pages)
-
-    from fieldops.visits import queries as visits_queries
-
-    visits_queries.register_hooks()  # the employer's page shows its visits
-    from fieldops.shell import bp as core_bp
-    from fieldops.shell import routes as _shell_routes  # noqa: F401  (the pages)
-
-    for bp in (core_bp, auth_bp, org_bp, employers_bp, visits_bp):
-        app.register_blueprint(bp)
-    from fieldops.followups import action_routes as _actions, bp as followups_bp, routes as _pages  # noqa: F401
-
-    app.register_blueprint(followups_bp)
-    from fieldops.followups import queries as followups_queries
-
-    followups_queries.register_hooks()  # the notice badge read with the session
-    from fieldops.followups import districts as followups_districts
-
-    followups_districts.register_hooks()  # employers moved: their visits and follow-ups follow
+    for package, modules in (("shell", ["routes"]), ("auth", ["routes"]), ("orgadmin", ["routes"]),
+                             ("employers", ["routes", "import_routes"]), ("visits", ["routes"]),
+                             ("followups", ["routes", "action_routes"])):
+        _register_pages(app, package, modules)
+    _register_hooks()
 
     from fieldops.core import errors, templating
     from fieldops.demo import commands as demo_commands
@@ -75,18 +58,13 @@ def create_app(overrides=None):
     followups_cli.register(app)
     # Progress monitoring (fieldops/progress): dashboards, targets, exports, the report.
     from fieldops.progress import cli as progress_cli
-    from fieldops.progress import bp as progress_bp, routes as _progress, target_routes as _targets  # noqa: F401
 
-    app.register_blueprint(progress_bp)
-    from fieldops.progress import timeline
-
-    timeline.register_hooks()  # the employers' and visits' changes refresh the timeline
+    _register_pages(app, "progress", ["routes", "target_routes"])
     progress_cli.register(app)
     # Group returns (fieldops/returns): the districts' monthly returns of people reached outside employers.
     from fieldops.returns import cli as returns_cli
-    from fieldops.returns import bp as returns_bp, import_routes as _imports, routes as _returns  # noqa: F401
 
-    app.register_blueprint(returns_bp)
+    _register_pages(app, "returns", ["routes", "import_routes"])
     returns_cli.register(app)
     # Reviews (fieldops/reviews): periods, criteria, nominations, dossiers; the job worker (fieldops/jobs).
     _init_reviews(app)
@@ -95,7 +73,6 @@ def create_app(overrides=None):
 
 def _init_reviews(app):
     from fieldops.jobs import cli as jobs_cli
-    from fieldops.jobs import bp as jobs_bp, routes as _jobs_routes  # noqa: F401  (the pages)
     from fieldops.reviews import cli as reviews_cli
     from fieldops.reviews import jobs as _review_jobs  # noqa: F401  (registers the job handlers)
     from fieldops.reviews.routes import bp as reviews_bp
@@ -105,9 +82,28 @@ def _init_reviews(app):
     app.config.setdefault("REVIEW_CLOSE_INLINE_MAX", 2000)  # more officers: closed by the job worker
     app.config.setdefault("JOB_STALE_MINUTES", 10)
     app.register_blueprint(reviews_bp)
-    app.register_blueprint(jobs_bp)
+    _register_pages(app, "jobs", ["routes"])
     reviews_cli.register(app)
     jobs_cli.register(app)
+
+
+def _register_pages(app, package, modules):
+    """A package's blueprint (defined in its __init__), once its page modules added their routes."""
+    for module in modules:
+        importlib.import_module(f"fieldops.{package}.{module}")
+    app.register_blueprint(importlib.import_module(f"fieldops.{package}").bp)
+
+
+def _register_hooks():
+    """The calls lower packages make up to the features (fieldops/core/hooks.py)."""
+    from fieldops.followups import districts, queries as followups_queries
+    from fieldops.progress import timeline
+    from fieldops.visits import queries as visits_queries
+
+    timeline.register_hooks()  # employers' and visits' changes refresh the progress timeline
+    districts.register_hooks()  # employers moved: their visits and follow-ups carry the new district
+    visits_queries.register_hooks()  # the employer's page shows its visits
+    followups_queries.register_hooks()  # the notice badge read with the session
 
 
 def select_locale():
