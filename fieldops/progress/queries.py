@@ -5,8 +5,8 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
-from fieldops.employers.models import Employer
 from fieldops.core.expressions import given_limit
+from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import area_of, district_ids_in_scope, in_area, scoped
