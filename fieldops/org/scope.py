@@ -10,10 +10,10 @@ scope cannot be probed.
 
 Records of one district (`InDistrict`) can also be scoped by a parameter:
 `in_area(column)` in a statement built once, at import, and `area_of(user)`
-among its parameters when it runs. The pages opened
-most (an officer's home, every page behind an id) use that: in a page view,
-building and keying a select cost more than running it (an officer's "follow-ups
-due": 4.9 ms of CPU built on each view, 1.9 ms built once).
+among its parameters when it runs. The pages opened most (an officer's home,
+every page behind an id) use that: in a page view, building and keying a select
+cost more than running it (an officer's "follow-ups due": 4.9 ms of CPU built
+on each view, 1.9 ms built once).
 """
 from functools import cache
 
