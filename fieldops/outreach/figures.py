@@ -148,11 +148,11 @@ def verified_by_officer(officer_ids, basis) -> dict:
     return out
 
 
-def verified_by_district(root: OrgUnit, basis) -> dict:
-    """{district id: verified activities} of the districts in root's subtree."""
-    return {district_id: int(n) for district_id, n in db.session.execute(
-        sa.select(A.district_id, sa.func.count(A.id))
-        .where(A.district_id.in_(units_in_scope(root)), _verified(basis)).group_by(A.district_id))}
+def verified_by_district_path(root: OrgUnit, basis) -> dict:
+    """{district path: verified activities} of the districts in root's subtree."""
+    return {path: int(n) for path, n in db.session.execute(
+        sa.select(OrgUnit.path, sa.func.count(A.id)).join(OrgUnit, OrgUnit.id == A.district_id)
+        .where(A.district_id.in_(units_in_scope(root)), _verified(basis)).group_by(OrgUnit.path))}
 
 
 def verified_activities(unit_or_officer, basis, limit=200) -> list:
@@ -163,8 +163,7 @@ def verified_activities(unit_or_officer, basis, limit=200) -> list:
         where = _owned_by(unit_or_officer)
     else:
         where = A.district_id.in_(units_in_scope(unit_or_officer))
-    kinds = kind_labels()
     rows = db.session.scalars(sa.select(A).where(where, _verified(basis)).order_by(A.starts_on, A.id)
                               .limit(limit)).all()
-    return [{"id": a.id, "date": a.starts_on, "kind": str(kinds[OutreachKind(a.kind)]), "place": a.place,
+    return [{"id": a.id, "date": a.starts_on.isoformat(), "kind": a.kind.value, "place": a.place,
              "people": a.people_reached, "registrations": a.registrations} for a in rows]

@@ -8,9 +8,11 @@ import io
 from flask_babel import gettext as _
 
 from fieldops.core.spreadsheet import neutralise
+from fieldops.outreach import report as outreach_report
 from fieldops.progress.labels import status_labels
 
-TABLES = ("summary", "targets", "children", "groups", "outside", "leaderboard", "officers", "months", "obstacles")
+TABLES = ("summary", "targets", "children", "groups", "outside", "leaderboard", "officers", "months", "obstacles",
+          "outreach")
 
 
 def _pct(value):
@@ -21,7 +23,7 @@ def table_titles():
     return {"summary": _("Summary"), "targets": _("Targets"), "children": _("Units"),
             "leaderboard": _("Leaderboard"), "officers": _("Officers"), "months": _("Coverage by month"),
             "obstacles": _("Obstacles"), "worklist": _("Worklist"), "groups": _("Outside employers, by group"),
-            "outside": _("Outside employers, by unit")}
+            "outside": _("Outside employers, by unit"), "outreach": _("Outreach")}
 
 
 def _summary(report):
@@ -53,6 +55,7 @@ def _summary(report):
                  [_("Follow-ups done"), work["followups_done"], ""],
                  [_("Follow-ups done on time"), work["followups_on_time"], ""],
                  [_("Obstacles escalated"), work["escalations"], ""]]
+    rows += outreach_report.summary_rows(report)
     if report["followups"]:
         rows += [[_("Follow-ups open now"), report["followups"]["open"], ""],
                  [_("Follow-ups overdue now"), report["followups"]["overdue"], ""]]
@@ -144,7 +147,7 @@ def _obstacles(report):
 
 
 BUILDERS = {"summary": _summary, "targets": _targets, "groups": _groups, "outside": _outside, "children": _children, "leaderboard": _leaderboard,
-            "officers": _officers, "months": _months, "obstacles": _obstacles}
+            "officers": _officers, "months": _months, "obstacles": _obstacles, "outreach": outreach_report.table}
 
 
 def tables(report, names=TABLES):
