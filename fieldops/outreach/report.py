@@ -42,6 +42,7 @@ def table(report):
     rows = [[r["label"], r["held"], r["verified"], r["people"], r["registrations"], r["per_100"]]
             for r in (*outreach["by_kind"], outreach["total"], *outreach["by_group"])]
     if outreach["plan"]:
-        rows += [[], [_("Planned activities in the period: %(planned)s; held of them: %(held)s.",
+        rows += [[], [_("Planned in the period, by kind and group: %(planned)s; held where planned: %(held)s (an "
+                        "activity aimed at two groups counts for each).",
                         planned=figure(outreach["plan_total"]), held=figure(outreach["plan_held"]))]]
     return header, rows
