@@ -54,7 +54,7 @@ class OutreachError(Exception):
     """Why a change was refused; nothing was changed. `field` names the form field
     the message belongs beside, if any."""
 
-    CONFLICTS = frozenset({"changed", "not_planned", "not_held", "already_verified"})
+    CONFLICTS = frozenset({"changed", "not_planned", "not_held", "already_verified", "cancelled"})
 
     def __init__(self, reason, field=None):
         super().__init__(reason)
@@ -82,6 +82,7 @@ class OutreachError(Exception):
             "reason_required": _("Give the reason for the cancellation."),
             "changed": _("Someone changed this activity meanwhile. Look at it again and retry."),
             "not_planned": _("This activity is no longer planned."),
+            "cancelled": _("This activity has been cancelled."),
             "not_held": _("Only a held activity waiting for verification can be verified."),
             "already_verified": _("This activity has been verified and can no longer be changed."),
             "own": _("You cannot verify an activity you recorded; another supervisor will."),
@@ -191,8 +192,8 @@ def _require(activity, version):
 def change_activity(actor, activity: OutreachActivity, data: ActivityInput, figures: Figures | None, version: int,
                     now=None, today=None) -> None:
     """New details (and, once held, new figures) for an activity not yet verified."""
-    if activity.state == OutreachState.verified:
-        raise OutreachError("already_verified")
+    if activity.state in (OutreachState.verified, OutreachState.cancelled):
+        raise OutreachError("already_verified" if activity.state == OutreachState.verified else "cancelled")
     if not activity.can_change(actor) or data.district.id != activity.district_id:
         raise OutreachError("not_allowed")
     _require(activity, version)
@@ -213,10 +214,10 @@ def change_activity(actor, activity: OutreachActivity, data: ActivityInput, figu
 
 def record_held(actor, activity: OutreachActivity, figures: Figures, version: int, now=None, today=None) -> None:
     """A planned activity took place: its figures."""
-    if not activity.can_change(actor):
-        raise OutreachError("not_allowed")
     if activity.state != OutreachState.planned:
         raise OutreachError("not_planned")
+    if not activity.can_change(actor):
+        raise OutreachError("not_allowed")
     _require(activity, version)
     if activity.ends_on > (today or local_today()):
         raise OutreachError("held_future", "people_reached")
@@ -232,10 +233,10 @@ def record_held(actor, activity: OutreachActivity, figures: Figures, version: in
 
 
 def cancel_activity(actor, activity: OutreachActivity, reason: str, version: int, now=None) -> None:
-    if not activity.can_change(actor):
-        raise OutreachError("not_allowed")
     if activity.state != OutreachState.planned:
         raise OutreachError("not_planned")
+    if not activity.can_change(actor):
+        raise OutreachError("not_allowed")
     _require(activity, version)
     reason = (reason or "").strip()[:REASON_MAX]
     if not reason:

@@ -124,8 +124,8 @@ def new():
 def edit(activity_id):
     activity = get_or_404(OutreachActivity, activity_id, current_user)
     if not activity.can_change(current_user):
-        flash(operations.OutreachError("already_verified" if activity.state == OutreachState.verified
-                                       else "not_allowed").message, "error")
+        reason = {OutreachState.verified: "already_verified", OutreachState.cancelled: "cancelled"}
+        flash(operations.OutreachError(reason.get(activity.state, "not_allowed")).message, "error")
         return redirect(url_for("outreach.show", activity_id=activity.id))
     if request.method == "GET":
         form = ActivityForm(
