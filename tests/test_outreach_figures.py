@@ -176,7 +176,9 @@ def test_plan_against_held(world, client_as):
     assert month.status_code == 422 and "already plans this quarter as a whole" in month.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(OutreachPlanLine.id))) == 2
     dashboard = in_english(client_as("viewer")).get(f"/progress/units/{bd.id}?period=2023-Q2").get_data(as_text=True)
-    assert 'id="outreach-plan-vs-held"' in dashboard
+    plan_table = dashboard[dashboard.index('id="outreach-plan-vs-held"'):]
+    school = plan_table[plan_table.index('data-kind="school_session"'):]
+    assert 'data-figure="planned">3<' in school.split("</tr>")[0] and 'data-figure="held">1<' in school.split("</tr>")[0]
     # Another province's district: 404; a viewer reads but may not change it.
     assert client_as("officer", "HT").get(f"/outreach/plan?district_id={bd.id}").status_code == 404
     assert client_as("viewer").post("/outreach/plan", data=plan).status_code == 403

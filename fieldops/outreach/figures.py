@@ -121,7 +121,16 @@ def unit_outreach(unit: OrgUnit, start: date, end: date) -> dict:
     plan_where = (OutreachPlanLine.district_id.in_(district_ids_in_scope(unit)) if unit.level != UnitLevel.team
                   else sa.false())
     plan = plan_table(planned_by(plan_where, start, end), held_by_kind_group(where, start, end))
+    plan_by_kind = {}
+    for row in plan:
+        kind = plan_by_kind.setdefault(row["kind"], {"kind": row["kind"], "kind_label": row["kind_label"],
+                                                     "planned": 0, "held": 0})
+        kind["planned"] += row["planned"]
+        kind["held"] += row["held"]
+    for row in plan_by_kind.values():
+        row["done"] = None if not row["planned"] else round(100.0 * row["held"] / row["planned"], 1)
     return {"total": total, "planned_open": states[OutreachState.planned],
+            "plan_by_kind": list(plan_by_kind.values()),
             "cancelled": states[OutreachState.cancelled],
             "by_kind": [r for r in by_kind.values() if r["held"]],
             "by_group": [r for r in by_group.values() if r["held"]],
