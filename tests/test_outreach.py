@@ -2,7 +2,7 @@
 holding, cancelling, verifying; bad input refused beside its field with nothing
 saved; everything outside the user's area answers 404."""
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa

@@ -8,7 +8,6 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-import sqlalchemy as sa
 
 from fieldops.extensions import db
 from fieldops.outreach.models import OutreachActivity, OutreachState
