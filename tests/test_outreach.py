@@ -13,7 +13,7 @@ from fieldops.outreach import photos as photo_rules
 from fieldops.outreach.models import OutreachActivity, OutreachPhoto, OutreachState
 from fieldops.timeutil import local_today
 from tests import factories
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, sign_in
 from tests.outreach_helpers import activity, image_bytes
 from tests.review_helpers import in_english
 
@@ -249,3 +249,35 @@ def test_the_list_and_the_navigation(client_as, users, org, campaign):
         assert 'href="/outreach/"' in page and "Trường Tiểu học Kim Đồng" in page and "Hà Tĩnh" not in page
     filtered = client_as("viewer").get("/outreach/?state=planned").get_data(as_text=True)
     assert "Kim Đồng" not in filtered
+
+
+def test_a_held_activity_is_corrected_until_it_is_verified(app, client_as, users, org, campaign):
+    made = activity(users["HN"]["officer"], org["HN-BD"], held=(100, 10))
+    db.session.commit()
+    officer = in_english(client_as("officer"))
+    page = officer.get(f"/outreach/{made.id}/edit").get_data(as_text=True)
+    assert 'name="people_reached"' in page and 'value="100"' in page and 'name="status"' not in page
+    changed = form(org["HN-BD"], version=str(made.version), people_reached="150", registrations="151")
+    response = officer.post(f"/outreach/{made.id}/edit", data=changed)
+    assert response.status_code == 422 and "Cannot be more than the people reached." in response.get_data(as_text=True)
+    db.session.refresh(made)
+    assert (made.people_reached, made.registrations, made.kind) == (100, 10, "school_session")
+    changed.update(registrations="20", kind="training", groups=["compulsory", "students"])
+    assert officer.post(f"/outreach/{made.id}/edit", data=changed).status_code == 302
+    db.session.refresh(made)
+    assert (made.people_reached, made.registrations, made.kind) == (150, 20, "training")
+    assert [str(g) for g in made.groups] == ["compulsory", "students"]
+    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "outreach.change")).one()
+    assert event.before["people_reached"] == 100 and event.after["people_reached"] == 150
+    # The same form sent again over the change: refused, nothing changed.
+    stale = officer.post(f"/outreach/{made.id}/edit", data=changed | {"people_reached": "900"})
+    assert stale.status_code == 409 and "Someone changed this activity meanwhile" in stale.get_data(as_text=True)
+    # Another officer of the district may read it but not change it.
+    other = factories.user(org["HN-BD"], username="officer.hn.2")
+    db.session.commit()
+    client = sign_in(app.test_client(), other)
+    assert client.get(f"/outreach/{made.id}").status_code == 200
+    assert "outreach-edit" not in client.get(f"/outreach/{made.id}").get_data(as_text=True)
+    assert client.post(f"/outreach/{made.id}/edit", data=changed).status_code == 302
+    db.session.refresh(made)
+    assert made.people_reached == 150
