@@ -152,9 +152,12 @@ def test_plan_against_held(world, client_as):
     assert "Nothing planned" not in officer.get(url).get_data(as_text=True)  # held ones show, plan or not
     plan = {"district_id": bd.id, "period_kind": "quarter", "period": "2023-Q2", "n-school_session-students": "3",
             "n-commune_meeting-household": "1", "n-radio-voluntary": "0"}
-    bad = officer.post("/outreach/plan", data=plan | {"n-training-compulsory": "-2", "n-tv-other": "abc"})
+    bad = officer.post("/outreach/plan", data=plan | {"n-training-compulsory": "-2", "n-tv-other": "abc",
+                                                      "n-press-other": "1001"})
     assert bad.status_code == 422 and "Enter 0 or more." in bad.get_data(as_text=True)
     assert "Enter a whole number, such as 12." in bad.get_data(as_text=True)
+    assert "At most 1000 activities of one kind for one group." in bad.get_data(as_text=True)
+    assert 'id="n-tv-other-error"' in bad.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(OutreachPlanLine.id))) == 0
     assert officer.post("/outreach/plan", data=plan).status_code == 302
     page = officer.get(url).get_data(as_text=True)

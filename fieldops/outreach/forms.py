@@ -67,8 +67,8 @@ class ActivityForm(_FiguresMixin, _Versioned):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
     photos = MultipleFileField(_l("Photos"))
 
-    # Set by the view: whether the figures are asked for (held, or recording as held).
     def wants_figures(self, activity=None) -> bool:
+        """Whether the figures are asked for: an activity held, or one recorded as held."""
         if activity is not None:
             return activity.is_held
         return self.status.data == "held"
@@ -161,8 +161,5 @@ class PlanChoiceForm(Form):
 
 
 class PlanForm(Form):
-    """The counts, one field per kind and group (named `n-<kind>-<group>`); read by the view."""
-
-    district_id = HiddenField()
-    period_kind = HiddenField()
-    period = HiddenField()
+    """The CSRF token of the plan form; its counts, one input per kind and group (named
+    `n-<kind>-<group>`), and its district and period are read by the view."""

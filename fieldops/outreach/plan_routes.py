@@ -12,7 +12,7 @@ from fieldops.org.queries import districts_for_choice
 from fieldops.org.scope import get_or_404
 from fieldops.outreach import figures, operations
 from fieldops.outreach.forms import PlanChoiceForm, PlanForm, parse_period, period_code
-from fieldops.outreach.models import OUTREACH_GROUPS, OutreachActivity, OutreachKind, OutreachPlanLine, PlanPeriod
+from fieldops.outreach.models import MAX_PLANNED, OUTREACH_GROUPS, OutreachActivity, OutreachKind, OutreachPlanLine, PlanPeriod
 from fieldops.outreach.routes import RECORDERS, bp
 from fieldops.timeutil import local_today
 from fieldops.visits.forms import parse_count
@@ -81,7 +81,7 @@ def save_plan():
             if not typed:
                 continue
             value, problem = parse_count(typed)
-            if problem is None and value > 1000:
+            if problem is None and value > MAX_PLANNED:
                 problem = operations.OutreachError("planned_over").message
             if problem:
                 problems[(k, g)] = problem
