@@ -70,6 +70,10 @@ def create_app(overrides=None):
 
     app.register_blueprint(returns_bp)
     returns_cli.register(app)
+    # Outreach (fieldops/outreach): the districts' communication and mobilization activities and plans.
+    from fieldops.outreach.routes import bp as outreach_bp
+
+    app.register_blueprint(outreach_bp)
     # Reviews (fieldops/reviews): periods, criteria, nominations, dossiers; the job worker (fieldops/jobs).
     _init_reviews(app)
     return app

@@ -14,3 +14,6 @@ from fieldops.reviews.models import (  # noqa: F401
     AwardTitle, Criterion, Dossier, Nomination, ReviewFigure, ReviewPeriod,
 )
 from fieldops.returns.models import GroupReturn, ReturnCorrection  # noqa: F401
+from fieldops.outreach.models import (  # noqa: F401
+    OutreachActivity, OutreachActivityGroup, OutreachPhoto, OutreachPlanLine,
+)

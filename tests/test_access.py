@@ -119,6 +119,19 @@ EXPECTED = {
     "returns.import_file": Access((O, S, A)),
     "returns.import_template": Access((O, S, A)),
     "returns.missing": Access((S, V, A, H)),
+    # outreach: the district's officers and supervisors plan and record it, its supervisors verify it;
+    # everyone reads their area's
+    "outreach.index": Access(ALL),
+    "outreach.new": Access((O, S)),
+    "outreach.show": Access(ALL),
+    "outreach.edit": Access((O, S)),
+    "outreach.held": Access((O, S)),
+    "outreach.cancel": Access((O, S)),
+    "outreach.verify": Access((S,)),
+    "outreach.photos": Access((O, S)),
+    "outreach.photo": Access(ALL),
+    "outreach.plan": Access(ALL),
+    "outreach.save_plan": Access((O, S)),
     "jobs.show": Access((H, A)),
     "jobs.retry": Access((H, A)),
 }
@@ -142,6 +155,8 @@ PARAMS = {
     "code": lambda w: w["dossier"].verification_code,
     "job_id": lambda w: w["job"].id,
     "return_id": lambda w: w["group_return"].id,
+    "activity_id": lambda w: w["activity"].id,
+    "photo_id": lambda w: w["activity"].photos[0].id,
 }
 
 
@@ -156,9 +171,12 @@ def world(org, users):
     target = factories.target(campaign, org["HN-BD"])
     reviews = factories.review_world(users["HN"]["hr"], campaign, org, users["HN"]["officer"])
     group_return = factories.group_return(users["HN"]["officer"], org["HN-BD"])
+    from tests.outreach_helpers import activity
+
+    held = activity(users["HN"]["officer"], org["HN-BD"], held=(100, 10), photo=True)
     db.session.commit()
     return {"org": org, "users": users, "employer": employer, "visit": visit, "followup": followup,
-            "target": target, "group_return": group_return, **reviews}
+            "target": target, "group_return": group_return, "activity": held, **reviews}
 
 
 def _rules(app):

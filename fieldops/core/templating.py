@@ -82,6 +82,9 @@ def nav_items():
                  else ("progress.dashboard_home", _l("Progress")))
     # Group returns (fieldops/returns): the districts file them monthly; everyone reads their area's.
     items.append(("returns.index", _l("Group returns")))
+    # Outreach (fieldops/outreach): the districts plan and record it; leadership reads it.
+    if current_user.role in (Role.officer, Role.supervisor, Role.viewer):
+        items.append(("outreach.index", _l("Outreach")))
     if current_user.role in (Role.admin, Role.hr):
         items.append(("progress.targets", _l("Targets")))
     # Reviews (fieldops/reviews): HR runs them; leadership, supervisors and admins read them.

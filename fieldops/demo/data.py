@@ -11,6 +11,7 @@ from fieldops.demo.followups import load_demo_followups
 from fieldops.demo.progress import load_demo_progress
 from fieldops.demo.reviews import load_demo_reviews
 from fieldops.demo.returns import load_demo_returns
+from fieldops.demo.outreach import load_demo_outreach
 from fieldops.employers.operations import create_employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
@@ -125,4 +126,5 @@ def load_demo_data() -> None:
     load_demo_followups()  # after the visits: follow-ups come from them
     load_demo_progress()  # progress monitoring: more visits over 2023, targets (after the two above)
     load_demo_returns()  # the districts' monthly group returns of 2023 (after the accounts of progress)
+    load_demo_outreach()  # the districts' outreach activities and plans of 2023 (before the reviews freeze figures)
     load_demo_reviews()  # reviews: the closed interim review with nominations, the open final one (after all above)

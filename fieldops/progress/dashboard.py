@@ -28,6 +28,7 @@ from fieldops.progress.periods import Period, parse_period
 from fieldops.progress.scoring import (
     as_number, as_percent, assess, competition_ranks, elapsed_share, overall_progress,
 )
+from fieldops.outreach import report as outreach_report
 from fieldops.returns import figures as returns_figures
 from fieldops.visits.labels import obstacle_labels
 from fieldops.visits.models import ObstacleCategory
@@ -297,6 +298,7 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
     report["leaderboard"] = _leaderboard(children, child_assessments, rank, as_of, unstaffed)
     if officers:
         report["officers"] = {"basis": officer_basis(), "rows": _officer_rows(officers, works)}
+    report["outreach"] = outreach_report.as_report(unit, period.start, as_of)
     report["charts"] = _charts(report, rank)
     return report
 

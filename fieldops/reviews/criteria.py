@@ -63,6 +63,10 @@ def _check(rule, threshold, f, kind):
         return on_time * 100 >= threshold * done, f["on_time_share"], detail
     if rule == Rule.no_returned_visit_uncorrected:
         return f["returned_uncorrected"] == 0, f["returned_uncorrected"], {}
+    if rule == Rule.outreach_verified_at_least:
+        # Figures frozen before outreach was counted have none.
+        held = f.get("outreach_verified", 0)
+        return held >= threshold, held, {}
     # all targets met
     targets = f.get("targets") or []
     missed = [t for t in targets if not t["met"]]
@@ -100,6 +104,7 @@ def rule_labels():
         Rule.registrations_assisted_at_least: _l("Registrations assisted at least N"),
         Rule.followups_on_time_at_least: _l("Follow-ups done on time at least X%"),
         Rule.no_returned_visit_uncorrected: _l("No returned visit left uncorrected"),
+        Rule.outreach_verified_at_least: _l("Outreach activities held and verified at least N"),
     }
 
 
@@ -113,6 +118,8 @@ def describe(rule, threshold) -> str:
         return _("At least %(n)s registrations assisted", n=t)
     if rule == Rule.followups_on_time_at_least:
         return _("Follow-ups done on time: at least %(x)s%%", x=t)
+    if rule == Rule.outreach_verified_at_least:
+        return _("At least %(n)s outreach activities held and verified", n=t)
     return str(rule_labels()[rule])
 
 
@@ -144,6 +151,12 @@ def reason(result) -> str:
                      "required", **args)
         return _("Only %(on_time)s of %(done)s follow-ups done on time (%(value)s%%); at least %(threshold)s%% "
                  "required", **args)
+    if rule == Rule.outreach_verified_at_least:
+        if ok:
+            return _("%(value)s outreach activities held and verified; at least %(threshold)s required",
+                     value=figure(value), threshold=t)
+        return _("Only %(value)s outreach activities held and verified; at least %(threshold)s required",
+                 value=figure(value), threshold=t)
     if rule == Rule.no_returned_visit_uncorrected:
         if ok:
             return _("No returned visit left uncorrected")

@@ -7,6 +7,8 @@ from functools import lru_cache
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from fieldops.outreach.labels import kind_labels as outreach_kind_labels
+from fieldops.outreach.models import OutreachKind
 from fieldops.progress.format import figure, pct
 from fieldops.progress.labels import metric_labels
 from fieldops.progress.models import Metric
@@ -65,6 +67,8 @@ def figure_rows(f: dict, kind: str) -> list:
         (str(labels["escalations"]), figure(f["escalations"])),
         (str(labels["returned_uncorrected"]), figure(f["returned_uncorrected"])),
     ]
+    if "outreach_verified" in f:  # figures frozen before outreach was counted have none
+        rows.append((str(labels["outreach_verified"]), figure(f["outreach_verified"])))
     return rows
 
 
@@ -76,6 +80,7 @@ def target_rows(f: dict) -> list:
 
 def _nominee(n: dict) -> dict:
     states = nomination_state_labels()
+    outreach_kinds = outreach_kind_labels()
     results = [r | {"verdict": _("Passed") if r["passed"] else _("Not passed")}
                for r in rules.annotate(n["results"])]
     decision = n.get("decision")
@@ -93,6 +98,10 @@ def _nominee(n: dict) -> dict:
         "employers_visited": figure(n["employers_visited"]),
         "registrations": figure(n["figures"]["registrations"]),
         "visits": figure(n["figures"]["visits"]),
+        "outreach": [{"date": _date(a["date"]), "kind": str(outreach_kinds[OutreachKind(a["kind"])]),
+                      "place": a["place"], "people": figure(a["people"]), "registrations": figure(a["registrations"])}
+                     for a in n.get("outreach", [])],
+        "outreach_verified": figure(n["figures"].get("outreach_verified", 0)),
         "endorsement": None if not n.get("endorsement") else n["endorsement"] | {"on": _date(n["endorsement"]["on"])},
         "decision": None if not decision else {
             "for": decision["for"], "against": decision["against"], "abstain": decision["abstain"],

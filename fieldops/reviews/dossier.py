@@ -28,6 +28,7 @@ from fieldops.auth.models import User
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
+from fieldops.outreach.figures import verified_activities
 from fieldops.reviews import standings
 from fieldops.reviews.evaluation import Basis, chunks
 from fieldops.reviews.models import (
@@ -197,6 +198,8 @@ def build_snapshot(period: ReviewPeriod, unit: OrgUnit, report=None) -> dict:
         standing = figures[n["key"]]
         n.update(figures=standing["figures"], results=standing["results"], eligible=standing["eligible"],
                  **summaries[n["key"]])
+    for n, (_kind, subject) in zip(nominees, subjects):
+        n["outreach"] = verified_activities(subject, Basis.of(period))  # the activities behind "outreach_verified"
     campaign, organiser = period.campaign, period.org_unit
     return {
         "version": SNAPSHOT_VERSION,

@@ -38,6 +38,7 @@ from fieldops.extensions import db
 from fieldops.followups.models import FollowUp, FollowUpKind, FollowUpState
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.org.scope import units_in_scope
+from fieldops.outreach import figures as outreach
 from fieldops.progress.models import Metric, PERCENT_METRICS, Target
 from fieldops.progress.timeline import department_steps, employer_steps, is_full
 from fieldops.progress.work import utc_bounds
@@ -83,7 +84,8 @@ def share(part, whole):
 def empty_figures() -> dict:
     return {"visits": 0, "registrations": 0, "employers_full": 0, "coverage_registered": 0, "coverage_insured": 0,
             "coverage_employers": 0, "coverage": None, "followups_done": 0, "followups_on_time": 0,
-            "on_time_share": None, "escalations": 0, "returned_uncorrected": 0}
+            "on_time_share": None, "escalations": 0, "returned_uncorrected": 0,
+            "outreach_verified": 0}
 
 
 def _finish(figures: dict) -> dict:
@@ -188,6 +190,8 @@ def officer_figures(officer_ids, basis: Basis, keep_sets=False) -> dict:
             visited.add(employer_id)
         for officer_id, count in _returned_uncorrected(ids, basis).items():
             out[officer_id]["returned_uncorrected"] = int(count)
+        for officer_id, count in outreach.verified_by_officer(ids, basis).items():
+            out[officer_id]["outreach_verified"] = count
         for officer_id, due, completed in db.session.execute(
                 sa.select(FollowUp.assignee_id, FollowUp.due_date, FollowUp.completed_at)
                 .where(FollowUp.assignee_id.in_(ids), FollowUp.state == FollowUpState.done,
@@ -228,7 +232,8 @@ def add_coverage(figures, employers):
 # --- units -----------------------------------------------------------------------------------
 
 
-SUMMED = ("visits", "registrations", "followups_done", "followups_on_time", "escalations", "returned_uncorrected")
+SUMMED = ("visits", "registrations", "followups_done", "followups_on_time", "escalations", "returned_uncorrected",
+          "outreach_verified")
 
 
 def officers_below(root: OrgUnit):
@@ -318,9 +323,13 @@ def _figures_under(root: OrgUnit, units, basis: Basis, targets) -> dict:
         for prefix in _prefixes(path):
             if prefix in wanted:
                 managed[wanted[prefix].id] = [a + b for a, b in zip(managed[wanted[prefix].id], row)]
+    # A team's outreach is its officers'; a district's and above, every activity of their districts.
+    outreach_by_path = outreach.verified_by_district_path(root, basis)
     out = {}
     for unit in units:
         figures, mine = sums[unit.id], managed[unit.id]
+        if unit.level != UnitLevel.team:
+            figures["outreach_verified"] = sum(n for path, n in outreach_by_path.items() if path.startswith(unit.path))
         figures["employers_full"] = len(figures.pop("_full"))
         visited = figures.pop("_visited")
         if mine[2]:

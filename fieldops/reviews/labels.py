@@ -57,6 +57,7 @@ def figure_labels():
         "escalations": _l("Obstacles escalated"),
         "returned_uncorrected": _l("Returned visits not yet corrected"),
         "officers": _l("Officers"),
+        "outreach_verified": _l("Outreach activities held and verified"),
     }
 
 

@@ -48,10 +48,11 @@ class Rule(enum.StrEnum):
     registrations_assisted_at_least = "registrations_assisted_at_least"
     followups_on_time_at_least = "followups_on_time_at_least"
     no_returned_visit_uncorrected = "no_returned_visit_uncorrected"
+    outreach_verified_at_least = "outreach_verified_at_least"  # outreach activities held and verified (fieldops/outreach)
 
 
 PERCENT_RULES = (Rule.coverage_at_least, Rule.followups_on_time_at_least)
-COUNT_RULES = (Rule.registrations_assisted_at_least,)
+COUNT_RULES = (Rule.registrations_assisted_at_least, Rule.outreach_verified_at_least)
 THRESHOLD_RULES = PERCENT_RULES + COUNT_RULES
 # Officers have no targets: this rule is for collectives only.
 COLLECTIVE_ONLY_RULES = (Rule.all_targets_met,)

@@ -14,7 +14,8 @@ from fieldops.reviews.models import Dossier, NomineeKind
 
 # The figures compared, in the order shown.
 COMPARED = ("officers", "visits", "registrations", "employers_full", "coverage_registered", "coverage_insured",
-            "coverage", "followups_done", "followups_on_time", "escalations", "returned_uncorrected")
+            "coverage", "followups_done", "followups_on_time", "escalations", "returned_uncorrected",
+            "outreach_verified")
 
 
 def _targets_met(figures):
