@@ -70,6 +70,12 @@ def create_app(overrides=None):
 
     app.register_blueprint(returns_bp)
     returns_cli.register(app)
+    # Campaign set-up (fieldops/campaigns): campaigns, their targets copied and allocated.
+    from fieldops.campaigns import cli as campaigns_cli
+    from fieldops.campaigns.routes import bp as campaigns_bp
+
+    app.register_blueprint(campaigns_bp)
+    campaigns_cli.register(app)
     # Reviews (fieldops/reviews): periods, criteria, nominations, dossiers; the job worker (fieldops/jobs).
     _init_reviews(app)
     return app
