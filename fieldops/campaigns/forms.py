@@ -39,9 +39,10 @@ def _plausible(form, field):
 
 
 def _one_line(form, field):
-    # No markup, no control characters: the name is printed on dossiers and reports.
-    if field.data and (re.search(r"[<>\x00-\x1f\x7f]", field.data)):
-        raise ValidationError(_l("Use letters, digits and punctuation only (no < or >)."))
+    # No markup, no control characters: the name is printed on dossiers and reports
+    # (a NUL has its own message, from the base form).
+    if field.data and re.search(r"[<>\x01-\x1f\x7f]", field.data):
+        raise ValidationError(_l("Use letters, digits and ordinary punctuation only, without markup."))
 
 
 class MultiCheckboxField(SelectMultipleField):
