@@ -25,7 +25,7 @@ class CampaignError(ValueError):
     """A rule refused the change; `field` is where the message belongs."""
 
     def __init__(self, field, message):
-        super().__init__(str(message))
+        super().__init__(message)
         self.field, self.message = field, message
 
 

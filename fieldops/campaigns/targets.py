@@ -16,6 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from fieldops.audit.operations import record
@@ -30,7 +31,7 @@ NOT_COPIED = ("id", "campaign_id", "created_at", "updated_at")
 
 class TargetsError(ValueError):
     def __init__(self, field, message):
-        super().__init__(str(message))
+        super().__init__(message)
         self.field, self.message = field, message
 
 
@@ -99,7 +100,9 @@ def _achievement(parent, children, source, today):
         period = parse_period("campaign", source, today)
     except PeriodError:
         return lambda metric: {c.id: Fraction(0) for c in children}
-    rows = {row["id"]: row["metrics"] for row in unit_report(parent, source, period, today)["children"]}
+    # Only its figures are read: its labels in any language (a command has no request to take one from).
+    with force_locale("en"):
+        rows = {row["id"]: row["metrics"] for row in unit_report(parent, source, period, today)["children"]}
 
     def figure(metric):
         out = {}
