@@ -274,3 +274,29 @@ def test_the_targets_page_flags_a_unit_whose_childrens_targets_fall_short(two, o
     assert "data-children-below" in hn and "below the unit’s own by 100" in hn
     # Hà Nội's children fall short of its people registered; Ba Đình's team makes up its visits.
     assert "data-children-below" not in page.split('data-unit="HN-BD"', 1)[1].split("</tr>", 1)[0]
+
+
+def test_the_demos_2024_draft_has_2023s_targets_allocated_by_insured(demo_data):
+    from fieldops.campaigns.models import Campaign
+    from fieldops.org.models import OrgUnit, UnitLevel
+    from fieldops.progress.models import PERCENT_METRICS
+
+    old, new = (db.session.scalars(sa.select(Campaign).where(Campaign.code == code)).one() for code in ("2023", "2024"))
+    assert new.state == CampaignState.draft
+    values = {(t.org_unit_id, str(t.metric)): Decimal(t.value)
+              for t in db.session.scalars(sa.select(Target).where(Target.campaign_id == new.id))}
+    # Every target of 2023 has its place in 2024: the same units and metrics.
+    assert set(values) == {(t.org_unit_id, str(t.metric)) for t in db.session.scalars(
+        sa.select(Target).where(Target.campaign_id == old.id))}
+    # The nation's and each province's count targets add up exactly over the units below; percentages are the same.
+    for parent in db.session.scalars(sa.select(OrgUnit).where(OrgUnit.level.in_([UnitLevel.national,
+                                                                                 UnitLevel.province]))):
+        children = db.session.scalars(sa.select(OrgUnit.id).where(OrgUnit.parent_id == parent.id)).all()
+        for (unit, metric), value in values.items():
+            if unit != parent.id:
+                continue
+            below = [values[(c, metric)] for c in children]
+            if metric in PERCENT_METRICS:
+                assert set(below) == {value}
+            else:
+                assert sum(below) == value, (parent.code, metric)

@@ -251,6 +251,7 @@ def test_pages_and_downloads_say_which_campaign_they_are_about(org, users, clien
     assert client.get(f"/progress/units/{unit}?period=2023-06").status_code == 422
     csv = client.get(f"/progress/units/{unit}/export?campaign=2023&format=csv&table=summary")
     assert csv.status_code == 200 and "Registered,4" in csv.get_data(as_text=True)
+    assert "Campaign,Phong trào thi đua 2023," in csv.get_data(as_text=True)
 
 
 def test_the_targets_page_takes_a_campaign_by_code(org, client_as):

@@ -8,6 +8,8 @@ area; officers see their own achievements, the employers they can open and the
 worklist of their area. Every unit, officer and employer is reached through the
 scoping helper: outside the user's area it answers 404.
 """
+from functools import cached_property
+
 from flask import Blueprint, Response, abort, g, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -51,7 +53,6 @@ class Setup:
         self.today = local_today()
         self.campaign_arg = request.args.get("campaign", "").strip()[:20]
         self.campaign = chosen_campaign(self.campaign_arg, self.today)
-        self.campaigns = all_campaigns()
         self.text = request.args.get("period", "").strip()[:20]
         self.period, self.error, self.status = None, None, 200
         if self.campaign is None:
@@ -65,6 +66,11 @@ class Setup:
             self.period = dashboard.resolve_period(self.text, self.campaign, self.today)
         except PeriodError as error:
             self.error, self.status = str(error), 422
+
+    @cached_property
+    def campaigns(self):
+        """What the campaign switch offers (read only by the full page, not by its fragments)."""
+        return all_campaigns()
 
     @property
     def ok(self):
