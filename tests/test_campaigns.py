@@ -88,6 +88,8 @@ def test_an_edit_saves_the_changes_and_audits_what_changed(admin, org):
     # By its code too.
     assert admin.get("/admin/campaigns/2023").status_code == 200
     assert admin.get("/admin/campaigns/nope").status_code == 404
+    assert admin.get("/admin/campaigns/%00").status_code == 404
+    assert admin.get("/admin/campaigns/" + "9" * 5000).status_code == 404
 
 
 @pytest.mark.parametrize("changes, field, message", [
@@ -220,6 +222,7 @@ def test_the_campaign_in_force_is_the_active_one_counting_latest(org):
     assert chosen_campaign("", date(2024, 6, 1)) == first
     assert chosen_campaign("2025", date(2024, 6, 1)) is None
     assert chosen_campaign("x" * 500, date(2024, 6, 1)) is None
+    assert chosen_campaign("2024\x00", date(2024, 6, 1)) is None
     second.state = CampaignState.active
     db.session.commit()
     # Active: it is in force from its counting-from date, while 2023's final review may still be open.

@@ -25,7 +25,7 @@ def campaign_in_force(today: date) -> Campaign | None:
 def find_campaign(arg) -> Campaign | None:
     """The campaign with this code, else with this number; None for anything else."""
     text = str(arg or "").strip()
-    if not text or len(text) > ARG_MAX:
+    if not text or len(text) > ARG_MAX or "\x00" in text:  # PostgreSQL refuses a NUL in text
         return None
     found = db.session.scalars(sa.select(Campaign).where(Campaign.code == text.upper())).first()
     if found is None and text.isdigit() and len(text) < 10:
