@@ -307,3 +307,27 @@ def test_a_draft_campaign_does_not_move_the_earliest_visit_date(org):
 
     _two(org, CampaignState.draft)
     assert earliest_visit_date() == date(2023, 1, 1)
+
+
+def test_the_operations_refuse_and_record_without_a_page(app, org, national_admin):
+    from flask_babel import force_locale
+
+    from fieldops.campaigns.operations import CampaignError, create_campaign, snapshot, update_campaign
+
+    values = {"name": "Phong trào 2025", "code": "2025", "decision_number": None, "decision_date": None,
+              "starts_on": date(2025, 3, 1), "ends_on": date(2025, 12, 31), "counts_from": date(2025, 1, 1),
+              "participant_groups": GROUPS, "state": CampaignState.draft}
+    made = create_campaign(national_admin, values)
+    db.session.commit()
+    with app.test_request_context(), force_locale("en"):
+        with pytest.raises(CampaignError) as refused:
+            create_campaign(national_admin, values)
+        assert (refused.value.field, str(refused.value.message)) == (
+            "code", "Another campaign already has the code 2025.")
+    db.session.rollback()
+    assert update_campaign(national_admin, made, dict(values)) is False
+    assert update_campaign(national_admin, made, {**values, "state": CampaignState.active}) is True
+    db.session.commit()
+    [event] = events("campaign.edit")
+    assert (event.before, event.after) == ({"state": "draft"}, {"state": "active"})
+    assert snapshot(made)["state"] == "active" and len(campaigns()) == 1
