@@ -23,7 +23,11 @@ from fieldops.audit.operations import record
 from fieldops.campaigns.models import Campaign
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
+from fieldops.progress.dashboard import unit_report
+from fieldops.progress.figures import stock_by_child
+from fieldops.progress.labels import metric_labels
 from fieldops.progress.models import PERCENT_METRICS, TEAM_METRICS, Metric, Target
+from fieldops.progress.periods import PeriodError, parse_period
 
 # What a target copy leaves out: what makes it this row, of this campaign, at this time.
 NOT_COPIED = ("id", "campaign_id", "created_at", "updated_at")
@@ -84,8 +88,7 @@ def _children(parent: OrgUnit):
 
 
 def _insured(parent, children, today):
-    from fieldops.progress.figures import stock_by_child
-
+    """Each child's insured people (employer channel) as of `today`, the same for every metric."""
     _total, per_child = stock_by_child(parent, today, children)
     return lambda metric: {c.id: Fraction(per_child[c.id].insured) if c.id in per_child else Fraction(0)
                            for c in children}
@@ -93,9 +96,6 @@ def _insured(parent, children, today):
 
 def _achievement(parent, children, source, today):
     """What each child achieved in `source`, per metric, as of its end (or today, while it runs)."""
-    from fieldops.progress.dashboard import unit_report
-    from fieldops.progress.periods import PeriodError, parse_period
-
     try:
         period = parse_period("campaign", source, today)
     except PeriodError:
@@ -133,8 +133,6 @@ def allocate_targets(actor, campaign: Campaign, parent: OrgUnit, basis: str, tod
     if not children:
         raise TargetsError("unit_id", _l("%(unit)s has no units below it.", unit=parent.code))
     figure = _insured(parent, children, today) if basis == "insured" else _achievement(parent, children, source, today)
-    from fieldops.progress.labels import metric_labels
-
     plan = {}
     for target in targets:
         metric = Metric(target.metric)
