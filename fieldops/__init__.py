@@ -74,6 +74,12 @@ def create_app(overrides=None):
     from fieldops.outreach.routes import bp as outreach_bp
 
     app.register_blueprint(outreach_bp)
+    # Campaign set-up (fieldops/campaigns): campaigns, their targets copied and allocated.
+    from fieldops.campaigns import cli as campaigns_cli
+    from fieldops.campaigns.routes import bp as campaigns_bp
+
+    app.register_blueprint(campaigns_bp)
+    campaigns_cli.register(app)
     # Reviews (fieldops/reviews): periods, criteria, nominations, dossiers; the job worker (fieldops/jobs).
     _init_reviews(app)
     return app

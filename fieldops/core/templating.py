@@ -65,6 +65,7 @@ def nav_items():
     if current_user.role == Role.admin:
         items += [
             ("org.units", _l("Org units")),
+            ("campaigns.index", _l("Campaigns")),
             ("auth.users", _l("Users")),
             ("employers.index", _l("Employers")),
         ]

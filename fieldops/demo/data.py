@@ -12,6 +12,7 @@ from fieldops.demo.progress import load_demo_progress
 from fieldops.demo.reviews import load_demo_reviews
 from fieldops.demo.returns import load_demo_returns
 from fieldops.demo.outreach import load_demo_outreach
+from fieldops.demo.campaigns import load_demo_campaigns
 from fieldops.employers.operations import create_employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
@@ -117,6 +118,9 @@ def load_demo_data() -> None:
 
     db.session.add(Campaign(
         name="Phong trào thi đua cài đặt và sử dụng ứng dụng VssID năm 2023",
+        code="2023",
+        decision_number="336/QĐ-BHXH",
+        decision_date=date(2023, 3, 13),
         starts_on=date(2023, 5, 5),
         ends_on=date(2023, 12, 31),
         counts_from=date(2023, 1, 1),
@@ -128,3 +132,4 @@ def load_demo_data() -> None:
     load_demo_returns()  # the districts' monthly group returns of 2023 (after the accounts of progress)
     load_demo_outreach()  # the districts' outreach activities and plans of 2023 (before the reviews freeze figures)
     load_demo_reviews()  # reviews: the closed interim review with nominations, the open final one (after all above)
+    load_demo_campaigns()  # the 2024 campaign in draft, its targets copied from 2023 and allocated (last)

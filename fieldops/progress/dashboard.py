@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from fieldops.campaigns.models import Campaign
+from fieldops.campaigns.queries import campaign_in_force
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.definitions import MET, Funnel, worst_status
@@ -39,10 +40,8 @@ RANK_CHOICES = ("overall",) + tuple(m.value for m in Metric)
 
 
 def current_campaign(today: date) -> Campaign | None:
-    """The campaign in force: the latest one already counting today."""
-    return db.session.scalars(
-        sa.select(Campaign).where(Campaign.counts_from <= today).order_by(Campaign.counts_from.desc()).limit(1)
-    ).first()
+    """The campaign in force (fieldops/campaigns/queries.py)."""
+    return campaign_in_force(today)
 
 
 def resolve_period(text: str, campaign: Campaign, today: date) -> Period:

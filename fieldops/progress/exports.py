@@ -28,7 +28,8 @@ def table_titles():
 
 
 def _summary(report):
-    rows = [[_("Unit"), f"{report['unit']['code']} · {report['unit']['name']}", ""],
+    rows = [[_("Campaign"), report["campaign"]["name"], ""],
+            [_("Unit"), f"{report['unit']['code']} · {report['unit']['name']}", ""],
             [_("Period"), report["period"]["label"], ""],
             [_("Figures as of"), report["period"]["as_of"], ""],
             [_("Campaign elapsed (%)"), _pct(report["elapsed_pct"]), ""]]

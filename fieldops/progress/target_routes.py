@@ -1,20 +1,19 @@
 """Targets: listed per unit beside the sum of its children's, created, edited,
 deleted and imported by admins and HR, in their own area."""
-import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
 from fieldops.campaigns.models import Campaign
+from fieldops.campaigns.queries import all_campaigns, chosen_campaign
 from fieldops.core.paging import page_of
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.org.queries import units_for_choice
 from fieldops.org.scope import get_or_404
 from fieldops.progress import operations, queries
-from fieldops.progress.dashboard import current_campaign
 from fieldops.progress.forms import DeleteForm, TargetForm, TargetImportForm, TargetValueForm, metric_problem
 from fieldops.progress.importing import COLUMNS, METRIC_NAMES, import_targets
 from fieldops.progress.models import PERCENT_METRICS, Metric, Target
@@ -25,20 +24,20 @@ EDITORS = (Role.admin, Role.hr)
 
 
 def _campaigns():
-    return db.session.scalars(sa.select(Campaign).order_by(Campaign.counts_from.desc(), Campaign.id.desc())).all()
+    return all_campaigns()
 
 
 def _campaign_choices():
-    return [(c.id, c.name) for c in _campaigns()]
+    return [(c.id, c.label) for c in _campaigns()]
 
 
 def _chosen_campaign():
-    raw = request.args.get("campaign", "")
-    if raw.isdigit() and len(raw) < 10:
-        found = db.session.get(Campaign, int(raw))
-        if found is not None:
-            return found
-    return current_campaign(local_today()) or next(iter(_campaigns()), None)
+    """?campaign= (code or number; 404 when it names none), else the one in force, else the latest set up."""
+    raw = request.args.get("campaign", "").strip()
+    found = chosen_campaign(raw, local_today())
+    if raw and found is None:
+        abort(404)
+    return found or next(iter(_campaigns()), None)
 
 
 @bp.get("/targets")

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from fieldops.audit.operations import record
-from fieldops.campaigns.models import Campaign
+from fieldops.campaigns.models import Campaign, CampaignState
 from fieldops.extensions import db
 from fieldops.org.models import UnitLevel
 from fieldops.returns.models import FIGURES, REASON_MAX, RETURN_GROUPS, GroupReturn, ReturnCorrection, ReturnState
@@ -103,9 +103,10 @@ def _check_using_kept(group_return: GroupReturn, figures: Figures) -> None:
 
 
 def campaign_of(month: date) -> Campaign | None:
-    """The campaign counting in `month`: the latest one counting from its end or before."""
+    """The campaign counting in `month`: the latest active one counting from its end or before."""
     next_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return db.session.scalars(sa.select(Campaign).where(Campaign.counts_from < next_month)
+    return db.session.scalars(sa.select(Campaign).where(Campaign.counts_from < next_month,
+                                                        Campaign.state == CampaignState.active)
                               .order_by(Campaign.counts_from.desc()).limit(1)).first()
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from fieldops.auth.models import User
-from fieldops.campaigns.models import Campaign
+from fieldops.campaigns.queries import campaign_in_force
 from fieldops.core.expressions import given_limit
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
@@ -16,12 +16,9 @@ from fieldops.visits.models import COUNTING_STATES, RETURNED_FIRST, ReviewState,
 
 
 def earliest_visit_date():
-    """The counting-from date of the campaign in force (the latest one already
-    counting today); None when no campaign is set up."""
-    return db.session.scalar(
-        sa.select(Campaign.counts_from).where(Campaign.counts_from <= local_today())
-        .order_by(Campaign.counts_from.desc()).limit(1)
-    )
+    """The counting-from date of the campaign in force; None when no campaign is set up."""
+    campaign = campaign_in_force(local_today())
+    return campaign.counts_from if campaign is not None else None
 
 
 def visit_by_key(key: str) -> Visit | None:
