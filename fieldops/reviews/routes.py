@@ -249,8 +249,13 @@ def ranking(period_id):
     page_number = int(raw) if raw.isdigit() and 0 < len(raw) < 6 else 1
     eligible_only = request.args.get("eligible") == "1"
     page = standings.ranked(period, root, kind, page_number, current_app.config["PAGE_SIZE"], eligible_only)
+    keys = [item["key"] for item in page.items]
+    # An award revoked since shows beside its nominee's figures.
+    revoked = set(db.session.scalars(sa.select(Nomination.subject_key).where(
+        Nomination.period_id == period.id, Nomination.state == NominationState.revoked,
+        Nomination.subject_key.in_(keys)))) if keys else set()
     context = {"period": period, "page": page, "who": "units" if kind == NomineeKind.collective else "officers",
-               "root": root, "eligible_only": eligible_only, "units": units_of_review(period)}
+               "root": root, "eligible_only": eligible_only, "units": units_of_review(period), "revoked": revoked}
     template = "reviews/_ranking.html" if htmx.target == "review-ranking" else "reviews/ranking.html"
     return render_template(template, **context)
 
