@@ -161,7 +161,7 @@ def context(snapshot: dict, code: str, issued_on: date) -> dict:
             "collectives": [n for n in nominees if n["kind"] == NomineeKind.collective],
             "individuals": [n for n in nominees if n["kind"] == NomineeKind.individual],
             "decided": decided, "approved": [n for n in decided if n["decision"]["approved"]],
-            "verify_path": f"/verify/{code}", "code": code,
+            "verify_path": verify_url(code), "code": code,
             "overrides": sum(1 for n in nominees if n["justification"]),
             "revoked": [n for n in nominees if n["revocation"]],
         }
