@@ -139,7 +139,8 @@ def _headers(snapshot: dict, code_prefix: str, issued_on: date, held_on: date | 
         "letter": agency | {"doc_number": f"{blank}/TTr-{code_prefix}", "place": unit["place"], "date": issued_on},
         "list": agency | {"doc_number": f"{blank}/DS-{code_prefix}", "place": unit["place"], "date": issued_on},
         "report": agency | {"doc_number": "", "place": unit["place"], "date": issued_on},
-        "minutes": {"agency_parent": period["organiser"]["name"], "agency_name": "Hội đồng Thi đua – Khen thưởng",
+        "minutes": {"agency_parent": period["organiser"]["name"],
+                    "agency_name": "Hội đồng Thi đua – Khen thưởng",
                     "doc_number": f"{blank}/BB-HĐTĐKT", "place": unit["place"], "date": held_on or issued_on},
     }
 

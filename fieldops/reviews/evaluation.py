@@ -83,8 +83,8 @@ def share(part, whole):
 
 def empty_figures() -> dict:
     return {"visits": 0, "registrations": 0, "employers_full": 0, "coverage_registered": 0, "coverage_insured": 0,
-            "coverage_employers": 0, "coverage_active": 0, "coverage": None, "followups_done": 0, "followups_on_time": 0,
-            "on_time_share": None, "escalations": 0, "returned_uncorrected": 0}
+            "coverage_employers": 0, "coverage_active": 0, "coverage": None, "followups_done": 0,
+            "followups_on_time": 0, "on_time_share": None, "escalations": 0, "returned_uncorrected": 0}
 
 
 def _finish(figures: dict) -> dict:

@@ -217,7 +217,8 @@ class ReviewPeriod(db.Model):
 class Criterion(db.Model):
     __tablename__ = "review_criterion"
     __table_args__ = (
-        sa.UniqueConstraint("period_id", "rule", "metric", "applies_to", name="uq_review_criterion_period_rule_applies"),
+        sa.UniqueConstraint("period_id", "rule", "metric", "applies_to",
+                            name="uq_review_criterion_period_rule_applies"),
         sa.CheckConstraint("threshold IS NULL OR threshold >= 0", name="threshold"),
         sa.CheckConstraint(f"rule NOT IN ({_list(PERCENT_RULES)}) OR threshold <= 100", name="percent"),
         sa.CheckConstraint(f"(rule IN ({_list(THRESHOLD_RULES)})) = (threshold IS NOT NULL)", name="needs_threshold"),

@@ -16,8 +16,8 @@ from fieldops.reviews import criteria as rules
 from fieldops.reviews import standings
 from fieldops.reviews.evaluation import Basis
 from fieldops.reviews.models import (
-    COLLECTIVE_ONLY_RULES, DECISION_NUMBER_MAX, JUSTIFICATION_MAX, MAX_VOTES, NAME_MAX, NARRATIVE_MAX, NOTE_MAX, PERCENT_RULES, THRESHOLD_RULES,
-    MAX_COUNT_THRESHOLD, AppliesTo, Criterion, Dossier, DossierStatus, Nomination, NominationState,
+    COLLECTIVE_ONLY_RULES, DECISION_NUMBER_MAX, JUSTIFICATION_MAX, MAX_VOTES, NAME_MAX, NARRATIVE_MAX, NOTE_MAX,
+    PERCENT_RULES, THRESHOLD_RULES, MAX_COUNT_THRESHOLD, AppliesTo, Criterion, Dossier, DossierStatus, Nomination, NominationState,
     NomineeKind, PeriodState, ReviewFigure, ReviewKind, ReviewPeriod, Rule, within,
 )
 from fieldops.timeutil import local_today, utcnow
@@ -215,9 +215,9 @@ def _breakdowns(items, basis) -> dict:
 
 def check_threshold(rule: Rule, threshold, metric=""):
     """The threshold as kept, or ReviewError: none for rules without, ≥ 0, ≤ 100 for %, whole for counts."""
-    percent = rule in PERCENT_RULES or (rule == Rule.figure_at_least and rules.FIGURE_METRICS[metric].percent)
     if rule not in THRESHOLD_RULES:
         return None
+    percent = rule in PERCENT_RULES or (rule == Rule.figure_at_least and rules.FIGURE_METRICS[metric].percent)
     if threshold is None:
         raise ReviewError("threshold_required", "threshold")
     threshold = Decimal(str(threshold))
@@ -268,7 +268,7 @@ def delete_criterion(actor, criterion) -> None:
         raise ReviewError("closed")
     record("review_criterion.delete", actor=actor, obj=criterion,
            before={"period_id": period.id, "rule": str(criterion.rule), "applies_to": str(criterion.applies_to),
-                   "threshold": rules.threshold_text(criterion.threshold)})
+                   "threshold": rules.threshold_text(criterion.threshold), "metric": criterion.metric})
     period.criteria.remove(criterion)
     db.session.flush()
 
