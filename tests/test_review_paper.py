@@ -75,6 +75,10 @@ def test_a_closed_reviews_dossier_prints_only_what_was_frozen(paper, client_as):
 
     client = in_english(client_as("hr"))
     unit = paper["org"]["HN-BD"]
+    # A unit nobody is set to sign for: HR is told.
+    response = client.post(f"/reviews/{paper['period'].id}/dossiers", data={"unit_id": paper["org"]["HN-CG"].id})
+    assert any("No one is set to sign the documents of BHXH quận Cầu Giấy" in f
+               for f in flashes(client.get(response.location).get_data(as_text=True)))
     dossier = _generate(client, paper["period"], unit)
     _response, first_pages = _pdf_pages(client, dossier)
     text = squash("".join(first_pages))
@@ -92,7 +96,8 @@ def test_a_closed_reviews_dossier_prints_only_what_was_frozen(paper, client_as):
     db.session.commit()
     # Regenerating: the same document under the same code.
     response = client.post(f"/reviews/dossiers/{dossier.id}/regenerate")
-    assert response.status_code == 302 and db.session.scalar(sa.select(sa.func.count(Dossier.id))) == 1
+    assert response.status_code == 302 and db.session.scalar(
+        sa.select(sa.func.count(Dossier.id)).where(Dossier.org_unit_id == unit.id)) == 1
     # What regenerating prints, laid out again from today's records: the same text, page by page.
     snapshot = build_snapshot(paper["period"], unit)
     assert snapshot == dossier.snapshot

@@ -107,6 +107,9 @@ def _generate(period, unit):
         return redirect(url_for("reviews.dossiers_page", period=period.id))
     flash(_("Dossier generated (%(pages)s pages, code %(code)s).", pages=dossier.pages,
             code=dossier.verification_code), "success")
+    if not dossier.snapshot.get("signer", {}).get("name"):
+        flash(_("No one is set to sign the documents of %(unit)s: the letter and the list print no name. "
+                "An administrator sets it under Reviews.", unit=unit.name), "error")
     return redirect(url_for("reviews.dossiers_page", period=period.id))
 
 
