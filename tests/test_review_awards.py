@@ -10,9 +10,8 @@ import sqlalchemy as sa
 from fieldops.audit.models import AuditEvent
 from fieldops.extensions import db
 from fieldops.reviews import operations
-from fieldops.reviews.models import Nomination
 from tests import factories
-from tests.review_helpers import audit_actions, counts, error_beside, flashes, in_english, period_with, rv  # noqa: F401
+from tests.review_helpers import audit_actions, counts, error_beside, in_english, period_with, rv  # noqa: F401
 
 SCRIPT = '<script>alert("x")</script><b>đậm</b>'
 
@@ -90,8 +89,6 @@ def test_a_nominee_who_meets_every_criterion_needs_no_justification(awards, clie
 
 
 def test_approving_a_failing_nominee_needs_a_justification_too(awards, client_as):
-    from fieldops.reviews.award_operations import revoke  # noqa: F401  (the module loads beside the routes)
-
     n = awards["failing"]
     operations.endorse(awards["hr"], n, "Phạm Minh Tuấn", "", justification="Địa bàn khó khăn.")
     # The justification is cleared meanwhile (as an edit would): approving asks for one again.
