@@ -40,6 +40,8 @@ class Config:
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     # How long a unit's progress report is served from its kept copy (fieldops/progress/snapshots.py).
     PROGRESS_REPORT_SECONDS = 60
+    # Where the app is reached from outside: printed (with a QR code) on every page of a dossier.
+    FIELDOPS_PUBLIC_URL = "http://localhost:5000"
 
 
 class ProductionConfig(Config):
@@ -68,6 +70,8 @@ def load_config(app, overrides=None):
 
     if os.environ.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if os.environ.get("FIELDOPS_PUBLIC_URL"):
+        app.config["FIELDOPS_PUBLIC_URL"] = os.environ["FIELDOPS_PUBLIC_URL"].rstrip("/")
     app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL") or (
         "sqlite:///" + os.path.join(app.instance_path, "fieldops.sqlite3")
     )
@@ -84,3 +88,5 @@ def check_production(config):
         raise ConfigError("SECRET_KEY must be set to a random value of at least 32 characters")
     if not os.environ.get("DATABASE_URL"):
         raise ConfigError("DATABASE_URL must point at the production PostgreSQL database")
+    if not os.environ.get("FIELDOPS_PUBLIC_URL", "").startswith("https://"):
+        raise ConfigError("FIELDOPS_PUBLIC_URL must be the https:// address the printed dossiers point to")

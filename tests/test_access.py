@@ -106,7 +106,13 @@ EXPECTED = {
     "reviews.dossier_pdf": Access((H,)),
     "reviews.dossier_preview": Access((H,)),
     "reviews.dossier_mark": Access((H,)),
-    "reviews.verify": Access(ALL),
+    "reviews.revoke": Access((H,)),
+    "reviews.council": Access((H,)),
+    # who signs a unit's documents: admins of its area
+    "reviews.signer": Access((A,)),
+    # anyone holding a printed dossier checks its code; signed in within its area, in detail
+    "reviews.verify_form": Access(PUBLIC),
+    "reviews.verify": Access(PUBLIC),
     # group returns: the district's officers and supervisors file them, its supervisors lock and
     # correct them; everyone reads their area's
     "returns.index": Access(ALL),

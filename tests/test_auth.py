@@ -132,7 +132,13 @@ def test_production_cookie_is_secure_and_config_is_required(monkeypatch):
     with pytest.raises(ConfigError, match="DATABASE_URL"):
         create_app()
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
-    assert create_app().config["SESSION_COOKIE_SECURE"] is True
+    monkeypatch.delenv("FIELDOPS_PUBLIC_URL", raising=False)
+    with pytest.raises(ConfigError, match="FIELDOPS_PUBLIC_URL"):
+        create_app()
+    monkeypatch.setenv("FIELDOPS_PUBLIC_URL", "https://fieldops.example.vn/")
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["FIELDOPS_PUBLIC_URL"] == "https://fieldops.example.vn"
 
 
 def _age_session(**ages):

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import aliased, selectinload
 
-from fieldops.auth.access import roles_required, signed_in
+from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
 from fieldops.core.paging import page_of
 from fieldops.extensions import db, htmx
@@ -22,7 +22,6 @@ from fieldops.reviews.jobs import DOSSIER, queue_dossier
 from fieldops.reviews.models import Dossier, DossierStatus, ReviewPeriod, within
 from fieldops.reviews.operations import ReviewError
 from fieldops.reviews.routes import bp, period_or_404, refused, units_of_review
-from fieldops.reviews.verification import compare
 
 H = Role.hr
 
@@ -102,8 +101,15 @@ def _generate(period, unit):
         db.session.commit()
     except ReviewError as error:
         return refused(error, f"review_period:{period.id}", url_for("reviews.period", period_id=period.id))
+    if dossier.reused:
+        flash(_("Nothing this closed review's dossier prints has changed: version %(n)s and its code %(code)s "
+                "stay valid.", n=dossier.version, code=dossier.verification_code), "info")
+        return redirect(url_for("reviews.dossiers_page", period=period.id))
     flash(_("Dossier generated (%(pages)s pages, code %(code)s).", pages=dossier.pages,
             code=dossier.verification_code), "success")
+    if not dossier.snapshot.get("signer", {}).get("name"):
+        flash(_("No one is set to sign the documents of %(unit)s: the letter and the list print no name. "
+                "An administrator sets it under Reviews.", unit=unit.name), "error")
     return redirect(url_for("reviews.dossiers_page", period=period.id))
 
 
@@ -171,19 +177,3 @@ def dossier_mark(dossier_id):
           "success")
     return redirect(back)
 
-
-# --- verification -----------------------------------------------------------------------------
-
-
-@bp.get("/verify/<code>")
-@signed_in
-def verify(code):
-    """The snapshot behind a printed code, and whether today's records still agree.
-    Unknown codes and dossiers outside the user's area answer 404 alike."""
-    wanted = dossiers.normalise_code(code)
-    found = db.session.scalars(sa.select(Dossier).where(Dossier.verification_code == wanted)).first()
-    if found is None:
-        abort(404)
-    dossier = get_or_404(Dossier, found.id, current_user)
-    return render_template("reviews/verify.html", dossier=dossier, snapshot=dossier.snapshot,
-                           check=compare(dossier))
