@@ -77,7 +77,11 @@ def _clean_database(request, app):
     ctx.pop()
 
 
-_demo_rows = []
+def snapshot_rows():
+    """Every row of every table, for restore_rows() to copy back after the
+    per-test truncation."""
+    return [(table, [dict(row._mapping) for row in db.session.execute(table.select())])
+            for table in db.metadata.sorted_tables]
 
 
 def _restart_sequences(conn):
@@ -89,6 +93,18 @@ def _restart_sequences(conn):
                 f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM \"{table.name}\""))
 
 
+def restore_rows(snapshot):
+    with db.engine.begin() as conn:
+        for table, rows in snapshot:
+            if rows:
+                conn.execute(table.insert(), rows)
+        if db.engine.dialect.name == "postgresql":
+            _restart_sequences(conn)
+
+
+_demo_rows = []
+
+
 @pytest.fixture
 def demo_data(app):
     """The demo data, loaded once per session and copied back row for row after
@@ -98,15 +114,9 @@ def demo_data(app):
 
         load_demo_data()
         db.session.commit()
-        _demo_rows.extend((table, [dict(row._mapping) for row in db.session.execute(table.select())])
-                          for table in db.metadata.sorted_tables)
+        _demo_rows.extend(snapshot_rows())
         return
-    with db.engine.begin() as conn:
-        for table, rows in _demo_rows:
-            if rows:
-                conn.execute(table.insert(), rows)
-        if db.engine.dialect.name == "postgresql":
-            _restart_sequences(conn)
+    restore_rows(_demo_rows)
 
 
 @pytest.fixture
