@@ -62,12 +62,14 @@ def app(tmp_path_factory):
 def _truncate(engine):
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     with engine.begin() as conn:
+        for table in tables:
+            conn.execute(table.delete())
         if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+            # Ids start again from 1, as in a fresh database. (Not TRUNCATE: it waits
+            # for the disk, a second or more on each test, where deleting a test's
+            # few rows takes milliseconds.)
+            conn.execute(sa.text("SELECT " + ", ".join(
+                f"setval(pg_get_serial_sequence('\"{t.name}\"', 'id'), 1, false)" for t in _serial_tables())))
 
 
 @pytest.fixture(autouse=True)
@@ -87,13 +89,17 @@ def snapshot_rows():
             for table in db.metadata.sorted_tables]
 
 
+def _serial_tables(tables=None):
+    return [t for t in (db.metadata.sorted_tables if tables is None else tables)
+            if "id" in t.c and isinstance(t.c.id.type, sa.Integer) and t.c.id.primary_key]
+
+
 def _restart_sequences(conn, tables):
     """Rows restored with their ids leave PostgreSQL's sequences behind: move them on."""
-    for table in tables:
-        if "id" in table.c and isinstance(table.c.id.type, sa.Integer) and table.c.id.primary_key:
-            conn.execute(sa.text(
-                f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-                f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM \"{table.name}\""))
+    for table in _serial_tables(tables):
+        conn.execute(sa.text(
+            f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+            f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM \"{table.name}\""))
 
 
 def restore_rows(snapshot):
