@@ -2,6 +2,7 @@
 FIELDOPS_TEST_DATABASE_URL is set), a client, users per role, factories."""
 import os
 import re
+import sqlite3
 
 import pytest
 import sqlalchemy as sa
@@ -33,6 +34,14 @@ def _fresh_g():
         g.pop(name)
 
 
+def _commits_without_waiting(dbapi_connection, _record):
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
+    else:
+        dbapi_connection.execute("SET synchronous_commit = off")
+        dbapi_connection.commit()
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     from flask_migrate import upgrade
@@ -47,9 +56,8 @@ def app(tmp_path_factory):
     # cached there do not leak from one request (or client) to the next.
     app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
     with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            # A test database is thrown away: no commit waits for the disk.
-            sa.event.listen(db.engine, "connect", lambda conn, _record: conn.execute("PRAGMA synchronous=OFF"))
+        # A test database is thrown away: no commit waits for the disk.
+        sa.event.listen(db.engine, "connect", _commits_without_waiting)
         _drop_everything(db.engine)
         # The suite runs on the schema the migrations build, not on create_all().
         upgrade()
