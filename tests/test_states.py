@@ -79,11 +79,6 @@ def test_a_machine_answers_from_its_table(state, action, after):
     assert TOY.allows(state, action) is (after is not None)
 
 
-@pytest.mark.parametrize("state, actions", [("a", {"go", "stop"}), ("b", {"go"}), ("c", set())])
-def test_what_may_be_done_from_a_state(state, actions):
-    assert TOY.actions(state) == actions
-
-
 @pytest.mark.parametrize("action, sources", [("go", {"a", "b"}), ("stop", {"a"}), ("fly", set())])
 def test_where_an_action_may_start(action, sources):
     assert TOY.sources(action) == sources

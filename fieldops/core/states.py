@@ -42,10 +42,6 @@ class Machine:
     def allows(self, state, action) -> bool:
         return (state, action) in self.steps
 
-    def actions(self, state) -> frozenset:
-        """What may be done from `state`."""
-        return frozenset(action for (source, action) in self.steps if source == state)
-
     def sources(self, action) -> frozenset:
         """The states `action` may be taken from."""
         return frozenset(source for (source, step) in self.steps if step == action)

@@ -163,7 +163,7 @@ def revise_visit(actor, visit: Visit, data: VisitInput, *, base_revision: int, p
         db.session.flush()  # departments added with the edit, and their audit events, come first
         content = visit_content(data, visit.employer_id)
         try:
-            # A return made meanwhile does not stop the officer's edit (as before review): it resubmits.
+            # A return made while the officer edited does not stop the edit: it submits the visit again.
             move(REVIEW, visit, action,
                  {"revision": number, "return_reason": "", "resubmitted_at": now, "reviewed_at": None,
                   "reviewed_by_id": None},
