@@ -189,7 +189,9 @@ def users(org):
     """One user per role in Hà Nội (HN) and one per role in Hà Tĩnh (HT)."""
     from fieldops.auth.models import User
 
-    return _built_once("users", User, lambda: factories.users_per_role(org))
+    # Kept per org tree: the users' rows name its units.
+    key = ("users", tuple(sorted(unit.id for unit in org.values())))
+    return _built_once(key, User, lambda: factories.users_per_role(org))
 
 
 def sign_in(client, user, password=PASSWORD):
