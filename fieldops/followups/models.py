@@ -7,9 +7,10 @@ supervisor and carried out by an officer.
     approved | in_progress → cancelled (reason)
     proposed | approved | in_progress → the same state, with another assignee
 
-`TRANSITIONS` below is the one table of what may follow what; the operations in
-fieldops/followups/operations.py consult it, and the `can_*` rules combine it
-with who may act. Overdue is derived from the due date, never stored.
+`TRANSITIONS` below is the one table of what may follow what (`FOLLOW_UP`, the
+machine the operations in fieldops/followups/operations.py take their steps by,
+through fieldops/core/states.py), and the `can_*` rules combine it with who may
+act. Overdue is derived from the due date, never stored.
 """
 from datetime import date, datetime
 
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldops.auth.models import Role, User
+from fieldops.core.states import Machine
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
@@ -66,6 +68,7 @@ TRANSITIONS: dict[tuple[FollowUpState, Action], FollowUpState] = {
     (S.approved, A.cancel): S.cancelled,
     (S.in_progress, A.cancel): S.cancelled,
 }
+FOLLOW_UP = Machine("follow_up", TRANSITIONS)
 
 # Who may take each action, before the state is considered: supervisors decide
 # and manage, the assigned officer does the work. Scope is checked as well.
@@ -217,7 +220,7 @@ class FollowUp(InDistrict, db.Model):
 
     def allows(self, action: Action) -> bool:
         """Does the transition table allow `action` from the current state?"""
-        return (self.state, action) in TRANSITIONS
+        return FOLLOW_UP.allows(self.state, action)
 
     def can(self, action: Action, user) -> bool:
         return self.allows(action) and self.may(action, user)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldops.auth.models import User
+from fieldops.core.states import Machine
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.timeutil import utcnow
@@ -34,6 +35,17 @@ class JobState(enum.StrEnum):
 
 
 ACTIVE_STATES = (JobState.queued, JobState.running)
+
+# (state, action) → the state after. A person retries a failed job, through
+# fieldops/core/states.py; the worker takes the other steps on the job it claimed
+# (fieldops/jobs/operations.py).
+JOB = Machine("job", {
+    (JobState.queued, "claim"): JobState.running,
+    (JobState.running, "done"): JobState.done,
+    (JobState.running, "fail"): JobState.failed,
+    (JobState.running, "requeue"): JobState.queued,  # its worker stopped answering
+    (JobState.failed, "retry"): JobState.queued,
+})
 
 
 class Job(db.Model):
@@ -90,7 +102,7 @@ class Job(db.Model):
     def can_retry(self, user) -> bool:
         from fieldops.auth.models import Role
 
-        return self.state == JobState.failed and user.role in (Role.hr, Role.admin)
+        return JOB.allows(self.state, "retry") and user.role in (Role.hr, Role.admin)
 
     def __repr__(self):
         return f"<Job {self.id} {self.kind} {self.state}>"

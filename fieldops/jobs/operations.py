@@ -12,8 +12,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from fieldops.audit.operations import record
+from fieldops.core.states import Refused, Stale, move
 from fieldops.extensions import db
-from fieldops.jobs.models import ERROR_MAX, NOTE_MAX, Job, JobState
+from fieldops.jobs.models import ERROR_MAX, JOB, NOTE_MAX, Job, JobState
 from fieldops.timeutil import utcnow
 
 # Attempts a retried job gets afresh (a stale worker uses one up).
@@ -45,16 +46,13 @@ def enqueue(actor, kind: str, params: dict, org_unit_id: int, *, max_attempts=3,
 
 def retry(actor, job: Job, now=None) -> None:
     """A failed job goes back to the queue, from the start."""
-    result = db.session.execute(
-        sa.update(Job).where(Job.id == job.id, Job.state == JobState.failed)
-        .values(state=JobState.queued, progress=0, note="", error="", worker_id=None, heartbeat_at=None,
-                started_at=None, finished_at=None, max_attempts=Job.attempts + RETRY_BUDGET)
-        .execution_options(synchronize_session="fetch"))
-    if result.rowcount != 1:
-        db.session.refresh(job)
-        raise JobError("not_failed")
-    db.session.refresh(job)
-    record("job.retry", actor=actor, obj=job, before={"state": str(JobState.failed)}, after=snapshot(job))
+    try:
+        move(JOB, job, "retry", {"progress": 0, "note": "", "error": "", "worker_id": None, "heartbeat_at": None,
+                                 "started_at": None, "finished_at": None,
+                                 "max_attempts": Job.attempts + RETRY_BUDGET},
+             actor=actor, after={"kind": job.kind, "attempts": job.attempts, "progress": 0}, now=now)
+    except (Refused, Stale):
+        raise JobError("not_failed") from None
     db.session.flush()
 
 

@@ -17,7 +17,7 @@ from fieldops.timeutil import local_today
 from fieldops.visits import operations
 from fieldops.visits.forms import LineForm, ObstacleForm, ReviewForm, VisitForm
 from fieldops.visits.labels import template_globals
-from fieldops.visits.models import ReviewState, Visit
+from fieldops.visits.models import Visit
 from fieldops.visits.queries import (department_figures, earliest_visit_date, my_visits, review_queue, visit_by_key,
                                      waiting_review_count)
 
@@ -166,7 +166,7 @@ def _own_visit_or_404(visit_id) -> Visit:
 def edit(visit_id):
     visit = _own_visit_or_404(visit_id)
     employer = visit.employer
-    if visit.state == ReviewState.verified:
+    if not visit.can_edit(current_user):
         flash(_("This visit has been verified and can no longer be changed."), "error")
         return redirect(url_for("visits.show", visit_id=visit.id))
     if request.method == "GET":
@@ -200,7 +200,7 @@ def edit(visit_id):
     departments = _ready_to_check(form, {d.id: d for d in employer.departments})
     if not form.validate():
         return _render_form(form, employer, visit=visit, status=422)
-    was_returned = visit.state == ReviewState.returned
+    was_returned = visit.revision_action == "resubmit"
     try:
         operations.revise_visit(current_user, visit, form.visit_input(departments),
                                 base_revision=visit.revision, payload_hash=payload_hash)
@@ -266,7 +266,7 @@ def review(visit_id):
     if visit.officer_id == current_user.id:
         flash(_("You cannot review your own visit; another supervisor will."), "error")
         return redirect(url_for("visits.show", visit_id=visit.id))
-    if visit.state != ReviewState.submitted:
+    if not visit.can_review(current_user):
         flash(_("This visit has already been reviewed."), "info")
         return redirect(url_for("visits.show", visit_id=visit.id))
     if not form.validate_on_submit():
