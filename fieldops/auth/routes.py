@@ -30,10 +30,12 @@ def login():
             db.session.commit()  # keep the failed attempt and its audit event
             if refused.reason == "throttled":
                 message = _("Too many failed sign-ins. Wait 15 minutes and try again.")
+            elif refused.reason == "delayed":
+                message = _("Too many failed sign-ins on this account. Wait a minute and try again.")
             else:
                 message = _("Wrong username or password, or the account is deactivated.")
             form.password.errors.append(message)
-            return render_template("auth/login.html", form=form), 429 if refused.reason == "throttled" else 200
+            return render_template("auth/login.html", form=form), 200 if refused.reason == "invalid" else 429
         db.session.commit()
         session.clear()
         session.permanent = True

@@ -55,7 +55,13 @@ def write_csv(stream, header, rows):
 
 
 def csv_chunks(header, rows, every=500):
-    """The same CSV as text chunks, for a streamed response."""
+    """The same CSV as text chunks, for a streamed response. The rows are read
+    now, while the request's database session is open: the response is sent
+    after the view returns, when the objects they come from are detached."""
+    return _csv_chunks(header, list(rows), every)
+
+
+def _csv_chunks(header, rows, every):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")

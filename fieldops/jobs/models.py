@@ -57,6 +57,8 @@ class Job(db.Model):
     progress: Mapped[int] = mapped_column(sa.Integer, default=0)
     note: Mapped[str] = mapped_column(sa.String(NOTE_MAX), default="")
     error: Mapped[str] = mapped_column(sa.Text, default="")
+    # A failure's details stay in the server's log under this reference; the page shows only it.
+    error_reference: Mapped[str | None] = mapped_column(sa.String(20))
     # What the job produced, as plain values (e.g. {"dossier_id": 12}).
     result: Mapped[dict | None] = mapped_column(sa.JSON)
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)

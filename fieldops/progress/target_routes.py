@@ -8,6 +8,7 @@ from flask_login import current_user
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
 from fieldops.campaigns.models import Campaign
+from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
@@ -33,9 +34,9 @@ def _campaign_choices():
 
 
 def _chosen_campaign():
-    raw = request.args.get("campaign", "")
-    if raw.isdigit() and len(raw) < 10:
-        found = db.session.get(Campaign, int(raw))
+    number = whole_number(request.args.get("campaign"))
+    if number is not None:
+        found = db.session.get(Campaign, number)
         if found is not None:
             return found
     return current_campaign(local_today()) or next(iter(_campaigns()), None)
@@ -66,8 +67,7 @@ def target_new():
     if request.method == "GET":
         campaign = _chosen_campaign()
         form.campaign_id.data = campaign.id if campaign else None
-        unit = request.args.get("unit", "")
-        form.org_unit_id.data = int(unit) if unit.isdigit() and len(unit) < 10 else current_user.org_unit_id
+        form.org_unit_id.data = whole_number(request.args.get("unit")) or current_user.org_unit_id
         form.metric.data = request.args.get("metric", Metric.registered_employer.value)
     elif form.validate_on_submit():
         unit = get_or_404(OrgUnit, form.org_unit_id.data, current_user)
