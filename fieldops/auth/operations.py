@@ -167,6 +167,55 @@ def end_all_sessions(user: User) -> None:
     )
 
 
+def live_sessions(user: User) -> list[UserSession]:
+    """The user's sessions that have not ended or timed out, the latest used first."""
+    cfg = current_app.config
+    now = utcnow()
+    return db.session.scalars(
+        sa.select(UserSession).where(
+            UserSession.user_id == user.id, UserSession.ended_at.is_(None),
+            UserSession.last_seen_at > now - cfg["SESSION_IDLE_TIMEOUT"],
+            UserSession.created_at > now - cfg["SESSION_ABSOLUTE_TIMEOUT"])
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())).all()
+
+
+def is_current(user_session: UserSession, user: User) -> bool:
+    return user_session.token_hash == _token_hash(user.session_token or "")
+
+
+def end_other_sessions(user: User) -> int:
+    """End every session of the user but the one making the request; how many."""
+    ended = db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None),
+               UserSession.token_hash != _token_hash(user.session_token or ""))
+        .values(ended_at=utcnow())).rowcount
+    record("user.sessions_end_others", actor=user, obj=user, after={"ended": ended})
+    return ended
+
+
+def end_sessions_of(actor, user: User) -> None:
+    """An administrator signs the user out everywhere."""
+    end_all_sessions(user)
+    record("user.sessions_end", actor=actor, obj=user)
+
+
+class WrongPassword(Exception):
+    pass
+
+
+def change_password(user: User, current: str, new_password: str) -> None:
+    """The user's own change: the current password is required, and every other
+    session ends (whoever else holds one may have learned the old password)."""
+    if not verify_password(user.password_hash, current):
+        record("user.password_change_refused", actor=user, obj=user)
+        raise WrongPassword()
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    end_other_sessions(user)
+    record("user.password_change", actor=user, obj=user)
+
+
 def user_snapshot(user: User) -> dict:
     return {
         "username": user.username,

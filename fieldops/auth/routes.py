@@ -155,6 +155,7 @@ def user_active(user_id):
 def user_password(user_id):
     user = get_or_404(User, user_id, current_user)
     form = ResetPasswordForm()
+    form.owner = user
     if form.validate_on_submit():
         operations.reset_password(current_user, user, form.password.data)
         db.session.commit()
@@ -164,3 +165,6 @@ def user_password(user_id):
     return render_template(
         "auth/user_form.html", form=edit_form, user=user, reset_form=form, active_form=ActiveForm()
     ), 422
+
+
+from fieldops.auth import account_routes  # noqa: E402,F401  (same blueprint: one's own account)
