@@ -46,7 +46,8 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
     PAGE_SIZE = 20
-    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+    # An import's file (fieldops/core/spreadsheet.py, MAX_FILE_BYTES) and the form around it.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024 + 64 * 1024
     # How long a unit's progress report is served from its kept copy (fieldops/progress/snapshots.py).
     PROGRESS_REPORT_SECONDS = 60
 

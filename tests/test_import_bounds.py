@@ -1,0 +1,129 @@
+"""Every file a user sends has a cost bound (issue 22): a workbook that unpacks
+to far more than its size is refused from its directory, fast and small; too
+many rows, columns or too long a cell are refused while the rows stream; the
+same from the web and the command line."""
+import io
+import time
+import tracemalloc
+import zipfile
+
+import pytest
+from openpyxl import Workbook
+
+from fieldops.core import spreadsheet
+from fieldops.core.spreadsheet import Table, TableError
+from fieldops.extensions import db
+from tests import factories
+
+BOMB = "Bảng tính quá lớn, không thể nhập"
+
+
+def _workbook_bytes(rows):
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def bomb(unpacked_mb=200):
+    """A real workbook whose shared strings unpack to `unpacked_mb` MB (a few hundred KB sent)."""
+    source = zipfile.ZipFile(io.BytesIO(_workbook_bytes([["Mã đơn vị", "Tên đơn vị"], ["A1", "x"]])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info.filename))
+        with target.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
+            part.write(b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+            chunk = b"<si><t>" + b"A" * 1000 + b"</t></si>"
+            for _ in range(unpacked_mb * 1024 * 1024 // len(chunk)):
+                part.write(chunk)
+            part.write(b"</sst>")
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def bomb_bytes():
+    return bomb()
+
+
+@pytest.fixture
+def request_context(app):
+    """Messages are in the language of a request (Vietnamese when no one is signed in)."""
+    with app.test_request_context():
+        yield
+
+
+def _read_all(content, name="x.xlsx"):
+    return list(Table(io.BytesIO(content), name).rows())
+
+
+def test_a_workbook_bomb_is_refused_fast_and_small(bomb_bytes, request_context):
+    assert len(bomb_bytes) < 2 * 1024 * 1024
+    tracemalloc.start()
+    started = time.perf_counter()
+    with pytest.raises(TableError, match="zip bomb"):
+        _read_all(bomb_bytes)
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert elapsed < 1.0 and peak < 20 * 1024 * 1024, (elapsed, peak)
+
+
+def test_a_bomb_sent_to_the_returns_import_is_refused_and_answers_at_once(client_as, bomb_bytes):
+    factories.campaign()
+    db.session.commit()
+    started = time.perf_counter()
+    response = client_as("supervisor").post(
+        "/returns/import", data={"file": (io.BytesIO(bomb_bytes), "bao-cao.xlsx"), "dry_run": "y"},
+        content_type="multipart/form-data")
+    assert time.perf_counter() - started < 3
+    assert response.status_code == 422 and BOMB in response.get_data(as_text=True)
+
+
+def test_a_bomb_given_to_the_command_line_is_refused(app, users, tmp_path, bomb_bytes):
+    path = tmp_path / "don-vi.xlsx"
+    path.write_bytes(bomb_bytes)
+    outcome = app.test_cli_runner().invoke(args=["employers", "import", str(path), "--as", "admin.hn", "--dry-run"])
+    assert outcome.exit_code == 1 and BOMB in outcome.output
+
+
+def test_one_part_far_larger_than_it_is_sent_is_refused(request_context):
+    small = bomb(unpacked_mb=5)  # within every total, but 5 MB from a few KB
+    with pytest.raises(TableError, match="zip bomb"):
+        _read_all(small)
+
+
+def test_an_ordinary_workbook_still_reads(request_context):
+    rows = _read_all(_workbook_bytes([["a", "b"]] + [[f"r{i}", i] for i in range(1000)]))
+    assert len(rows) == 1001
+
+
+def test_too_many_columns_are_refused_as_the_rows_stream(request_context):
+    with pytest.raises(TableError, match="100 cột") as refused:
+        _read_all(_workbook_bytes([["a"], ["x"] * 101]))
+    assert refused.value.row == 2
+    with pytest.raises(TableError, match="100 cột"):
+        _read_all(("a\n" + ",".join(["x"] * 101) + "\n").encode(), "x.csv")
+
+
+def test_an_overlong_cell_is_refused(request_context):
+    with pytest.raises(TableError, match="5000 ký tự"):
+        _read_all(("a,b\nx," + "y" * 5001 + "\n").encode(), "x.csv")
+
+
+def test_too_many_rows_are_refused_while_reading(monkeypatch, request_context):
+    monkeypatch.setattr(spreadsheet, "MAX_ROWS_READ", 50)
+    content = ("a,b\n" + "x,1\n" * 100).encode()
+    rows = Table(io.BytesIO(content), "x.csv").rows()
+    with pytest.raises(TableError, match="50 dòng"):
+        for number, _ in rows:
+            assert number <= 51
+
+
+def test_a_file_above_the_size_limit_is_refused_before_it_is_read(monkeypatch, request_context):
+    monkeypatch.setattr(spreadsheet, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(TableError, match="tối đa 0 MB"):
+        Table(io.BytesIO(b"a,b\n" * 1000), "x.csv")
