@@ -1,6 +1,8 @@
 """Production that is safe by default (issue 22): the app refuses to start
 without a random key unless development or testing is chosen, and production
 sends HSTS, a __Host- cookie and a CSP that allows no inline code or style."""
+import base64
+import hashlib
 import re
 import secrets
 from pathlib import Path
@@ -10,6 +12,7 @@ import pytest
 from fieldops import create_app
 from fieldops.config import ConfigError
 from tests.conftest import PASSWORD
+from tests.test_access import world  # noqa: F401  (the fixture)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "fieldops" / "templates"
 
@@ -92,3 +95,17 @@ def test_no_template_holds_inline_script_style_or_handler():
         text = template.read_text()
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), template
         assert not re.search(r"<style\b|\sstyle=|\(style=|\son[a-z]+=", text), template
+
+
+
+def test_the_dossier_preview_shows_no_server_path_and_allows_only_its_own_styles(world, client_as):
+    response = client_as("hr").get(f"/reviews/dossiers/{world['dossier'].id}/preview")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Mã xác minh" in text
+    assert "file://" not in text and str(TEMPLATES.parent.parent) not in text
+    assert "/static/fonts/NotoSerif-Regular.ttf" in text
+    policy = response.headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in policy and "script-src 'none'" in policy
+    style = re.search(r"<style>(.*?)</style>", text, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in policy
