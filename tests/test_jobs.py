@@ -164,3 +164,18 @@ def test_concurrent_workers_on_postgresql_take_different_jobs(app, users, kinds)
     for t in threads:
         t.join(timeout=30)
     assert sorted(i for i, _w in taken) == sorted(made)
+
+
+def test_a_refusal_explained_by_its_handler_is_shown_as_it_is(app, users):
+    @handler("test.refuses")
+    def refuses(job, report):
+        raise operations.JobRefused("Quá nhiều người được đề nghị cho một hồ sơ.")
+
+    try:
+        job = _job(users, "test.refuses")
+        worker.run_once(app)
+        db.session.refresh(job)
+        assert job.state == JobState.failed and job.error_reference is None
+        assert job.error == "Quá nhiều người được đề nghị cho một hồ sơ."
+    finally:
+        HANDLERS.pop("test.refuses", None)

@@ -116,15 +116,21 @@ def finish(job: Job, result: dict | None, now=None) -> None:
     db.session.flush()
 
 
+class JobRefused(Exception):
+    """A refusal a handler explains to its reader (in words, not as an error): the
+    job's page shows its message as it is."""
+
+
 def fail(job_id: int, error: BaseException | str, now=None) -> Job:
-    """The job failed (after a rollback). A reason given as text is kept for the
-    page that shows it; an exception is written to the server's log only, under a
-    reference that the page shows (its details may name the server's files)."""
+    """The job failed (after a rollback). A reason given as text, or a JobRefused,
+    is kept for the page that shows it; any other exception is written to the
+    server's log only, under a reference that the page shows (its details may name
+    the server's files)."""
     now = now or utcnow()
     job = db.session.get(Job, job_id)
     db.session.refresh(job)
-    if isinstance(error, str):
-        job.error, job.error_reference = error[:ERROR_MAX], None
+    if isinstance(error, (str, JobRefused)):
+        job.error, job.error_reference = str(error)[:ERROR_MAX], None
     else:
         job.error, job.error_reference = "", f"{job_id}-{secrets.token_hex(4)}"
         log.error("job %s (%s) failed, reference %s", job_id, job.kind, job.error_reference,
