@@ -48,6 +48,8 @@ class Config:
     PAGE_SIZE = 20
     # An import's file (fieldops/core/spreadsheet.py, MAX_FILE_BYTES) and the form around it.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024 + 64 * 1024
+    # A larger employer file (~15,000 rows) is imported by the job worker, not the request.
+    EMPLOYER_IMPORT_INLINE_MAX_BYTES = 1024 * 1024
     # How long a unit's progress report is served from its kept copy (fieldops/progress/snapshots.py).
     PROGRESS_REPORT_SECONDS = 60
 

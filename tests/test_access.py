@@ -55,6 +55,7 @@ EXPECTED = {
     "visits.queue": Access((S,)),
     "visits.review": Access((S,)),
     "employers.import_file": Access((A,)),
+    "employers.import_report": Access((A,), get_status=302),  # not an import's job: off to the job's page
     # follow-ups: everyone reads in their area; officers propose and do; supervisors decide
     "followups.queue": Access(ALL),
     "followups.mine": Access((O,)),

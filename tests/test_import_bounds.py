@@ -127,3 +127,70 @@ def test_a_file_above_the_size_limit_is_refused_before_it_is_read(monkeypatch, r
     monkeypatch.setattr(spreadsheet, "MAX_FILE_BYTES", 1000)
     with pytest.raises(TableError, match="tối đa 0 MB"):
         Table(io.BytesIO(b"a,b\n" * 1000), "x.csv")
+
+
+# --- a large employer file goes to the job worker ------------------------------------
+
+
+@pytest.fixture
+def small_inline_limit(app):
+    app.config["EMPLOYER_IMPORT_INLINE_MAX_BYTES"] = 200
+    yield
+    app.config["EMPLOYER_IMPORT_INLINE_MAX_BYTES"] = 1024 * 1024
+
+
+def _employer_csv(rows):
+    header = "unit_code,name,tax_code,district_code,department,insured\n"
+    return (header + "".join(",".join(r) + "\n" for r in rows)).encode()
+
+
+def _send_employers(client, content, dry_run=False):
+    data = {"file": (io.BytesIO(content), "don-vi.csv")}
+    if dry_run:
+        data["dry_run"] = "y"
+    return client.post("/employers/import", data=data, content_type="multipart/form-data")
+
+
+def test_a_large_employer_file_is_imported_by_the_job_worker(app, users, client_as, small_inline_limit):
+    import sqlalchemy as sa
+
+    from fieldops.employers.models import Employer
+    from fieldops.jobs import worker
+    from fieldops.jobs.models import Job, JobFile, JobState
+
+    admin = client_as("admin")
+    rows = [[f"TJ{i:04d}", f"Công ty Số {i}", "", "HN-BD", "", "10"] for i in range(40)]
+    response = _send_employers(admin, _employer_csv(rows))
+    assert response.status_code == 303 and "/jobs/" in response.location
+    job = db.session.scalars(sa.select(Job)).one()
+    assert db.session.scalar(sa.select(sa.func.count(Employer.id))) == 0  # nothing yet
+    page = admin.get(response.location).get_data(as_text=True)
+    assert "don-vi.csv" in page and 'hx-trigger="every 2s"' in page
+    worker.run_once(app)
+    db.session.expire_all()
+    assert db.session.get(Job, job.id).state == JobState.done, db.session.get(Job, job.id).result
+    assert db.session.scalar(sa.select(sa.func.count(Employer.id))) == 40
+    assert db.session.scalar(sa.select(sa.func.count(JobFile.id))) == 0  # the file is not kept
+    assert f"/employers/import/jobs/{job.id}" in admin.get(response.location).get_data(as_text=True)
+    report = admin.get(f"/employers/import/jobs/{job.id}").get_data(as_text=True)
+    assert "40 dòng" in report and "don-vi.csv" in report
+    assert client_as("admin", "HT").get(f"/employers/import/jobs/{job.id}").status_code == 404
+
+
+def test_a_large_file_with_a_bad_row_imports_nothing_and_the_report_says_why(app, users, client_as,
+                                                                             small_inline_limit):
+    import sqlalchemy as sa
+
+    from fieldops.employers.models import Employer
+    from fieldops.jobs import worker
+    from fieldops.jobs.models import Job
+
+    admin = client_as("admin")
+    rows = [[f"TK{i:04d}", f"Công ty Số {i}", "", "HN-BD", "", "10"] for i in range(30)] + \
+           [["TK9999", "Công ty Âm", "", "HN-BD", "", "-5"]]
+    _send_employers(admin, _employer_csv(rows))
+    worker.run_once(app)
+    job = db.session.scalars(sa.select(Job)).one()
+    assert db.session.scalar(sa.select(sa.func.count(Employer.id))) == 0
+    report = admin.get(f"/employers/import/jobs/{job.id}").get_data(as_text=True)
+    assert ">32<" in report and "Không được là số âm." in report

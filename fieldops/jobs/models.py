@@ -96,3 +96,15 @@ class Job(db.Model):
 
     def __repr__(self):
         return f"<Job {self.id} {self.kind} {self.state}>"
+
+
+class JobFile(db.Model):
+    """The file a job works on (an import sent from the web), kept in the database
+    so that whichever worker takes the job reads it; removed once the job is done."""
+
+    __tablename__ = "job_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("job.id", ondelete="CASCADE"), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
