@@ -154,11 +154,15 @@ def check_workbook_parts(parts):
             raise too_large
 
 
-def _bounded(rows, rows_read):
-    """The rows, refused once too many are read or a cell is too long."""
+def _count_read(number):
+    """Rows are counted as read, blank ones included (they cost reading too)."""
+    if number > MAX_ROWS_READ:
+        raise TableError(_("The file has more than %(max)d rows.", max=MAX_ROWS_READ), row=number)
+
+
+def _bounded(rows):
+    """The rows, refused once a row is too wide or a cell too long."""
     for number, cells in rows:
-        if rows_read() > MAX_ROWS_READ:
-            raise TableError(_("The file has more than %(max)d rows.", max=MAX_ROWS_READ), row=number)
         if len(cells) > MAX_COLUMNS:
             raise TableError(_too_wide(), row=number)
         for cell in cells:
@@ -178,7 +182,6 @@ class Table:
         self._file = fileobj
         self.filename = filename or ""
         self.encoding = None
-        self.rows_read = 0
         self.kind = self._sniff()
 
     def _sniff(self):
@@ -197,8 +200,7 @@ class Table:
         return "csv"
 
     def rows(self):
-        rows = self._xlsx_rows() if self.kind == "xlsx" else self._csv_rows()
-        return _bounded(rows, lambda: self.rows_read)
+        return _bounded(self._xlsx_rows() if self.kind == "xlsx" else self._csv_rows())
 
     # CSV ---------------------------------------------------------------
 
@@ -231,7 +233,7 @@ class Table:
             delimiter = max(_CSV_DELIMITERS, key=first.count) if first else ","
             reader = csv.reader(itertools.chain([first], text), delimiter=delimiter)
             for number, record in enumerate(reader, 1):
-                self.rows_read = number
+                _count_read(number)
                 # Windows-1258 writes tone marks as separate combining characters.
                 cells = [unicodedata.normalize("NFC", c) for c in record]
                 if legacy and not all(vietnamese.plausible(c) for c in cells):
@@ -271,7 +273,7 @@ class Table:
             # The stored dimensions are often wrong (and then cut columns off): ignore them.
             sheet.reset_dimensions()
             for number, row in enumerate(sheet.iter_rows(), 1):
-                self.rows_read = number
+                _count_read(number)
                 if len(row) > MAX_COLUMNS:
                     raise TableError(_too_wide(), row=number)
                 cells = [Formula(c.value) if c.data_type == "f" else _nfc(c.value) for c in row]

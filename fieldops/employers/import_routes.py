@@ -1,8 +1,4 @@
 """The admins' import page: upload a CSV or XLSX file of employers, check it, import it."""
-import io
-from collections import Counter
-from types import SimpleNamespace
-
 from flask import current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,13 +8,14 @@ from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
 from fieldops.core.spreadsheet import MAX_FILE_BYTES
 from fieldops.employers.forms import ImportForm
-from fieldops.employers.import_jobs import IMPORT, queue_import
+from fieldops.employers.import_jobs import IMPORT
 from fieldops.employers.import_rows import COLUMNS, MAX_INSURED_TEXT
 from fieldops.employers.importing import ImportConflict, import_employers
 from fieldops.employers.models import WHOLE_EMPLOYER
 from fieldops.employers.routes import bp
 from fieldops.extensions import db
 from fieldops.jobs.models import Job, JobState
+from fieldops.jobs.uploads import kept_result, queue_upload, too_large_for_a_request
 from fieldops.org.scope import get_or_404
 
 
@@ -43,10 +40,9 @@ def import_file():
     result, conflict = None, None
     if form.validate_on_submit():
         upload = form.file.data
-        size = upload.stream.seek(0, io.SEEK_END)
-        upload.stream.seek(0)
-        if size > current_app.config["EMPLOYER_IMPORT_INLINE_MAX_BYTES"] and size <= MAX_FILE_BYTES:
-            job = queue_import(current_user, upload.stream.read(), upload.filename or "", form.dry_run.data)
+        if too_large_for_a_request(upload.stream, current_app.config["EMPLOYER_IMPORT_INLINE_MAX_BYTES"]) \
+                and not too_large_for_a_request(upload.stream, MAX_FILE_BYTES):
+            job = queue_upload(current_user, IMPORT, upload.stream.read(), upload.filename or "", form.dry_run.data)
             db.session.commit()
             return redirect(url_for("jobs.show", job_id=job.id), 303)
         try:
@@ -72,11 +68,8 @@ def import_report(job_id):
     job = get_or_404(Job, job_id, current_user)
     if job.kind != IMPORT or job.state != JobState.done:  # its page says what it is and how far it got
         return redirect(url_for("jobs.show", job_id=job.id))
-    kept = job.result or {}
-    result = SimpleNamespace(**{**kept, "ok": not kept.get("error_count"), "counts": Counter(kept.get("counts", {})),
-                                "errors": [
-        SimpleNamespace(row=r, column=c, message=m) for r, c, m in kept.get("errors", [])]})
-    conflict = kept.get("conflict") and _(
-        "The employers changed while the file was being imported; nothing was imported. Try again.")
+    result, conflict = kept_result(job)
+    conflict = conflict and _("The employers changed while the file was being imported; nothing was imported. "
+                              "Try again.")
     return render_template("employers/import.html", form=ImportForm(), result=None if conflict else result,
                            conflict=conflict, columns=column_help())
