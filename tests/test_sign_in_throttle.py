@@ -14,7 +14,7 @@ from fieldops.timeutil import utcnow
 from tests.concurrency import run_at_once
 from tests.conftest import PASSWORD
 
-DELAYED = "Wait a minute and try again"
+DELAYED = "Vui lòng chờ một phút rồi thử lại."
 
 
 def _login(client, username, password, address="127.0.0.1"):

@@ -35,9 +35,10 @@ def _failures(*where) -> int:
 
 def throttle(username: str, address: str) -> str | None:
     """Why this attempt (already saved) may not be checked: "address" (too many
-    failures from its address, on any account: wait out the window), "account" (too many on this account from everywhere: it is
-    checked again a short delay after the latest attempt, so one address cannot
-    lock an account out for the whole window), or None."""
+    failures from its address, on any account: wait out the window), "account"
+    (too many on this account from everywhere: it is checked again a short delay
+    after the latest attempt, so one address cannot lock an account out for the
+    whole window), or None."""
     cfg = current_app.config
     now = utcnow()
     window_start = now - cfg["LOGIN_FAILURE_WINDOW"]
