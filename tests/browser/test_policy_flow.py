@@ -29,7 +29,7 @@ def test_pages_break_no_policy_and_bars_keep_their_width(browser_page):
 def test_the_account_page_lists_this_session(browser_page):
     page = browser_page("portrait")
     sign_in(page, "supervisor.hn")
-    page.click("a.whoami")
+    page.click("a.account-link")
     page.wait_for_url("**/account")
     assert page.locator("#sessions tr[aria-current=true]").count() == 1
     assert "thiết bị này" in page.locator("#sessions").inner_text()
