@@ -105,3 +105,15 @@ def test_an_admin_ends_a_users_sessions_within_scope(app, users, client_as):
     assert client_as("admin").post(f"/admin/users/{target.id}/sessions/end").status_code == 302
     assert officer.get("/").status_code == 302
     assert "user.sessions_end" in _actions()
+
+
+def test_the_current_password_is_guessed_no_faster_than_at_sign_in(app, users):
+    client = sign_in(app.test_client(), users["HN"]["officer"])
+    before = _user("officer.hn").password_hash
+    for i in range(10):  # a stolen session guessing the password
+        response = _change(client, f"guess-number-{i}", "a-new-long-passphrase")
+        assert "Đây không phải mật khẩu hiện tại của bạn." in response.get_data(as_text=True)
+    response = _change(client, PASSWORD, "a-new-long-passphrase")
+    assert response.status_code == 422 and "Đăng nhập sai quá nhiều lần" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert _user("officer.hn").password_hash == before

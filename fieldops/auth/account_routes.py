@@ -46,9 +46,13 @@ def account_password():
     if form.validate_on_submit():
         try:
             operations.change_password(current_user, form.current.data, form.password.data)
-        except operations.WrongPassword:
-            db.session.commit()  # keep the audit event of the refusal
-            form.current.errors.append(_("This is not your current password."))
+        except operations.WrongPassword as wrong:
+            db.session.commit()  # keep the attempt and the audit event of the refusal
+            form.current.errors.append({
+                "invalid": _("This is not your current password."),
+                "throttled": _("Too many failed sign-ins. Wait 15 minutes and try again."),
+                "delayed": _("Too many failed sign-ins on this account. Wait a minute and try again."),
+            }[wrong.reason])
         else:
             db.session.commit()
             flash(_("Your password has been changed; your other sessions have ended."), "success")

@@ -202,15 +202,30 @@ def end_sessions_of(actor, user: User) -> None:
 
 
 class WrongPassword(Exception):
-    pass
+    """reason: invalid, or throttled/delayed as at sign-in."""
+
+    def __init__(self, reason="invalid"):
+        super().__init__(reason)
+        self.reason = reason
 
 
 def change_password(user: User, current: str, new_password: str) -> None:
     """The user's own change: the current password is required, and every other
-    session ends (whoever else holds one may have learned the old password)."""
+    session ends (whoever else holds one may have learned the old password).
+    The current password is guessed no faster here than at sign-in: the attempt
+    is counted, and throttled, as a sign-in's."""
+    address = client_address()
+    attempt = LoginAttempt(username=user.username, client_address=address, succeeded=False)
+    db.session.add(attempt)
+    db.session.commit()
+    refused = throttle(user.username, address)
+    if refused:
+        db.session.delete(attempt)
+        raise WrongPassword("throttled" if refused == "address" else "delayed")
     if not verify_password(user.password_hash, current):
         record("user.password_change_refused", actor=user, obj=user)
         raise WrongPassword()
+    attempt.succeeded = True
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
     end_other_sessions(user)
