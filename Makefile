@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
+# The app runs as production unless told otherwise (fieldops/config.py): these
+# targets choose development (the public development key) and testing explicitly.
+migrate run: export FIELDOPS_ENV ?= development
+test: export FIELDOPS_ENV ?= testing
 
 .PHONY: run test chromium install install-dev translations extract-messages migrate clean
 

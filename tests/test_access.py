@@ -35,6 +35,10 @@ EXPECTED = {
     "auth.user_edit": Access((A,)),
     "auth.user_active": Access((A,)),
     "auth.user_password": Access((A,)),
+    "auth.user_sessions_end": Access((A,)),
+    "auth.account": Access(ALL),
+    "auth.account_password": Access(ALL),
+    "auth.account_end_others": Access(ALL),
     "org.units": Access((A,)),
     "org.unit_new": Access((A,)),
     "org.unit_edit": Access((A,)),
@@ -52,6 +56,7 @@ EXPECTED = {
     "visits.queue": Access((S,)),
     "visits.review": Access((S,)),
     "employers.import_file": Access((A,)),
+    "employers.import_report": Access((A,), get_status=302),  # not an import's job: off to the job's page
     # follow-ups: everyone reads in their area; officers propose and do; supervisors decide
     "followups.queue": Access(ALL),
     "followups.mine": Access((O,)),

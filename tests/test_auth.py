@@ -1,3 +1,4 @@
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -128,7 +129,10 @@ def test_production_cookie_is_secure_and_config_is_required(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         create_app()
-    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)  # long, but not random
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+    monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(48))
     with pytest.raises(ConfigError, match="DATABASE_URL"):
         create_app()
     monkeypatch.setenv("DATABASE_URL", "sqlite://")

@@ -8,6 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from fieldops.campaigns.models import Campaign, CampaignState
+from fieldops.core.numbers import whole_number
 from fieldops.extensions import db
 
 ARG_MAX = 20
@@ -28,8 +29,9 @@ def find_campaign(arg) -> Campaign | None:
     if not text or len(text) > ARG_MAX or "\x00" in text:  # PostgreSQL refuses a NUL in text
         return None
     found = db.session.scalars(sa.select(Campaign).where(Campaign.code == text.upper())).first()
-    if found is None and text.isdigit() and len(text) < 10:
-        found = db.session.get(Campaign, int(text))
+    number = whole_number(text)
+    if found is None and number is not None:
+        found = db.session.get(Campaign, number)
     return found
 
 

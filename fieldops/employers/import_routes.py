@@ -1,17 +1,22 @@
 """The admins' import page: upload a CSV or XLSX file of employers, check it, import it."""
-from flask import render_template
+from flask import current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
+from fieldops.core.spreadsheet import MAX_FILE_BYTES
 from fieldops.employers.forms import ImportForm
+from fieldops.employers.import_jobs import IMPORT
 from fieldops.employers.import_rows import COLUMNS, MAX_INSURED_TEXT
 from fieldops.employers.importing import ImportConflict, import_employers
 from fieldops.employers.models import WHOLE_EMPLOYER
 from fieldops.employers.routes import bp
 from fieldops.extensions import db
+from fieldops.jobs.models import Job, JobState
+from fieldops.jobs.uploads import kept_result, queue_upload, too_large_for_a_request
+from fieldops.org.scope import get_or_404
 
 
 def column_help():
@@ -35,6 +40,11 @@ def import_file():
     result, conflict = None, None
     if form.validate_on_submit():
         upload = form.file.data
+        if too_large_for_a_request(upload.stream, current_app.config["EMPLOYER_IMPORT_INLINE_MAX_BYTES"]) \
+                and not too_large_for_a_request(upload.stream, MAX_FILE_BYTES):
+            job = queue_upload(current_user, IMPORT, upload.stream.read(), upload.filename or "", form.dry_run.data)
+            db.session.commit()
+            return redirect(url_for("jobs.show", job_id=job.id), 303)
         try:
             result = import_employers(current_user, upload.stream, upload.filename or "", dry_run=form.dry_run.data)
         except ImportConflict:
@@ -49,3 +59,17 @@ def import_file():
     return render_template(
         "employers/import.html", form=form, result=result, conflict=conflict, columns=column_help()
     ), (422 if failed else 200)
+
+
+@bp.get("/import/jobs/<int:job_id>")
+@roles_required(Role.admin)
+def import_report(job_id):
+    """The report of an import the job worker ran."""
+    job = get_or_404(Job, job_id, current_user)
+    if job.kind != IMPORT or job.state != JobState.done:  # its page says what it is and how far it got
+        return redirect(url_for("jobs.show", job_id=job.id))
+    result, conflict = kept_result(job)
+    conflict = conflict and _("The employers changed while the file was being imported; nothing was imported. "
+                              "Try again.")
+    return render_template("employers/import.html", form=ImportForm(), result=None if conflict else result,
+                           conflict=conflict, columns=column_help())

@@ -69,6 +69,8 @@ class Job(db.Model):
     progress: Mapped[int] = mapped_column(sa.Integer, default=0)
     note: Mapped[str] = mapped_column(sa.String(NOTE_MAX), default="")
     error: Mapped[str] = mapped_column(sa.Text, default="")
+    # A failure's details stay in the server's log under this reference; the page shows only it.
+    error_reference: Mapped[str | None] = mapped_column(sa.String(20))
     # What the job produced, as plain values (e.g. {"dossier_id": 12}).
     result: Mapped[dict | None] = mapped_column(sa.JSON)
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
@@ -106,3 +108,15 @@ class Job(db.Model):
 
     def __repr__(self):
         return f"<Job {self.id} {self.kind} {self.state}>"
+
+
+class JobFile(db.Model):
+    """The file a job works on (an import sent from the web), kept in the database
+    so that whichever worker takes the job reads it; removed once the job is done."""
+
+    __tablename__ = "job_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("job.id", ondelete="CASCADE"), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)

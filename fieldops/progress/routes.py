@@ -18,6 +18,7 @@ from fieldops.audit.operations import record_denied
 from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role, User
 from fieldops.campaigns.queries import all_campaigns, chosen_campaign
+from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
 from fieldops.core.spreadsheet import csv_chunks, write_xlsx
 from fieldops.employers.models import Employer
@@ -190,8 +191,7 @@ def worklist(unit_id):
         write_xlsx(buffer, header, rows, title=_("Worklist"))
         buffer.seek(0)
         return send_file(buffer, as_attachment=True, download_name=name, mimetype=XLSX)
-    raw = request.args.get("page", "1")
-    page = int(raw) if raw.isdigit() and 0 < len(raw) < 6 else 1
+    page = whole_number(request.args.get("page"), digits=5) or 1
     per_page = current_app.config["PAGE_SIZE"]
     rows, more = queries.worklist_page(unit, page, per_page)
     return _page("progress/worklist.html", "progress/_worklist.html", target="worklist", unit=unit, rows=rows, page=page, more=more,

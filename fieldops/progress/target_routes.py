@@ -8,6 +8,7 @@ from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
 from fieldops.campaigns.models import Campaign
 from fieldops.campaigns.queries import all_campaigns, chosen_campaign
+from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
@@ -65,8 +66,7 @@ def target_new():
     if request.method == "GET":
         campaign = _chosen_campaign()
         form.campaign_id.data = campaign.id if campaign else None
-        unit = request.args.get("unit", "")
-        form.org_unit_id.data = int(unit) if unit.isdigit() and len(unit) < 10 else current_user.org_unit_id
+        form.org_unit_id.data = whole_number(request.args.get("unit")) or current_user.org_unit_id
         form.metric.data = request.args.get("metric", Metric.registered_employer.value)
     elif form.validate_on_submit():
         unit = get_or_404(OrgUnit, form.org_unit_id.data, current_user)

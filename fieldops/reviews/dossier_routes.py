@@ -10,7 +10,9 @@ from sqlalchemy.orm import aliased, selectinload
 
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
+from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
+from fieldops.core.pdf import preview_response
 from fieldops.extensions import db, htmx
 from fieldops.jobs.models import ACTIVE_STATES, Job, JobState
 from fieldops.org.models import OrgUnit
@@ -44,15 +46,15 @@ def dossiers_page():
     stmt = scoped(Dossier, current_user).options(selectinload(Dossier.org_unit), selectinload(Dossier.period),
                                                  selectinload(Dossier.generated_by))
     args = {}
-    raw = request.args.get("period", "")
-    if raw.isdigit() and len(raw) < 10:
-        stmt = stmt.where(Dossier.period_id == int(raw))
-        args["period"] = raw
-    raw = request.args.get("unit", "")
-    if raw.isdigit() and len(raw) < 10:
-        unit = get_or_404(OrgUnit, int(raw), current_user)
+    number = whole_number(request.args.get("period"))
+    if number is not None:
+        stmt = stmt.where(Dossier.period_id == number)
+        args["period"] = str(number)
+    number = whole_number(request.args.get("unit"))
+    if number is not None:
+        unit = get_or_404(OrgUnit, number, current_user)
         stmt = stmt.where(Dossier.org_unit_id.in_(sa.select(OrgUnit.id).where(OrgUnit.scope_clause(unit))))
-        args["unit"] = raw
+        args["unit"] = str(number)
     status = request.args.get("status", "")
     if status in DossierStatus.__members__:
         stmt = stmt.where(Dossier.status == DossierStatus(status))
@@ -156,7 +158,7 @@ def dossier_pdf(dossier_id):
 @roles_required(H)
 def dossier_preview(dossier_id):
     """The same document as HTML, for the browser's print preview."""
-    return Response(dossiers.preview_html(dossier_or_404(dossier_id)), mimetype="text/html")
+    return preview_response(dossiers.preview_html(dossier_or_404(dossier_id)))
 
 
 @bp.post("/reviews/dossiers/<int:dossier_id>/mark")

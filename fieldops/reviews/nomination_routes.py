@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role, User
+from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
@@ -30,14 +31,15 @@ def _subject(period):
     for name, kind in (("officer", NomineeKind.individual), ("unit", NomineeKind.collective)):
         raw = request.values.get(name, "")
         if raw:
-            if not raw.isdigit() or len(raw) > 9:
+            number = whole_number(raw)
+            if number is None:
                 abort(404)
             if kind == NomineeKind.individual:
-                person = get_or_404(User, int(raw), current_user)
+                person = get_or_404(User, number, current_user)
                 if person.role != Role.officer:
                     abort(404)
                 return kind, person
-            return kind, get_or_404(OrgUnit, int(raw), current_user)
+            return kind, get_or_404(OrgUnit, number, current_user)
     return None, None
 
 

@@ -14,6 +14,7 @@ from flask_login import current_user
 from fieldops.audit.operations import record_denied
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
+from fieldops.core.numbers import whole_number
 from fieldops.extensions import db, htmx
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.org.scope import get_or_404, scoped
@@ -241,12 +242,11 @@ def ranking(period_id):
     who = request.args.get("who", "officers")
     kind = NomineeKind.collective if who == "units" else NomineeKind.individual
     root = period.scope_root(current_user)
-    unit_arg = request.args.get("unit", "")
-    if unit_arg.isdigit() and len(unit_arg) < 10:
-        unit = get_or_404(OrgUnit, int(unit_arg), current_user)
+    unit_id = whole_number(request.args.get("unit"))
+    if unit_id is not None:
+        unit = get_or_404(OrgUnit, unit_id, current_user)
         root = unit if unit.path.startswith(root.path) else root
-    raw = request.args.get("page", "1")
-    page_number = int(raw) if raw.isdigit() and 0 < len(raw) < 6 else 1
+    page_number = whole_number(request.args.get("page"), digits=5) or 1
     eligible_only = request.args.get("eligible") == "1"
     page = standings.ranked(period, root, kind, page_number, current_app.config["PAGE_SIZE"], eligible_only)
     keys = [item["key"] for item in page.items]

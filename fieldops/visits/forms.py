@@ -14,6 +14,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import NumberInput
 
 from fieldops.core.forms import Form
+from fieldops.core.numbers import whole_number
 from fieldops.timeutil import format_date, local_today
 from fieldops.visits.labels import obstacle_choices, purpose_choices
 from fieldops.visits.models import MAX_COUNT, ObstacleCategory, VisitPurpose
@@ -70,8 +71,7 @@ class LineForm(SubForm):
 
     @property
     def department_key(self):
-        raw = (self.department_id.data or "").strip()
-        return int(raw) if raw.isdigit() and len(raw) < 10 else None
+        return whole_number(self.department_id.data)
 
     @property
     def is_new(self) -> bool:

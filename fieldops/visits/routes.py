@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role
+from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.employers.queries import search_page
@@ -235,10 +236,10 @@ def _replay_edit(form, visit, payload_hash):
 @signed_in
 def show(visit_id):
     visit = get_or_404(Visit, visit_id, current_user)
-    number = request.args.get("revision", "")
+    number = whole_number(request.args.get("revision"), digits=6)
     revision = None
-    if number.isdigit() and len(number) < 7:
-        revision = next((r for r in visit.revisions if r.number == int(number)), None)
+    if number is not None:
+        revision = next((r for r in visit.revisions if r.number == number), None)
     revision = revision or visit.revisions[-1]
     return _render_show(visit, revision, ReviewForm())
 
