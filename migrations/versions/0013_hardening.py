@@ -1,7 +1,7 @@
 """hardening: the browser of each session (the sessions page), the log reference of a failed job, a job's file
 
 Revision ID: 0013_hardening
-Revises: 0011_large_districts
+Revises: 0015_awards
 Create Date: 2026-12-05 08:00:00
 
 A user's sessions page names each session's browser, from its User-Agent. A job
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013_hardening'
-down_revision = '0011_large_districts'
+down_revision = '0015_awards'
 branch_labels = None
 depends_on = None
 
