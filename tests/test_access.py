@@ -121,6 +121,12 @@ EXPECTED = {
     "returns.missing": Access((S, V, A, H)),
     "jobs.show": Access((H, A)),
     "jobs.retry": Access((H, A)),
+    # the officers' offline field kit: the manifest and service worker for anyone, the rest officers'
+    "offline.manifest": Access(PUBLIC),
+    "offline.service_worker": Access(PUBLIC),
+    "offline.page": Access((O,)),
+    "offline.outbox": Access((O,)),
+    "offline.district_data": Access((O,)),
 }
 
 # URL parameter → the id of an object in Hà Nội (in scope for the HN users,

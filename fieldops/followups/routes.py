@@ -172,7 +172,9 @@ def render_show(followup, status=200, error=None, **forms):
 @bp.get("/<int:followup_id>")
 @signed_in
 def show(followup_id):
-    return render_show(get_or_404(FollowUp, followup_id, current_user))
+    body, status = render_show(get_or_404(FollowUp, followup_id, current_user))
+    # The tablet's outbox knows its action arrived when it lands on this page.
+    return body, status, {"X-Followup-Id": str(followup_id)}
 
 
 # --- proposing -----------------------------------------------------------------------

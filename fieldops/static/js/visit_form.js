@@ -1,12 +1,15 @@
-// The visit form on a tablet: live unregistered/coverage, rows added and removed,
-// the location, the draft kept while typing, and a submit that survives a dropped
-// connection (the visit goes to the outbox, see visit_outbox.js). Without this
-// script the form still works as a plain POST.
+// The visit form on a tablet: live unregistered/coverage, the server's input rules
+// checked as typed (visit_rules.js), "newly registered" suggested from the increase,
+// a warning for a second visit on one day, rows added and removed, the location, the
+// draft kept while typing, and a submit that survives a dropped connection (the
+// visit goes to the outbox, see visit_outbox.js). Without this script the form still
+// works as a plain POST.
 (function () {
   "use strict";
 
   var Outbox = window.FieldOpsOutbox;
-  var form, scope, key, sending, saveTimer;
+  var Rules = window.FieldOpsRules;
+  var form, scope, key, sending, saveTimer, rules;
 
   function $(selector, root) {
     return (root || document).querySelector(selector);
@@ -40,6 +43,95 @@
     bar.classList.toggle("full", !!full);
   }
 
+  // --- the server's rules, before sending -------------------------------------
+
+  var COUNT_INPUTS = { insured: "insured", registered: "registered", active: "active", newly_registered: "newly" };
+
+  // The message beside a field, as the server's page shows it (macros/forms.html).
+  function mark(input, message) {
+    var holder = input && input.closest(".field");
+    if (!holder) return;
+    $$("p.error", holder).forEach(function (p) { p.parentNode.removeChild(p); });
+    holder.classList.toggle("has-error", !!message);
+    if (message) {
+      var p = document.createElement("p");
+      p.className = "error";
+      p.id = input.id + "-error";
+      p.textContent = message;
+      holder.appendChild(p);
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", p.id);
+    } else {
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+    }
+  }
+
+  // Checks a line (or clears it when not counted); true when it passes.
+  function checkRow(row) {
+    var counted = $("[data-counted]", row).checked;
+    var typed = {};
+    Object.keys(COUNT_INPUTS).forEach(function (name) {
+      var input = $("[data-count=" + COUNT_INPUTS[name] + "]", row);
+      typed[name] = input ? input.value : "";
+    });
+    var errors = counted && rules ? Rules.checkLine(rules, typed) : {};
+    Object.keys(COUNT_INPUTS).forEach(function (name) {
+      mark($("[data-count=" + COUNT_INPUTS[name] + "]", row), errors[name] || null);
+    });
+    return !Object.keys(errors).length;
+  }
+
+  function checkDate() {
+    if (!rules) return true;
+    var problem = Rules.checkDate(rules, form.elements.visit_date.value);
+    mark(form.elements.visit_date, problem);
+    return !problem;
+  }
+
+  function checkAll() {
+    var ok = checkDate();
+    $$("[data-line]", form).forEach(function (row) { ok = checkRow(row) && ok; });
+    return ok;
+  }
+
+  // "Newly registered" follows the increase over the department's current figure
+  // until the officer types it.
+  function suggestNewly(row) {
+    var newly = $("[data-count=newly]", row);
+    if (!newly || newly.dataset.typed === "yes" || !row.dataset.currentInsured) return;
+    var registered = count(row, "registered");
+    if (registered === null) return;
+    newly.value = String(Math.max(0, registered - parseInt(row.dataset.currentRegistered, 10)));
+  }
+
+  // A second visit by this officer at this employer on one date: recorded, or in the outbox.
+  function sameDay() {
+    var notice = $("#visit-same-day");
+    if (!notice) return;
+    var day = Rules ? Rules.isoDate(form.elements.visit_date.value) : form.elements.visit_date.value;
+    var recorded = JSON.parse(form.dataset.ownDates || "[]");
+    var waiting = Outbox.unsent().some(function (e) {
+      if (e.url !== form.getAttribute("action") || e.id === scope + "." + key || !e.fields) return false;
+      return e.fields.some(function (pair) { return pair[0] === "visit_date" && Rules.isoDate(pair[1]) === day; });
+    });
+    notice.hidden = !day || !(waiting || recorded.indexOf(day) >= 0);
+  }
+
+  function onInput(event) {
+    var target = event.target;
+    var row = target.closest && target.closest("[data-line]");
+    if (target.dataset && target.dataset.count === "newly") target.dataset.typed = "yes";
+    if (row && target.dataset && target.dataset.count === "registered") suggestNewly(row);
+    if (row) checkRow(row);
+    if (target.name === "visit_date") {
+      checkDate();
+      sameDay();
+    }
+    recompute();
+    queueSave();
+  }
+
   function recompute() {
     var totalInsured = 0;
     var totalRegistered = 0;
@@ -47,7 +139,8 @@
       var counted = $("[data-counted]", row).checked;
       var insured = count(row, "insured");
       var registered = count(row, "registered");
-      var known = insured !== null && registered !== null;
+      // Figures the server would refuse show no coverage (not 1407% on a green bar).
+      var known = insured !== null && registered !== null && registered <= insured;
       var pct = known ? percent(insured, registered) : null;
       row.classList.toggle("not-counted", !counted);
       $("[data-out=unregistered]", row).textContent = known ? number(insured - registered) : "—";
@@ -260,11 +353,20 @@
     if (!window.fetch || !window.FormData) return; // the plain POST does the job
     event.preventDefault();
     if (sending) return; // a double tap sends once
+    if (!checkAll()) {
+      var problem = $(".has-error input, .has-error select", form);
+      if (problem) {
+        problem.scrollIntoView({ block: "center" });
+        problem.focus();
+      }
+      return;
+    }
     sending = true;
     busy(true);
     window.clearTimeout(saveTimer);
     var entry = {
-      id: scope + "." + key, url: form.action, fields: fields(), label: form.dataset.label,
+      id: scope + "." + key, kind: "visit", url: form.getAttribute("action"), fields: fields(),
+      label: form.dataset.label, open_url: form.dataset.openUrl || form.getAttribute("action"),
       scope: scope, draftKey: key, queued_at: Date.now(), status: "waiting"
     };
     Outbox.saveDraft(scope, key, entry.fields);
@@ -289,12 +391,44 @@
     });
   }
 
+  // Sent or refused by the outbox while this form is on screen: a plain "sent"
+  // with the record's link, or the server's page with its messages beside the fields.
+  function onOutbox(event) {
+    var entry = event.detail.entry;
+    if (!form || !document.body.contains(form) || entry.id !== scope + "." + key) return;
+    if (entry.status === "sent") {
+      var sent = $("#visit-sent-template");
+      var panel = document.createElement("div");
+      panel.innerHTML = sent.innerHTML;
+      $("a", panel).href = entry.record_url;
+      $("main").innerHTML = "";
+      $("main").appendChild(panel.firstElementChild);
+      form = null;
+      Outbox.render();
+    } else if (entry.status === "refused") {
+      show(entry.html);
+    }
+  }
+
+  // A visit the server refused, opened again: its answer, messages beside the fields.
+  function refusedHere() {
+    return Outbox.unsent().filter(function (e) {
+      return e.status === "refused" && e.scope === scope && e.html;
+    })[0];
+  }
+
   function init() {
     form = document.getElementById("visit-form");
     if (!form || !Outbox) return;
     scope = form.dataset.draftScope;
     key = form.dataset.draftKey;
     sending = false;
+    rules = form.dataset.rules ? JSON.parse(form.dataset.rules) : null;
+    var refused = form.dataset.restore === "yes" && refusedHere();
+    if (refused) {
+      show(refused.html);
+      return;
+    }
     if (form.dataset.conflict === "yes") {
       // This key is spent: what was typed stays on the page, not in a draft.
       Outbox.removeDraft(scope, key);
@@ -302,14 +436,17 @@
     } else if (form.dataset.restore === "yes") {
       restoreDraft();
     }
-    form.addEventListener("input", function () { recompute(); queueSave(); });
-    form.addEventListener("change", function () { recompute(); queueSave(); });
+    form.addEventListener("input", onInput);
+    form.addEventListener("change", onInput);
     form.addEventListener("click", onClick);
     form.addEventListener("submit", onSubmit);
     var discard = $("#draft-discard");
     if (discard) discard.addEventListener("click", onClick);
     recompute();
+    sameDay();
   }
 
   document.addEventListener("DOMContentLoaded", init);
+  document.addEventListener("fieldops:outbox", onOutbox);
+  window.FieldOpsVisitForm = { init: init };
 })();

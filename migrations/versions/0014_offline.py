@@ -1,0 +1,49 @@
+"""offline: when each department last changed, for the tablets' incremental sync
+
+Revision ID: 0014_offline
+Revises: 0011_large_districts
+Create Date: 2026-12-05 07:30:00
+
+A tablet keeps its officer's district and asks only for what changed since its
+last sync: the employers changed since (`employer.updated_at`, now indexed) and those whose departments changed (`labour_department.updated_at`,
+new, set to each department's creation time). On PostgreSQL the indexes are
+built CONCURRENTLY, outside the migration's transaction.
+"""
+from contextlib import nullcontext
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0014_offline'
+down_revision = '0011_large_districts'
+branch_labels = None
+depends_on = None
+
+
+def _indexing():
+    """(context, options): CONCURRENTLY outside the transaction on PostgreSQL."""
+    if op.get_bind().dialect.name == 'postgresql':
+        return op.get_context().autocommit_block(), {'postgresql_concurrently': True}
+    return nullcontext(), {}
+
+
+def upgrade():
+    op.add_column('labour_department', sa.Column('updated_at', sa.DateTime(), nullable=True))
+    op.execute('UPDATE labour_department SET updated_at = created_at')
+    with op.batch_alter_table('labour_department') as batch:
+        batch.alter_column('updated_at', existing_type=sa.DateTime(), nullable=False)
+    block, concurrently = _indexing()
+    with block:
+        op.create_index('ix_labour_department_updated_at', 'labour_department', ['updated_at'], **concurrently)
+        op.create_index('ix_employer_updated_at', 'employer', ['updated_at'], **concurrently)
+
+
+def downgrade():
+    block, concurrently = _indexing()
+    with block:
+        op.drop_index('ix_employer_updated_at', table_name='employer', **concurrently)
+        op.drop_index('ix_labour_department_updated_at', table_name='labour_department', **concurrently)
+    with op.batch_alter_table('labour_department') as batch:
+        batch.drop_column('updated_at')
