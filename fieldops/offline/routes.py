@@ -84,7 +84,7 @@ def district_data():
                       ensure_ascii=False, separators=(",", ":")).encode()
     response = Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})
     if "gzip" in request.headers.get("Accept-Encoding", "") and len(body) > 1024:
-        response.set_data(gzip.compress(body, compresslevel=5))
+        response.set_data(gzip.compress(body, compresslevel=3))
         response.headers["Content-Encoding"] = "gzip"
         response.headers["Vary"] = "Accept-Encoding"
     return response

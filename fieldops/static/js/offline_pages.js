@@ -65,7 +65,7 @@
 
   function employers() {
     if (index) return Promise.resolve(index);
-    return Store.getAll("employers").then(function (list) {
+    return Store.employers().then(function (list) {
       list.forEach(function (e) { e.folded = Store.fold(e.name + " " + e.unit_code + " " + e.tax_code); });
       list.sort(function (a, b) { return a.name.localeCompare(b.name, "vi") || a.id - b.id; });
       index = list;
@@ -118,7 +118,7 @@
   }
 
   function employerPage(id) {
-    return Store.get("employers", id).then(function (employer) {
+    return Store.employer(id).then(function (employer) {
       if (!employer) {
         view.appendChild(el("p", { "class": "notice", text: S.not_kept }));
         return;
@@ -152,7 +152,7 @@
   }
 
   function visitForm(id) {
-    return Promise.all([Store.get("employers", id), Store.getAll("visits")]).then(function (got) {
+    return Promise.all([Store.employer(id), Store.getAll("visits")]).then(function (got) {
       var employer = got[0];
       if (!employer) {
         view.appendChild(el("p", { "class": "notice", text: S.not_kept }));
@@ -199,7 +199,7 @@
   // --- my visits, my follow-ups, home -------------------------------------------
 
   function names() {
-    return Store.getAll("employers").then(function (list) {
+    return employers().then(function (list) {
       var byId = {};
       list.forEach(function (e) { byId[e.id] = e.name; });
       return byId;
@@ -286,7 +286,7 @@
   function home() {
     heading(fill(S.hello, { name: kept.user.name }));
     view.appendChild(el("p", { "class": "lead", text: fill(S.area, { unit: kept.user.unit }) }));
-    return Store.count("employers").then(function (n) {
+    return Promise.resolve(kept.count).then(function (n) {
       view.appendChild(el("p", {}, [el("a", { "class": "button primary", href: "/visits/new", text: S.search })]));
       view.appendChild(el("p", { text: fill(S.employers_kept, { n: number(n) }) }));
       view.appendChild(el("h2", { text: S.my_visits }));
