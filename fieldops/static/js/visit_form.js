@@ -306,8 +306,10 @@
     var candidates = Outbox.drafts(scope);
     var chosen = null;
     candidates.forEach(function (draft) {
+      // A draft whose visit waits in the outbox is that visit's: a new form is another visit.
+      if (queued[scope + "." + draft.key]) return;
       if (!chosen && (anyKey || draft.key === key)) chosen = draft;
-      else if (!queued[scope + "." + draft.key]) Outbox.removeDraft(scope, draft.key); // superseded or stale
+      else Outbox.removeDraft(scope, draft.key); // superseded or stale
     });
     if (!chosen) return;
     if (anyKey && chosen.key !== key) {
