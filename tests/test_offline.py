@@ -131,3 +131,48 @@ def test_a_sync_cursor_that_is_not_a_date_gives_everything(client_as, org):
 def test_only_officers_sync(client_as):
     assert client_as("supervisor").get("/offline/sync").status_code == 403
     assert client_as("viewer").get("/outbox").status_code == 403
+
+
+def test_follow_up_actions_sent_twice_are_done_once(client_as, users, org):
+    """A tablet's outbox may send an action again when its answer was lost."""
+    import sqlalchemy as sa
+
+    from fieldops.followups.models import FollowUp, FollowUpState
+
+    officer, supervisor = users["HN"]["officer"], users["HN"]["supervisor"]
+    employer = factories.employer(org["HN-BD"])
+    visit = factories.visit(officer, employer)
+    db.session.commit()
+    client = client_as("officer")
+    from datetime import timedelta
+
+    from fieldops.timeutil import local_today
+
+    due = (local_today() + timedelta(days=7)).isoformat()
+    form = {"kind": "revisit", "obstacle_id": "0", "assignee_id": str(officer.id), "due_date": due,
+            "note": "Quay lại đăng ký cho 6 người", "idempotency_key": "3f1c2b4e-0000-4a5b-9c8d-1234567890ab"}
+    first = client.post(f"/followups/new?visit={visit.id}", data=form)
+    again = client.post(f"/followups/new?visit={visit.id}", data=form)
+    made = db.session.scalars(sa.select(FollowUp).where(FollowUp.visit_id == visit.id)).all()
+    assert len(made) == 1 and made[0].idempotency_key == form["idempotency_key"]
+    assert first.status_code == again.status_code == 302
+    assert again.headers["Location"] == f"/followups/{made[0].id}"
+    followed = client.get(again.headers["Location"])
+    assert followed.headers["X-Followup-Id"] == str(made[0].id)
+    assert "đã được nhận" in followed.get_data(as_text=True) or "already been received" in followed.get_data(as_text=True)
+    # Someone else's key is not theirs to replay.
+    other = client_as("supervisor").post(f"/followups/new?visit={visit.id}", data=form)
+    assert other.status_code == 409
+
+    followup = factories.followup(officer, employer, state="approved", decider=supervisor)
+    db.session.commit()
+    for _ in range(2):
+        assert client.post(f"/followups/{followup.id}/start", data={"next": f"/followups/{followup.id}"}).status_code == 302
+    for _ in range(2):
+        done = client.post(f"/followups/{followup.id}/complete",
+                           data={"outcome": "Đã đăng ký thêm 6 người", "done_visit_id": "0",
+                                 "next": f"/followups/{followup.id}"})
+        assert done.status_code == 302 and done.headers["Location"] == f"/followups/{followup.id}"
+    db.session.expire_all()
+    assert db.session.get(FollowUp, followup.id).state == FollowUpState.done
+    assert db.session.get(FollowUp, followup.id).outcome == "Đã đăng ký thêm 6 người"

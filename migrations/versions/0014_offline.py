@@ -1,4 +1,4 @@
-"""offline: when each department last changed, for the tablets' incremental sync
+"""offline: when each department last changed, for the tablets' incremental sync; follow-ups' keys
 
 Revision ID: 0014_offline
 Revises: 0011_large_districts
@@ -6,7 +6,9 @@ Create Date: 2026-12-05 07:30:00
 
 A tablet keeps its officer's district and asks only for what changed since its
 last sync: the employers changed since (`employer.updated_at`, now indexed) and those whose departments changed (`labour_department.updated_at`,
-new, set to each department's creation time). On PostgreSQL the indexes are
+new, set to each department's creation time). A follow-up proposed on a tablet
+carries its form's key (`follow_up.idempotency_key`, unique): the outbox may send
+it twice, it is recorded once. On PostgreSQL the indexes are
 built CONCURRENTLY, outside the migration's transaction.
 """
 from contextlib import nullcontext
@@ -34,6 +36,9 @@ def upgrade():
     op.execute('UPDATE labour_department SET updated_at = created_at')
     with op.batch_alter_table('labour_department') as batch:
         batch.alter_column('updated_at', existing_type=sa.DateTime(), nullable=False)
+    with op.batch_alter_table('follow_up') as batch:
+        batch.add_column(sa.Column('idempotency_key', sa.String(length=64), nullable=True))
+        batch.create_unique_constraint('uq_follow_up_idempotency_key', ['idempotency_key'])
     block, concurrently = _indexing()
     with block:
         op.create_index('ix_labour_department_updated_at', 'labour_department', ['updated_at'], **concurrently)
@@ -47,3 +52,6 @@ def downgrade():
         op.drop_index('ix_labour_department_updated_at', table_name='labour_department', **concurrently)
     with op.batch_alter_table('labour_department') as batch:
         batch.drop_column('updated_at')
+    with op.batch_alter_table('follow_up') as batch:
+        batch.drop_constraint('uq_follow_up_idempotency_key', type_='unique')
+        batch.drop_column('idempotency_key')

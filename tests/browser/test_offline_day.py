@@ -30,16 +30,14 @@ def flaky(app, demo_data):
 
 
 @pytest.fixture
-def tablet(flaky, tmp_path):
+def tablet(browser, flaky, tmp_path):
     """tablet(viewport) → a browser with a profile kept on disk: closed and opened
     again, it keeps its service worker, IndexedDB and localStorage."""
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
     opened = []
 
     def open_browser(viewport="landscape"):
-        context = playwright.chromium.launch_persistent_context(
+        # A browser of its own (the session's Playwright starts it): closing it is closing the browser.
+        context = browser.browser_type.launch_persistent_context(
             str(tmp_path / "profile"), executable_path=_chromium_path(), args=CHROMIUM_PROFILE_ARGS,
             headless=True, viewport=VIEWPORTS[viewport], base_url=flaky.url, locale="vi-VN")
         context.set_default_timeout(10_000)
@@ -52,7 +50,6 @@ def tablet(flaky, tmp_path):
             context.close()
         except Exception:  # closed by the test already
             pass
-    playwright.stop()
 
 
 def in_district(officer_name):
