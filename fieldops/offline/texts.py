@@ -53,5 +53,7 @@ def labels() -> dict:
         "visit_state": {str(k): str(v) for k, v in visit_state_labels().items()},
         "followup_kind": {str(k): str(v) for k, v in kind_labels().items()},
         "followup_state": {str(k): str(v) for k, v in followup_state_labels().items()},
-        "actions": {"start": _("Start"), "complete": _("Mark done"), "outcome": _("Outcome")},
+        "actions": {"start": _("Start"), "complete": _("Mark done"), "outcome": _("Outcome"),
+                    "propose": _("Propose a follow-up"), "kind": _("Kind"), "due": _("Due date"), "note": _("Note"),
+                    "proposed": _("The follow-up waits in the outbox; it is sent after the visit.")},
     }

@@ -12,7 +12,7 @@ from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.visits.models import Visit
 from tests.browser.conftest import VIEWPORTS, sign_in
-from tests.browser.offline_helpers import FlakyServer, outbox, until, wait_for_worker
+from tests.browser.offline_helpers import FlakyServer, outbox, until, wait_for_sync, wait_for_worker
 
 EMPLOYER = "Công ty TNHH May mặc Hồng Hà"  # demo data: Văn phòng (137) and Phân xưởng sản xuất (50), no visit yet
 
@@ -241,3 +241,33 @@ def test_a_new_release_replaces_the_kept_shell_whole(tablet, flaky, monkeypatch)
     assert page.evaluate("""() => caches.open('fieldops-shell-0123456789ab').then(c => c.keys())
                              .then(keys => keys.map(r => r.url).filter(u => u.includes('/static/'))
                              .every(u => u.endsWith('?v=0123456789ab')))""")
+
+
+def test_a_follow_up_proposed_from_a_visit_made_offline_names_that_visit(tablet, flaky):
+    from fieldops.followups.models import FollowUp
+
+    page = tablet("portrait")
+    sign_in(page, "officer.hn")
+    wait_for_worker(page)
+    page.reload()
+    wait_for_sync(page)
+    flaky.stop()
+    page.goto(f"/visits/new/{employer_id(EMPLOYER)}")
+    page.wait_for_selector("#visit-form [data-line]")
+    page.select_option("#purpose", "registration_drive")
+    page.click("#visit-submit")
+    page.wait_for_selector("#visit-offline", state="visible")
+    page.select_option("#offline-followup-kind", "training")
+    page.fill("#offline-followup-note", "Tập huấn cài VssID cho phân xưởng")
+    page.click("#offline-propose")
+    page.wait_for_selector("#offline-proposed")
+    assert page.locator("#outbox-count").inner_text() == "2"
+
+    flaky.start()
+    page.goto("/outbox")
+    until(page, "() => document.querySelectorAll('.outbox-item[data-status=sent]').length === 2")
+    visit = visits_at(EMPLOYER)[0]
+    proposed = db.session.scalars(sa.select(FollowUp).where(FollowUp.visit_id == visit.id)).all()
+    assert [(f.kind, f.note, f.state) for f in proposed] == [("training", "Tập huấn cài VssID cho phân xưởng",
+                                                               "proposed")]
+    assert proposed[0].idempotency_key

@@ -193,7 +193,50 @@
         document.getElementById("visit-lines").appendChild(row);
       });
       window.FieldOpsVisitForm.init();
+      proposeAfter(employer, form, key);
     });
+  }
+
+  // Once the visit waits in the outbox, a follow-up can be proposed from it.
+  function proposeAfter(employer, form, key) {
+    var visitId = form.dataset.draftScope + "." + key;
+    var shown = false;
+    document.addEventListener("fieldops:outbox-changed", function () {
+      if (shown || !Outbox.get(visitId)) return;
+      shown = true;
+      view.appendChild(proposal(employer, visitId));
+    });
+  }
+
+  function proposal(employer, visitId) {
+    var A = L.actions;
+    var kind = el("select", { name: "kind", id: "offline-followup-kind", "aria-label": A.kind },
+      ["revisit", "training", "data_correction"].map(function (k) {
+        return el("option", { value: k, text: L.followup_kind[k] });
+      }));
+    var due = el("input", { type: "date", name: "due_date", id: "offline-followup-due", "aria-label": A.due });
+    var inAWeek = new Date(Date.now() + (kept.rules.utc_offset_minutes * 60 + 7 * 24 * 60) * 60000);
+    due.value = inAWeek.toISOString().slice(0, 10);
+    var note = el("textarea", { name: "note", rows: "2", maxlength: "1000", id: "offline-followup-note",
+                                "aria-label": A.note, placeholder: A.note });
+    var button = el("button", { type: "button", "class": "primary", id: "offline-propose", text: A.propose });
+    var panel = el("section", { "class": "card", id: "offline-proposal" }, [
+      el("h2", { text: A.propose }), el("label", { text: A.kind }), kind, el("label", { text: A.due }), due,
+      el("label", { text: A.note }), note, el("p", {}, [button])]);
+    button.addEventListener("click", function () {
+      var key = newKey();
+      Outbox.put({
+        id: "proposal." + key, kind: "followup", depends_on: visitId,
+        url: "/followups/new?employer=" + employer.id, open_url: "/followups/new?employer=" + employer.id,
+        label: A.propose + ": " + employer.name, scope: "proposal", draftKey: key,
+        fields: [["kind", kind.value], ["obstacle_id", "0"], ["assignee_id", kept.user_id], ["due_date", due.value],
+                 ["note", note.value.trim()], ["idempotency_key", key]],
+        queued_at: Date.now(), status: "waiting"
+      });
+      panel.innerHTML = "";
+      panel.appendChild(el("p", { "class": "notice", id: "offline-proposed", text: A.proposed }));
+    });
+    return panel;
   }
 
   // --- my visits, my follow-ups, home -------------------------------------------

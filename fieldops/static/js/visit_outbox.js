@@ -247,6 +247,13 @@
         if (i >= waiting.length) return Promise.resolve();
         var entry = get(waiting[i].id);
         if (!entry || entry.status === "sent" || entry.status === "refused") return next(i + 1);
+        if (entry.depends_on) {
+          // Proposed from a visit kept here: sent once the visit is, naming it.
+          var visit = get(entry.depends_on);
+          var recorded = visit && visit.status === "sent" && /\/visits\/(\d+)/.exec(visit.record_url || "");
+          if (visit && !recorded) return next(i + 1);
+          if (recorded) entry.url = entry.url.replace(/employer=\d+/, "visit=" + recorded[1]);
+        }
         entry.status = "sending";
         put(entry);
         return send(entry).then(function (result) {
