@@ -103,4 +103,5 @@ def wait_for_sync(page):
 
 
 def outbox(page):
-    return page.evaluate("JSON.parse(localStorage.getItem('fieldops.outbox') || '[]')")
+    """The items of the outbox, as the page holds them."""
+    return page.evaluate("() => window.FieldOpsOutbox.ready.then(() => window.FieldOpsOutbox.entries())")

@@ -169,7 +169,7 @@ def test_items_wait_for_their_own_officer_and_a_fresh_session(tablet, flaky):
     # The session expires while the visit waits: it is not sent with the old page's token.
     page.context.clear_cookies()
     page.click("#outbox-send")
-    until(page, "() => JSON.parse(localStorage.getItem('fieldops.outbox'))[0].status === 'waiting'"
+    until(page, "() => window.FieldOpsOutbox.entries()[0].status === 'waiting'"
                 " && !document.getElementById('outbox-text').textContent.includes('…')")
     assert visits_at(EMPLOYER) == []
 

@@ -225,7 +225,7 @@
       el("label", { text: A.note }), note, el("p", {}, [button])]);
     button.addEventListener("click", function () {
       var key = newKey();
-      Outbox.put({
+      var saved = Outbox.put({
         id: "proposal." + key, kind: "followup", depends_on: visitId,
         url: "/followups/new?employer=" + employer.id, open_url: "/followups/new?employer=" + employer.id,
         label: A.propose + ": " + employer.name, scope: "proposal", draftKey: key,
@@ -233,8 +233,10 @@
                  ["note", note.value.trim()], ["idempotency_key", key]],
         queued_at: Date.now(), status: "waiting"
       });
-      panel.innerHTML = "";
-      panel.appendChild(el("p", { "class": "notice", id: "offline-proposed", text: A.proposed }));
+      saved.then(function () {
+        panel.innerHTML = "";
+        panel.appendChild(el("p", { "class": "notice", id: "offline-proposed", text: A.proposed }));
+      });
     });
     return panel;
   }
@@ -271,7 +273,7 @@
 
   function followupAction(f, action, fields) {
     var base = "/followups/" + f.id;
-    Outbox.put({
+    return Outbox.put({
       id: "followup-" + f.id + "." + action, kind: "followup", followup_id: f.id, action: action,
       url: base + "/" + action, open_url: base, label: S.my_followups + ": " + (f.employer_name || ""),
       fields: fields.concat([["next", base]]), scope: "followup-" + f.id, draftKey: action,
@@ -291,7 +293,7 @@
     if (state === "approved") {
       var start = el("button", { type: "button", "class": "small-button", "data-action": "start",
                                  text: L.actions.start });
-      start.addEventListener("click", function () { followupAction(f, "start", []); route(); });
+      start.addEventListener("click", function () { followupAction(f, "start", []).then(route); });
       card.appendChild(start);
     }
     if (state === "in_progress") {
@@ -304,8 +306,7 @@
           outcome.focus();
           return;
         }
-        followupAction(f, "complete", [["outcome", outcome.value.trim()], ["done_visit_id", "0"]]);
-        route();
+        followupAction(f, "complete", [["outcome", outcome.value.trim()], ["done_visit_id", "0"]]).then(route);
       });
       card.appendChild(outcome);
       card.appendChild(complete);
@@ -396,7 +397,8 @@
     S = JSON.parse(view.dataset.strings);
     L = JSON.parse(view.dataset.labels);
     var offline = document.body.classList.contains("offline-kit");
-    Store.meta().then(function (meta) {
+    Promise.all([Store.meta(), Outbox.ready]).then(function (got) {
+      var meta = got[0];
       kept = meta || null;
       if (offline && kept) {
         // Nobody is signed in on this page: what is recorded belongs to the officer whose data it is.

@@ -383,9 +383,10 @@
       sending = false;
       busy(false);
       if (result.outcome === "offline" || result.outcome === "signin") {
-        Outbox.put(entry);
-        $("#visit-offline").hidden = result.outcome !== "offline";
-        if (result.outcome === "signin") show(result.html);
+        Outbox.put(entry).then(function () {
+          $("#visit-offline").hidden = result.outcome !== "offline";
+          if (result.outcome === "signin") show(result.html);
+        });
         return;
       }
       Outbox.remove(entry.id);
@@ -448,7 +449,9 @@
     sameDay();
   }
 
-  document.addEventListener("DOMContentLoaded", init);
+  document.addEventListener("DOMContentLoaded", function () {
+    if (Outbox) Outbox.ready.then(init); // the outbox is read before the form looks at it
+  });
   document.addEventListener("fieldops:outbox", onOutbox);
   window.FieldOpsVisitForm = { init: init };
 })();

@@ -9,7 +9,6 @@
 (function () {
   "use strict";
 
-  var OUTBOX = "fieldops.outbox";
   var DRAFTS = "fieldops.draft.";
   var SENT_KEPT_MS = 7 * 24 * 3600 * 1000;
 
@@ -82,12 +81,61 @@
   }
 
   // --- outbox -------------------------------------------------------------
+  // Kept in IndexedDB (a database of its own: the district's data is replaced when
+  // another officer syncs, the outbox never is), read once into memory when the
+  // page opens (`ready`) and written through on each change; other tabs hear of
+  // changes on a BroadcastChannel.
+
+  var items = [];
+  var channel = window.BroadcastChannel ? new window.BroadcastChannel("fieldops-outbox") : null;
+  var database = null;
+
+  function idb() {
+    if (!database) {
+      database = new Promise(function (resolve, reject) {
+        var req = window.indexedDB.open("fieldops-outbox", 1);
+        req.onupgradeneeded = function () { req.result.createObjectStore("items", { keyPath: "id" }); };
+        req.onsuccess = function () { resolve(req.result); };
+        req.onerror = function () { reject(req.error); };
+      });
+    }
+    return database;
+  }
+
+  function change(work) {
+    return idb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction("items", "readwrite");
+        work(tx.objectStore("items"));
+        tx.oncomplete = function () { resolve(); };
+        tx.onerror = tx.onabort = function () { reject(tx.error); };
+      });
+    }).then(function () {
+      if (channel) channel.postMessage("changed");
+    });
+  }
+
+  function load() {
+    return idb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var req = db.transaction("items").objectStore("items").getAll();
+        req.onsuccess = function () { resolve(req.result); };
+        req.onerror = function () { reject(req.error); };
+      });
+    }).then(function (found) {
+      var now = Date.now();
+      var old = found.filter(function (e) { return e.status === "sent" && now - (e.sent_at || 0) >= SENT_KEPT_MS; });
+      items = found.filter(function (e) { return old.indexOf(e) < 0; });
+      if (old.length) change(function (store) { old.forEach(function (e) { store.delete(e.id); }); });
+    }, function () {
+      items = []; // no IndexedDB (a private window): the outbox lives as long as the page
+    });
+  }
+
+  var ready = load();
 
   function all() {
-    var now = Date.now();
-    return read(OUTBOX, []).filter(function (e) {
-      return e.status !== "sent" || now - (e.sent_at || 0) < SENT_KEPT_MS;
-    });
+    return items.slice();
   }
 
   function isMine(entry) {
@@ -107,24 +155,20 @@
     return all().filter(function (e) { return e.id === id; })[0] || null;
   }
 
-  function store(list) {
-    write(OUTBOX, list);
-    render();
-  }
-
+  // Resolves once written: a page may be left right after.
   function put(entry) {
     if (!entry.owner) entry.owner = owner();
     if (!entry.status) entry.status = "waiting";
-    var list = all();
-    var index = -1;
-    list.forEach(function (e, i) { if (e.id === entry.id) index = i; });
-    if (index >= 0) list[index] = entry;
-    else list.push(entry);
-    store(list);
+    items = items.filter(function (e) { return e.id !== entry.id; }).concat([entry]);
+    render();
+    var kept = JSON.parse(JSON.stringify(entry));
+    return change(function (store) { store.put(kept); }).catch(function () { /* kept in memory only */ });
   }
 
   function remove(id) {
-    store(all().filter(function (e) { return e.id !== id; }));
+    items = items.filter(function (e) { return e.id !== id; });
+    render();
+    return change(function (store) { store.delete(id); }).catch(function () { /* nothing kept */ });
   }
 
   function body(fields) {
@@ -243,7 +287,8 @@
     var signin = false;
     var sentAny = false;
     return withLock(function () {
-      var next = function (i) {
+      return load().then(function () { return next(0); }); // as other tabs left it
+      function next(i) {
         if (i >= waiting.length) return Promise.resolve();
         var entry = get(waiting[i].id);
         if (!entry || entry.status === "sent" || entry.status === "refused") return next(i + 1);
@@ -263,8 +308,7 @@
           if (result.outcome === "offline" || result.outcome === "signin") return null;
           return next(i + 1);
         });
-      };
-      return next(0);
+      }
     }).then(function () {
       flushing = false;
       render();
@@ -277,6 +321,7 @@
   }
 
   window.FieldOpsOutbox = {
+    ready: ready,
     send: send,
     settle: settle,
     put: put,
@@ -293,7 +338,10 @@
   };
 
   document.addEventListener("DOMContentLoaded", function () {
-    render();
+    ready.then(function () {
+      render();
+      if (navigator.onLine !== false) flush();
+    });
     document.body.addEventListener("click", function (event) {
       if (event.target && event.target.id === "outbox-send") flush();
     });
@@ -303,10 +351,13 @@
         if (unsent(entries()).length && !window.confirm(logout.dataset.waiting)) event.preventDefault();
       });
     }
-    if (navigator.onLine !== false) flush();
   });
-  window.addEventListener("online", function () { flush(); });
-  window.addEventListener("storage", function (event) { if (event.key === OUTBOX) render(); });
+  window.addEventListener("online", function () { ready.then(flush); });
+  if (channel) {
+    channel.onmessage = function () {
+      load().then(render);
+    };
+  }
   window.setInterval(function () {
     if (unsent(entries()).length && navigator.onLine !== false) flush();
   }, 60000);
