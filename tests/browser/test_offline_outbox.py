@@ -271,3 +271,21 @@ def test_a_follow_up_proposed_from_a_visit_made_offline_names_that_visit(tablet,
     assert [(f.kind, f.note, f.state) for f in proposed] == [("training", "Tập huấn cài VssID cho phân xưởng",
                                                                "proposed")]
     assert proposed[0].idempotency_key
+
+
+def test_a_visit_an_earlier_release_kept_is_still_sent(tablet, flaky):
+    page = tablet("landscape")
+    sign_in(page, "officer.hn")
+    open_form(page)
+    fields = [[name, value] for name, value in page.evaluate(
+        "() => [...new FormData(document.getElementById('visit-form'))].filter(p => p[0] !== 'csrf_token')")]
+    fields = [[n, "guidance" if n == "purpose" else v] for n, v in fields]
+    key = page.input_value("input[name=idempotency_key]")
+    url = f"/visits/new/{employer_id(EMPLOYER)}"
+    earlier = [{"id": f"employer-{employer_id(EMPLOYER)}.{key}", "url": url, "fields": fields, "label": EMPLOYER,
+                "scope": f"employer-{employer_id(EMPLOYER)}", "draftKey": key, "queued_at": 1, "status": "waiting"}]
+    page.evaluate("(items) => localStorage.setItem('fieldops.outbox', JSON.stringify(items))", earlier)
+    page.goto("/outbox")
+    page.wait_for_selector(".outbox-item[data-status=sent]")
+    assert [v.idempotency_key for v in visits_at(EMPLOYER)] == [key]
+    assert page.evaluate("() => localStorage.getItem('fieldops.outbox')") is None

@@ -132,7 +132,16 @@
     });
   }
 
-  var ready = load();
+  // Items an earlier release kept in localStorage move over once, never lost on the way.
+  function moveOver() {
+    var earlier = read("fieldops.outbox", []);
+    if (!earlier.length) return Promise.resolve();
+    return change(function (store) {
+      earlier.forEach(function (e) { store.put(e); });
+    }).then(function () { window.localStorage.removeItem("fieldops.outbox"); }, function () { /* kept there */ });
+  }
+
+  var ready = moveOver().then(load);
 
   function all() {
     return items.slice();
