@@ -58,7 +58,8 @@ def build(app, employers: int, departments_wanted: int, seed: int):
     rng = random.Random(seed)
     with app.app_context():
         db.create_all()
-        nation = create_org_unit(None, code="VN", name="Bảo hiểm xã hội Việt Nam", parent=None, level=UnitLevel.national)
+        nation = create_org_unit(None, code="VN", name="Bảo hiểm xã hội Việt Nam", parent=None,
+                                 level=UnitLevel.national)
         province = create_org_unit(None, code="HN", name="Bảo hiểm xã hội thành phố Hà Nội", parent=nation)
         district = create_org_unit(None, code="HN-BD", name="Bảo hiểm xã hội quận Ba Đình", parent=province)
         db.session.flush()

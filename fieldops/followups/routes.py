@@ -6,7 +6,8 @@ import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, stream_with_context, url_for
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, send_file,
+                   stream_with_context, url_for)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user

@@ -5,11 +5,12 @@ Revises: 0011_large_districts
 Create Date: 2026-12-05 07:30:00
 
 A tablet keeps its officer's district and asks only for what changed since its
-last sync: the employers changed since (`employer.updated_at`, now indexed) and those whose departments changed (`labour_department.updated_at`,
-new, set to each department's creation time). A follow-up proposed on a tablet
-carries its form's key (`follow_up.idempotency_key`, unique): the outbox may send
-it twice, it is recorded once. On PostgreSQL the indexes are
-built CONCURRENTLY, outside the migration's transaction.
+last sync: the employers changed since (`employer.updated_at`, now indexed) and
+those whose departments changed (`labour_department.updated_at`, new, set to each
+department's creation time). A follow-up proposed on a tablet carries its form's
+key (`follow_up.idempotency_key`, unique): the outbox may send it twice, it is
+recorded once. On PostgreSQL the indexes are built CONCURRENTLY, outside the
+migration's transaction.
 """
 from contextlib import nullcontext
 

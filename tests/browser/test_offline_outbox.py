@@ -14,7 +14,8 @@ from fieldops.visits.models import Visit
 from tests.browser.conftest import VIEWPORTS, sign_in
 from tests.browser.offline_helpers import FlakyServer, outbox, until, wait_for_sync, wait_for_worker
 
-EMPLOYER = "Công ty TNHH May mặc Hồng Hà"  # demo data: Văn phòng (137) and Phân xưởng sản xuất (50), no visit yet
+# demo data: Văn phòng (137) and Phân xưởng sản xuất (50), no visit yet
+EMPLOYER = "Công ty TNHH May mặc Hồng Hà"
 
 
 @pytest.fixture
