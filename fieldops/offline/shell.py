@@ -17,6 +17,7 @@ SHELL_FILES = (
     "js/app.js",
     "js/followups.js",
     "js/visit_rules.js",
+    "js/visit_checks.js",
     "js/visit_outbox.js",
     "js/visit_form.js",
     "js/offline_store.js",

@@ -1,6 +1,6 @@
 // The visit form on a tablet: live unregistered/coverage, the server's input rules
-// checked as typed (visit_rules.js), "newly registered" suggested from the increase,
-// a warning for a second visit on one day, rows added and removed, the location, the
+// checked as typed, "newly registered" suggested from the increase and a warning for
+// a second visit on one day (visit_checks.js), rows added and removed, the location, the
 // draft kept while typing, and a submit that survives a dropped connection (the
 // visit goes to the outbox, see visit_outbox.js). Without this script the form still
 // works as a plain POST.
@@ -8,7 +8,7 @@
   "use strict";
 
   var Outbox = window.FieldOpsOutbox;
-  var Rules = window.FieldOpsRules;
+  var Checks = window.FieldOpsVisitChecks;
   var form, scope, key, sending, saveTimer, rules;
 
   function $(selector, root) {
@@ -43,86 +43,29 @@
     bar.classList.toggle("full", !!full);
   }
 
-  // --- the server's rules, before sending -------------------------------------
+  // --- checked as typed (visit_checks.js) ------------------------------------
 
-  var COUNT_INPUTS = { insured: "insured", registered: "registered", active: "active", newly_registered: "newly" };
-
-  // The message beside a field, as the server's page shows it (macros/forms.html).
-  function mark(input, message) {
-    var holder = input && input.closest(".field");
-    if (!holder) return;
-    $$("p.error", holder).forEach(function (p) { p.parentNode.removeChild(p); });
-    holder.classList.toggle("has-error", !!message);
-    if (message) {
-      var p = document.createElement("p");
-      p.className = "error";
-      p.id = input.id + "-error";
-      p.textContent = message;
-      holder.appendChild(p);
-      input.setAttribute("aria-invalid", "true");
-      input.setAttribute("aria-describedby", p.id);
-    } else {
-      input.removeAttribute("aria-invalid");
-      input.removeAttribute("aria-describedby");
-    }
-  }
-
-  // Checks a line (or clears it when not counted); true when it passes.
   function checkRow(row) {
-    var counted = $("[data-counted]", row).checked;
-    var typed = {};
-    Object.keys(COUNT_INPUTS).forEach(function (name) {
-      var input = $("[data-count=" + COUNT_INPUTS[name] + "]", row);
-      typed[name] = input ? input.value : "";
-    });
-    var errors = counted && rules ? Rules.checkLine(rules, typed) : {};
-    Object.keys(COUNT_INPUTS).forEach(function (name) {
-      mark($("[data-count=" + COUNT_INPUTS[name] + "]", row), errors[name] || null);
-    });
-    return !Object.keys(errors).length;
+    return Checks.checkRow(rules, row);
   }
 
   function checkDate() {
-    if (!rules) return true;
-    var problem = Rules.checkDate(rules, form.elements.visit_date.value);
-    mark(form.elements.visit_date, problem);
-    return !problem;
+    return Checks.checkDate(rules, form);
   }
 
   function checkAll() {
-    var ok = checkDate();
-    $$("[data-line]", form).forEach(function (row) { ok = checkRow(row) && ok; });
-    return ok;
+    return Checks.checkAll(rules, form);
   }
 
-  // "Newly registered" follows the increase over the department's current figure
-  // until the officer types it.
-  function suggestNewly(row) {
-    var newly = $("[data-count=newly]", row);
-    if (!newly || newly.dataset.typed === "yes" || !row.dataset.currentInsured) return;
-    var registered = count(row, "registered");
-    if (registered === null) return;
-    newly.value = String(Math.max(0, registered - parseInt(row.dataset.currentRegistered, 10)));
-  }
-
-  // A second visit by this officer at this employer on one date: recorded, or in the outbox.
   function sameDay() {
-    var notice = $("#visit-same-day");
-    if (!notice) return;
-    var day = Rules ? Rules.isoDate(form.elements.visit_date.value) : form.elements.visit_date.value;
-    var recorded = JSON.parse(form.dataset.ownDates || "[]");
-    var waiting = Outbox.unsent().some(function (e) {
-      if (e.url !== form.getAttribute("action") || e.id === scope + "." + key || !e.fields) return false;
-      return e.fields.some(function (pair) { return pair[0] === "visit_date" && Rules.isoDate(pair[1]) === day; });
-    });
-    notice.hidden = !day || !(waiting || recorded.indexOf(day) >= 0);
+    Checks.sameDay(form, scope + "." + key);
   }
 
   function onInput(event) {
     var target = event.target;
     var row = target.closest && target.closest("[data-line]");
     if (target.dataset && target.dataset.count === "newly") target.dataset.typed = "yes";
-    if (row && target.dataset && target.dataset.count === "registered") suggestNewly(row);
+    if (row && target.dataset && target.dataset.count === "registered") Checks.suggestNewly(row);
     if (row) checkRow(row);
     if (target.name === "visit_date") {
       checkDate();
