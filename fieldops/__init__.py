@@ -46,6 +46,12 @@ def create_app(overrides=None):
     from fieldops.followups.routes import bp as followups_bp
 
     app.register_blueprint(followups_bp)
+    # The officers' offline field kit (fieldops/offline): manifest, service worker, outbox, sync.
+    from fieldops.offline import shell as offline_shell
+    from fieldops.offline.routes import bp as offline_bp
+
+    app.register_blueprint(offline_bp)
+    offline_shell.install(app)
 
     from fieldops.core import errors, templating
     from fieldops.demo import commands as demo_commands

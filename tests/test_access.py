@@ -153,6 +153,12 @@ EXPECTED = {
     "campaigns.edit": Access((A,), get_status=403),
     "campaigns.copy_targets": Access((A,), get_status=403),
     "campaigns.allocate": Access((A, H)),
+    # the officers' offline field kit: the manifest and service worker for anyone, the rest officers'
+    "offline.manifest": Access(PUBLIC),
+    "offline.service_worker": Access(PUBLIC),
+    "offline.page": Access((O,)),
+    "offline.outbox": Access((O,)),
+    "offline.district_data": Access((O,)),
 }
 # Their ids are of national objects (campaigns), in everyone's scope: none answers 404 for scope.
 NATIONAL = {"campaigns.edit", "campaigns.copy_targets", "campaigns.allocate"}

@@ -163,6 +163,8 @@ class FollowUp(InDistrict, db.Model):
     cancelled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow, onupdate=utcnow)
+    # Made by the proposing form (a tablet's outbox may send it twice): the same key is the same follow-up.
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     employer: Mapped[Employer] = relationship()
     visit: Mapped[Visit | None] = relationship(foreign_keys=[visit_id])

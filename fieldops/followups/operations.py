@@ -120,7 +120,7 @@ def _clean(text, limit):
 
 
 def propose_followup(actor, *, kind, employer, assignee, due_date, note="", visit=None, obstacle=None,
-                     now=None, today=None) -> FollowUp:
+                     now=None, today=None, idempotency_key=None) -> FollowUp:
     """A new follow-up, proposed by `actor` for `assignee` (often themself)."""
     kind = FollowUpKind(kind)
     if not FollowUp.can_propose(actor, employer):
@@ -144,7 +144,7 @@ def propose_followup(actor, *, kind, employer, assignee, due_date, note="", visi
         obstacle_category=obstacle.category if obstacle is not None else None,
         people_affected=obstacle.people_affected if obstacle is not None else None,
         proposer_id=actor.id, assignee=assignee, due_date=due_date, note=_clean(note, NOTE_MAX),
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, idempotency_key=idempotency_key,
     )
     db.session.add(followup)
     db.session.flush()

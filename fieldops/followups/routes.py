@@ -2,12 +2,16 @@
 Center's escalations and their export, notifications, one follow-up, and the
 proposal form. The state changes are in action_routes.py, on the same blueprint."""
 import io
+import uuid
 from datetime import timedelta
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, stream_with_context, url_for
+import sqlalchemy as sa
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, send_file,
+                   stream_with_context, url_for)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role, User
@@ -172,7 +176,9 @@ def render_show(followup, status=200, error=None, **forms):
 @bp.get("/<int:followup_id>")
 @signed_in
 def show(followup_id):
-    return render_show(get_or_404(FollowUp, followup_id, current_user))
+    body, status = render_show(get_or_404(FollowUp, followup_id, current_user))
+    # The tablet's outbox knows its action arrived when it lands on this page.
+    return body, status, {"X-Followup-Id": str(followup_id)}
 
 
 # --- proposing -----------------------------------------------------------------------
@@ -216,6 +222,7 @@ def _propose_form(employer, visit, obstacle, again):
             assignee_id=current_user.id if current_user.role == Role.officer else 0,
             note=again.note if again else "",
             due_date=local_today() + timedelta(days=7),
+            idempotency_key=str(uuid.uuid4()),
         )
     else:
         form = ProposeForm()
@@ -232,6 +239,19 @@ def _propose_form(employer, visit, obstacle, again):
     return form, obstacles
 
 
+def _received(form):
+    """A proposal sent again (a double tap, a tablet's outbox after a dropped
+    answer): the follow-up its key recorded, nothing added."""
+    key = form.sent_key()
+    existing = key and db.session.scalar(sa.select(FollowUp).where(FollowUp.idempotency_key == key))
+    if not existing:
+        return None
+    if existing.proposer_id != current_user.id:
+        abort(409)
+    flash(_("This follow-up had already been received; nothing was added."), "info")
+    return redirect(url_for("followups.show", followup_id=existing.id))
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.officer, Role.supervisor)
 def new():
@@ -239,6 +259,8 @@ def new():
     if employer is None:
         return _pick_employer()
     form, obstacles = _propose_form(employer, visit, obstacle, again)
+    if request.method == "POST" and (received := _received(form)) is not None:
+        return received
     if form.validate_on_submit():
         chosen = next((o for o in obstacles if o.id == form.obstacle_id.data), None)
         assignee = db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None
@@ -246,11 +268,19 @@ def new():
             followup = operations.propose_followup(
                 current_user, kind=form.kind.data, employer=employer, visit=visit, obstacle=chosen,
                 assignee=assignee, due_date=form.due_date.data, note=form.note.data,
+                idempotency_key=form.sent_key(),
             )
             db.session.commit()
         except operations.FollowUpError as error:
             db.session.rollback()
             getattr(form, error.field or "kind").errors.append(error.message)
+        except IntegrityError:
+            # The same form sent at once twice: the first one recorded it.
+            db.session.rollback()
+            received = _received(form)
+            if received is None:
+                raise
+            return received
         else:
             flash(_("Follow-up proposed. It now waits for a supervisor's approval."), "success")
             return redirect(safe_next(request.form.get("next")) or url_for("followups.show", followup_id=followup.id))

@@ -21,6 +21,15 @@ def earliest_visit_date():
     return campaign.counts_from if campaign is not None else None
 
 
+def own_visit_dates(user, employer, visit=None) -> list[str]:
+    """The dates (ISO) of the user's visits at the employer, but `visit`: the form
+    warns of a second visit on one date."""
+    stmt = sa.select(Visit.visit_date).where(Visit.officer_id == user.id, Visit.employer_id == employer.id)
+    if visit is not None:
+        stmt = stmt.where(Visit.id != visit.id)
+    return sorted({day.isoformat() for day in db.session.scalars(stmt)})
+
+
 def visit_by_key(key: str) -> Visit | None:
     return db.session.scalars(sa.select(Visit).where(Visit.idempotency_key == key)).first()
 

@@ -15,12 +15,12 @@ from fieldops.employers.queries import search_page
 from fieldops.extensions import db, htmx
 from fieldops.org.scope import get_or_404
 from fieldops.timeutil import local_today
-from fieldops.visits import operations
+from fieldops.visits import operations, rules
 from fieldops.visits.forms import LineForm, ObstacleForm, ReviewForm, VisitForm
 from fieldops.visits.labels import template_globals
 from fieldops.visits.models import Visit
-from fieldops.visits.queries import (department_figures, earliest_visit_date, my_visits, review_queue, visit_by_key,
-                                     waiting_review_count)
+from fieldops.visits.queries import (department_figures, earliest_visit_date, my_visits, own_visit_dates,
+                                     review_queue, visit_by_key, waiting_review_count)
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 
@@ -96,6 +96,8 @@ def _render_form(form, employer, visit=None, status=200, conflict=False, conflic
     departments = {d.id: d for d in employer.departments}
     return render_template(
         "visits/form.html", form=form, employer=employer, visit=visit, departments=departments,
+        rules=rules.for_browser(form.earliest_date or earliest_visit_date()),
+        own_dates=own_visit_dates(current_user, employer, visit),
         conflict=conflict, conflict_visit=conflict_visit, restore=request.method == "GET", today=local_today(),
         # Blank rows the page's script copies when a department or an obstacle is added.
         new_line=LineForm(prefix="lines-__index__-", data={"counted": True, "newly_registered": 0}),

@@ -191,10 +191,13 @@ def test_a_visit_typed_without_network_is_kept_and_sent_once_when_back(browser_p
     # Back online: the outbox sends it, once, even when told twice.
     officer.context.set_offline(False)
     officer.click("#outbox-send")
-    officer.wait_for_function("() => !localStorage.getItem('fieldops.outbox') || "
-                              "JSON.parse(localStorage.getItem('fieldops.outbox')).length === 0")
+    # The form becomes a plain "sent", with the visit's link and no stale notice.
+    officer.wait_for_selector("#visit-sent")
+    assert not officer.locator("#visit-offline").is_visible()
     visits = visits_of(EMPLOYER)
     assert len(visits) == 1 and visits[0].idempotency_key == key
+    assert officer.locator("#visit-sent a").get_attribute("href") == f"/visits/{visits[0].id}"
+    assert officer.locator("#outbox-count").inner_text() == "0"
     assert (visits[0].latitude, visits[0].longitude) == (21.0341, 105.8142)
     assert sorted((l.department.name, l.registered) for l in visits[0].lines) == [
         ("Kho hàng", 3), ("Phân xưởng sản xuất", 0), ("Văn phòng", 70)]
