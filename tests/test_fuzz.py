@@ -12,7 +12,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from fieldops.auth.models import Role
-from tests.test_access import EXPECTED, PARAMS, world  # noqa: F401  (world: the fixture)
+from tests.test_access import EXPECTED, built_world, client_as, world  # noqa: F401  (the access walk's fixtures)
 
 HOSTILE = ["²", "①", "١٢", "\x00", "a\r\nb", "x" * 10_240, "-1", "-99999999999999999999"]
 SOURCE = Path(__file__).resolve().parent.parent / "fieldops"
@@ -93,7 +93,7 @@ class Fuzz:
 def _url(app, rule, w, hostile=None):
     from flask import url_for
 
-    values = {arg: hostile if hostile is not None and arg == "code" else PARAMS[arg](w) for arg in rule.arguments}
+    values = {arg: hostile if hostile is not None and arg == "code" else w.params[arg] for arg in rule.arguments}
     with app.test_request_context():
         return url_for(rule.endpoint, **values)
 

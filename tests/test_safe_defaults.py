@@ -12,7 +12,7 @@ import pytest
 from fieldops import create_app
 from fieldops.config import ConfigError
 from tests.conftest import PASSWORD
-from tests.test_access import world  # noqa: F401  (the fixture)
+from tests.test_access import built_world, client_as, world  # noqa: F401  (the access walk's fixtures)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "fieldops" / "templates"
 
@@ -59,6 +59,7 @@ def production(app, users, bare_environment):
     bare_environment.setenv("SECRET_KEY", secrets.token_urlsafe(48))
     bare_environment.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
     bare_environment.setenv("FIELDOPS_ENV", "production")
+    bare_environment.setenv("FIELDOPS_PUBLIC_URL", "https://fieldops.example")
     made = create_app({"WTF_CSRF_ENABLED": False})
     with made.app_context():
         yield made
@@ -99,7 +100,7 @@ def test_no_template_holds_inline_script_style_or_handler():
 
 
 def test_the_dossier_preview_shows_no_server_path_and_allows_only_its_own_styles(world, client_as):
-    response = client_as("hr").get(f"/reviews/dossiers/{world['dossier'].id}/preview")
+    response = client_as("hr").get(f"/reviews/dossiers/{world.params['dossier_id']}/preview")
     text = response.get_data(as_text=True)
     assert response.status_code == 200 and "Mã xác minh" in text
     assert "file://" not in text and str(TEMPLATES.parent.parent) not in text

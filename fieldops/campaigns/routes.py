@@ -13,6 +13,7 @@ from fieldops.campaigns import operations, targets
 from fieldops.campaigns.forms import AllocateForm, CampaignForm, CopyTargetsForm
 from fieldops.campaigns.models import Campaign, ParticipantGroup
 from fieldops.campaigns.queries import all_campaigns, campaign_in_force, find_campaign
+from fieldops.core.numbers import whole_number
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.org.queries import units_for_choice
@@ -124,7 +125,7 @@ def allocate(ident):
     form.source_id.choices = [(0, "—")] + [(c.id, c.label) for c in all_campaigns() if c.id != campaign.id]
     if request.method == "GET":
         unit = request.args.get("unit", "")
-        form.unit_id.data = int(unit) if unit.isdigit() and len(unit) < 10 else current_user.org_unit_id
+        form.unit_id.data = whole_number(unit) or current_user.org_unit_id
     elif form.validate():
         parent = get_or_404(OrgUnit, form.unit_id.data, current_user)
         source = db.session.get(Campaign, form.source_id.data) if form.basis.data == "achievement" else None

@@ -60,9 +60,10 @@ def preview_response(html: str):
     from /static, never from the server's file paths, and its inline styles (its
     layout is the PDF's) are allowed by their hashes alone: the site's policy
     allows no inline style."""
-    from flask import Response, url_for
+    from flask import Response, current_app, request
 
-    html = html.replace(FONT_DIR.as_uri(), url_for("static", filename="fonts").rstrip("/"))
+    # The folder's address, without the release tag static addresses carry for files.
+    html = html.replace(FONT_DIR.as_uri(), f"{request.script_root}{current_app.static_url_path}/fonts")
     styles = {*re.findall(r"<style[^>]*>(.*?)</style>", html, re.S),
               *(unescape(value) for value in re.findall(r'\sstyle="([^"]*)"', html))}
     hashes = " ".join(sorted(

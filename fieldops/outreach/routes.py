@@ -12,6 +12,7 @@ from flask_login import current_user
 from fieldops.audit.queries import history_of
 from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role
+from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
 from fieldops.employers.models import Employer
 from fieldops.extensions import db, htmx
@@ -94,7 +95,7 @@ def new():
         raw = request.args.get("employer_id", "")
         if raw:
             # Opened from an employer: one outside the user's area answers 404.
-            employer = get_or_404(Employer, int(raw) if raw.isdigit() and len(raw) < 10 else 0, current_user)
+            employer = get_or_404(Employer, whole_number(raw) or 0, current_user)
             form.employer_code.data, form.district_id.data = employer.unit_code, employer.district_id
         form.district_id.choices = districts_for_choice(current_user)
         return _render_form(form)

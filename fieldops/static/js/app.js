@@ -1,3 +1,16 @@
+// The one rounding of percentages, as fieldops/definitions.py's shown_percent:
+// one decimal, halves up, never 100,0% short of everyone; written with a decimal
+// comma, as every page writes it.
+window.FieldOps = window.FieldOps || {};
+window.FieldOps.percent = function (part, whole) {
+  if (!(whole > 0)) return null;
+  var value = Math.round((1000 * part) / whole) / 10;
+  return value >= 100 && part < whole ? 99.9 : value;
+};
+window.FieldOps.percentText = function (value) {
+  return value === null ? "—" : value.toFixed(1).replace(".", ",") + "%";
+};
+
 // Tell the user when an htmx request fails instead of silently doing nothing:
 // a visible message, and the part of the page that was not refreshed dimmed, so an
 // old list is never taken for the answer.

@@ -45,7 +45,7 @@
   }
 
   function percent(insured, registered) {
-    return insured > 0 ? Math.floor((100 * registered) / insured) + "%" : "—";
+    return window.FieldOps.percentText(window.FieldOps.percent(registered, insured));
   }
 
   function heading(text) {

@@ -33,7 +33,7 @@
   }
 
   function percent(insured, registered) {
-    return insured > 0 ? Math.floor((100 * registered) / insured) : null;
+    return window.FieldOps.percent(registered, insured);
   }
 
   function showCoverage(bar, pct, full) {
@@ -87,7 +87,7 @@
       var pct = known ? percent(insured, registered) : null;
       row.classList.toggle("not-counted", !counted);
       $("[data-out=unregistered]", row).textContent = known ? number(insured - registered) : "—";
-      $("[data-out=coverage]", row).textContent = pct === null ? "—" : pct + "%";
+      $("[data-out=coverage]", row).textContent = window.FieldOps.percentText(pct);
       showCoverage($(".coverage", row), pct, known && insured > 0 && registered >= insured);
       if (counted && known) {
         totalInsured += insured;
@@ -102,7 +102,7 @@
     $("#total-insured").textContent = number(totalInsured);
     $("#total-registered").textContent = number(totalRegistered);
     $("#total-unregistered").textContent = number(totalInsured - totalRegistered);
-    $("#total-coverage").textContent = pct === null ? "—" : pct + "%";
+    $("#total-coverage").textContent = window.FieldOps.percentText(pct);
   }
 
   // --- rows -----------------------------------------------------------------
