@@ -43,6 +43,10 @@ EXPECTED = {
     "employers.edit": Access((A,)),
     "employers.department_add": Access((A,)),
     "employers.department_edit": Access((A,)),
+    # a department's life: an officer of its district or an admin splits, merges or retires it
+    "employers.department_retire": Access((A, O)),
+    "employers.department_split": Access((A, O)),
+    "employers.department_merge": Access((A, O)),
     "visits.mine": Access((O,)),
     "visits.start": Access((O,)),
     "visits.new": Access((O,)),

@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from fieldops.core.forms import Form
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 
 class EmployerForm(Form):
@@ -44,3 +44,25 @@ class ImportForm(Form):
         ],
     )
     dry_run = BooleanField(_l("Check only (dry run): report problems and what would change, write nothing"))
+
+
+class _LifeForm(Form):
+    day = DateField(_l("From (date)"), format=["%Y-%m-%d", "%d/%m/%Y"],
+                    validators=[InputRequired(message=_l("Enter the date in the format dd/mm/yyyy."))])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Say why.")), Length(max=500)])
+
+
+class RetireForm(_LifeForm):
+    pass
+
+
+class SplitForm(_LifeForm):
+    parts = TextAreaField(
+        _l("Parts, one per line: a department of the employer, or a new name with its insured workers "
+           "(“Khối sản xuất; 40”)"),
+        validators=[DataRequired(message=_l("A split needs at least two parts.")), Length(max=10_000)])
+
+
+class MergeForm(_LifeForm):
+    departments = SelectMultipleField(_l("Departments to merge"), coerce=int, validate_choice=True)
+    name = StringField(_l("They become"), validators=[DataRequired(), Length(max=160)])

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role
 from fieldops.core.paging import page_of
+from fieldops.definitions import counts_on
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.employers.queries import search_page
 from fieldops.extensions import db, htmx
@@ -77,6 +78,8 @@ def _ready_to_check(form, own: dict) -> dict:
     scope). Any other id answers 404 like any id the user cannot reach."""
     form.earliest_date = earliest_visit_date()
     form.existing_names = frozenset(d.name.casefold() for d in own.values())
+    form.department_lives = {d.id: (d.starts_on, d.retired_on) for d in own.values()
+                             if d.starts_on is not None or d.retired_on is not None}
     found = {}
     for line in form.counted_lines():
         if line.is_new:
@@ -113,7 +116,7 @@ def new(employer_id):
     employer = get_or_404(Employer, employer_id, current_user)
     if request.method == "GET":
         form = VisitForm(formdata=None, idempotency_key=str(uuid.uuid4()), visit_date=local_today())
-        _prefill(form, employer.departments)
+        _prefill(form, [d for d in employer.departments if d.counts_now])
         return _render_form(form, employer)
 
     form = VisitForm()
@@ -179,6 +182,8 @@ def edit(visit_id):
         lines = {line.labour_department_id: line for line in visit.lines}
         for department in employer.departments:
             line = lines.get(department.id)
+            if line is None and not counts_on(visit.visit_date, department.starts_on, department.retired_on):
+                continue
             if line is None:
                 _prefill(form, [department], counted=set())
             else:
