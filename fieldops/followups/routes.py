@@ -25,6 +25,7 @@ from fieldops.followups.labels import template_globals
 from fieldops.followups.models import FollowUp, FollowUpKind, FollowUpState
 from fieldops.org.models import OrgUnit
 from fieldops.org.queries import units_for_choice
+from fieldops.employers.queries import readable_or_404
 from fieldops.org.scope import get_or_404
 from fieldops.timeutil import local_today, utcnow
 from fieldops.visits.models import Obstacle, Visit
@@ -172,7 +173,8 @@ def render_show(followup, status=200, error=None, **forms):
 @bp.get("/<int:followup_id>")
 @signed_in
 def show(followup_id):
-    return render_show(get_or_404(FollowUp, followup_id, current_user))
+    # After an employer moved, the new district's staff read its open follow-ups (fieldops/employers/queries.py).
+    return render_show(readable_or_404(FollowUp, followup_id, current_user))
 
 
 # --- proposing -----------------------------------------------------------------------

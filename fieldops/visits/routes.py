@@ -11,7 +11,7 @@ from fieldops.auth.models import Role
 from fieldops.core.paging import page_of
 from fieldops.definitions import counts_on
 from fieldops.employers.models import Employer, LabourDepartment
-from fieldops.employers.queries import search_page
+from fieldops.employers.queries import readable_or_404, search_page
 from fieldops.extensions import db, htmx
 from fieldops.org.scope import get_or_404
 from fieldops.timeutil import local_today
@@ -239,7 +239,7 @@ def _replay_edit(form, visit, payload_hash):
 @bp.get("/<int:visit_id>")
 @signed_in
 def show(visit_id):
-    visit = get_or_404(Visit, visit_id, current_user)
+    visit = readable_or_404(Visit, visit_id, current_user)
     number = request.args.get("revision", "")
     revision = None
     if number.isdigit() and len(number) < 7:
