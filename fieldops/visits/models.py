@@ -138,10 +138,7 @@ class Visit(InDistrict, db.Model):
     def can_review(self, user) -> bool:
         from fieldops.auth.models import Role
 
-        # The supervisors of the district that held the employer when the visit was made
-        # (after a move the new district reads it only).
-        return (user.role == Role.supervisor and user.id != self.officer_id and self.state == ReviewState.submitted
-                and self.in_scope_of(user))
+        return user.role == Role.supervisor and user.id != self.officer_id and self.state == ReviewState.submitted
 
 
 # Lists of an officer's own visits show returned ones first (they need work), then the newest.
