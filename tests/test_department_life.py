@@ -2,6 +2,7 @@
 retired from a date, after which they count in no figure, while figures
 before the date stay as they were; checked over HTTP, at every level of the
 timeline, and on random histories against the independent computation."""
+import io
 import random
 import uuid
 from dataclasses import replace
@@ -223,3 +224,48 @@ def test_random_splits_merges_and_retirements_agree_with_the_definition(org, use
     rebuild_all()
     db.session.flush()
     assert {m: _rows(m) for m in kept} == kept
+
+
+# --- the employer import ---------------------------------------------------------------------
+
+
+def _import(admin, rows, **options):
+    from tests.test_employer_import import VI, csv_bytes
+
+    from flask_babel import force_locale
+
+    from fieldops.employers.importing import import_employers
+
+    with force_locale("en"):
+        return import_employers(admin, io.BytesIO(csv_bytes(rows, header=VI)), "don-vi.csv", **options)
+
+
+def test_an_import_listing_departments_asks_what_becomes_of_the_old_whole(doubled, org, users):
+    employer, whole = doubled
+    admin = users["HN"]["admin"]
+    rows = [[employer.unit_code, employer.name, employer.tax_code, "HN-BD", "Khối văn phòng", "25"],
+            [employer.unit_code, employer.name, employer.tax_code, "HN-BD", "Khối sản xuất", "40"]]
+    dry = _import(admin, rows, dry_run=True)
+    assert dry.ok and dry.wholes_replaced == [employer.unit_code]
+    db.session.rollback()
+
+    asked = _import(admin, rows)
+    assert not asked.ok and employer.unit_code in asked.errors[0].message
+    db.session.rollback()
+    assert db.session.get(LabourDepartment, whole.id).retired_on is None
+
+    kept = _import(admin, rows, whole_employer="keep")
+    assert kept.ok
+    db.session.rollback()
+
+    done = _import(admin, rows, whole_employer="split")
+    assert done.ok, done.errors
+    db.session.commit()
+    db.session.expire_all()
+    retired = db.session.get(LabourDepartment, whole.id)
+    assert retired.ended_how == DepartmentEnd.split and retired.retired_on is not None
+    assert db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "labour_department.split",
+                                                          AuditEvent.object_id == str(whole.id))).one()
+    kept_row = db.session.get(EmployerTimeline, employer.id)
+    assert (kept_row.insured, kept_row.registered) == (65, 60)  # the parts only
+    check_against_definition()

@@ -5,6 +5,17 @@ from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, S
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 
+def _phone(form, field):
+    from wtforms.validators import ValidationError
+
+    from fieldops.employers.phones import normalize_phone
+
+    normalized = normalize_phone(field.data)
+    if normalized is None:
+        raise ValidationError(_l("Enter a Vietnamese phone number, such as 0912 345 678 or +84 912 345 678."))
+    field.data = normalized
+
+
 class EmployerForm(Form):
     unit_code = StringField(
         _l("Unit code"),
@@ -22,6 +33,9 @@ class EmployerForm(Form):
     address = StringField(_l("Address"), validators=[Optional(), Length(max=255)])
     sector = StringField(_l("Sector"), validators=[Optional(), Length(max=120)])
     district_id = SelectField(_l("Managing district"), coerce=int, validate_choice=True)
+    contact_name = StringField(_l("Contact person (for the Customer Care Center)"),
+                               validators=[Optional(), Length(max=120)])
+    contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=30), _phone])
 
 
 class NewEmployerForm(EmployerForm):
@@ -44,6 +58,12 @@ class ImportForm(Form):
         ],
     )
     dry_run = BooleanField(_l("Check only (dry run): report problems and what would change, write nothing"))
+    whole_employer = SelectField(
+        _l("An employer counted as one “Toàn đơn vị” that the file lists by department"),
+        choices=[("", _l("Ask me (the check lists them)")),
+                 ("split", _l("Split the old “Toàn đơn vị” into the departments from today")),
+                 ("keep", _l("Keep the old “Toàn đơn vị” counting as well"))],
+        validate_choice=True, default="")
 
 
 class _LifeForm(Form):

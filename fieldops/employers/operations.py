@@ -5,7 +5,7 @@ from fieldops.employers.models import WHOLE_EMPLOYER, Employer, LabourDepartment
 from fieldops.extensions import db
 from fieldops.progress.timeline import employers_changed
 
-EDITABLE = ("unit_code", "tax_code", "name", "address", "sector", "district_id")
+EDITABLE = ("unit_code", "tax_code", "name", "address", "sector", "district_id", "contact_name", "contact_phone")
 
 
 def districts_follow(employer_ids) -> None:

@@ -79,6 +79,8 @@ def _fields(form):
         "address": form.address.data or "",
         "sector": form.sector.data or "",
         "district_id": form.district_id.data,
+        "contact_name": (form.contact_name.data or "").strip(),
+        "contact_phone": form.contact_phone.data or "",
     }
 
 

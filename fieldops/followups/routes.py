@@ -261,3 +261,4 @@ def new():
 
 
 from fieldops.followups import action_routes  # noqa: E402,F401  (registers the state changes)
+from fieldops.followups import care_routes  # noqa: E402,F401  (the Customer Care Center's queue and answers)
