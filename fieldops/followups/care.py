@@ -59,9 +59,12 @@ def answered(user, limit=20):
 
 
 def description(followup: FollowUp) -> str:
+    return describe(followup.obstacle.note if followup.obstacle is not None else "", followup.note)
+
+
+def describe(obstacle_note, note) -> str:
     """Who is affected and how: the obstacle's note as the officer wrote it, and the follow-up's."""
-    parts = [followup.obstacle.note if followup.obstacle is not None else "", followup.note]
-    return " — ".join(p.strip() for p in parts if p and p.strip())
+    return " — ".join(p.strip() for p in (obstacle_note, note) if p and p.strip())
 
 
 def can_answer(user, followup: FollowUp) -> bool:

@@ -21,6 +21,7 @@ from fieldops.followups import operations, queries
 from fieldops.followups.forms import (
     ApproveForm, ProposeForm, QueueFilterForm, ReasonForm, ReassignForm, StartForm,
 )
+from fieldops.followups.care import CENTER_CATEGORIES
 from fieldops.followups.labels import template_globals
 from fieldops.followups.models import FollowUp, FollowUpKind, FollowUpState
 from fieldops.org.models import OrgUnit
@@ -132,7 +133,8 @@ def export():
     state = _state_arg()
     fmt = "csv" if request.args.get("format") == "csv" else "xlsx"
     name = f"followups-{kind or 'all'}-{local_today().isoformat()}.{fmt}"
-    header, rows = queries.export_header(), queries.export_rows(current_user, kind, state)
+    proposals = request.args.get("proposals") == "1"  # escalations: approved ones unless told
+    header, rows = queries.export_header(), queries.export_rows(current_user, kind, state, proposals=proposals)
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "csv":
         return Response(stream_with_context(csv_chunks(header, rows)), mimetype="text/csv; charset=utf-8",
@@ -210,7 +212,9 @@ def _pick_employer():
 
 def _propose_form(employer, visit, obstacle, again):
     if request.method == "GET":
-        default_kind = FollowUpKind.escalation if obstacle is not None else FollowUpKind.revisit
+        # Only the Customer Care Center can fix some obstacles: those are proposed as escalations.
+        center = obstacle is not None and obstacle.category in CENTER_CATEGORIES
+        default_kind = FollowUpKind.escalation if center else FollowUpKind.revisit
         form = ProposeForm(
             formdata=None,
             kind=(again.kind if again else default_kind).value,
