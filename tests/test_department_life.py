@@ -24,6 +24,7 @@ from fieldops.visits.models import VisitPurpose
 from fieldops.visits.operations import create_visit
 from tests import factories
 from tests.test_progress_timeline import World, _rows, check_against_definition
+from tests.visit_helpers import in_english
 
 TODAY = date(2024, 3, 1)
 
@@ -109,7 +110,7 @@ def test_the_split_is_counted_once_at_every_level_after_the_fix(doubled, org, cl
 def test_a_refused_split_says_why_and_changes_nothing(doubled, client_as, data, message):
     employer, whole = doubled
     before = {d.id for d in db.session.scalars(sa.select(LabourDepartment))}
-    response = client_as("officer").post(f"/employers/departments/{whole.id}/split", data=data)
+    response = in_english(client_as("officer")).post(f"/employers/departments/{whole.id}/split", data=data)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     db.session.expire_all()
@@ -120,7 +121,7 @@ def test_a_refused_split_says_why_and_changes_nothing(doubled, client_as, data, 
 
 def test_a_split_whose_parts_do_not_add_up_is_warned_not_refused(doubled, client_as):
     employer, whole = doubled
-    response = client_as("admin").post(f"/employers/departments/{whole.id}/split", data={
+    response = in_english(client_as("admin")).post(f"/employers/departments/{whole.id}/split", data={
         "day": "2023-12-31", "reason": "Tái cơ cấu", "parts": "Khối A; 30\nKhối B; 30"}, follow_redirects=True)
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "the split is a new count" in page
@@ -131,7 +132,7 @@ def test_a_split_whose_parts_do_not_add_up_is_warned_not_refused(doubled, client
 
 def test_retire_and_merge_with_their_bad_input(doubled, org, users, client_as):
     employer, whole = doubled
-    client = client_as("officer")
+    client = in_english(client_as("officer"))
     other = factories.employer(org["HN-BD"], departments=[("Kho", 5)])
     db.session.commit()
     parts = [d for d in employer.departments if d.name.startswith("Khối")]

@@ -37,6 +37,7 @@ ACCOUNTS = [
     ("admin", "Nguyễn Quản Trị", "admin", "VN"),
     ("hr", "Trần Thị Thi Đua", "hr", "VN"),
     ("viewer", "Lê Văn Lãnh Đạo", "viewer", "VN"),
+    ("care", "Vũ Thị Tổng Đài", "care", "VN"),
     ("supervisor.hn", "Phạm Minh Tuấn", "supervisor", "HN-BD"),
     ("officer.hn", "Đỗ Thu Hương", "officer", "HN-BD"),
     ("supervisor.ht", "Hoàng Văn Đức", "supervisor", "HT-TP"),
