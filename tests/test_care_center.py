@@ -4,7 +4,6 @@ answer moves the follow-up on and reaches the officer and the supervisor; the
 export carries the same columns, approved escalations only unless told."""
 import csv
 import io
-from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
