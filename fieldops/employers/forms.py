@@ -71,6 +71,12 @@ class _LifeForm(Form):
                     validators=[InputRequired(message=_l("Enter the date in the format dd/mm/yyyy."))])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Say why.")), Length(max=500)])
 
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.day.errors:  # one message for a date missing or not a date
+            self.day.errors[:] = [_l("Enter the date in the format dd/mm/yyyy.")]
+        return valid
+
 
 class RetireForm(_LifeForm):
     pass
