@@ -70,7 +70,7 @@ def test_the_new_district_reads_the_open_work_and_cannot_act_on_it(app, moved):
             page = client.get(f"/visits/{visit.id}")
             assert page.status_code == 200, user.username
             text = page.get_data(as_text=True)
-            assert 'id="visit-edit"' not in text and 'id="review"' not in text
+            assert 'id="visit-edit"' not in text and 'id="review"' not in text and 'id="propose-followup"' not in text
         assert client.get(f"/followups/{moved['followup'].id}").status_code == 200
     supervisor = sign_in(app.test_client(), moved["cg_supervisor"])
     response = supervisor.post(f"/visits/{moved['waiting'].id}/review", data={"decision": "verify", "reason": ""})
