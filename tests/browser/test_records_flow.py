@@ -60,6 +60,7 @@ def test_the_center_answers_an_escalation_and_the_officer_sees_it(browser_page, 
     center.goto("/followups/care")
     card = center.locator("#care-queue [data-escalation]").first
     followup_id = int(card.get_attribute("data-escalation"))
+    assert card.locator("a[href^='tel:09']").count() == 1  # the employer's contact, to call
     card.locator("select[name$='-answer']").select_option("needs_officer")
     card.locator("textarea[name$='-note']").fill("Đã đối chiếu CCCD; cán bộ cần hướng dẫn 4 người cập nhật hồ sơ")
     card.locator("button.primary").click()
