@@ -15,7 +15,7 @@ _RULES = {r.endpoint: r for r in create_app({"TESTING": True, "SQLALCHEMY_DATABA
 
 ALL = tuple(Role)
 PUBLIC = None
-A, S, O, H, V = Role.admin, Role.supervisor, Role.officer, Role.hr, Role.viewer
+A, S, O, H, V, C = Role.admin, Role.supervisor, Role.officer, Role.hr, Role.viewer, Role.care
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,10 @@ EXPECTED = {
     "employers.edit": Access((A,)),
     "employers.department_add": Access((A,)),
     "employers.department_edit": Access((A,)),
+    # a department's life: an officer of its district or an admin splits, merges or retires it
+    "employers.department_retire": Access((A, O)),
+    "employers.department_split": Access((A, O)),
+    "employers.department_merge": Access((A, O)),
     "visits.mine": Access((O,)),
     "visits.start": Access((O,)),
     "visits.new": Access((O,)),
@@ -72,6 +76,9 @@ EXPECTED = {
     "followups.start": Access((O,)),
     "followups.complete": Access((O,)),
     "followups.bulk": Access((S,)),
+    # the Customer Care Center answers the escalations approved in its area
+    "followups.care_queue": Access((C,)),
+    "followups.care_answer": Access((C,)),
     # progress: leadership, supervisors, HR and admins see their area's dashboards; officers their own
     # achievements, the employers they can open and their area's worklist; admins and HR keep the targets
     "progress.dashboard_home": Access((V, S, H, A)),

@@ -21,6 +21,7 @@ def role_choices():
         Role.hr: _l("HR (emulation and commendation)"),
         Role.admin: _l("Administrator"),
         Role.viewer: _l("Viewer (leadership)"),
+        Role.care: _l("Customer Care Center"),
     }
     return [(r.value, labels[r]) for r in Role]
 

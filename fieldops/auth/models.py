@@ -16,6 +16,7 @@ class Role(enum.StrEnum):
     hr = "hr"
     admin = "admin"
     viewer = "viewer"
+    care = "care"  # the Customer Care Center, national or provincial
 
 
 class Language(enum.StrEnum):

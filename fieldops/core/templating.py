@@ -78,6 +78,10 @@ def nav_items():
         items += [("visits.start", _l("New visit")), ("visits.mine", _l("My visits"))]
     elif current_user.role == Role.supervisor:
         items.append(("visits.queue", _l("Review queue")))
+    if current_user.role == Role.care:
+        # The Customer Care Center answers the escalations supervisors approved (fieldops/followups/care.py).
+        return items + [("followups.care_queue", _l("Escalations to answer")),
+                        ("followups.queue", _l("Follow-ups"))]
     # Follow-ups (fieldops/followups): the officer's own queue, everyone else's area queue.
     items.append(("followups.mine", _l("My follow-ups")) if current_user.role == Role.officer
                  else ("followups.queue", _l("Follow-ups")))

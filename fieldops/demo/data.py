@@ -39,11 +39,15 @@ ACCOUNTS = [
     ("admin", "Nguyễn Quản Trị", "admin", "VN"),
     ("hr", "Trần Thị Thi Đua", "hr", "VN"),
     ("viewer", "Lê Văn Lãnh Đạo", "viewer", "VN"),
+    ("care", "Vũ Thị Tổng Đài", "care", "VN"),
     ("supervisor.hn", "Phạm Minh Tuấn", "supervisor", "HN-BD"),
     ("officer.hn", "Đỗ Thu Hương", "officer", "HN-BD"),
     ("supervisor.ht", "Hoàng Văn Đức", "supervisor", "HT-TP"),
     ("officer.ht", "Nguyễn Thị Ngọc Ánh", "officer", "HT-TP"),
 ]
+
+CONTACTS = ["Chị Nguyễn Thu Hà", "Anh Trần Văn Minh", "Chị Lê Thị Mai", "Anh Phạm Quốc Huy", "Chị Hoàng Thị Lan",
+            "Anh Vũ Đức Thắng", "Chị Đặng Thị Hồng", "Anh Bùi Văn Nam", "Chị Đỗ Thị Thanh", "Anh Ngô Minh Khoa"]
 
 DISTRICT_STREETS = {
     "HN-BD": ["Đội Cấn", "Kim Mã", "Liễu Giai", "Nguyễn Thái Học", "Quán Thánh", "Giảng Võ", "Hoàng Hoa Thám", "Phan Đình Phùng", "Ngọc Hà", "Văn Cao"],
@@ -110,6 +114,9 @@ def load_demo_data() -> None:
                 address=f"Số {number}, {streets[i]}, {DISTRICT_CITY[district]}",
                 sector=SECTORS[i % len(SECTORS)],
                 district_id=units[district].id,
+                # Whom the Customer Care Center calls about an escalation.
+                contact_name=f"{CONTACTS[(i + len(district)) % len(CONTACTS)]} (phòng nhân sự)",
+                contact_phone=f"09{(i * 7 + len(district)) % 10}{(i + 1) * 1237 % 10_000_000:07d}",
                 departments=[
                     (dept, 8 + (i * 37 + j * 53 + len(district) * 11) % 140)
                     for j, dept in enumerate(DEPARTMENT_SETS[(i * 3 + len(district)) % len(DEPARTMENT_SETS)])

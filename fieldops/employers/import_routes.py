@@ -29,6 +29,8 @@ def column_help():
         "insured": _l("Whole number, 0 to %(max)s.", max=MAX_INSURED_TEXT),
         "address": _l("Optional column."),
         "sector": _l("Optional column."),
+        "contact_name": _l("Optional column: whom the Customer Care Center calls."),
+        "contact_phone": _l("Optional column: a Vietnamese phone number (0912 345 678, +84 912-345-678)."),
     }
     return [(c.vietnamese, c.field, described[c.field]) for c in COLUMNS]
 
@@ -46,7 +48,8 @@ def import_file():
             db.session.commit()
             return redirect(url_for("jobs.show", job_id=job.id), 303)
         try:
-            result = import_employers(current_user, upload.stream, upload.filename or "", dry_run=form.dry_run.data)
+            result = import_employers(current_user, upload.stream, upload.filename or "", dry_run=form.dry_run.data,
+                                      whole_employer=form.whole_employer.data or None)
         except ImportConflict:
             db.session.rollback()
             conflict = _("The employers changed while the file was being imported; nothing was imported. Try again.")

@@ -1,3 +1,4 @@
+import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -11,6 +12,16 @@ from fieldops.textfold import fold
 from fieldops.timeutil import utcnow
 
 WHOLE_EMPLOYER = "Toàn đơn vị"
+CONTACT_MAX = 120
+REASON_MAX = 500
+
+
+class DepartmentEnd(enum.StrEnum):
+    """How a department stopped counting (fieldops/employers/lifecycle.py)."""
+
+    retired = "retired"
+    split = "split"  # into several parts
+    merged = "merged"  # with others, into one
 
 
 class Employer(InDistrict, db.Model):
@@ -33,6 +44,9 @@ class Employer(InDistrict, db.Model):
     name: Mapped[str] = mapped_column(sa.String(255))
     address: Mapped[str] = mapped_column(sa.String(255), default="")
     sector: Mapped[str] = mapped_column(sa.String(120), default="")
+    # Whom the Customer Care Center calls about an escalation.
+    contact_name: Mapped[str] = mapped_column(sa.String(CONTACT_MAX), default="", server_default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
     district_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"))
     # Folded name and codes, so "nguyen" finds "Nguyễn" on every database.
     search_text: Mapped[str] = mapped_column(sa.String(600), default="")
@@ -67,6 +81,8 @@ class LabourDepartment(db.Model):
             " AND current_active >= 0 AND current_active <= current_registered)",
             name="current_figures",
         ),
+        sa.CheckConstraint("retired_on IS NULL OR starts_on IS NULL OR retired_on >= starts_on", name="life"),
+        sa.CheckConstraint("(retired_on IS NULL) = (ended_how IS NULL)", name="ended_how"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,6 +105,13 @@ class LabourDepartment(db.Model):
     current_active: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     current_visit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visit.id"), index=True)
     current_visit_date: Mapped[date | None] = mapped_column(sa.Date)
+    # Its life (fieldops/definitions.py `counts_on`): it counts from `starts_on` (a
+    # part of a split or a merge; NULL: always) to the day before `retired_on`.
+    starts_on: Mapped[date | None] = mapped_column(sa.Date)
+    retired_on: Mapped[date | None] = mapped_column(sa.Date)
+    ended_how: Mapped[DepartmentEnd | None] = mapped_column(
+        sa.Enum(DepartmentEnd, name="department_end", native_enum=False, create_constraint=True, length=10))
+    ended_reason: Mapped[str] = mapped_column(sa.String(REASON_MAX), default="", server_default="")
 
     employer: Mapped[Employer] = relationship(back_populates="departments")
 
@@ -117,6 +140,13 @@ class LabourDepartment(db.Model):
     @property
     def audit_unit_id(self):
         return self.employer.district_id
+
+    @property
+    def counts_now(self) -> bool:
+        from fieldops.definitions import counts_on
+        from fieldops.timeutil import local_today
+
+        return counts_on(local_today(), self.starts_on, self.retired_on)
 
     @classmethod
     def scope_clause(cls, root: OrgUnit):

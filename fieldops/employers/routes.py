@@ -6,16 +6,29 @@ from flask_login import current_user
 from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role
 from fieldops.core.paging import page_of
+from fieldops.definitions import counts_on
 from fieldops.employers import operations
+from fieldops.employers.lifecycle import double_count
 from fieldops.employers.forms import DepartmentForm, EmployerForm, NewEmployerForm
-from fieldops.employers.models import Employer, LabourDepartment
+from fieldops.employers.models import DepartmentEnd, Employer, LabourDepartment
 from fieldops.employers.queries import search_page, unit_code_taken
 from fieldops.extensions import db, htmx
 from fieldops.org.models import OrgUnit
 from fieldops.org.queries import districts_for_choice
 from fieldops.org.scope import get_or_404
+from fieldops.timeutil import local_today
 
 bp = Blueprint("employers", __name__, url_prefix="/employers")
+
+
+@bp.record_once
+def _template_globals(state):
+    state.app.jinja_env.globals["department_end_label"] = department_end_label
+
+
+def department_end_label(how) -> str:
+    return {DepartmentEnd.retired: _("retired"), DepartmentEnd.split: _("split"),
+            DepartmentEnd.merged: _("merged")}.get(how, "")
 
 
 @bp.get("/")
@@ -35,9 +48,12 @@ def _render_show(employer, department_form, status=200):
     departments = department_figures(employer)
     history = page_of(employer_history(employer), rows=True)
     template = "employers/_history.html" if htmx.target == "visit-history" else "employers/show.html"
+    today = local_today()
+    counting = [d for d in departments if counts_on(today, d.starts_on, d.retired_on)]
     return render_template(
-        template, employer=employer, department_form=department_form, history=history, departments=departments,
-        changes=changes_by_visit(employer, departments), totals=department_totals(departments),
+        template, employer=employer, department_form=department_form, history=history, departments=counting,
+        ended=[d for d in departments if d.retired_on is not None], double_count=double_count(employer, today),
+        changes=changes_by_visit(employer, departments), totals=department_totals(counting),
     ), status
 
 
@@ -63,6 +79,8 @@ def _fields(form):
         "address": form.address.data or "",
         "sector": form.sector.data or "",
         "district_id": form.district_id.data,
+        "contact_name": (form.contact_name.data or "").strip(),
+        "contact_phone": form.contact_phone.data or "",
     }
 
 
@@ -144,4 +162,4 @@ def department_edit(department_id):
 
 
 # The import page registers its routes on this blueprint.
-from fieldops.employers import import_routes  # noqa: E402,F401
+from fieldops.employers import import_routes, life_routes  # noqa: E402,F401

@@ -97,3 +97,19 @@ class QueueFilterForm(Form):
         """The field's value if it is one of its choices, else None."""
         values = {value for value, _label in field.choices if value}
         return field.data if field.data in values else None
+
+
+class CareAnswerForm(Form):
+    """The Customer Care Center's answer to an escalation (fieldops/followups/care.py)."""
+
+    answer = SelectField(_l("What the Center did"), validate_choice=True,
+                         validators=[DataRequired(message=_l("Choose what the Center did."))])
+    note = TextAreaField(_l("Note for the officer"),
+                         validators=[DataRequired(message=_l("Write a note for the officer.")),
+                                     Length(max=OUTCOME_MAX)])
+
+    def __init__(self, *args, **kwargs):
+        from fieldops.followups.labels import care_answer_labels
+
+        super().__init__(*args, **kwargs)
+        self.answer.choices = [("", _l("Choose…"))] + [(k.value, v) for k, v in care_answer_labels().items()]

@@ -45,6 +45,14 @@ class FollowUpState(enum.StrEnum):
     cancelled = "cancelled"
 
 
+class CareAnswer(enum.StrEnum):
+    """What the Customer Care Center did with an approved escalation (fieldops/followups/care.py)."""
+
+    resolved = "resolved"
+    needs_officer = "needs_officer"
+    not_ours = "not_ours"
+
+
 class Action(enum.StrEnum):
     approve = "approve"
     reject = "reject"
@@ -161,6 +169,12 @@ class FollowUp(InDistrict, db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     cancelled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # The Customer Care Center's answer to an escalation.
+    care_answer: Mapped[CareAnswer | None] = mapped_column(
+        sa.Enum(CareAnswer, name="care_answer", native_enum=False, create_constraint=True, length=20))
+    care_note: Mapped[str] = mapped_column(sa.String(OUTCOME_MAX), default="", server_default="")
+    care_answered_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    care_answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow, onupdate=utcnow)
     # Made by the proposing form (a tablet's outbox may send it twice): the same key is the same follow-up.
@@ -174,6 +188,7 @@ class FollowUp(InDistrict, db.Model):
     assignee: Mapped[User] = relationship(foreign_keys=[assignee_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
+    care_answered_by: Mapped[User | None] = relationship(foreign_keys=[care_answered_by_id])
 
     @property
     def audit_unit_id(self):
@@ -262,6 +277,7 @@ class NoticeEvent(enum.StrEnum):
     rejected = "rejected"  # returned to its proposer
     cancelled = "cancelled"
     unassigned = "unassigned"  # given to someone else
+    care_answered = "care_answered"  # the Customer Care Center answered an escalation
 
 
 class FollowUpNotice(db.Model):

@@ -69,6 +69,10 @@ class FollowUpError(Exception):
             "same_assignee": _("The follow-up is already assigned to this officer."),
             "escalation_needs_obstacle": _("An escalation is raised from an obstacle: choose the obstacle."),
             "other_employer": _("Choose a visit to this follow-up's employer."),
+            "care_answer_required": _("Choose what the Center did."),
+            "care_note_required": _("Write a note for the officer."),
+            "care_note_long": _("Use at most 2000 characters."),
+            "care_answered": _("The Customer Care Center has already answered this escalation."),
         }
         return messages.get(self.reason, _("This cannot be done to this follow-up."))
 

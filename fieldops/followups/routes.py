@@ -25,10 +25,12 @@ from fieldops.followups import operations, queries
 from fieldops.followups.forms import (
     ApproveForm, ProposeForm, QueueFilterForm, ReasonForm, ReassignForm, StartForm,
 )
+from fieldops.followups.care import CENTER_CATEGORIES
 from fieldops.followups.labels import template_globals
 from fieldops.followups.models import FollowUp, FollowUpKind, FollowUpState
 from fieldops.org.models import OrgUnit
 from fieldops.org.queries import units_for_choice
+from fieldops.employers.queries import readable_or_404
 from fieldops.org.scope import get_or_404
 from fieldops.timeutil import local_today, utcnow
 from fieldops.visits.models import Obstacle, Visit
@@ -135,7 +137,8 @@ def export():
     state = _state_arg()
     fmt = "csv" if request.args.get("format") == "csv" else "xlsx"
     name = f"followups-{kind or 'all'}-{local_today().isoformat()}.{fmt}"
-    header, rows = queries.export_header(), queries.export_rows(current_user, kind, state)
+    proposals = request.args.get("proposals") == "1"  # escalations: approved ones unless told
+    header, rows = queries.export_header(), queries.export_rows(current_user, kind, state, proposals=proposals)
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "csv":
         return Response(stream_with_context(csv_chunks(header, rows)), mimetype="text/csv; charset=utf-8",
@@ -176,7 +179,8 @@ def render_show(followup, status=200, error=None, **forms):
 @bp.get("/<int:followup_id>")
 @signed_in
 def show(followup_id):
-    body, status = render_show(get_or_404(FollowUp, followup_id, current_user))
+    # After an employer moved, the new district's staff read its open follow-ups (fieldops/employers/queries.py).
+    body, status = render_show(readable_or_404(FollowUp, followup_id, current_user))
     # The tablet's outbox knows its action arrived when it lands on this page.
     return body, status, {"X-Followup-Id": str(followup_id)}
 
@@ -214,7 +218,9 @@ def _pick_employer():
 
 def _propose_form(employer, visit, obstacle, again):
     if request.method == "GET":
-        default_kind = FollowUpKind.escalation if obstacle is not None else FollowUpKind.revisit
+        # Only the Customer Care Center can fix some obstacles: those are proposed as escalations.
+        center = obstacle is not None and obstacle.category in CENTER_CATEGORIES
+        default_kind = FollowUpKind.escalation if center else FollowUpKind.revisit
         form = ProposeForm(
             formdata=None,
             kind=(again.kind if again else default_kind).value,
@@ -289,3 +295,4 @@ def new():
 
 
 from fieldops.followups import action_routes  # noqa: E402,F401  (registers the state changes)
+from fieldops.followups import care_routes  # noqa: E402,F401  (the Customer Care Center's queue and answers)

@@ -236,7 +236,8 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
         report["reviewed"] = _reviewed_dict(reviewed)
         stock_children = [c for c in children if not is_team(c)]
         outside_spans = returns_figures.outside_by_child(
-            unit, {"period": period.start, "to_date": campaign.counts_from}, as_of, stock_children)
+            unit, {"period": period.start, "to_date": campaign.counts_from}, as_of, stock_children,
+            known_by=period.returns_known_by(as_of))
         outside, child_outside = outside_spans["period"]
         outside_to_date, child_outside_to_date = outside_spans["to_date"]
         report["outside"] = returns_figures.as_report(outside, stock.registered)
@@ -324,7 +325,8 @@ def _previous(unit, campaign, period, as_of, targets):
     stock, _children = fig.stock_by_child(unit, day)
     reviewed, _children = fig.reviewed_by_child(unit, campaign.id, day)
     to_date_flows, _children = fig.flows(unit, {"to_date": to_date})["to_date"]
-    outside, _children = returns_figures.outside_by_child(unit, {"to_date": campaign.counts_from}, day)["to_date"]
+    outside, _children = returns_figures.outside_by_child(unit, {"to_date": campaign.counts_from}, day,
+                                                          known_by=period.returns_known_by(day))["to_date"]
     shown = {"as_of": day, "registered": stock.registered, "active": stock.active,
              "active_all": stock.active + outside.using, "registered_all": stock.registered + outside.registered,
              "coverage": reviewed.coverage}

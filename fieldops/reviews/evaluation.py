@@ -41,7 +41,7 @@ from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.org.scope import units_in_scope
 from fieldops.outreach import figures as outreach
 from fieldops.progress.models import Metric, PERCENT_METRICS, Target
-from fieldops.progress.timeline import department_steps, employer_steps
+from fieldops.progress.timeline import department_steps, employer_steps, life_of
 from fieldops.progress.work import utc_bounds
 from fieldops.reviews import campaign_figures
 from fieldops.timeutil import to_local
@@ -106,10 +106,11 @@ def employer_states(employer_ids, basis: Basis):
         district = dict(db.session.execute(
             sa.select(Employer.id, Employer.district_id).where(Employer.id.in_(ids))).all())
         declared = defaultdict(dict)
-        for department_id, employer_id, insured in db.session.execute(
-                sa.select(LabourDepartment.id, LabourDepartment.employer_id, LabourDepartment.insured_declared)
+        for department_id, employer_id, insured, starts, retired in db.session.execute(
+                sa.select(LabourDepartment.id, LabourDepartment.employer_id, LabourDepartment.insured_declared,
+                          LabourDepartment.starts_on, LabourDepartment.retired_on)
                 .where(LabourDepartment.employer_id.in_(ids))):
-            declared[employer_id][department_id] = insured
+            declared[employer_id][department_id] = (insured, life_of(starts, retired))
         visits, by_day = {}, defaultdict(lambda: defaultdict(list))
         where = sa.and_(Visit.employer_id.in_(ids), basis.verified_by_end())
         for visit_id, employer_id, day, submitted_at, officer_id in db.session.execute(
@@ -128,8 +129,8 @@ def employer_states(employer_ids, basis: Basis):
             if employer_id not in district:
                 continue
             departments = declared.get(employer_id, {})
-            steps = employer_steps(department_steps(insured, lines[employer_id].get(d, ()))
-                                   for d, insured in departments.items())
+            steps = employer_steps(department_steps(insured, lines[employer_id].get(d, ()), life)
+                                   for d, (insured, life) in departments.items())
             yield employer_id, district[employer_id], steps, by_day.get(employer_id, {})
 
 

@@ -15,6 +15,7 @@ from wtforms.widgets import NumberInput
 
 from fieldops.core.forms import Form
 from fieldops.core.numbers import whole_number
+from fieldops.definitions import counts_on
 from fieldops.timeutil import format_date, local_today
 from fieldops.visits.labels import obstacle_choices, purpose_choices
 from fieldops.visits import rules
@@ -155,6 +156,8 @@ class VisitForm(Form):
     # Set by the view before validating.
     earliest_date: date | None = None
     existing_names: frozenset = frozenset()
+    # {department id: (starts_on, retired_on)}: a line only for a department counting on the visit date.
+    department_lives: dict = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -227,6 +230,11 @@ class VisitForm(Form):
                 if line.department_key in seen_ids:
                     self.problems.append(_l("A department appears twice in this visit."))
                 seen_ids.add(line.department_key)
+                life = self.department_lives.get(line.department_key)
+                day = self.visit_date.data
+                if life and isinstance(day, date) and not counts_on(day, *life):
+                    self.problems.append(_l("A department counted here was split, merged or retired before the"
+                                            " visit date, or starts after it."))
             self._check_counts(line)
 
     @staticmethod

@@ -181,7 +181,9 @@ _DEPARTMENT_FIGURES = (
               LabourDepartment.insured.label("insured"), LabourDepartment.current_registered,
               LabourDepartment.current_active,
               (LabourDepartment.insured - LabourDepartment.current_registered).label("unregistered"),
-              LabourDepartment.current_visit_id, LabourDepartment.current_visit_date)
+              LabourDepartment.current_visit_id, LabourDepartment.current_visit_date,
+              LabourDepartment.starts_on, LabourDepartment.retired_on, LabourDepartment.ended_how,
+              LabourDepartment.ended_reason)
     .where(LabourDepartment.employer_id == sa.bindparam("employer_id"))
     .order_by(LabourDepartment.name, LabourDepartment.id)
 )

@@ -10,8 +10,9 @@ from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role
 from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
+from fieldops.definitions import counts_on
 from fieldops.employers.models import Employer, LabourDepartment
-from fieldops.employers.queries import search_page
+from fieldops.employers.queries import readable_or_404, search_page
 from fieldops.extensions import db, htmx
 from fieldops.org.scope import get_or_404
 from fieldops.timeutil import local_today
@@ -78,6 +79,8 @@ def _ready_to_check(form, own: dict) -> dict:
     scope). Any other id answers 404 like any id the user cannot reach."""
     form.earliest_date = earliest_visit_date()
     form.existing_names = frozenset(d.name.casefold() for d in own.values())
+    form.department_lives = {d.id: (d.starts_on, d.retired_on) for d in own.values()
+                             if d.starts_on is not None or d.retired_on is not None}
     found = {}
     for line in form.counted_lines():
         if line.is_new:
@@ -116,7 +119,7 @@ def new(employer_id):
     employer = get_or_404(Employer, employer_id, current_user)
     if request.method == "GET":
         form = VisitForm(formdata=None, idempotency_key=str(uuid.uuid4()), visit_date=local_today())
-        _prefill(form, employer.departments)
+        _prefill(form, [d for d in employer.departments if d.counts_now])
         return _render_form(form, employer)
 
     form = VisitForm()
@@ -182,6 +185,8 @@ def edit(visit_id):
         lines = {line.labour_department_id: line for line in visit.lines}
         for department in employer.departments:
             line = lines.get(department.id)
+            if line is None and not counts_on(visit.visit_date, department.starts_on, department.retired_on):
+                continue
             if line is None:
                 _prefill(form, [department], counted=set())
             else:
@@ -237,7 +242,7 @@ def _replay_edit(form, visit, payload_hash):
 @bp.get("/<int:visit_id>")
 @signed_in
 def show(visit_id):
-    visit = get_or_404(Visit, visit_id, current_user)
+    visit = readable_or_404(Visit, visit_id, current_user)
     number = whole_number(request.args.get("revision"), digits=6)
     revision = None
     if number is not None:
