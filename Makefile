@@ -4,8 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
+# The app runs as production unless told otherwise (fieldops/config.py): these
+# targets choose development (the public development key) and testing explicitly.
+migrate run: export FIELDOPS_ENV ?= development
+test: export FIELDOPS_ENV ?= testing
 
-.PHONY: run test install install-dev translations extract-messages migrate clean
+.PHONY: run test chromium install install-dev translations extract-messages migrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +49,21 @@ run: migrate
 	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: install-dev translations
+test: chromium install-dev translations
 	$(BIN)/pytest
+
+# The browser tests drive Debian's Chromium (tests/browser/conftest.py): installed here when it
+# is missing and we are root, otherwise `make test` stops before anything else with the command.
+chromium:
+	@if [ -n "$$FIELDOPS_CHROMIUM" ] || command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Chromium for the browser tests"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else \
+	  echo "The browser tests need Chromium. Install it, then run make test again:" >&2; \
+	  echo "  sudo apt-get update && sudo apt-get install -y chromium" >&2; \
+	  exit 1; \
+	fi
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

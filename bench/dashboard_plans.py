@@ -22,6 +22,9 @@ import re
 import sys
 import time
 
+# A benchmark runs the development configuration unless told otherwise (fieldops/config.py).
+os.environ.setdefault("FIELDOPS_ENV", "development")
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 

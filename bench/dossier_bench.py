@@ -45,6 +45,9 @@ import time
 import tracemalloc
 from datetime import date, datetime, timedelta
 
+# A benchmark runs the development configuration unless told otherwise (fieldops/config.py).
+os.environ.setdefault("FIELDOPS_ENV", "development")
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 

@@ -23,6 +23,9 @@ import tempfile
 import time
 import tracemalloc
 
+# A benchmark runs the development configuration unless told otherwise (fieldops/config.py).
+os.environ.setdefault("FIELDOPS_ENV", "development")
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 HEADER = ["Mã đơn vị", "Tên đơn vị", "Mã số thuế", "Mã cơ quan BHXH", "Bộ phận", "Số lao động tham gia",

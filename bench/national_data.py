@@ -33,6 +33,9 @@ import sys
 import time
 from datetime import date, datetime, timedelta
 
+# A benchmark runs the development configuration unless told otherwise (fieldops/config.py).
+os.environ.setdefault("FIELDOPS_ENV", "development")
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
@@ -70,8 +73,9 @@ COLUMNS = {
                       "created_by_id"),
     "employer": ("id", "unit_code", "tax_code", "name", "address", "sector", "district_id", "search_text",
                  "created_at", "updated_at"),
-    "labour_department": ("id", "employer_id", "name", "insured_declared", "created_at", "current_insured",
-                          "current_registered", "current_active", "current_visit_id", "current_visit_date"),
+    "labour_department": ("id", "employer_id", "name", "insured_declared", "created_at", "updated_at",
+                          "current_insured", "current_registered", "current_active", "current_visit_id",
+                          "current_visit_date"),
     "visit": ("id", "officer_id", "employer_id", "district_id", "visit_date", "purpose", "notes", "state",
               "return_reason",
               "revision", "idempotency_key", "content_hash", "created_at", "submitted_at", "reviewed_at",
@@ -299,7 +303,7 @@ def build_employers(sink, rng, org, scale, progress):
                                            supervisor, date(2023, 6, 1) + timedelta(days=rng.randint(0, 200))))
         for d, (dept_name, declared) in departments.items():
             cur = current.get(d)
-            sink.add("labour_department", (d, e, dept_name, declared, CREATED) + (
+            sink.add("labour_department", (d, e, dept_name, declared, CREATED, CREATED) + (
                 cur if cur else (None, 0, 0, None, None)))
         state = compute_state({d: v[1] for d, v in departments.items()}, visits, lines, obstacle_rows, campaigns)
         for grand, part in zip((stock, activity, obstacles, reviewed_stock), contributions(district_id, state)):

@@ -42,6 +42,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
+# A benchmark runs the development configuration unless told otherwise (fieldops/config.py).
+os.environ.setdefault("FIELDOPS_ENV", "development")
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "bench"))

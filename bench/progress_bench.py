@@ -37,6 +37,9 @@ import tempfile
 import time
 from datetime import date, datetime, timedelta
 
+# A benchmark runs the development configuration unless told otherwise (fieldops/config.py).
+os.environ.setdefault("FIELDOPS_ENV", "development")
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 

@@ -15,6 +15,10 @@ call these, so a newcomer reads here what "coverage" or "met" means.
 - A department's current figures are those of its latest counting visit line,
   in the order of `line_order` (visit date, then the latest submission of the
   figures, then the visit's id).
+- A department counts in every figure on the days of its life (`counts_on`):
+  from the day it starts (a part of a split or a merge; always, for the others)
+  to the day before it is retired, split or merged. Its history stays; figures
+  before that day do not change.
 - A target is "at least" or "more than" its value. One status rule serves every
   table, ranking, leaderboard and criterion: met when the achieved value
   reaches the target by its comparison; on track when it reaches, by the same
@@ -114,6 +118,15 @@ class Funnel:
 def line_order(visit_date: date, submitted_at: datetime | None, visit_id: int):
     """The key that orders a department's visit lines: the latest is current."""
     return (visit_date, submitted_at or datetime.min, visit_id)
+
+
+# --- a department's life ------------------------------------------------------------------
+
+
+def counts_on(day, starts_on=None, retired_on=None) -> bool:
+    """Does a department count on `day`? From `starts_on` (None: always) to the
+    day before `retired_on` (None: still counts). Dates or day ordinals alike."""
+    return (starts_on is None or starts_on <= day) and (retired_on is None or day < retired_on)
 
 
 # --- targets and their status --------------------------------------------------------------

@@ -13,4 +13,8 @@ from fieldops.jobs.models import Job  # noqa: F401
 from fieldops.reviews.models import (  # noqa: F401
     AwardTitle, Criterion, Dossier, Nomination, ReviewFigure, ReviewPeriod,
 )
+from fieldops.reviews.paper import UnitSigner, VerifyAttempt  # noqa: F401
 from fieldops.returns.models import GroupReturn, ReturnCorrection  # noqa: F401
+from fieldops.outreach.models import (  # noqa: F401
+    OutreachActivity, OutreachActivityGroup, OutreachPhoto, OutreachPlanLine,
+)

@@ -1,5 +1,5 @@
 """Time is stored as naive UTC and shown in Asia/Ho_Chi_Minh, dd/mm/yyyy."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -15,6 +15,14 @@ def local_today() -> date:
 
 def to_local(value: datetime) -> datetime:
     return value.replace(tzinfo=timezone.utc).astimezone(LOCAL_TZ)
+
+
+def utc_bounds(start: date, end: date):
+    """[start 00:00, the day after end 00:00) in local time, as naive UTC."""
+    def utc(day):
+        return datetime.combine(day, time.min, LOCAL_TZ).astimezone(timezone.utc).replace(tzinfo=None)
+
+    return utc(start), utc(end + timedelta(days=1))
 
 
 def format_date(value) -> str:

@@ -2,6 +2,7 @@
 FIELDOPS_TEST_DATABASE_URL is set), a client, users per role, factories."""
 import os
 import re
+import sqlite3
 
 import pytest
 import sqlalchemy as sa
@@ -33,6 +34,14 @@ def _fresh_g():
         g.pop(name)
 
 
+def _commits_without_waiting(dbapi_connection, _record):
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
+    else:
+        dbapi_connection.execute("SET synchronous_commit = off")
+        dbapi_connection.commit()
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     from flask_migrate import upgrade
@@ -47,6 +56,8 @@ def app(tmp_path_factory):
     # cached there do not leak from one request (or client) to the next.
     app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
     with app.app_context():
+        # A test database is thrown away: no commit waits for the disk.
+        sa.event.listen(db.engine, "connect", _commits_without_waiting)
         _drop_everything(db.engine)
         # The suite runs on the schema the migrations build, not on create_all().
         upgrade()
@@ -59,12 +70,14 @@ def app(tmp_path_factory):
 def _truncate(engine):
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     with engine.begin() as conn:
+        for table in tables:
+            conn.execute(table.delete())
         if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+            # Ids start again from 1, as in a fresh database. (Not TRUNCATE: it waits
+            # for the disk, a second or more on each test, where deleting a test's
+            # few rows takes milliseconds.)
+            conn.execute(sa.text("SELECT " + ", ".join(
+                f"setval(pg_get_serial_sequence('\"{t.name}\"', 'id'), 1, false)" for t in _serial_tables())))
 
 
 @pytest.fixture(autouse=True)
@@ -77,16 +90,36 @@ def _clean_database(request, app):
     ctx.pop()
 
 
-_demo_rows = []
+def snapshot_rows():
+    """Every row of every table, for restore_rows() to copy back after the
+    per-test truncation."""
+    return [(table, [dict(row._mapping) for row in db.session.execute(table.select())])
+            for table in db.metadata.sorted_tables]
 
 
-def _restart_sequences(conn):
+def _serial_tables(tables=None):
+    return [t for t in (db.metadata.sorted_tables if tables is None else tables)
+            if "id" in t.c and isinstance(t.c.id.type, sa.Integer) and t.c.id.primary_key]
+
+
+def _restart_sequences(conn, tables):
     """Rows restored with their ids leave PostgreSQL's sequences behind: move them on."""
-    for table in db.metadata.sorted_tables:
-        if "id" in table.c and isinstance(table.c.id.type, sa.Integer) and table.c.id.primary_key:
-            conn.execute(sa.text(
-                f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-                f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM \"{table.name}\""))
+    for table in _serial_tables(tables):
+        conn.execute(sa.text(
+            f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+            f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM \"{table.name}\""))
+
+
+def restore_rows(snapshot):
+    with db.engine.begin() as conn:
+        for table, rows in snapshot:
+            if rows:
+                conn.execute(table.insert(), rows)
+        if db.engine.dialect.name == "postgresql":
+            _restart_sequences(conn, [table for table, rows in snapshot if rows])
+
+
+_demo_rows = []
 
 
 @pytest.fixture
@@ -98,15 +131,9 @@ def demo_data(app):
 
         load_demo_data()
         db.session.commit()
-        _demo_rows.extend((table, [dict(row._mapping) for row in db.session.execute(table.select())])
-                          for table in db.metadata.sorted_tables)
+        _demo_rows.extend(snapshot_rows())
         return
-    with db.engine.begin() as conn:
-        for table, rows in _demo_rows:
-            if rows:
-                conn.execute(table.insert(), rows)
-        if db.engine.dialect.name == "postgresql":
-            _restart_sequences(conn)
+    restore_rows(_demo_rows)
 
 
 @pytest.fixture
@@ -121,20 +148,50 @@ def csrf_on(app):
     app.config["WTF_CSRF_ENABLED"] = False
 
 
+_kept = {}
+
+
+def _built_once(name, model, build):
+    """What build() makes: rows of `model`'s table only, returned as dicts (nested
+    or not) of objects. Built once; after that its rows are copied back and the
+    objects read again by id (a millisecond, where building the org tree and its
+    users cost 50 ms a test). Built afresh when the table already holds rows."""
+    table = model.__table__
+    empty = db.session.execute(sa.select(1).select_from(table).limit(1)).first() is None
+    if name in _kept and empty:
+        rows, ids = _kept[name]
+        restore_rows([(table, rows)])
+        by_id = {made.id: made for made in db.session.scalars(sa.select(model))}
+        db.session.commit()
+        return _map(ids, by_id.__getitem__)
+    made = build()
+    if empty:
+        _kept[name] = ([dict(row._mapping) for row in db.session.execute(table.select())],
+                       _map(made, lambda obj: obj.id))
+    db.session.commit()
+    return made
+
+
+def _map(nest, f):
+    return {k: _map(v, f) if isinstance(v, dict) else f(v) for k, v in nest.items()}
+
+
 @pytest.fixture
 def org():
     """VN → HN → HN-BD → HN-BD-T1, HN-CG; VN → HT → HT-TP → HT-TP-T1."""
-    tree = factories.org_tree()
-    db.session.commit()
-    return tree
+    from fieldops.org.models import OrgUnit
+
+    return _built_once("org", OrgUnit, factories.org_tree)
 
 
 @pytest.fixture
 def users(org):
     """One user per role in Hà Nội (HN) and one per role in Hà Tĩnh (HT)."""
-    made = factories.users_per_role(org)
-    db.session.commit()
-    return made
+    from fieldops.auth.models import User
+
+    # Kept per org tree: the users' rows name its units.
+    key = ("users", tuple(sorted(unit.id for unit in org.values())))
+    return _built_once(key, User, lambda: factories.users_per_role(org))
 
 
 def sign_in(client, user, password=PASSWORD):

@@ -225,8 +225,12 @@ def dossier_row(hr, period, unit, pdf=b"%PDF-1.4\n% not rendered\n"):
     from fieldops.reviews.dossier import build_snapshot, new_code, sha256_of
     from fieldops.reviews.models import Dossier
 
+    import sqlalchemy as sa
+
     snapshot = build_snapshot(period, unit)
-    made = Dossier(period_id=period.id, org_unit_id=unit.id, version=1, snapshot=snapshot,
+    version = (db.session.scalar(sa.select(sa.func.max(Dossier.version)).where(
+        Dossier.period_id == period.id, Dossier.org_unit_id == unit.id)) or 0) + 1
+    made = Dossier(period_id=period.id, org_unit_id=unit.id, version=version, snapshot=snapshot,
                    snapshot_sha256=sha256_of(snapshot), verification_code=new_code(),
                    nominees=len(snapshot["nominees"]), pages=1, size=len(pdf), pdf=pdf, generated_by_id=hr.id)
     db.session.add(made)

@@ -17,10 +17,11 @@ def _history():
     units = {u.id: u.path for u in db.session.scalars(sa.select(OrgUnit))}
     employers = {e.id: e.district_id for e in db.session.scalars(sa.select(Employer))}
     departments = {d.id: (d.employer_id, d.insured_declared) for d in db.session.scalars(sa.select(LabourDepartment))}
+    lives = {d.id: (d.starts_on, d.retired_on) for d in db.session.scalars(sa.select(LabourDepartment))}
     visits = {v.id: v for v in db.session.scalars(sa.select(Visit))}
     lines = db.session.scalars(sa.select(VisitLine)).all()
     obstacles = db.session.scalars(sa.select(Obstacle)).all()
-    return units, employers, departments, visits, lines, obstacles
+    return units, employers, departments, visits, lines, obstacles, lives
 
 
 def _order(visit):
@@ -32,22 +33,33 @@ class Naive:
     """Everything loaded once; figures computed by brute force."""
 
     def __init__(self):
-        self.units, self.employers, self.departments, self.visits, self.lines, self.obstacle_rows = _history()
+        (self.units, self.employers, self.departments, self.visits, self.lines, self.obstacle_rows,
+         self.lives) = _history()
 
     def _in(self, employer_id, root):
         return self.units[self.employers[employer_id]].startswith(root.path)
 
+    def _alive(self, department_id, day):
+        """DESIGN.md: a department counts from its start to the day before it is retired, split or merged."""
+        starts, retired = self.lives[department_id]
+        return (starts is None or starts <= day) and (retired is None or day < retired)
+
+    def _candidates(self, department_id, day):
+        """The department's counting lines dated by `day`, within its life."""
+        return [
+            (self.visits[line.visit_id], line) for line in self.lines
+            if line.labour_department_id == department_id
+            and self.visits[line.visit_id].state in COUNTING
+            and self.visits[line.visit_id].visit_date <= day
+            and self._alive(department_id, self.visits[line.visit_id].visit_date)
+        ]
+
     def stock(self, root, day):
         per_employer = {}
         for department_id, (employer_id, declared) in self.departments.items():
-            if not self._in(employer_id, root):
+            if not self._in(employer_id, root) or not self._alive(department_id, day):
                 continue
-            candidates = [
-                (self.visits[line.visit_id], line) for line in self.lines
-                if line.labour_department_id == department_id
-                and self.visits[line.visit_id].state in COUNTING
-                and self.visits[line.visit_id].visit_date <= day
-            ]
+            candidates = self._candidates(department_id, day)
             if candidates:
                 visit, line = max(candidates, key=lambda c: _order(c[0]))
                 figures = (line.insured, line.registered, line.active,
@@ -74,15 +86,10 @@ class Naive:
                              "employers_full"), 0)
         per_employer = {}
         for department_id, (employer_id, declared) in self.departments.items():
-            if not self._in(employer_id, root):
+            if not self._in(employer_id, root) or not self._alive(department_id, day):
                 continue
             out["departments"] += 1
-            candidates = [
-                (self.visits[line.visit_id], line) for line in self.lines
-                if line.labour_department_id == department_id
-                and self.visits[line.visit_id].state in COUNTING
-                and self.visits[line.visit_id].visit_date <= day
-            ]
+            candidates = self._candidates(department_id, day)
             latest = max(candidates, key=lambda c: _order(c[0])) if candidates else None
             figures = (latest[1].insured, latest[1].registered) if latest else (declared, 0)
             totals = per_employer.setdefault(employer_id, [0, 0, False])

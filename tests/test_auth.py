@@ -1,3 +1,4 @@
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -128,11 +129,20 @@ def test_production_cookie_is_secure_and_config_is_required(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         create_app()
-    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)  # long, but not random
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+    monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(48))
     with pytest.raises(ConfigError, match="DATABASE_URL"):
         create_app()
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
-    assert create_app().config["SESSION_COOKIE_SECURE"] is True
+    monkeypatch.delenv("FIELDOPS_PUBLIC_URL", raising=False)
+    with pytest.raises(ConfigError, match="FIELDOPS_PUBLIC_URL"):
+        create_app()
+    monkeypatch.setenv("FIELDOPS_PUBLIC_URL", "https://fieldops.example.vn/")
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["FIELDOPS_PUBLIC_URL"] == "https://fieldops.example.vn"
 
 
 def _age_session(**ages):

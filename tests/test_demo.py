@@ -39,9 +39,13 @@ def test_demo_data_has_the_promised_shape(demo_data):
     assert 35 <= len(employers) <= 45
     assert {e[4] for e in employers} == {"HN-BD", "HN-CG", "HT-TP", "HT-KA"}
     assert all(1 <= len(e[5]) <= 5 for e in employers)
-    campaign = db.session.scalars(sa.select(Campaign)).one()
+    # Two campaigns since campaign set-up: 2023, in force, and 2024, set up in draft from it.
+    campaign, draft = db.session.scalars(sa.select(Campaign).order_by(Campaign.counts_from)).all()
     assert (campaign.starts_on.isoformat(), campaign.ends_on.isoformat(), campaign.counts_from.isoformat()) == (
         "2023-05-05", "2023-12-31", "2023-01-01")
+    assert (campaign.code, campaign.decision_number, campaign.decision_date.isoformat(), str(campaign.state)) == (
+        "2023", "336/QĐ-BHXH", "2023-03-13", "active")
+    assert (draft.code, str(draft.state), draft.counts_from.isoformat()) == ("2024", "draft", "2024-01-01")
 
 
 def test_every_demo_account_signs_in(app, demo_data):

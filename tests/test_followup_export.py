@@ -58,7 +58,8 @@ def _csv(data: bytes):
 
 
 def test_csv_export_from_the_web_is_scoped_and_neutralised(app, fu, escalations):
-    response = _client(app, fu["supervisor"]).get("/followups/export?kind=escalation&format=csv")
+    # Proposals asked for too: by default only approved escalations (tests/test_care_center.py).
+    response = _client(app, fu["supervisor"]).get("/followups/export?kind=escalation&format=csv&proposals=1")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = _csv(response.data)
@@ -75,7 +76,8 @@ def test_csv_export_from_the_web_is_scoped_and_neutralised(app, fu, escalations)
 
 
 def test_xlsx_export_from_the_web(app, fu, escalations):
-    response = _client(app, fu["users"]["HT"]["supervisor"]).get("/followups/export?kind=escalation&format=xlsx")
+    response = _client(app, fu["users"]["HT"]["supervisor"]).get(
+        "/followups/export?kind=escalation&format=xlsx&proposals=1")
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
@@ -89,7 +91,7 @@ def _cli(app, *args):
 
 def test_cli_exports_escalations_as_xlsx_with_formulas_neutralised(app, fu, escalations, tmp_path):
     out = tmp_path / "escalations.xlsx"
-    result = _cli(app, "--kind", "escalation", "--format", "xlsx", "--out", str(out))
+    result = _cli(app, "--kind", "escalation", "--with-proposals", "--format", "xlsx", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert "3 follow-ups written" in result.output
     sheet = load_workbook(out).worksheets[0]

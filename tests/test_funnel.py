@@ -213,3 +213,24 @@ def test_charts_print_numbers_as_the_tables_do(world, app):
     page = viewer(app, world["org"]).get("/progress/?period=2023").get_data(as_text=True)
     chart = page.split('id="chart-coverage"', 1)[1].split("</svg>", 1)[0]
     assert "78,6%" in chart and "78.6%" not in chart
+
+
+def test_a_campaign_set_up_later_counts_the_departments_reviewed_in_it(world, users):
+    from fieldops.campaign_setup.operations import create_campaign, update_campaign
+    from fieldops.progress import figures as fig
+    from tests.progress_helpers import as_dict
+
+    admin = factories.user(world["org"]["VN"], Role.admin)
+    made = create_campaign(admin, {"name": "Nửa cuối 2023", "code": "2023H2", "decision_number": None,
+                                   "decision_date": None, "starts_on": date(2023, 7, 1), "ends_on": date(2023, 12, 31),
+                                   "counts_from": date(2023, 7, 1), "participant_groups": ["compulsory"],
+                                   "state": "active"})
+    vn, end = world["org"]["VN"], date(2023, 12, 31)
+    # Only Ánh Dương's two departments were visited after 01/07 (20/09): Sông Hồng's July visit was returned.
+    assert as_dict(fig.reviewed_by_child(vn, made.id, end)[0]) == Naive().reviewed(vn, date(2023, 7, 1), end)
+    assert fig.reviewed_by_child(vn, made.id, end)[0].departments_reviewed == 2
+    values = {name: getattr(made, name) for name in ("name", "code", "decision_number", "decision_date", "starts_on",
+                                                     "ends_on", "participant_groups", "state")}
+    update_campaign(admin, made, values | {"counts_from": date(2023, 1, 1)})
+    assert as_dict(fig.reviewed_by_child(vn, made.id, end)[0]) == Naive().reviewed(vn, date(2023, 1, 1), end)
+    assert fig.reviewed_by_child(vn, made.id, end)[0].departments_reviewed == 3

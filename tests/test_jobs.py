@@ -61,14 +61,18 @@ def test_a_queued_job_runs_to_done(app, users, kinds):
     assert worker.run_once(app) is None
 
 
-def test_a_failed_job_says_why_and_can_be_retried(app, users, kinds, client_as):
+def test_a_failed_job_gives_a_reference_to_the_log_and_can_be_retried(app, users, kinds, client_as, caplog):
     job = _job(users, "test.flaky")
     worker.run_once(app)
     db.session.refresh(job)
-    assert job.state == JobState.failed and "ValueError: the printer is out of paper" in job.error
+    assert job.state == JobState.failed and job.error == "" and job.error_reference.startswith(f"{job.id}-")
+    # The details are in the server's log, under the reference; never on the page.
+    logged = [r for r in caplog.records if job.error_reference in r.getMessage()]
+    assert logged and "the printer is out of paper" in str(logged[0].exc_info[1])
     client = in_english(client_as("hr"))
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
-    assert "the printer is out of paper" in page and 'data-action="retry"' in page and "hx-trigger" not in page
+    assert job.error_reference in page and 'data-action="retry"' in page and "hx-trigger" not in page
+    assert "printer" not in page and "ValueError" not in page and ".py" not in page
     # Only HR and admins of the area see it.
     assert client_as("hr", "HT").get(f"/jobs/{job.id}").status_code == 404
     assert client_as("viewer").get(f"/jobs/{job.id}").status_code == 403
@@ -77,7 +81,7 @@ def test_a_failed_job_says_why_and_can_be_retried(app, users, kinds, client_as):
     response = client.post(f"/jobs/{job.id}/retry", headers={"HX-Request": "true", "HX-Target": f"job-{job.id}"})
     assert response.status_code == 200 and 'hx-trigger="every 2s"' in response.get_data(as_text=True)
     db.session.refresh(job)
-    assert (job.state, job.error, job.progress) == (JobState.queued, "", 0)
+    assert (job.state, job.error, job.error_reference, job.progress) == (JobState.queued, "", None, 0)
     worker.run_once(app)
     db.session.refresh(job)
     assert job.state == JobState.done and job.attempts == 2
@@ -86,11 +90,11 @@ def test_a_failed_job_says_why_and_can_be_retried(app, users, kinds, client_as):
     assert audit_actions("job", job.id) == ["job.enqueue", "job.fail", "job.retry", "job.done"]
 
 
-def test_an_unknown_kind_fails_with_a_reason(app, users):
+def test_an_unknown_kind_fails_with_a_reference(app, users):
     job = _job(users, "test.nobody-handles-this")
     worker.run_once(app)
     db.session.refresh(job)
-    assert job.state == JobState.failed and "no handler" in job.error
+    assert job.state == JobState.failed and job.error_reference
 
 
 def test_a_job_whose_worker_died_goes_back_to_the_queue(app, users, kinds):
@@ -160,3 +164,18 @@ def test_concurrent_workers_on_postgresql_take_different_jobs(app, users, kinds)
     for t in threads:
         t.join(timeout=30)
     assert sorted(i for i, _w in taken) == sorted(made)
+
+
+def test_a_refusal_explained_by_its_handler_is_shown_as_it_is(app, users):
+    @handler("test.refuses")
+    def refuses(job, report):
+        raise operations.JobRefused("Quá nhiều người được đề nghị cho một hồ sơ.")
+
+    try:
+        job = _job(users, "test.refuses")
+        worker.run_once(app)
+        db.session.refresh(job)
+        assert job.state == JobState.failed and job.error_reference is None
+        assert job.error == "Quá nhiều người được đề nghị cho một hồ sơ."
+    finally:
+        HANDLERS.pop("test.refuses", None)

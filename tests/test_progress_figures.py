@@ -194,7 +194,8 @@ def test_open_and_overdue_follow_ups_are_counted_now_by_unit(world):
     assert followups_open(org["HT"], today)[0] == (0, 0)
 
 
-def test_an_employers_follow_ups_move_with_it_to_another_district(world):
+def test_an_employers_open_follow_ups_stay_with_the_district_they_were_made_in(world):
+    """README, "When an employer moves": open work stays where it was made, finished work moves."""
     from fieldops.employers.operations import update_employer
     from fieldops.progress.figures import followups_open
 
@@ -209,6 +210,6 @@ def test_an_employers_follow_ups_move_with_it_to_another_district(world):
     update_employer(users["HN"]["admin"], a, district_id=org["HN-CG"].id)
     db.session.commit()
 
-    assert followups_open(org["HN"], today, hn_children)[1] == {org["HN-BD"].id: (0, 0), org["HN-CG"].id: (1, 0)}
-    assert followups_open(org["HN-BD"], today)[0] == (0, 0)
-    assert followups_open(org["HN-CG"], today)[0] == (1, 0)
+    assert followups_open(org["HN"], today, hn_children)[1] == {org["HN-BD"].id: (1, 0), org["HN-CG"].id: (0, 0)}
+    assert followups_open(org["HN-BD"], today)[0] == (1, 0)
+    assert followups_open(org["HN-CG"], today)[0] == (0, 0)

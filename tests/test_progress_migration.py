@@ -85,13 +85,13 @@ def _history(conn, rng):
                          {"v": visit, "c": rng.choice(["no_smartphone", "app_error", "other"]), "p": rng.randint(0, 5)})
 
 
-@pytest.mark.parametrize("seed", [7, 8])
-def test_upgrading_fills_the_timeline_from_the_history(app, tmp_path, seed):
+@pytest.mark.parametrize("seed, campaigns", [(7, ()), (8, (date(2023, 1, 1), date(2023, 7, 1)))])
+def test_upgrading_fills_the_timeline_from_the_history(app, tmp_path, seed, campaigns):
     from flask_migrate import upgrade
 
     from fieldops.org.models import OrgUnit
     from fieldops.progress import figures as fig
-    from fieldops.progress.models import ActivityCount, EmployerTimeline, ObstacleCount, StockDelta
+    from fieldops.progress.models import ActivityCount, EmployerTimeline, ObstacleCount, ReviewedStock, StockDelta
     from fieldops.progress.timeline import rebuild_all
     from tests.progress_helpers import Naive, as_dict
 
@@ -105,6 +105,12 @@ def test_upgrading_fills_the_timeline_from_the_history(app, tmp_path, seed):
         upgrade(revision="0003_followups")
         with db.engine.begin() as conn:
             _history(conn, random.Random(seed))
+            # Campaigns already there: the figures over departments reviewed in each are filled in too.
+            for n, since in enumerate(campaigns, start=1):
+                conn.execute(sa.text(
+                    "INSERT INTO campaign (id, name, starts_on, ends_on, counts_from, participant_groups, created_at) "
+                    "VALUES (:id, :name, :since, :ends, :since, '[]', :since)"),
+                    {"id": n, "name": f"Phong trào {n}", "since": since, "ends": date(2024, 6, 30)})
         upgrade()
         naive = Naive()
         for root in db.session.scalars(sa.select(OrgUnit)):
@@ -116,10 +122,13 @@ def test_upgrading_fills_the_timeline_from_the_history(app, tmp_path, seed):
             assert as_dict(flows[1][0]) == naive.flows(root, date(2023, 2, 5), date(2023, 7, 1)), root.code
             assert fig.obstacles(root, date(2023, 1, 1), date(2023, 12, 31)) == naive.obstacles(
                 root, date(2023, 1, 1), date(2023, 12, 31))
+            for n, since in enumerate(campaigns, start=1):
+                for day in AS_OF:
+                    assert as_dict(fig.reviewed_by_child(root, n, day)[0]) == naive.reviewed(root, since, day)
 
         def rows():
             out = {}
-            for model in (StockDelta, ActivityCount, ObstacleCount, EmployerTimeline):
+            for model in (StockDelta, ActivityCount, ObstacleCount, ReviewedStock, EmployerTimeline):
                 columns = [c for c in model.__table__.c if c.name != "updated_at"]
                 out[model] = sorted(tuple(r) for r in db.session.execute(sa.select(*columns)))
             return out

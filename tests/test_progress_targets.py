@@ -29,7 +29,7 @@ def targets():
 
 
 def audit(action):
-    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
+    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).all()
 
 
 def new(client, campaign, unit, metric, value):

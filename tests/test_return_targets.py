@@ -67,7 +67,7 @@ def test_the_two_metrics_are_set_through_the_form(world, org, client_as):
     ("new_voluntary_pct", "99,999", "at most two decimals"),
     ("registered_all", "35000000,5", "enter a whole number"),
     ("registered_all", "35.000.000", "without thousands separators"),
-    ("registered_all", "1" * 12, "Enter a number of at most 100.000.000."),
+    ("registered_all", "1" * 12, "Enter a number of at most 200.000.000."),
 ])
 def test_bad_values_are_refused_beside_the_field(world, org, client_as, metric, value, message):
     client = in_english(client_as("admin"))

@@ -72,6 +72,12 @@ def _pdf(client, dossier):
     return PdfReader(io.BytesIO(response.data))
 
 
+def _page_number(text):
+    """What the page prints above its footer (the document's title, the code, its address)."""
+    lines = text.splitlines()
+    return lines[next(i for i, line in enumerate(lines) if line.startswith("Mã xác minh")) - 2].strip()
+
+
 def _fonts(reader):
     fonts = set()
     for page in reader.pages:
@@ -138,7 +144,9 @@ def test_verification_says_which_figure_no_longer_agrees(dossier_world, client_a
     assert 'id="verify-result" data-agrees="0"' in html
     changed = re.findall(r'<li data-figure="(\w+)">([^<]*)</li>', html)
     assert ("registrations", "Trần Thị Ngọc Hà: Registrations assisted") in changed
-    assert all(key == "registrations" for key, _name in changed)
+    # The month table and the employers behind the figure changed with it; nothing else did.
+    assert ("months", "Trần Thị Ngọc Hà: Verified visits per month") in changed
+    assert {key for key, _name in changed} == {"registrations", "months", "top_employers"}
     assert re.search(r'data-figure="registrations" data-agrees="0">\s*<td>Registrations assisted</td>\s*'
                      r'<td class="num">38</td><td class="num">33</td>', html)
     assert 'data-figure="visits" data-agrees="1"' in html
@@ -155,12 +163,19 @@ def test_regenerating_a_closed_review_gives_the_same_figures(dossier_world, clie
     db.session.commit()
     response = client.post(f"/reviews/dossiers/{first.id}/regenerate")
     assert response.status_code == 302
-    second = db.session.scalars(sa.select(Dossier).order_by(Dossier.id.desc())).first()
-    assert second.id != first.id and second.version == 2
-    assert second.snapshot == first.snapshot and second.snapshot_sha256 == first.snapshot_sha256
-    assert second.verification_code != first.verification_code
-    # The old code still resolves, to its own snapshot.
+    assert db.session.scalar(sa.select(sa.func.count(Dossier.id))) == 1
+    assert "stay valid" in " ".join(flashes(client.get(response.location).get_data(as_text=True)))
+    # The code already printed still resolves, to its own snapshot.
     assert client.get(f"/verify/{first.verification_code}").status_code == 200
+    # A nominee's award decided since is a change: a new version, with its own code.
+    second_nomination = dossier_world["nominations"][2]
+    from fieldops.reviews import operations as ops
+
+    ops.endorse(dossier_world["hr"], second_nomination, "Phạm Minh Tuấn", "", justification="Tổ mới thành lập.")
+    db.session.commit()
+    client.post(f"/reviews/dossiers/{first.id}/regenerate")
+    second = db.session.scalars(sa.select(Dossier).order_by(Dossier.id.desc())).first()
+    assert second.id != first.id and second.version == 2 and second.verification_code != first.verification_code
 
 
 def test_print_queue_statuses_download_and_preview(dossier_world, client_as):
@@ -183,7 +198,7 @@ def test_print_queue_statuses_download_and_preview(dossier_world, client_as):
     assert "This cannot be done in the current state." in flashes(client.get(response.location).get_data(as_text=True))
     assert audit_actions("dossier", dossier.id) == ["dossier.final", "dossier.printed"]
     download = client.get(f"/reviews/dossiers/{dossier.id}.pdf")
-    assert download.headers["Content-Disposition"].startswith('attachment; filename="ho-so-khen-thuong-interim-HN-BD-v1-')
+    assert download.headers["Content-Disposition"] == 'attachment; filename="ho-so-so-ket-HN-BD-2023.pdf"'
     preview = client.get(f"/reviews/dossiers/{dossier.id}/preview")
     text = preview.get_data(as_text=True)
     assert preview.status_code == 200 and preview.mimetype == "text/html"
@@ -192,11 +207,14 @@ def test_print_queue_statuses_download_and_preview(dossier_world, client_as):
     assert f"Mã xác minh: {dossier.verification_code}" in text
 
 
-def test_the_verification_page_is_for_the_dossiers_area_only(dossier_world, client_as):
+def test_the_verification_detail_is_for_the_dossiers_area_only(dossier_world, client_as):
     dossier = factories.dossier_row(dossier_world["hr"], dossier_world["period"], dossier_world["org"]["HN-BD"])
     db.session.commit()
-    assert client_as("officer").get(f"/verify/{dossier.verification_code}").status_code == 200
-    assert client_as("hr", "HT").get(f"/verify/{dossier.verification_code}").status_code == 404
+    mine = client_as("officer").get(f"/verify/{dossier.verification_code}")
+    assert mine.status_code == 200 and 'id="verify-technical"' in mine.get_data(as_text=True)
+    # Outside the dossier's area: what the paper prints, as for anyone holding it.
+    other = client_as("hr", "HT").get(f"/verify/{dossier.verification_code}")
+    assert other.status_code == 200 and 'id="verify-technical"' not in other.get_data(as_text=True)
     assert client_as("hr").get("/verify/AAAAAAAAAA").status_code == 404
     assert client_as("hr").get("/verify/" + "x" * 300).status_code == 404
 
@@ -276,7 +294,7 @@ def test_a_long_dossier_laid_out_in_parts_prints_the_same_pages(dossier_world, c
     assert pages == [page.extract_text() for page in PdfReader(io.BytesIO(whole)).pages]
     # No number on the first page; every other page its own (printed last but the
     # footer line), the pages of the later parts included.
-    numbers = [page.splitlines()[-2].strip() for page in pages]
+    numbers = [_page_number(page) for page in pages]
     assert not numbers[0].isdigit() and numbers[1:] == [str(i) for i in range(2, len(pages) + 1)]
     assert all(f"Mã xác minh: {dossier.verification_code}" in page for page in pages)
     assert sum("BÁO CÁO THÀNH TÍCH" in page for page in pages) == 3 and "BIÊN BẢN" in pages[-1]

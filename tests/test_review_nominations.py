@@ -122,7 +122,7 @@ def test_text_with_html_is_escaped_on_every_page(nom, client_as):
         "officer": nom["officer"].id, "award_title_id": title.id, "narrative": SCRIPT})
     nomination = db.session.scalars(sa.select(Nomination)).one()
     assert client.post(f"/reviews/nominations/{nomination.id}/endorse", data={
-        "endorser_name": SCRIPT, "note": SCRIPT}).status_code == 302
+        "endorser_name": SCRIPT, "note": SCRIPT, "justification": SCRIPT}).status_code == 302
     pages = [client.get(response.location), client.get(f"/reviews/{nom['period'].id}/nominations"),
              client.get("/reviews/titles"), client.get(f"/reviews/nominations/{nomination.id}/edit")]
     for page in pages:
@@ -178,13 +178,15 @@ def test_an_edit_after_endorsement_needs_endorsing_again(nom, client_as):
 
     title = nom["titles"]["Chiến sĩ thi đua cơ sở"]
     nomination = factories.nomination(nom["hr"], nom["period"], nom["officer"], title)
-    operations.endorse(nom["hr"], nomination, "Phạm Minh Tuấn", "")
+    operations.endorse(nom["hr"], nomination, "Phạm Minh Tuấn", "", justification="Địa bàn khó khăn.")
     db.session.commit()
     client = _hr(client_as)
     assert client.post(f"/reviews/nominations/{nomination.id}/edit", data={
         "award_title_id": title.id, "narrative": "Báo cáo mới."}).status_code == 302
     db.session.refresh(nomination)
     assert (nomination.state, nomination.narrative, nomination.endorsed_at) == ("proposed", "Báo cáo mới.", None)
+    # The justification went with the endorsement: the next endorsement gives its own.
+    assert nomination.justification == "" and nomination.justified_at is None
     page = client.post(f"/reviews/nominations/{nomination.id}/edit", data={
         "award_title_id": title.id, "narrative": "x" * 20_001})
     assert page.status_code == 422

@@ -213,7 +213,9 @@ def test_review_state_change_is_atomic(world, users):
     db.session.rollback()
 
 
-def test_a_moved_employers_waiting_visit_goes_to_its_new_districts_queue(app, world, client_as):
+def test_a_moved_employers_waiting_visit_stays_in_the_queue_of_the_district_it_was_made_in(app, world, client_as):
+    """README, "When an employer moves": the supervisor of the district that held the
+    employer when the visit was made reviews it; the new district's reads it."""
     from fieldops.employers.operations import update_employer
     from tests.conftest import sign_in
 
@@ -226,7 +228,9 @@ def test_a_moved_employers_waiting_visit_goes_to_its_new_districts_queue(app, wo
     update_employer(world["users"]["HN"]["admin"], world["employer"], district_id=org["HN-CG"].id)
     db.session.commit()
 
-    assert f"/visits/{visit.id}" not in bd.get("/visits/review").get_data(as_text=True)
-    assert bd.get(f"/visits/{visit.id}").status_code == 404
+    assert f"/visits/{visit.id}" in bd.get("/visits/review").get_data(as_text=True)
+    assert 'id="review"' in bd.get(f"/visits/{visit.id}").get_data(as_text=True)
     cg = in_english(sign_in(app.test_client(), cg_supervisor))
-    assert f"/visits/{visit.id}" in cg.get("/visits/review").get_data(as_text=True)
+    assert f"/visits/{visit.id}" not in cg.get("/visits/review").get_data(as_text=True)
+    page = cg.get(f"/visits/{visit.id}")
+    assert page.status_code == 200 and 'id="review"' not in page.get_data(as_text=True)

@@ -5,6 +5,7 @@ from wtforms import BooleanField, HiddenField, PasswordField, SelectField, Strin
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
 from fieldops.auth.models import Language, Role
+from fieldops.auth.passwords import password_problem
 
 
 class LoginForm(Form):
@@ -20,6 +21,7 @@ def role_choices():
         Role.hr: _l("HR (emulation and commendation)"),
         Role.admin: _l("Administrator"),
         Role.viewer: _l("Viewer (leadership)"),
+        Role.care: _l("Customer Care Center"),
     }
     return [(r.value, labels[r]) for r in Role]
 
@@ -31,6 +33,16 @@ def _password_length(form, field):
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(field.data or "") < minimum:
         raise ValidationError(_l("A password needs at least %(n)d characters.", n=minimum))
+
+
+def _password_choice(form, field):
+    """Not a common password, and not containing the user's name (ASVS 2.1.7, 2.1.9)."""
+    owner = getattr(form, "owner", None)
+    username = form.username.data if "username" in form else getattr(owner, "username", "")
+    full_name = form.full_name.data if "full_name" in form else getattr(owner, "full_name", "")
+    problem = password_problem(field.data or "", username or "", full_name or "")
+    if problem:
+        raise ValidationError(problem)
 
 
 class UserForm(Form):
@@ -49,17 +61,25 @@ class NewUserForm(UserForm):
             Regexp(r"^[a-zA-Z0-9._-]+$", message=_l("Use letters, digits, dots, dashes and underscores only.")),
         ],
     )
-    password = PasswordField(_l("Password"), validators=[DataRequired(), _password_length, Length(max=200)])
+    password = PasswordField(_l("Password"),
+                             validators=[DataRequired(), _password_length, Length(max=200), _password_choice])
     confirm = PasswordField(
         _l("Repeat the password"), validators=[EqualTo("password", message=_l("The passwords do not match."))]
     )
 
 
 class ResetPasswordForm(Form):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), _password_length, Length(max=200)])
+    """`owner`: the user whose password it is."""
+
+    password = PasswordField(_l("New password"),
+                             validators=[DataRequired(), _password_length, Length(max=200), _password_choice])
     confirm = PasswordField(
         _l("Repeat the password"), validators=[EqualTo("password", message=_l("The passwords do not match."))]
     )
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
 
 
 class ActiveForm(Form):

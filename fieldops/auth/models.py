@@ -17,6 +17,7 @@ class Role(enum.StrEnum):
     hr = "hr"
     admin = "admin"
     viewer = "viewer"
+    care = "care"  # the Customer Care Center, national or provincial
 
 
 class Language(enum.StrEnum):
@@ -72,6 +73,9 @@ class User(InUnit, db.Model):
         return f"<User {self.username}>"
 
 
+USER_AGENT_MAX = 200
+
+
 class UserSession(db.Model):
     """A signed-in session, ended on the server at sign-out, reset or timeout."""
 
@@ -84,6 +88,8 @@ class UserSession(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     client_address: Mapped[str] = mapped_column(sa.String(64), default="")
+    # The browser's User-Agent, so that its owner can tell their sessions apart.
+    user_agent: Mapped[str] = mapped_column(sa.String(USER_AGENT_MAX), default="", server_default="")
 
     user: Mapped[User] = relationship()
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import contains_eager
 from flask import current_app
 
 from fieldops.audit.operations import client_address, record
-from fieldops.auth.models import LoginAttempt, User, UserSession
+from fieldops.auth.models import USER_AGENT_MAX, LoginAttempt, User, UserSession
 from fieldops.auth.passwords import burn_verify, hash_password, verify_password
 from fieldops.core import hooks
 from fieldops.extensions import db
@@ -16,7 +16,7 @@ from fieldops.timeutil import utcnow
 
 
 class SignInRefused(Exception):
-    """reason is one of: invalid, throttled."""
+    """reason is one of: invalid, throttled (wait out the window), delayed (wait a minute)."""
 
     def __init__(self, reason):
         super().__init__(reason)
@@ -27,17 +27,22 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _failures_since(column, value, since) -> int:
+def _failures(*where) -> int:
+    # An attempt is saved as failed before its password is checked, and marked
+    # succeeded afterwards: one still being checked counts as a failure.
     return db.session.scalar(
-        sa.select(sa.func.count(LoginAttempt.id)).where(
-            column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.created_at > since
-        )
-    )
+        sa.select(sa.func.count(LoginAttempt.id)).where(LoginAttempt.succeeded.is_(False), *where))
 
 
-def is_throttled(username: str, address: str) -> bool:
+def throttle(username: str, address: str) -> str | None:
+    """Why this attempt (already saved) may not be checked: "address" (too many
+    failures from its address, on any account: wait out the window), "account"
+    (too many on this account from everywhere: it is checked again a short delay
+    after the latest attempt, so one address cannot lock an account out for the
+    whole window), or None."""
     cfg = current_app.config
-    window_start = utcnow() - cfg["LOGIN_FAILURE_WINDOW"]
+    now = utcnow()
+    window_start = now - cfg["LOGIN_FAILURE_WINDOW"]
     last_success = db.session.scalar(
         sa.select(sa.func.max(LoginAttempt.created_at)).where(
             LoginAttempt.username == username, LoginAttempt.succeeded.is_(True)
@@ -45,19 +50,32 @@ def is_throttled(username: str, address: str) -> bool:
     )
     since_for_account = max(window_start, last_success) if last_success else window_start
     limit = cfg["LOGIN_FAILURE_LIMIT"]
-    return (
-        _failures_since(LoginAttempt.username, username, since_for_account) >= limit
-        or _failures_since(LoginAttempt.client_address, address, window_start) >= limit
-    )
+    # Every count includes this attempt: of N sent at once, at most `limit` pass.
+    account = (LoginAttempt.username == username, LoginAttempt.created_at > since_for_account)
+    if _failures(LoginAttempt.client_address == address, LoginAttempt.created_at > window_start) > limit:
+        return "address"
+    if _failures(*account) > limit and _failures(
+            LoginAttempt.username == username, LoginAttempt.created_at > now - cfg["LOGIN_ACCOUNT_DELAY"]) > 1:
+        return "account"
+    return None
 
 
 def sign_in(username: str, password: str) -> User:
-    """Check the credentials and open a server-side session, or raise SignInRefused."""
+    """Check the credentials and open a server-side session, or raise SignInRefused.
+
+    The attempt is committed as a failure before anything is checked, so that
+    requests sent at once, to any worker, all see it: throttling needs no lock."""
     username = (username or "").strip().lower()[:60]
     address = client_address()
-    if is_throttled(username, address):
-        record("auth.login_throttled", actor_name=username, after={"address": address})
-        raise SignInRefused("throttled")
+    attempt = LoginAttempt(username=username, client_address=address, succeeded=False)
+    db.session.add(attempt)
+    db.session.commit()
+    refused = throttle(username, address)
+    if refused:
+        # A refused attempt was not checked: it does not keep the lock going.
+        db.session.delete(attempt)
+        record("auth.login_throttled", actor_name=username, after={"address": address, "by": refused})
+        raise SignInRefused("throttled" if refused == "address" else "delayed")
 
     user = db.session.scalars(sa.select(User).where(User.username == username)).first()
     if user is None:
@@ -66,17 +84,26 @@ def sign_in(username: str, password: str) -> User:
     else:
         ok = verify_password(user.password_hash, password) and user.active
 
-    db.session.add(LoginAttempt(username=username, client_address=address, succeeded=ok))
     if not ok:
         reason = "unknown_user" if user is None else ("inactive" if not user.active else "bad_password")
         record("auth.login_failed", actor=user, actor_name=username, after={"reason": reason})
         raise SignInRefused("invalid")
 
+    attempt.succeeded = True
     token = secrets.token_urlsafe(32)
-    db.session.add(UserSession(user_id=user.id, token_hash=_token_hash(token), client_address=address))
+    db.session.add(UserSession(user_id=user.id, token_hash=_token_hash(token), client_address=address,
+                               user_agent=_user_agent()))
     user.session_token = token
     record("auth.login", actor=user, obj=user)
     return user
+
+
+def _user_agent() -> str:
+    from flask import has_request_context, request
+
+    if not has_request_context():
+        return ""
+    return "".join(c for c in request.headers.get("User-Agent", "") if c.isprintable())[:USER_AGENT_MAX]
 
 
 # The top bar's notice badge, read with the session: registered by the follow-ups.
@@ -141,6 +168,70 @@ def end_all_sessions(user: User) -> None:
         .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
         .values(ended_at=utcnow())
     )
+
+
+def live_sessions(user: User) -> list[UserSession]:
+    """The user's sessions that have not ended or timed out, the latest used first."""
+    cfg = current_app.config
+    now = utcnow()
+    return db.session.scalars(
+        sa.select(UserSession).where(
+            UserSession.user_id == user.id, UserSession.ended_at.is_(None),
+            UserSession.last_seen_at > now - cfg["SESSION_IDLE_TIMEOUT"],
+            UserSession.created_at > now - cfg["SESSION_ABSOLUTE_TIMEOUT"])
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())).all()
+
+
+def is_current(user_session: UserSession, user: User) -> bool:
+    return user_session.token_hash == _token_hash(user.session_token or "")
+
+
+def end_other_sessions(user: User) -> int:
+    """End every session of the user but the one making the request; how many."""
+    ended = db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None),
+               UserSession.token_hash != _token_hash(user.session_token or ""))
+        .values(ended_at=utcnow())).rowcount
+    record("user.sessions_end_others", actor=user, obj=user, after={"ended": ended})
+    return ended
+
+
+def end_sessions_of(actor, user: User) -> None:
+    """An administrator signs the user out everywhere."""
+    end_all_sessions(user)
+    record("user.sessions_end", actor=actor, obj=user)
+
+
+class WrongPassword(Exception):
+    """reason: invalid, or throttled/delayed as at sign-in."""
+
+    def __init__(self, reason="invalid"):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def change_password(user: User, current: str, new_password: str) -> None:
+    """The user's own change: the current password is required, and every other
+    session ends (whoever else holds one may have learned the old password).
+    The current password is guessed no faster here than at sign-in: the attempt
+    is counted, and throttled, as a sign-in's."""
+    address = client_address()
+    attempt = LoginAttempt(username=user.username, client_address=address, succeeded=False)
+    db.session.add(attempt)
+    db.session.commit()
+    refused = throttle(user.username, address)
+    if refused:
+        db.session.delete(attempt)
+        raise WrongPassword("throttled" if refused == "address" else "delayed")
+    if not verify_password(user.password_hash, current):
+        record("user.password_change_refused", actor=user, obj=user)
+        raise WrongPassword()
+    attempt.succeeded = True
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    end_other_sessions(user)
+    record("user.password_change", actor=user, obj=user)
 
 
 def user_snapshot(user: User) -> dict:

@@ -28,10 +28,12 @@ def login():
             db.session.commit()  # keep the failed attempt and its audit event
             if refused.reason == "throttled":
                 message = _("Too many failed sign-ins. Wait 15 minutes and try again.")
+            elif refused.reason == "delayed":
+                message = _("Too many failed sign-ins on this account. Wait a minute and try again.")
             else:
                 message = _("Wrong username or password, or the account is deactivated.")
             form.password.errors.append(message)
-            return render_template("auth/login.html", form=form), 429 if refused.reason == "throttled" else 200
+            return render_template("auth/login.html", form=form), 200 if refused.reason == "invalid" else 429
         db.session.commit()
         session.clear()
         session.permanent = True
@@ -151,6 +153,7 @@ def user_active(user_id):
 def user_password(user_id):
     user = get_or_404(User, user_id, current_user)
     form = ResetPasswordForm()
+    form.owner = user
     if form.validate_on_submit():
         operations.reset_password(current_user, user, form.password.data)
         db.session.commit()

@@ -17,8 +17,13 @@ class ParticipantGroup(enum.StrEnum):
     other = "other"
 
 
+class CampaignState(enum.StrEnum):
+    draft = "draft"  # being set up: never the campaign in force
+    active = "active"
+
+
 class Campaign(db.Model):
-    """An emulation movement: run dates and the date results count from."""
+    """An emulation movement: the decision it implements, run dates and the date results count from."""
 
     __tablename__ = "campaign"
     __table_args__ = (
@@ -28,6 +33,14 @@ class Campaign(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(255))
+    # A short name for addresses and the command line (?campaign=2023, --campaign 2023).
+    code: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    decision_number: Mapped[str | None] = mapped_column(sa.String(60))
+    decision_date: Mapped[date | None] = mapped_column(sa.Date)
+    state: Mapped[CampaignState] = mapped_column(
+        sa.Enum(CampaignState, name="campaign_state", native_enum=False, create_constraint=True, length=10),
+        default=CampaignState.active, server_default=CampaignState.active.value,
+    )
     starts_on: Mapped[date] = mapped_column(sa.Date)
     ends_on: Mapped[date] = mapped_column(sa.Date)
     counts_from: Mapped[date] = mapped_column(sa.Date)
@@ -38,3 +51,8 @@ class Campaign(db.Model):
     @classmethod
     def scope_clause(cls, root):
         return sa.true()
+
+    @property
+    def label(self) -> str:
+        """How lists and selectors name it: its code, then its name."""
+        return f"{self.code} · {self.name}" if self.code else self.name

@@ -1,13 +1,47 @@
+"""Which campaign a page, export, report, command or review is about: the one
+asked for (?campaign=, --campaign: its code or its number), or the one in force
+on the day. Every lookup of "the current campaign" goes through here, so that
+two overlapping campaigns (2024 starting while 2023's final review is open)
+are told apart the same way everywhere."""
 from datetime import date
 
 import sqlalchemy as sa
 
-from fieldops.campaigns.models import Campaign
+from fieldops.campaigns.models import Campaign, CampaignState
+from fieldops.core.numbers import whole_number
 from fieldops.extensions import db
 
+ARG_MAX = 20
 
-def current_campaign(today: date) -> Campaign | None:
-    """The campaign in force: the latest one already counting today."""
+
+def campaign_in_force(today: date) -> Campaign | None:
+    """The campaign running on `today`: of the active ones (a draft is being set
+    up), the one that started counting latest, on or before `today`."""
     return db.session.scalars(
-        sa.select(Campaign).where(Campaign.counts_from <= today).order_by(Campaign.counts_from.desc()).limit(1)
+        sa.select(Campaign).where(Campaign.state == CampaignState.active, Campaign.counts_from <= today)
+        .order_by(Campaign.counts_from.desc(), Campaign.id.desc()).limit(1)
     ).first()
+
+
+def find_campaign(arg) -> Campaign | None:
+    """The campaign with this code, else with this number; None for anything else."""
+    text = str(arg or "").strip()
+    if not text or len(text) > ARG_MAX or "\x00" in text:  # PostgreSQL refuses a NUL in text
+        return None
+    found = db.session.scalars(sa.select(Campaign).where(Campaign.code == text.upper())).first()
+    number = whole_number(text)
+    if found is None and number is not None:
+        found = db.session.get(Campaign, number)
+    return found
+
+
+def chosen_campaign(arg, today: date) -> Campaign | None:
+    """The campaign asked for when `arg` is given (None when it names none), else the one in force."""
+    if str(arg or "").strip():
+        return find_campaign(arg)
+    return campaign_in_force(today)
+
+
+def all_campaigns() -> list[Campaign]:
+    """Every campaign, latest first: what selectors and the list offer."""
+    return db.session.scalars(sa.select(Campaign).order_by(Campaign.counts_from.desc(), Campaign.id.desc())).all()

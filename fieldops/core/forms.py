@@ -7,6 +7,8 @@ from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField
 
+from fieldops.core.numbers import whole_number
+
 
 class _BabelTranslations:
     # The raw catalogue: WTForms fills in %(max)d and friends itself.
@@ -19,8 +21,7 @@ class _BabelTranslations:
 
 def choice_id(value) -> int:
     """Ids from selects and hidden fields: anything that is not a small positive number means none (0)."""
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else 0
+    return whole_number(value) or 0
 
 
 def _fields_with_nul(fields):

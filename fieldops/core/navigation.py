@@ -6,6 +6,9 @@ def safe_next(target: str | None) -> str | None:
     if not target or len(target) > 2000:
         return None
     target = target.strip()
+    # A control character (CR/LF above all) cannot go into a Location header.
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     parts = urlsplit(target)

@@ -2,6 +2,7 @@ from flask import current_app, request
 from flask_sqlalchemy.pagination import SelectPagination
 
 from fieldops.core.expressions import inline
+from fieldops.core.numbers import whole_number
 from fieldops.extensions import db
 
 
@@ -22,8 +23,7 @@ def page_of(stmt, rows=False, total=None):
     `rows`: its items are the statement's rows (a select of columns), not entities.
     All items are counted only when the page cannot tell (a page that is not full
     is the last one, so its position gives the total), by `total()` if given."""
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < len(page) < 7 else 1
+    page = whole_number(request.args.get("page"), digits=6) or 1
     pagination = Page(select=stmt, rows=rows, session=db.session(), page=page,
                       per_page=current_app.config["PAGE_SIZE"], max_per_page=None, error_out=False, count=False)
     shown = len(pagination.items)

@@ -4,14 +4,18 @@ Templates extend `pdf/base.html` and receive plain values only (dicts, lists,
 strings, numbers, dates): a document is a record of figures at one moment, so it
 must not reach back into live ORM objects while it renders.
 """
+import base64
 import gc
+import hashlib
 import io
 import os
+import re
 import tempfile
 import threading
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from html import unescape
 from pathlib import Path
 
 from flask import render_template
@@ -49,6 +53,24 @@ def render_html(template: str, **context) -> str:
     check_plain(context)
     with force_locale("vi"):
         return render_template(template, font_face_css=font_face_css(), **context)
+
+
+def preview_response(html: str):
+    """A document's HTML as a page for the browser's print preview: its fonts come
+    from /static, never from the server's file paths, and its inline styles (its
+    layout is the PDF's) are allowed by their hashes alone: the site's policy
+    allows no inline style."""
+    from flask import Response, current_app, request
+
+    # The folder's address, without the release tag static addresses carry for files.
+    html = html.replace(FONT_DIR.as_uri(), f"{request.script_root}{current_app.static_url_path}/fonts")
+    styles = {*re.findall(r"<style[^>]*>(.*?)</style>", html, re.S),
+              *(unescape(value) for value in re.findall(r'\sstyle="([^"]*)"', html))}
+    hashes = " ".join(sorted(
+        "'sha256-" + base64.b64encode(hashlib.sha256(style.encode()).digest()).decode() + "'" for style in styles))
+    policy = (f"default-src 'self'; style-src 'self' 'unsafe-hashes' {hashes}; img-src 'self' data:; "
+              "script-src 'none'; object-src 'none'; frame-ancestors 'self'; form-action 'none'; base-uri 'none'")
+    return Response(html, mimetype="text/html", headers={"Content-Security-Policy": policy})
 
 
 _local = threading.local()

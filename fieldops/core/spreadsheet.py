@@ -22,9 +22,21 @@ from fieldops.core import vietnamese
 
 # Spreadsheet programs read a cell starting with one of these as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# Far above a 100,000-row sheet (~30 MB unpacked); stops a zip bomb before openpyxl
-# unpacks its shared strings into memory.
-MAX_XLSX_UNPACKED = 1024 * 1024 * 1024
+# What reading one uploaded file may cost, the same from the web and the command
+# line, checked before anything is unpacked or while the rows stream: a zip bomb
+# (a few MB unpacking to a GB of shared strings, which openpyxl holds in memory)
+# is refused from the workbook's directory, in milliseconds. A 100,000-row sheet
+# unpacks to ~30 MB, its shared strings to less than 10 MB, each ~10 times its
+# compressed size.
+MAX_FILE_BYTES = 16 * 1024 * 1024  # as sent (a province's employers as CSV: ~10 MB)
+MAX_XLSX_UNPACKED = 160 * 1024 * 1024  # all parts together
+MAX_XLSX_PART = 128 * 1024 * 1024  # one part (a sheet is streamed; its size costs time)
+MAX_XLSX_HELD = 24 * 1024 * 1024  # a part openpyxl holds in memory (shared strings, styles, workbook)
+MAX_XLSX_PARTS = 1000
+MAX_XLSX_RATIO = 100  # unpacked ÷ compressed, for a part above 1 MB unpacked
+MAX_ROWS_READ = 500_000  # rows read, blank ones included
+MAX_COLUMNS = 100
+MAX_CELL_CHARS = 5000
 _CSV_DELIMITERS = (",", ";", "\t")
 
 
@@ -55,7 +67,13 @@ def write_csv(stream, header, rows):
 
 
 def csv_chunks(header, rows, every=500):
-    """The same CSV as text chunks, for a streamed response."""
+    """The same CSV as text chunks, for a streamed response. The rows are read
+    now, while the request's database session is open: the response is sent
+    after the view returns, when the objects they come from are detached."""
+    return _csv_chunks(header, list(rows), every)
+
+
+def _csv_chunks(header, rows, every):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
@@ -116,6 +134,43 @@ def _refuse_encoding(row=None):
     )
 
 
+def _too_wide():
+    return _("A row has more than %(max)d columns.", max=MAX_COLUMNS)
+
+
+def check_workbook_parts(parts):
+    """Refuse a workbook whose parts would unpack to more than reading it should
+    cost, from the sizes its directory declares (zipfile never unpacks more than
+    a part declares: its check of the part fails first)."""
+    too_large = TableError(_("The workbook is too large to import, or unpacks to far more than its size "
+                             "(a “zip bomb”)."))
+    if len(parts) > MAX_XLSX_PARTS or sum(p.file_size for p in parts) > MAX_XLSX_UNPACKED:
+        raise too_large
+    for part in parts:
+        held = not part.filename.startswith("xl/worksheets/")
+        if part.file_size > (MAX_XLSX_HELD if held else MAX_XLSX_PART):
+            raise too_large
+        if part.file_size > 1024 * 1024 and part.file_size > MAX_XLSX_RATIO * max(part.compress_size, 1):
+            raise too_large
+
+
+def _count_read(number):
+    """Rows are counted as read, blank ones included (they cost reading too)."""
+    if number > MAX_ROWS_READ:
+        raise TableError(_("The file has more than %(max)d rows.", max=MAX_ROWS_READ), row=number)
+
+
+def _bounded(rows):
+    """The rows, refused once a row is too wide or a cell too long."""
+    for number, cells in rows:
+        if len(cells) > MAX_COLUMNS:
+            raise TableError(_too_wide(), row=number)
+        for cell in cells:
+            if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+                raise TableError(_("A cell has more than %(max)d characters.", max=MAX_CELL_CHARS), row=number)
+        yield number, cells
+
+
 class Table:
     """An uploaded CSV or XLSX file (binary, seekable), read row by row.
 
@@ -130,6 +185,8 @@ class Table:
         self.kind = self._sniff()
 
     def _sniff(self):
+        if self._file.seek(0, io.SEEK_END) > MAX_FILE_BYTES:
+            raise TableError(_("The file is too large: at most %(max)d MB.", max=MAX_FILE_BYTES // (1024 * 1024)))
         self._file.seek(0)
         head = self._file.read(8)
         if not head:
@@ -143,7 +200,7 @@ class Table:
         return "csv"
 
     def rows(self):
-        return self._xlsx_rows() if self.kind == "xlsx" else self._csv_rows()
+        return _bounded(self._xlsx_rows() if self.kind == "xlsx" else self._csv_rows())
 
     # CSV ---------------------------------------------------------------
 
@@ -176,6 +233,7 @@ class Table:
             delimiter = max(_CSV_DELIMITERS, key=first.count) if first else ","
             reader = csv.reader(itertools.chain([first], text), delimiter=delimiter)
             for number, record in enumerate(reader, 1):
+                _count_read(number)
                 # Windows-1258 writes tone marks as separate combining characters.
                 cells = [unicodedata.normalize("NFC", c) for c in record]
                 if legacy and not all(vietnamese.plausible(c) for c in cells):
@@ -198,9 +256,7 @@ class Table:
         self._file.seek(0)
         try:
             with zipfile.ZipFile(self._file) as archive:
-                unpacked = sum(info.file_size for info in archive.infolist())
-            if unpacked > MAX_XLSX_UNPACKED:
-                raise TableError(_("The workbook is too large to import."))
+                check_workbook_parts(archive.infolist())
             self._file.seek(0)
             return load_workbook(self._file, read_only=True, data_only=False)
         except TableError:
@@ -217,6 +273,9 @@ class Table:
             # The stored dimensions are often wrong (and then cut columns off): ignore them.
             sheet.reset_dimensions()
             for number, row in enumerate(sheet.iter_rows(), 1):
+                _count_read(number)
+                if len(row) > MAX_COLUMNS:
+                    raise TableError(_too_wide(), row=number)
                 cells = [Formula(c.value) if c.data_type == "f" else _nfc(c.value) for c in row]
                 if not _blank(cells):
                     yield number, cells

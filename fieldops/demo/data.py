@@ -11,6 +11,8 @@ from fieldops.demo.followups import load_demo_followups
 from fieldops.demo.progress import load_demo_progress
 from fieldops.demo.reviews import load_demo_reviews
 from fieldops.demo.returns import load_demo_returns
+from fieldops.demo.outreach import load_demo_outreach
+from fieldops.demo.campaigns import load_demo_campaigns
 from fieldops.employers.operations import create_employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
@@ -37,11 +39,15 @@ ACCOUNTS = [
     ("admin", "Nguyễn Quản Trị", "admin", "VN"),
     ("hr", "Trần Thị Thi Đua", "hr", "VN"),
     ("viewer", "Lê Văn Lãnh Đạo", "viewer", "VN"),
+    ("care", "Vũ Thị Tổng Đài", "care", "VN"),
     ("supervisor.hn", "Phạm Minh Tuấn", "supervisor", "HN-BD"),
     ("officer.hn", "Đỗ Thu Hương", "officer", "HN-BD"),
     ("supervisor.ht", "Hoàng Văn Đức", "supervisor", "HT-TP"),
     ("officer.ht", "Nguyễn Thị Ngọc Ánh", "officer", "HT-TP"),
 ]
+
+CONTACTS = ["Chị Nguyễn Thu Hà", "Anh Trần Văn Minh", "Chị Lê Thị Mai", "Anh Phạm Quốc Huy", "Chị Hoàng Thị Lan",
+            "Anh Vũ Đức Thắng", "Chị Đặng Thị Hồng", "Anh Bùi Văn Nam", "Chị Đỗ Thị Thanh", "Anh Ngô Minh Khoa"]
 
 DISTRICT_STREETS = {
     "HN-BD": ["Đội Cấn", "Kim Mã", "Liễu Giai", "Nguyễn Thái Học", "Quán Thánh", "Giảng Võ", "Hoàng Hoa Thám", "Phan Đình Phùng", "Ngọc Hà", "Văn Cao"],
@@ -108,6 +114,9 @@ def load_demo_data() -> None:
                 address=f"Số {number}, {streets[i]}, {DISTRICT_CITY[district]}",
                 sector=SECTORS[i % len(SECTORS)],
                 district_id=units[district].id,
+                # Whom the Customer Care Center calls about an escalation.
+                contact_name=f"{CONTACTS[(i + len(district)) % len(CONTACTS)]} (phòng nhân sự)",
+                contact_phone=f"09{(i * 7 + len(district)) % 10}{(i + 1) * 1237 % 10_000_000:07d}",
                 departments=[
                     (dept, 8 + (i * 37 + j * 53 + len(district) * 11) % 140)
                     for j, dept in enumerate(DEPARTMENT_SETS[(i * 3 + len(district)) % len(DEPARTMENT_SETS)])
@@ -116,6 +125,9 @@ def load_demo_data() -> None:
 
     db.session.add(Campaign(
         name="Phong trào thi đua cài đặt và sử dụng ứng dụng VssID năm 2023",
+        code="2023",
+        decision_number="336/QĐ-BHXH",
+        decision_date=date(2023, 3, 13),
         starts_on=date(2023, 5, 5),
         ends_on=date(2023, 12, 31),
         counts_from=date(2023, 1, 1),
@@ -125,4 +137,6 @@ def load_demo_data() -> None:
     load_demo_followups()  # after the visits: follow-ups come from them
     load_demo_progress()  # progress monitoring: more visits over 2023, targets (after the two above)
     load_demo_returns()  # the districts' monthly group returns of 2023 (after the accounts of progress)
+    load_demo_outreach()  # the districts' outreach activities and plans of 2023 (before the reviews freeze figures)
     load_demo_reviews()  # reviews: the closed interim review with nominations, the open final one (after all above)
+    load_demo_campaigns()  # the 2024 campaign in draft, its targets copied from 2023 and allocated (last)

@@ -18,7 +18,9 @@ from fieldops.campaigns.models import Campaign
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.reviews import operations as ops
+from fieldops.reviews.award_operations import record_council
 from fieldops.reviews.models import AwardTitle, Rule
+from fieldops.reviews.paper import set_signer
 from fieldops.reviews.titles import seed_award_titles
 
 INTERIM_CUT_OFF = date(2023, 6, 30)
@@ -68,6 +70,10 @@ NOMINATIONS = [
 ]
 
 
+DEMO_JUSTIFICATION = ("Đơn vị đề nghị xem xét vì đồng chí đã hoàn thành nhiệm vụ được giao trên địa bàn khó khăn; "
+                      "tiêu chí chưa đạt do số liệu tháng cuối kỳ chưa được xác minh kịp.")
+
+
 def _at(day, hour):
     return datetime(day.year, day.month, day.day, hour)
 
@@ -84,13 +90,18 @@ def load_demo_reviews() -> None:
     for rule, applies_to, threshold in INTERIM_CRITERIA:
         ops.add_criterion(hr, interim, rule, applies_to, threshold)
     ops.close_period(hr, interim, now=CLOSED_AT, today=CLOSED_ON)
+    set_signer(users.get("admin", hr), units["VN"], "Tổng Giám đốc", "Nguyễn Thế Mạnh", "")
+    record_council(hr, interim, _at(date(2023, 7, 20), 1), "Trụ sở Bảo hiểm xã hội Việt Nam, Hà Nội",
+                   "Nguyễn Thế Mạnh", "Lê Thị Thu Hằng",
+                   "Nguyễn Thế Mạnh – Chủ tịch Hội đồng\nLê Thị Thu Hằng – Thư ký\nTrần Đình Liệu – Ủy viên")
     for n, (who, title, report, endorser, votes, note) in enumerate(NOMINATIONS):
         if who in users:
             kind, subject = "individual", users[who]
         else:
             kind, subject = "collective", units[who]
         made = ops.nominate(hr, interim, kind, subject, titles[title], report, now=_at(date(2023, 7, 12), 2 + n))
-        ops.endorse(hr, made, endorser, "", now=_at(date(2023, 7, 14), 2 + n))
+        # Used only for a nominee who fails a criterion.
+        ops.endorse(hr, made, endorser, "", now=_at(date(2023, 7, 14), 2 + n), justification=DEMO_JUSTIFICATION)
         if votes is not None:
             ops.decide(hr, made, votes[0] > votes[1], *votes, note, now=_at(date(2023, 7, 20), 2 + n))
 

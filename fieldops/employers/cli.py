@@ -27,14 +27,18 @@ def summary_lines(result):
           unchanged=counts["departments_unchanged"]),
         _("Departments no longer in the file: %(num)d removed, %(kept)d kept because they have visit history",
           num=counts["departments_removed"], kept=counts["departments_kept"]),
-    ]
+    ] + ([_("Counted as one “Toàn đơn vị” and now listed by department: %(codes)s",
+            codes=", ".join(result.wholes_replaced))] if result.wholes_replaced else [])
 
 
 @employers_cli.command("import")
 @click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
 @click.option("--as", "username", metavar="USERNAME", help="Import as this admin (default: the first national admin).")
-def import_command(path, dry_run, username):
+@click.option("--whole-employer", type=click.Choice(["split", "keep"]),
+              help="An employer counted as one “Toàn đơn vị” that the file lists by department: split the old "
+                   "“Toàn đơn vị” into the departments from today, or keep it counting.")
+def import_command(path, dry_run, username, whole_employer):
     """Import employers, labour departments and insured headcounts from a CSV or XLSX FILE."""
     # No request, so no locale selector: the default language until the user is known.
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
@@ -49,7 +53,8 @@ def import_command(path, dry_run, username):
 
     with force_locale(str(actor.preferred_language)), open(path, "rb") as f:
         try:
-            result = import_employers(actor, f, os.path.basename(path), dry_run=dry_run, progress=progress)
+            result = import_employers(actor, f, os.path.basename(path), dry_run=dry_run, progress=progress,
+                                      whole_employer=whole_employer)
         except ImportConflict:
             db.session.rollback()
             raise click.ClickException(_("The employers changed while the file was being imported; "

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from fieldops.core.spreadsheet import Formula, TableError
 from fieldops.employers.models import WHOLE_EMPLOYER
+from fieldops.employers.phones import normalize_phone
 from fieldops.textfold import fold
 
 MAX_INSURED = 1_000_000  # far above any real department
@@ -29,8 +30,10 @@ COLUMNS = (
     Column("insured", "Số lao động tham gia", True, 0),
     Column("address", "Địa chỉ", False, 255),
     Column("sector", "Ngành nghề", False, 120),
+    Column("contact_name", "Người liên hệ", False, 120),
+    Column("contact_phone", "Điện thoại liên hệ", False, 30),
 )
-EMPLOYER_FIELDS = ("name", "tax_code", "address", "sector", "district_code")
+EMPLOYER_FIELDS = ("name", "tax_code", "address", "sector", "district_code", "contact_name", "contact_phone")
 
 
 def _header_key(text) -> str:
@@ -60,6 +63,8 @@ class Row(NamedTuple):
     district_code: str
     department: str
     insured: int
+    contact_name: str | None = None  # None: the file has no such column, keep what is stored
+    contact_phone: str | None = None
 
 
 def department_key(name: str) -> str:
@@ -132,6 +137,11 @@ def _text(raw, column):
                        "Save the original as “CSV UTF-8” or .xlsx and import it again.")
     if len(value) > column.max_length:
         return None, _("At most %(max)d characters (this cell has %(length)d).", max=column.max_length, length=len(value))
+    if column.field == "contact_phone":
+        phone = normalize_phone(value)
+        if phone is None:
+            return None, _("Enter a Vietnamese phone number, such as 0912 345 678 or +84 912 345 678.")
+        return phone, None
     if column.field == "unit_code" and not _UNIT_CODE.fullmatch(value):
         return None, _("Use letters, digits and dashes only.")
     if column.field == "tax_code":

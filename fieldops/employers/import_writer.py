@@ -6,21 +6,26 @@ and nothing is written.
 Re-importing updates by unit code. Departments are matched by name, case aside;
 departments of an employer that the file no longer lists are removed, except
 those with history (anything referring to them, such as visit lines), which are
-kept as they are.
+kept as they are; a "Toàn đơn vị" kept so while the file lists the employer's
+departments is split into them from today, or kept counting, as the importer
+answers (`whole_employer`).
 """
 from types import SimpleNamespace
 
 import sqlalchemy as sa
 
 from fieldops.employers.importing import ImportConflict
+from fieldops.audit.operations import record_row
 from fieldops.core import hooks
-from fieldops.employers.models import Employer, LabourDepartment
+from fieldops.employers.models import REASON_MAX, WHOLE_EMPLOYER, DepartmentEnd, Employer, LabourDepartment
 from fieldops.employers.operations import districts_follow, employers_changed
 from fieldops.extensions import db
-from fieldops.timeutil import utcnow
+from fieldops.timeutil import local_today, utcnow
 
 BATCH = 1000
-_UPDATABLE = ("name", "tax_code", "address", "sector", "district_id")
+_UPDATABLE = ("name", "tax_code", "address", "sector", "district_id", "contact_name", "contact_phone")
+# What to do with a "Toàn đơn vị" with visit history when the file now lists the employer's departments.
+WHOLE_SPLIT, WHOLE_KEEP = "split", "keep"
 lock_timelines = hooks.hook("lock_timelines")  # registered by progress (fieldops/progress/timeline.py)
 
 
@@ -50,7 +55,7 @@ def department_history_columns():
 
 
 class Writer:
-    def __init__(self, districts, scope_ids, *, dry_run, counts):
+    def __init__(self, districts, scope_ids, *, dry_run, counts, whole_employer=None, actor=None, filename=""):
         self.districts = districts  # code → id, all in the actor's scope
         self.scope_ids = scope_ids  # ids of every unit in the actor's scope
         self.dry_run = dry_run
@@ -58,6 +63,8 @@ class Writer:
         self.employers = {}  # unit code → (id, existed before this import); id None for new ones in a dry run
         self.seen_departments = set()  # ids of departments of pre-existing employers that the file lists
         self.batch = []
+        self.whole_employer, self.actor, self.filename = whole_employer, actor, filename
+        self.wholes_replaced = []  # unit codes of employers whose "Toàn đơn vị" the file replaces by departments
 
     def add(self, row):
         self.batch.append(row)
@@ -85,6 +92,10 @@ class Writer:
             "tax_code": row.tax_code,
             "address": row.address if row.address is not None else (existing.address if existing else ""),
             "sector": row.sector if row.sector is not None else (existing.sector if existing else ""),
+            "contact_name": row.contact_name if row.contact_name is not None else (
+                existing.contact_name if existing else ""),
+            "contact_phone": row.contact_phone if row.contact_phone is not None else (
+                existing.contact_phone if existing else ""),
             "district_id": self.districts[row.district_code],
         }
         return fields
@@ -174,6 +185,40 @@ class Writer:
         if updates:
             db.session.execute(sa.update(LabourDepartment), updates)
 
+    def _wholes_replaced(self, kept):
+        """A "Toàn đơn vị" kept for its history while the file now lists the employer's
+        departments would count the same workers twice: it is split into them from
+        today (`WHOLE_SPLIT`), or kept counting when the importer says so; without
+        an answer the import asks (fieldops/employers/importing.py)."""
+        if not kept:
+            return
+        wholes = db.session.execute(
+            sa.select(LabourDepartment.id, LabourDepartment.employer_id, LabourDepartment.name)
+            .where(LabourDepartment.id.in_(sorted(kept)), LabourDepartment.name == WHOLE_EMPLOYER,
+                   LabourDepartment.retired_on.is_(None))).all()
+        if not wholes:
+            return
+        codes = {employer_id: code for code, (employer_id, _existed) in self.employers.items()}
+        self.wholes_replaced += sorted(codes[w.employer_id] for w in wholes)
+        self.counts["whole_employers_replaced"] += len(wholes)
+        if self.dry_run or self.whole_employer != WHOLE_SPLIT:
+            return
+        today, reason = local_today(), f"import {self.filename}"[:REASON_MAX]
+        db.session.execute(
+            sa.update(LabourDepartment).where(LabourDepartment.id.in_([w.id for w in wholes]))
+            .values(retired_on=today, ended_how=DepartmentEnd.split, ended_reason=reason)
+            .execution_options(synchronize_session=False))
+        for whole in wholes:
+            record_row("labour_department.split", self.actor, LabourDepartment.__tablename__, whole.id,
+                       self._district_of(whole.employer_id),
+                       before={"name": whole.name, "retired_on": None},
+                       after={"name": whole.name, "retired_on": today.isoformat(), "ended_how": "split",
+                              "reason": reason})
+
+    @staticmethod
+    def _district_of(employer_id):
+        return db.session.scalar(sa.select(Employer.district_id).where(Employer.id == employer_id))
+
     def _departments_no_longer_listed(self):
         existed = [employer_id for employer_id, before in self.employers.values() if before]
         history = department_history_columns()
@@ -189,6 +234,7 @@ class Writer:
             kept = set()
             for column in history:
                 kept.update(db.session.scalars(sa.select(column).where(column.in_(absent)).distinct()))
+            self._wholes_replaced(kept)
             removable = [d for d in absent if d not in kept]
             self.counts["departments_kept"] += len(kept)
             self.counts["departments_removed"] += len(removable)

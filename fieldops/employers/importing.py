@@ -10,12 +10,13 @@ once, so the import is all-or-nothing.
 """
 import pickle
 import tempfile
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from fieldops.audit.operations import record
-from fieldops.core.import_layout import ImportResult
+from fieldops.core import import_layout
 from fieldops.core.spreadsheet import Table, TableError
 from fieldops.employers.import_rows import EMPLOYER_FIELDS, Layout, Row, department_key
 from fieldops.employers.models import WHOLE_EMPLOYER, Employer
@@ -25,6 +26,12 @@ from fieldops.org.scope import scoped, units_in_scope
 
 BATCH = 1000
 PROGRESS_EVERY = 10_000
+
+
+@dataclass
+class ImportResult(import_layout.ImportResult):
+    # Unit codes of employers counted as one "Toàn đơn vị" that the file now lists by department.
+    wholes_replaced: list = field(default_factory=list)
 
 
 class ImportConflict(Exception):
@@ -165,8 +172,13 @@ class Checker:
         self.result.add_error(number, self.layout.label(name), message)
 
 
-def import_employers(actor, fileobj, filename="", *, dry_run=False, progress=None) -> ImportResult:
+def import_employers(actor, fileobj, filename="", *, dry_run=False, progress=None, whole_employer=None) -> ImportResult:
     """Check the whole file, then (unless `dry_run`, or on any error) write it. Flushes; the caller commits.
+
+    `whole_employer` ("split" or "keep") answers what becomes of a "Toàn đơn vị"
+    with visit history when the file lists the employer's departments; when the
+    file holds such employers and no answer is given, the import refuses and says
+    which (a dry run lists them).
 
     `progress(stage, rows)` is called now and then, stage "checked" or "written".
     Raises ImportConflict when the database changed under the import: roll back.
@@ -201,7 +213,16 @@ def import_employers(actor, fileobj, filename="", *, dry_run=False, progress=Non
             return result
         districts, scope_ids = checker.districts, checker.scope_ids
         del checker  # its fingerprints are not needed for writing
-        _write(spool, Writer(districts, scope_ids, dry_run=dry_run, counts=result.counts), report)
+        writer = Writer(districts, scope_ids, dry_run=dry_run, counts=result.counts, whole_employer=whole_employer,
+                        actor=actor, filename=filename or "")
+        _write(spool, writer, report)
+        result.wholes_replaced = writer.wholes_replaced
+        if result.wholes_replaced and not dry_run and whole_employer not in WHOLE_ANSWERS:
+            result.add_error(None, "", _(
+                "%(num)d employers counted as one “%(whole)s” are now listed by department (%(codes)s): choose "
+                "whether the old “%(whole)s” is split into the departments from today or keeps counting.",
+                num=len(result.wholes_replaced), whole=WHOLE_EMPLOYER, codes=", ".join(result.wholes_replaced[:20])))
+            return result
     except TableError as error:
         result.add_error(error.row, "", error.message)
         return result
@@ -212,6 +233,9 @@ def import_employers(actor, fileobj, filename="", *, dry_run=False, progress=Non
                                                       **dict(result.counts)})
         db.session.flush()
     return result
+
+
+WHOLE_ANSWERS = ("split", "keep")
 
 
 def _write(spool, writer, report):

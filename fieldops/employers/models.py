@@ -1,3 +1,4 @@
+import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -11,6 +12,16 @@ from fieldops.textfold import fold
 from fieldops.timeutil import utcnow
 
 WHOLE_EMPLOYER = "Toàn đơn vị"
+CONTACT_MAX = 120
+REASON_MAX = 500
+
+
+class DepartmentEnd(enum.StrEnum):
+    """How a department stopped counting (fieldops/employers/lifecycle.py)."""
+
+    retired = "retired"
+    split = "split"  # into several parts
+    merged = "merged"  # with others, into one
 
 
 class Employer(InDistrict, db.Model):
@@ -22,6 +33,9 @@ class Employer(InDistrict, db.Model):
         # the list stops after its page, and its count reads no table rows
         # (18,000 employers in the largest district: 10,000 table pages otherwise).
         sa.Index("ix_employer_district_name", "district_id", "name", "id", postgresql_include=["search_text"]),
+        # A tablet's incremental sync: the few employers changed since its last one (with
+        # the district first, SQLite would take it for the name search).
+        sa.Index("ix_employer_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,6 +44,9 @@ class Employer(InDistrict, db.Model):
     name: Mapped[str] = mapped_column(sa.String(255))
     address: Mapped[str] = mapped_column(sa.String(255), default="")
     sector: Mapped[str] = mapped_column(sa.String(120), default="")
+    # Whom the Customer Care Center calls about an escalation.
+    contact_name: Mapped[str] = mapped_column(sa.String(CONTACT_MAX), default="", server_default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
     district_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"))
     # Folded name and codes, so "nguyen" finds "Nguyễn" on every database.
     search_text: Mapped[str] = mapped_column(sa.String(600), default="")
@@ -64,6 +81,8 @@ class LabourDepartment(PartOf, db.Model):
             " AND current_active >= 0 AND current_active <= current_registered)",
             name="current_figures",
         ),
+        sa.CheckConstraint("retired_on IS NULL OR starts_on IS NULL OR retired_on >= starts_on", name="life"),
+        sa.CheckConstraint("(retired_on IS NULL) = (ended_how IS NULL)", name="ended_how"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +92,9 @@ class LabourDepartment(PartOf, db.Model):
     # what officers count on visits is kept apart, in the visit lines.
     insured_declared: Mapped[int] = mapped_column(sa.Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+    # Any change of the row, its current figures' included (an UPDATE statement sets it
+    # too): what a tablet's incremental sync asks for (fieldops/offline/sync.py).
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow, onupdate=utcnow, index=True)
     # Current figures: those of the latest counting visit line of this department (by
     # visit date, then submission time), kept up to date on write by
     # fieldops/visits/figures.py. The line they come from is the one of
@@ -83,6 +105,13 @@ class LabourDepartment(PartOf, db.Model):
     current_active: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     current_visit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visit.id"), index=True)
     current_visit_date: Mapped[date | None] = mapped_column(sa.Date)
+    # Its life (fieldops/definitions.py `counts_on`): it counts from `starts_on` (a
+    # part of a split or a merge; NULL: always) to the day before `retired_on`.
+    starts_on: Mapped[date | None] = mapped_column(sa.Date)
+    retired_on: Mapped[date | None] = mapped_column(sa.Date)
+    ended_how: Mapped[DepartmentEnd | None] = mapped_column(
+        sa.Enum(DepartmentEnd, name="department_end", native_enum=False, create_constraint=True, length=10))
+    ended_reason: Mapped[str] = mapped_column(sa.String(REASON_MAX), default="", server_default="")
 
     employer: Mapped[Employer] = relationship(back_populates="departments")
 
@@ -111,5 +140,12 @@ class LabourDepartment(PartOf, db.Model):
     @property
     def audit_unit_id(self):
         return self.employer.district_id
+
+    @property
+    def counts_now(self) -> bool:
+        from fieldops.definitions import counts_on
+        from fieldops.timeutil import local_today
+
+        return counts_on(local_today(), self.starts_on, self.retired_on)
 
     scope_parent = (Employer, "employer_id")

@@ -3,7 +3,7 @@ from fieldops.core import hooks
 from fieldops.employers.models import WHOLE_EMPLOYER, Employer, LabourDepartment
 from fieldops.extensions import db
 
-EDITABLE = ("unit_code", "tax_code", "name", "address", "sector", "district_id")
+EDITABLE = ("unit_code", "tax_code", "name", "address", "sector", "district_id", "contact_name", "contact_phone")
 
 # Registered at app start by the features above (fieldops/core/hooks.py).
 employers_changed = hooks.hook("employers_changed")  # the progress timeline follows

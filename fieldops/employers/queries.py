@@ -4,7 +4,7 @@ from fieldops.core.paging import page_of
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
-from fieldops.org.scope import scoped
+from fieldops.org.scope import MAX_ID, get_or_404, scoped
 from fieldops.textfold import fold
 
 
@@ -44,3 +44,18 @@ def unit_code_taken(unit_code: str, exclude_id=None) -> sa.Select:
     if exclude_id is not None:
         stmt = stmt.where(Employer.id != exclude_id)
     return stmt
+
+
+def readable_or_404(model, ident, user):
+    """A visit or follow-up to read: in the user's area by the district that held
+    its employer when it was made (its `district_id`), or by the employer's
+    district now: after a move the new district's staff read the open work made
+    before it, while acting on it stays with the district it was made in
+    (README, "When an employer moves"). Anything else answers 404."""
+    if isinstance(ident, int) and 0 < ident <= MAX_ID:
+        found = db.session.scalars(
+            sa.select(model).join(Employer, Employer.id == model.employer_id)
+            .where(model.id == ident, Employer.scope_clause(user.org_unit))).first()
+        if found is not None:
+            return found
+    return get_or_404(model, ident, user)

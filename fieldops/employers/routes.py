@@ -7,15 +7,27 @@ from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role
 from fieldops.core import hooks
 from fieldops.employers import bp, operations
+from fieldops.employers.lifecycle import double_count
 from fieldops.employers.forms import DepartmentForm, EmployerForm, NewEmployerForm
-from fieldops.employers.models import Employer, LabourDepartment
+from fieldops.employers.models import DepartmentEnd, Employer, LabourDepartment
 from fieldops.employers.queries import search_page, unit_code_taken
 from fieldops.extensions import db, htmx
 from fieldops.org.models import OrgUnit
 from fieldops.org.queries import districts_for_choice
 from fieldops.org.scope import get_or_404
+from fieldops.timeutil import local_today
 
 employer_visits = hooks.hook("employer_visits")
+
+
+@bp.record_once
+def _template_globals(state):
+    state.app.jinja_env.globals["department_end_label"] = department_end_label
+
+
+def department_end_label(how) -> str:
+    return {DepartmentEnd.retired: _("retired"), DepartmentEnd.split: _("split"),
+            DepartmentEnd.merged: _("merged")}.get(how, "")
 
 
 @bp.get("/")
@@ -32,8 +44,10 @@ def _render_show(employer, department_form, status=200):
     (paged, newest first; the history alone when htmx asks for that part), read
     by visits (a hook registered at app start: fieldops/visits/queries.py)."""
     template = "employers/_history.html" if htmx.target == "visit-history" else "employers/show.html"
+    today = local_today()
     return render_template(
-        template, employer=employer, department_form=department_form, **employer_visits(employer),
+        template, employer=employer, department_form=department_form, double_count=double_count(employer, today),
+        **employer_visits(employer, today),
     ), status
 
 
@@ -59,6 +73,8 @@ def _fields(form):
         "address": form.address.data or "",
         "sector": form.sector.data or "",
         "district_id": form.district_id.data,
+        "contact_name": (form.contact_name.data or "").strip(),
+        "contact_phone": form.contact_phone.data or "",
     }
 
 

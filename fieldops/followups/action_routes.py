@@ -14,6 +14,7 @@ from fieldops.audit.operations import record_denied
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role, User
 from fieldops.core.navigation import safe_next
+from fieldops.core.numbers import whole_number
 from fieldops.extensions import db, htmx
 from fieldops.followups import bp, operations, queries
 from fieldops.followups.forms import ApproveForm, BulkForm, CompleteForm, ReasonForm, ReassignForm, StartForm
@@ -161,7 +162,7 @@ def bulk():
     form = BulkForm()
     back = safe_next(form.next.data) or url_for("followups.queue")
     raw = request.form.getlist("ids")
-    ids = sorted({int(x) for x in raw if x.isdigit() and len(x) < 10})
+    ids = sorted({n for n in map(whole_number, raw) if n is not None})
     if not form.validate_on_submit() or not ids:
         flash(_("Tick at least one follow-up, then choose approve or reject."), "error")
         return redirect(back)

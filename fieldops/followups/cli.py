@@ -29,18 +29,20 @@ def _area(code):
 @click.option("--kind", type=click.Choice([k.value for k in FollowUpKind] + ["all"]), default="escalation",
               show_default=True, help="Which follow-ups.")
 @click.option("--state", type=click.Choice([s.value for s in FollowUpState]), help="Only those in this state.")
+@click.option("--with-proposals", is_flag=True,
+              help="Escalations: also those no supervisor approved yet (by default, approved ones only).")
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), required=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True, help="File to write.")
 @click.option("--unit", default="", help="Code of the org unit whose area is exported (default: the whole country).")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
               help="Language of the header and the labels.")
-def export_command(kind, state, fmt, out, unit, lang):
+def export_command(kind, state, with_proposals, fmt, out, unit, lang):
     """Write the follow-ups as XLSX or CSV; text cells that a spreadsheet would run
     as formulas are neutralised."""
     area = SimpleNamespace(org_unit=_area(unit))
     kind = None if kind == "all" else FollowUpKind(kind)
     with force_locale(lang):
-        rows = _counting(export_rows(area, kind, FollowUpState(state) if state else None))
+        rows = _counting(export_rows(area, kind, FollowUpState(state) if state else None, proposals=with_proposals))
         if fmt == "csv":
             with open(out, "w", encoding="utf-8", newline="") as stream:
                 write_csv(stream, export_header(), rows)

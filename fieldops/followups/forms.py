@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -10,6 +11,7 @@ from fieldops.followups.labels import kind_choices, state_choices
 from fieldops.followups.models import NOTE_MAX, OUTCOME_MAX, REASON_MAX
 from fieldops.timeutil import local_today
 
+_KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 # A due date further ahead than this is a typing mistake.
 MAX_AHEAD = timedelta(days=366)
 
@@ -26,6 +28,12 @@ class ProposeForm(Form):
     assignee_id = SelectField(_l("Assigned to"), coerce=choice_id, validate_choice=False, default=0)
     due_date = DateField(_l("Due date"), validators=[InputRequired(), _within_a_year])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=NOTE_MAX)])
+    idempotency_key = HiddenField()
+
+    def sent_key(self) -> str | None:
+        """The key as sent, if it has a key's shape (none is fine: a form from before keys)."""
+        key = self.idempotency_key.data or ""
+        return key if _KEY.fullmatch(key) else None
 
 
 class ApproveForm(Form):
@@ -89,3 +97,19 @@ class QueueFilterForm(Form):
         """The field's value if it is one of its choices, else None."""
         values = {value for value, _label in field.choices if value}
         return field.data if field.data in values else None
+
+
+class CareAnswerForm(Form):
+    """The Customer Care Center's answer to an escalation (fieldops/followups/care.py)."""
+
+    answer = SelectField(_l("What the Center did"), validate_choice=True,
+                         validators=[DataRequired(message=_l("Choose what the Center did."))])
+    note = TextAreaField(_l("Note for the officer"),
+                         validators=[DataRequired(message=_l("Write a note for the officer.")),
+                                     Length(max=OUTCOME_MAX)])
+
+    def __init__(self, *args, **kwargs):
+        from fieldops.followups.labels import care_answer_labels
+
+        super().__init__(*args, **kwargs)
+        self.answer.choices = [("", _l("Choose…"))] + [(k.value, v) for k, v in care_answer_labels().items()]

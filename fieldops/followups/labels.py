@@ -1,7 +1,7 @@
 """What users read for the follow-up enums, in their language."""
 from flask_babel import lazy_gettext as _l
 
-from fieldops.followups.models import FollowUpKind, FollowUpState, NoticeEvent
+from fieldops.followups.models import CareAnswer, FollowUpKind, FollowUpState, NoticeEvent
 from fieldops.visits.labels import obstacle_labels
 
 
@@ -41,6 +41,15 @@ def notice_labels():
         NoticeEvent.rejected: _l("rejected and returned to you"),
         NoticeEvent.cancelled: _l("cancelled"),
         NoticeEvent.unassigned: _l("given to someone else"),
+        NoticeEvent.care_answered: _l("answered by the Customer Care Center"),
+    }
+
+
+def care_answer_labels():
+    return {
+        CareAnswer.resolved: _l("Resolved by the Center"),
+        CareAnswer.needs_officer: _l("Needs the officer"),
+        CareAnswer.not_ours: _l("Not the Center's to fix"),
     }
 
 
@@ -59,4 +68,5 @@ def template_globals():
         "followup_short_kinds": short_kind_labels(),
         "followup_state_labels": state_labels(),
         "followup_notice_labels": notice_labels(),
+        "followup_care_labels": care_answer_labels(),
     }

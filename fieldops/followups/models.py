@@ -7,9 +7,10 @@ supervisor and carried out by an officer.
     approved | in_progress → cancelled (reason)
     proposed | approved | in_progress → the same state, with another assignee
 
-`TRANSITIONS` below is the one table of what may follow what; the operations in
-fieldops/followups/operations.py consult it, and the `can_*` rules combine it
-with who may act. Overdue is derived from the due date, never stored.
+`TRANSITIONS` below is the one table of what may follow what (`FOLLOW_UP`, the
+machine the operations in fieldops/followups/operations.py take their steps by,
+through fieldops/core/states.py), and the `can_*` rules combine it with who may
+act. Overdue is derived from the due date, never stored.
 """
 from datetime import date, datetime
 
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldops.auth.models import Role, User
+from fieldops.core.states import Machine
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.scope import InDistrict, PartOf, within
@@ -40,6 +42,14 @@ class FollowUpState(enum.StrEnum):
     in_progress = "in_progress"
     done = "done"
     cancelled = "cancelled"
+
+
+class CareAnswer(enum.StrEnum):
+    """What the Customer Care Center did with an approved escalation (fieldops/followups/care.py)."""
+
+    resolved = "resolved"
+    needs_officer = "needs_officer"
+    not_ours = "not_ours"
 
 
 class Action(enum.StrEnum):
@@ -65,6 +75,7 @@ TRANSITIONS: dict[tuple[FollowUpState, Action], FollowUpState] = {
     (S.approved, A.cancel): S.cancelled,
     (S.in_progress, A.cancel): S.cancelled,
 }
+FOLLOW_UP = Machine("follow_up", TRANSITIONS)
 
 # Who may take each action, before the state is considered: supervisors decide
 # and manage, the assigned officer does the work. Scope is checked as well.
@@ -157,8 +168,16 @@ class FollowUp(InDistrict, db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     cancelled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # The Customer Care Center's answer to an escalation.
+    care_answer: Mapped[CareAnswer | None] = mapped_column(
+        sa.Enum(CareAnswer, name="care_answer", native_enum=False, create_constraint=True, length=20))
+    care_note: Mapped[str] = mapped_column(sa.String(OUTCOME_MAX), default="", server_default="")
+    care_answered_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    care_answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow, onupdate=utcnow)
+    # Made by the proposing form (a tablet's outbox may send it twice): the same key is the same follow-up.
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     employer: Mapped[Employer] = relationship()
     visit: Mapped[Visit | None] = relationship(foreign_keys=[visit_id])
@@ -168,6 +187,7 @@ class FollowUp(InDistrict, db.Model):
     assignee: Mapped[User] = relationship(foreign_keys=[assignee_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
+    care_answered_by: Mapped[User | None] = relationship(foreign_keys=[care_answered_by_id])
 
     @property
     def audit_unit_id(self):
@@ -216,7 +236,7 @@ class FollowUp(InDistrict, db.Model):
 
     def allows(self, action: Action) -> bool:
         """Does the transition table allow `action` from the current state?"""
-        return (self.state, action) in TRANSITIONS
+        return FOLLOW_UP.allows(self.state, action)
 
     def can(self, action: Action, user) -> bool:
         return self.allows(action) and self.may(action, user)
@@ -256,6 +276,7 @@ class NoticeEvent(enum.StrEnum):
     rejected = "rejected"  # returned to its proposer
     cancelled = "cancelled"
     unassigned = "unassigned"  # given to someone else
+    care_answered = "care_answered"  # the Customer Care Center answered an escalation
 
 
 class FollowUpNotice(PartOf, db.Model):

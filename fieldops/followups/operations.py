@@ -1,18 +1,18 @@
-"""State changes of follow-ups, one operation per action. Each checks who may act
-and the transition table (fieldops/followups/models.py), changes the state with
-a conditional UPDATE (… WHERE id = :id AND state = :was), so that of two people
-acting at once exactly one succeeds, writes one audit event with the state
-before and after, leaves notices for the people concerned, and flushes. The
-view commits.
+"""State changes of follow-ups, one operation per action. Each checks who may act,
+takes its step of the transition table (FOLLOW_UP in fieldops/followups/models.py)
+with fieldops/core/states.py: a conditional UPDATE (… WHERE id = :id AND state =
+:was), so that of two people acting at once exactly one succeeds, and one audit
+event with the state before and after; then it leaves notices for the people
+concerned, and flushes. The view commits.
 """
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from fieldops.audit.operations import record
 from fieldops.auth.models import Role
+from fieldops.core.states import Refused, Stale, move
 from fieldops.extensions import db
 from fieldops.followups.models import (
-    DECIDED_STATES, NOTE_MAX, OUTCOME_MAX, REASON_MAX, TRANSITIONS, Action, FollowUp, FollowUpKind,
+    DECIDED_STATES, FOLLOW_UP, NOTE_MAX, OUTCOME_MAX, REASON_MAX, Action, FollowUp, FollowUpKind,
     FollowUpNotice, FollowUpState, NoticeEvent, within,
 )
 from fieldops.timeutil import format_datetime, local_today, utcnow
@@ -69,6 +69,10 @@ class FollowUpError(Exception):
             "same_assignee": _("The follow-up is already assigned to this officer."),
             "escalation_needs_obstacle": _("An escalation is raised from an obstacle: choose the obstacle."),
             "other_employer": _("Choose a visit to this follow-up's employer."),
+            "care_answer_required": _("Choose what the Center did."),
+            "care_note_required": _("Write a note for the officer."),
+            "care_note_long": _("Use at most 2000 characters."),
+            "care_answered": _("The Customer Care Center has already answered this escalation."),
         }
         return messages.get(self.reason, _("This cannot be done to this follow-up."))
 
@@ -120,7 +124,7 @@ def _clean(text, limit):
 
 
 def propose_followup(actor, *, kind, employer, assignee, due_date, note="", visit=None, obstacle=None,
-                     now=None, today=None) -> FollowUp:
+                     now=None, today=None, idempotency_key=None) -> FollowUp:
     """A new follow-up, proposed by `actor` for `assignee` (often themself)."""
     kind = FollowUpKind(kind)
     if not FollowUp.can_propose(actor, employer):
@@ -144,7 +148,7 @@ def propose_followup(actor, *, kind, employer, assignee, due_date, note="", visi
         obstacle_category=obstacle.category if obstacle is not None else None,
         people_affected=obstacle.people_affected if obstacle is not None else None,
         proposer_id=actor.id, assignee=assignee, due_date=due_date, note=_clean(note, NOTE_MAX),
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, idempotency_key=idempotency_key,
     )
     db.session.add(followup)
     db.session.flush()
@@ -161,7 +165,7 @@ def propose_followup(actor, *, kind, employer, assignee, due_date, note="", visi
 def _refusal(action, followup) -> FollowUpError:
     if action in (A.approve, A.reject) and followup.state in DECIDED_STATES:
         return FollowUpError("already_decided", followup)
-    if (followup.state, action) not in TRANSITIONS:
+    if not FOLLOW_UP.allows(followup.state, action):
         return FollowUpError("forbidden", followup)
     return FollowUpError("changed", followup)
 
@@ -174,25 +178,14 @@ def _require(actor, followup, action) -> None:
 
 
 def _transition(actor, followup, action, values=None, *, where=(), before=None, after=None, now) -> None:
-    """Check, then move `followup` by `action` in one conditional UPDATE; audit it."""
+    """Check, then move `followup` by `action`: one conditional UPDATE, audited."""
     _require(actor, followup, action)
-    was = followup.state
-    target = TRANSITIONS.get((was, action))
-    if target is None:
-        raise _refusal(action, followup)
-    result = db.session.execute(
-        sa.update(FollowUp)
-        .where(FollowUp.id == followup.id, FollowUp.state == was, *where)
-        .values(state=target, updated_at=now, **(values or {}))
-        .execution_options(synchronize_session=False)
-    )
-    # Whatever happened, the object now shows the row as it is.
-    db.session.refresh(followup)
-    if result.rowcount != 1:
-        raise _refusal(action, followup)
-    event = record(f"follow_up.{action}", actor=actor, obj=followup,
-                   before={"state": str(was)} | (before or {}), after={"state": str(target)} | (after or {}))
-    event.created_at = now
+    try:
+        move(FOLLOW_UP, followup, action, {"updated_at": now} | (values or {}), actor=actor, where=where,
+             before=before, after=after, now=now)
+    except (Refused, Stale):
+        # The object now shows the row as it is: say what happened instead.
+        raise _refusal(action, followup) from None
 
 
 def approve_followup(actor, followup: FollowUp, comment: str = "", now=None) -> None:

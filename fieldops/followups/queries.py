@@ -12,13 +12,13 @@ from fieldops.core import hooks
 from fieldops.core.expressions import given_limit
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
-from fieldops.followups.labels import kind_labels, state_labels
+from fieldops.followups.labels import care_answer_labels, kind_labels, state_labels
 from fieldops.followups.models import OPEN_STATES, FollowUp, FollowUpKind, FollowUpNotice, FollowUpState
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import area_of, in_area, scoped, units_in_scope
 from fieldops.timeutil import local_today, to_local, utcnow
 from fieldops.visits.labels import obstacle_labels
-from fieldops.visits.models import Visit
+from fieldops.visits.models import Obstacle, Visit
 
 S = FollowUpState
 DUE_SOON_DAYS = 7
@@ -215,38 +215,51 @@ def export_header():
 
     return [_("Number"), _("Kind"), _("State"), _("Overdue"), _("Obstacle category"), _("People affected"),
             _("Unit code"), _("Employer"), _("Managing district"), _("Assigned to"), _("Proposed by"),
-            _("Proposed on"), _("Due date"), _("Age (days)"), _("Note"), _("Reason"), _("Outcome")]
+            _("Proposed on"), _("Due date"), _("Age (days)"), _("Note"), _("Reason"), _("Outcome"),
+            # What the Customer Care Center works with and answered (fieldops/followups/care.py).
+            _("Contact person"), _("Contact phone"), _("Description"), _("Center's answer"), _("Center's note")]
 
 
-def export_rows(reader, kind: FollowUpKind | None = None, state: FollowUpState | None = None, today=None):
+def export_rows(reader, kind: FollowUpKind | None = None, state: FollowUpState | None = None, today=None,
+                proposals=False):
     """The follow-ups in `reader`'s area (anything with an `org_unit`) as rows of
-    plain values, streamed from the database in batches."""
+    plain values, streamed from the database in batches. Escalations are those a
+    supervisor approved (the Customer Care Center's work) unless a state is asked
+    for or `proposals` says to include every one."""
     from flask_babel import gettext as _
+
+    from fieldops.followups.care import APPROVED_STATES, describe
 
     today = today or local_today()
     now = utcnow()
-    kinds, states, categories = kind_labels(), state_labels(), obstacle_labels()
+    kinds, states, categories, answers = kind_labels(), state_labels(), obstacle_labels(), care_answer_labels()
     district, assignee, proposer = aliased(OrgUnit), aliased(User), aliased(User)
     stmt = (
-        sa.select(FollowUp, Employer.unit_code, Employer.name, district.code, assignee.full_name, proposer.full_name)
+        sa.select(FollowUp, Employer.unit_code, Employer.name, district.code, assignee.full_name, proposer.full_name,
+                  Employer.contact_name, Employer.contact_phone, Obstacle.note)
         .join(Employer, Employer.id == FollowUp.employer_id)
         .join(district, district.id == Employer.district_id)
         .join(assignee, assignee.id == FollowUp.assignee_id)
         .join(proposer, proposer.id == FollowUp.proposer_id)
+        .outerjoin(Obstacle, Obstacle.id == FollowUp.obstacle_id)
     )
     stmt = scoped(FollowUp, reader, stmt)
     if kind:
         stmt = stmt.where(FollowUp.kind == kind)
     if state:
         stmt = stmt.where(FollowUp.state == state)
+    elif kind == FollowUpKind.escalation and not proposals:
+        stmt = stmt.where(FollowUp.state.in_(APPROVED_STATES))
     stmt = stmt.order_by(FollowUp.created_at, FollowUp.id).execution_options(yield_per=500)
     yes, no = _("yes"), _("no")
-    for f, unit_code, name, district_code, assignee_name, proposer_name in db.session.execute(stmt):
+    for f, unit_code, name, district_code, assignee_name, proposer_name, contact, phone, obstacle_note in (
+            db.session.execute(stmt)):
         yield [
             f.id, str(kinds[f.kind]), str(states[f.state]), yes if f.is_overdue(today) else no,
             str(categories[f.obstacle_category]) if f.obstacle_category else "", f.people_affected,
             unit_code, name, district_code, assignee_name, proposer_name,
             to_local(f.created_at).date(), f.due_date, f.age_days(now), f.note, f.reason, f.outcome,
+            contact, phone, describe(obstacle_note, f.note), str(answers[f.care_answer]) if f.care_answer else "", f.care_note,
         ]
 
 

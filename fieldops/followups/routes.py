@@ -2,12 +2,16 @@
 Center's escalations and their export, notifications, one follow-up, and the
 proposal form. The state changes are in action_routes.py, on the same blueprint."""
 import io
+import uuid
 from datetime import timedelta
 
-from flask import Response, flash, redirect, render_template, request, send_file, stream_with_context, url_for
+import sqlalchemy as sa
+from flask import (Response, abort, flash, redirect, render_template, request, send_file,
+                   stream_with_context, url_for)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role, User
@@ -21,10 +25,12 @@ from fieldops.followups import bp, operations, queries
 from fieldops.followups.forms import (
     ApproveForm, ProposeForm, QueueFilterForm, ReasonForm, ReassignForm, StartForm,
 )
+from fieldops.followups.care import CENTER_CATEGORIES
 from fieldops.followups.labels import template_globals
 from fieldops.followups.models import FollowUp, FollowUpKind, FollowUpState
 from fieldops.org.models import OrgUnit
 from fieldops.org.queries import units_for_choice
+from fieldops.employers.queries import readable_or_404
 from fieldops.org.scope import get_or_404
 from fieldops.timeutil import local_today, utcnow
 from fieldops.visits.labels import obstacle_labels
@@ -130,7 +136,8 @@ def export():
     state = _state_arg()
     fmt = "csv" if request.args.get("format") == "csv" else "xlsx"
     name = f"followups-{kind or 'all'}-{local_today().isoformat()}.{fmt}"
-    header, rows = queries.export_header(), queries.export_rows(current_user, kind, state)
+    proposals = request.args.get("proposals") == "1"  # escalations: approved ones unless told
+    header, rows = queries.export_header(), queries.export_rows(current_user, kind, state, proposals=proposals)
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "csv":
         return Response(stream_with_context(csv_chunks(header, rows)), mimetype="text/csv; charset=utf-8",
@@ -171,7 +178,10 @@ def render_show(followup, status=200, error=None, **forms):
 @bp.get("/<int:followup_id>")
 @signed_in
 def show(followup_id):
-    return render_show(get_or_404(FollowUp, followup_id, current_user))
+    # After an employer moved, the new district's staff read its open follow-ups (fieldops/employers/queries.py).
+    body, status = render_show(readable_or_404(FollowUp, followup_id, current_user))
+    # The tablet's outbox knows its action arrived when it lands on this page.
+    return body, status, {"X-Followup-Id": str(followup_id)}
 
 
 # --- proposing -----------------------------------------------------------------------
@@ -207,7 +217,9 @@ def _pick_employer():
 
 def _propose_form(employer, visit, obstacle, again):
     if request.method == "GET":
-        default_kind = FollowUpKind.escalation if obstacle is not None else FollowUpKind.revisit
+        # Only the Customer Care Center can fix some obstacles: those are proposed as escalations.
+        center = obstacle is not None and obstacle.category in CENTER_CATEGORIES
+        default_kind = FollowUpKind.escalation if center else FollowUpKind.revisit
         form = ProposeForm(
             formdata=None,
             kind=(again.kind if again else default_kind).value,
@@ -215,6 +227,7 @@ def _propose_form(employer, visit, obstacle, again):
             assignee_id=current_user.id if current_user.role == Role.officer else 0,
             note=again.note if again else "",
             due_date=local_today() + timedelta(days=7),
+            idempotency_key=str(uuid.uuid4()),
         )
     else:
         form = ProposeForm()
@@ -230,6 +243,19 @@ def _propose_form(employer, visit, obstacle, again):
     return form, obstacles
 
 
+def _received(form):
+    """A proposal sent again (a double tap, a tablet's outbox after a dropped
+    answer): the follow-up its key recorded, nothing added."""
+    key = form.sent_key()
+    existing = key and db.session.scalar(sa.select(FollowUp).where(FollowUp.idempotency_key == key))
+    if not existing:
+        return None
+    if existing.proposer_id != current_user.id:
+        abort(409)
+    flash(_("This follow-up had already been received; nothing was added."), "info")
+    return redirect(url_for("followups.show", followup_id=existing.id))
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.officer, Role.supervisor)
 def new():
@@ -237,6 +263,8 @@ def new():
     if employer is None:
         return _pick_employer()
     form, obstacles = _propose_form(employer, visit, obstacle, again)
+    if request.method == "POST" and (received := _received(form)) is not None:
+        return received
     if form.validate_on_submit():
         chosen = next((o for o in obstacles if o.id == form.obstacle_id.data), None)
         assignee = db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None
@@ -244,11 +272,19 @@ def new():
             followup = operations.propose_followup(
                 current_user, kind=form.kind.data, employer=employer, visit=visit, obstacle=chosen,
                 assignee=assignee, due_date=form.due_date.data, note=form.note.data,
+                idempotency_key=form.sent_key(),
             )
             db.session.commit()
         except operations.FollowUpError as error:
             db.session.rollback()
             getattr(form, error.field or "kind").errors.append(error.message)
+        except IntegrityError:
+            # The same form sent at once twice: the first one recorded it.
+            db.session.rollback()
+            received = _received(form)
+            if received is None:
+                raise
+            return received
         else:
             flash(_("Follow-up proposed. It now waits for a supervisor's approval."), "success")
             return redirect(safe_next(request.form.get("next")) or url_for("followups.show", followup_id=followup.id))

@@ -17,7 +17,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fieldops.auth.models import Role, User
+from fieldops.auth.models import User
+from fieldops.core.states import Machine
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import InUnit
@@ -35,6 +36,17 @@ class JobState(enum.StrEnum):
 
 
 ACTIVE_STATES = (JobState.queued, JobState.running)
+
+# (state, action) → the state after. A person retries a failed job, through
+# fieldops/core/states.py; the worker takes the other steps on the job it claimed
+# (fieldops/jobs/operations.py).
+JOB = Machine("job", {
+    (JobState.queued, "claim"): JobState.running,
+    (JobState.running, "done"): JobState.done,
+    (JobState.running, "fail"): JobState.failed,
+    (JobState.running, "requeue"): JobState.queued,  # its worker stopped answering
+    (JobState.failed, "retry"): JobState.queued,
+})
 
 
 class Job(InUnit, db.Model):
@@ -58,6 +70,8 @@ class Job(InUnit, db.Model):
     progress: Mapped[int] = mapped_column(sa.Integer, default=0)
     note: Mapped[str] = mapped_column(sa.String(NOTE_MAX), default="")
     error: Mapped[str] = mapped_column(sa.Text, default="")
+    # A failure's details stay in the server's log under this reference; the page shows only it.
+    error_reference: Mapped[str | None] = mapped_column(sa.String(20))
     # What the job produced, as plain values (e.g. {"dossier_id": 12}).
     result: Mapped[dict | None] = mapped_column(sa.JSON)
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
@@ -83,7 +97,19 @@ class Job(InUnit, db.Model):
         return self.state in ACTIVE_STATES
 
     def can_retry(self, user) -> bool:
-        return self.state == JobState.failed and user.role in (Role.hr, Role.admin)
+        return JOB.allows(self.state, "retry") and user.role in (Role.hr, Role.admin)
 
     def __repr__(self):
         return f"<Job {self.id} {self.kind} {self.state}>"
+
+
+class JobFile(db.Model):
+    """The file a job works on (an import sent from the web), kept in the database
+    so that whichever worker takes the job reads it; removed once the job is done."""
+
+    __tablename__ = "job_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("job.id", ondelete="CASCADE"), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)

@@ -6,15 +6,19 @@ PostgreSQL picks the row with FOR UPDATE SKIP LOCKED (a worker never waits on
 another's pick); SQLite runs one writer at a time, and the outer
 `state = 'queued'` makes the UPDATE a no-op if the pick went stale.
 """
-import traceback
+import logging
+import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
 
 from fieldops.audit.operations import record
+from fieldops.core.states import Refused, Stale, move
 from fieldops.extensions import db
-from fieldops.jobs.models import ERROR_MAX, NOTE_MAX, Job, JobState
+from fieldops.jobs.models import ERROR_MAX, JOB, NOTE_MAX, Job, JobState
 from fieldops.timeutil import utcnow
+
+log = logging.getLogger("fieldops.jobs")
 
 # Attempts a retried job gets afresh (a stale worker uses one up).
 RETRY_BUDGET = 3
@@ -45,16 +49,13 @@ def enqueue(actor, kind: str, params: dict, org_unit_id: int, *, max_attempts=3,
 
 def retry(actor, job: Job, now=None) -> None:
     """A failed job goes back to the queue, from the start."""
-    result = db.session.execute(
-        sa.update(Job).where(Job.id == job.id, Job.state == JobState.failed)
-        .values(state=JobState.queued, progress=0, note="", error="", worker_id=None, heartbeat_at=None,
-                started_at=None, finished_at=None, max_attempts=Job.attempts + RETRY_BUDGET)
-        .execution_options(synchronize_session="fetch"))
-    if result.rowcount != 1:
-        db.session.refresh(job)
-        raise JobError("not_failed")
-    db.session.refresh(job)
-    record("job.retry", actor=actor, obj=job, before={"state": str(JobState.failed)}, after=snapshot(job))
+    try:
+        move(JOB, job, "retry", {"progress": 0, "note": "", "error": "", "error_reference": None, "worker_id": None, "heartbeat_at": None,
+                                 "started_at": None, "finished_at": None,
+                                 "max_attempts": Job.attempts + RETRY_BUDGET},
+             actor=actor, after={"kind": job.kind, "attempts": job.attempts, "progress": 0}, now=now)
+    except (Refused, Stale):
+        raise JobError("not_failed") from None
     db.session.flush()
 
 
@@ -113,24 +114,31 @@ def finish(job: Job, result: dict | None, now=None) -> None:
     db.session.flush()
 
 
+class JobRefused(Exception):
+    """A refusal a handler explains to its reader (in words, not as an error): the
+    job's page shows its message as it is."""
+
+
 def fail(job_id: int, error: BaseException | str, now=None) -> Job:
-    """The job failed: the reason is kept for the page that shows it (after a rollback)."""
+    """The job failed (after a rollback). A reason given as text, or a JobRefused,
+    is kept for the page that shows it; any other exception is written to the
+    server's log only, under a reference that the page shows (its details may name
+    the server's files)."""
     now = now or utcnow()
-    text = error if isinstance(error, str) else _describe(error)
     job = db.session.get(Job, job_id)
     db.session.refresh(job)
-    job.state, job.error, job.finished_at = JobState.failed, text[:ERROR_MAX], now
+    if isinstance(error, (str, JobRefused)):
+        job.error, job.error_reference = str(error)[:ERROR_MAX], None
+    else:
+        job.error, job.error_reference = "", f"{job_id}-{secrets.token_hex(4)}"
+        log.error("job %s (%s) failed, reference %s", job_id, job.kind, job.error_reference,
+                  exc_info=(type(error), error, error.__traceback__))
+    job.state, job.finished_at = JobState.failed, now
     db.session.flush()
-    record("job.fail", obj=job, actor_name=f"worker:{job.worker_id}", after=snapshot(job) | {"error": job.error})
+    record("job.fail", obj=job, actor_name=f"worker:{job.worker_id}",
+           after=snapshot(job) | {"error": job.error, "reference": job.error_reference})
     db.session.commit()
     return job
-
-
-def _describe(error: BaseException) -> str:
-    message = str(error) or type(error).__name__
-    where = traceback.extract_tb(error.__traceback__)[-1:] if error.__traceback__ else []
-    place = f" ({where[0].filename.rsplit('/', 1)[-1]}:{where[0].lineno})" if where else ""
-    return f"{type(error).__name__}: {message}{place}"
 
 
 def requeue_stale(stale_after: timedelta, now=None) -> tuple[int, int]:

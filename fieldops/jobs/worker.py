@@ -66,8 +66,7 @@ def run_job(app, job: Job) -> Job:
         log.info("job %s (%s) done", job_id, job.kind)
     except Exception as error:
         db.session.rollback()
-        log.exception("job %s (%s) failed", job_id, job.kind)
-        job = operations.fail(job_id, error)
+        job = operations.fail(job_id, error)  # logs the error, under the reference its page shows
     finally:
         beat.stop()
     return job

@@ -1,7 +1,8 @@
 """Progress from the command line, for scheduled reports and bulk work:
 
     flask --app wsgi progress report --unit CODE --period 2023-09|2023-Q3|2023 --format pdf|xlsx|csv --out FILE
-    flask --app wsgi progress targets-import FILE [--dry-run] [--as USERNAME] [--campaign ID]
+                                    [--campaign CODE|ID]
+    flask --app wsgi progress targets-import FILE [--dry-run] [--as USERNAME] [--campaign CODE|ID]
     flask --app wsgi progress rebuild          # compute the timeline again from the whole history
 """
 import os
@@ -14,8 +15,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from fieldops.auth.queries import import_actor
-from fieldops.campaigns.models import Campaign
-from fieldops.campaigns.queries import current_campaign
+from fieldops.campaigns.queries import chosen_campaign
 from fieldops.core.import_layout import finish_command
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
@@ -33,13 +33,11 @@ def _unit(code):
     return unit
 
 
-def _campaign(campaign_id, today):
-    if campaign_id:
-        found = db.session.get(Campaign, campaign_id)
-        if found is None:
-            raise click.UsageError(_("No campaign has the number %(id)s.", id=campaign_id))
-        return found
-    found = current_campaign(today)
+def _campaign(campaign_arg, today):
+    """--campaign (its code or number), else the campaign in force."""
+    found = chosen_campaign(campaign_arg, today)
+    if campaign_arg and found is None:
+        raise click.UsageError(_("No campaign has this code or number: %(campaign)s.", campaign=campaign_arg))
     if found is None:
         raise click.UsageError(_("No campaign has been set up yet: there is nothing to measure."))
     return found
@@ -54,12 +52,13 @@ def _campaign(campaign_id, today):
               help="What the leaderboard ranks by.")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
               help="Language of the XLSX/CSV headers (the PDF is in Vietnamese).")
-def report_command(code, period, fmt, out, rank, lang):
+@click.option("--campaign", "campaign_arg", help="The campaign's code or number (default: the campaign in force).")
+def report_command(code, period, fmt, out, rank, lang, campaign_arg):
     """Write a unit's progress report for a period: the printable PDF, or every table as XLSX or CSV."""
     today = local_today()
     with force_locale(lang):
         unit = _unit(code)
-        campaign = _campaign(None, today)
+        campaign = _campaign(campaign_arg, today)
         try:
             chosen = dashboard.resolve_period(period, campaign, today)
         except PeriodError as error:
@@ -70,21 +69,21 @@ def report_command(code, period, fmt, out, rank, lang):
             body = exports.report_file(dashboard.unit_report(unit, campaign, chosen, today, rank), fmt)
     with open(out, "wb") as stream:
         stream.write(body)
-    click.echo(f"{unit.code} · {chosen.code} → {out} ({len(body):,} bytes)")
+    click.echo(f"{unit.code} · {campaign.code or campaign.id} · {chosen.code} → {out} ({len(body):,} bytes)")
 
 
 @progress_cli.command("targets-import")
 @click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
 @click.option("--as", "username", metavar="USERNAME", help="Import as this admin (default: the first national admin).")
-@click.option("--campaign", "campaign_id", type=int, help="Campaign number (default: the campaign in force).")
-def targets_import_command(path, dry_run, username, campaign_id):
+@click.option("--campaign", "campaign_arg", help="The campaign's code or number (default: the campaign in force).")
+def targets_import_command(path, dry_run, username, campaign_arg):
     """Import targets (unit code, metric, value) from a CSV or XLSX FILE: all or nothing."""
     from fieldops.progress.importing import import_targets
 
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         actor = import_actor(username)
-        campaign = _campaign(campaign_id, local_today())
+        campaign = _campaign(campaign_arg, local_today())
     with force_locale(str(actor.preferred_language)), open(path, "rb") as f:
         result = import_targets(actor, campaign, f, os.path.basename(path), dry_run=dry_run)
         c = result.counts

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from fieldops.campaigns.models import Campaign
-from fieldops.campaigns.queries import current_campaign  # noqa: F401  (fieldops/reviews reads it from here)
+from fieldops.campaigns.queries import campaign_in_force
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.definitions import MET, Funnel, worst_status
@@ -29,6 +29,7 @@ from fieldops.progress.periods import Period, parse_period
 from fieldops.progress.scoring import (
     as_number, as_percent, assess, competition_ranks, elapsed_share, overall_progress,
 )
+from fieldops.progress import outreach_report
 from fieldops.returns import figures as returns_figures
 from fieldops.visits.labels import obstacle_labels
 from fieldops.visits.models import ObstacleCategory
@@ -36,6 +37,11 @@ from fieldops.visits.models import ObstacleCategory
 STOCK_METRICS = (Metric.active_all, Metric.active_employer, Metric.registered_employer, Metric.coverage_pct,
                  Metric.employers_full, Metric.visits, Metric.registered_all, Metric.new_voluntary_pct)
 RANK_CHOICES = ("overall",) + tuple(m.value for m in Metric)
+
+
+def current_campaign(today: date) -> Campaign | None:
+    """The campaign in force (fieldops/campaigns/queries.py)."""
+    return campaign_in_force(today)
 
 
 def resolve_period(text: str, campaign: Campaign, today: date) -> Period:
@@ -230,7 +236,8 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
         report["reviewed"] = _reviewed_dict(reviewed)
         stock_children = [c for c in children if not is_team(c)]
         outside_spans = returns_figures.outside_by_child(
-            unit, {"period": period.start, "to_date": campaign.counts_from}, as_of, stock_children)
+            unit, {"period": period.start, "to_date": campaign.counts_from}, as_of, stock_children,
+            known_by=period.returns_known_by(as_of))
         outside, child_outside = outside_spans["period"]
         outside_to_date, child_outside_to_date = outside_spans["to_date"]
         report["outside"] = returns_figures.as_report(outside, stock.registered)
@@ -291,6 +298,7 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
     report["leaderboard"] = _leaderboard(children, child_assessments, rank, as_of, unstaffed)
     if officers:
         report["officers"] = {"basis": officer_basis(), "rows": _officer_rows(officers, works)}
+    report["outreach"] = outreach_report.as_report(unit, period.start, as_of)
     report["charts"] = _charts(report, rank)
     return report
 
@@ -317,7 +325,8 @@ def _previous(unit, campaign, period, as_of, targets):
     stock, _children = fig.stock_by_child(unit, day)
     reviewed, _children = fig.reviewed_by_child(unit, campaign.id, day)
     to_date_flows, _children = fig.flows(unit, {"to_date": to_date})["to_date"]
-    outside, _children = returns_figures.outside_by_child(unit, {"to_date": campaign.counts_from}, day)["to_date"]
+    outside, _children = returns_figures.outside_by_child(unit, {"to_date": campaign.counts_from}, day,
+                                                          known_by=period.returns_known_by(day))["to_date"]
     shown = {"as_of": day, "registered": stock.registered, "active": stock.active,
              "active_all": stock.active + outside.using, "registered_all": stock.registered + outside.registered,
              "coverage": reviewed.coverage}

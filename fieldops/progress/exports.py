@@ -9,9 +9,11 @@ from flask_babel import gettext as _
 
 from fieldops.core.spreadsheet import neutralise
 from fieldops.definitions import shown_percent
+from fieldops.progress import outreach_report
 from fieldops.progress.labels import status_labels
 
-TABLES = ("summary", "targets", "children", "groups", "outside", "funnel", "leaderboard", "officers", "months", "obstacles")
+TABLES = ("summary", "targets", "children", "groups", "outside", "funnel", "leaderboard", "officers", "months",
+          "obstacles", "outreach")
 
 
 def _pct(value):
@@ -22,11 +24,12 @@ def table_titles():
     return {"summary": _("Summary"), "funnel": _("The app's funnel"), "targets": _("Targets"), "children": _("Units"),
             "leaderboard": _("Leaderboard"), "officers": _("Officers"), "months": _("Coverage by month"),
             "obstacles": _("Obstacles"), "worklist": _("Worklist"), "groups": _("Outside employers, by group"),
-            "outside": _("Outside employers, by unit")}
+            "outside": _("Outside employers, by unit"), "outreach": _("Outreach")}
 
 
 def _summary(report):
-    rows = [[_("Unit"), f"{report['unit']['code']} · {report['unit']['name']}", ""],
+    rows = [[_("Campaign"), report["campaign"]["name"], ""],
+            [_("Unit"), f"{report['unit']['code']} · {report['unit']['name']}", ""],
             [_("Period"), report["period"]["label"], ""],
             [_("Figures as of"), report["period"]["as_of"], ""],
             [_("Campaign elapsed (%)"), _pct(report["elapsed_pct"]), ""]]
@@ -68,6 +71,7 @@ def _summary(report):
                  [_("Follow-ups done"), work["followups_done"], ""],
                  [_("Follow-ups done on time"), work["followups_on_time"], ""],
                  [_("Obstacles escalated"), work["escalations"], ""]]
+    rows += outreach_report.summary_rows(report)
     if report["followups"]:
         rows += [[_("Follow-ups open now"), report["followups"]["open"], ""],
                  [_("Follow-ups overdue now"), report["followups"]["overdue"], ""]]
@@ -175,8 +179,9 @@ def _obstacles(report):
         [o["label"], o["obstacles"], o["people"]] for o in report["obstacles"]]
 
 
-BUILDERS = {"summary": _summary, "funnel": _funnel, "targets": _targets, "groups": _groups, "outside": _outside, "children": _children, "leaderboard": _leaderboard,
-            "officers": _officers, "months": _months, "obstacles": _obstacles}
+BUILDERS = {"summary": _summary, "funnel": _funnel, "targets": _targets, "groups": _groups, "outside": _outside,
+            "children": _children, "leaderboard": _leaderboard, "officers": _officers, "months": _months,
+            "obstacles": _obstacles, "outreach": outreach_report.table}
 
 
 def tables(report, names=TABLES):

@@ -24,6 +24,12 @@ class Period:
         """The day the period's figures are taken on."""
         return min(self.end, today)
 
+    def returns_known_by(self, as_of: date) -> date | None:
+        """An as-of date takes the group returns filed by that day, with the figures
+        they had then (DESIGN.md); a month, quarter, year or the campaign take the
+        returns of their months as they stand."""
+        return as_of if self.kind == "day" else None
+
     @property
     def label(self) -> str:
         if self.kind == "month":

@@ -8,14 +8,17 @@ area; officers see their own achievements, the employers they can open and the
 worklist of their area. Every unit, officer and employer is reached through the
 scoping helper: outside the user's area it answers 404.
 """
-from flask import Response, abort, render_template, request, send_file
+from functools import cached_property
+
+from flask import Response, abort, g, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.audit.operations import record_denied
 from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role, User
-from fieldops.campaigns.queries import current_campaign
+from fieldops.campaigns.queries import all_campaigns, chosen_campaign
+from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
 from fieldops.core.spreadsheet import csv_chunks, write_xlsx
 from fieldops.employers.models import Employer
@@ -43,20 +46,31 @@ def _register(state):
 
 
 class Setup:
-    """The campaign in force and the period asked for (?period=), or what is wrong with them."""
+    """The campaign asked for (?campaign=, by default the one in force) and the
+    period asked for (?period=), or what is wrong with them."""
 
     def __init__(self):
         self.today = local_today()
-        self.campaign = current_campaign(self.today)
+        self.campaign_arg = request.args.get("campaign", "").strip()[:20]
+        self.campaign = chosen_campaign(self.campaign_arg, self.today)
         self.text = request.args.get("period", "").strip()[:20]
         self.period, self.error, self.status = None, None, 200
         if self.campaign is None:
-            self.error = _("No campaign has been set up yet: there is nothing to measure.")
+            self.error = _("No campaign has this code or number: %(campaign)s.", campaign=self.campaign_arg) \
+                if self.campaign_arg else _("No campaign has been set up yet: there is nothing to measure.")
+            self.status = 404 if self.campaign_arg else 200
             return
+        if self.campaign_arg:  # links and downloads of the page stay on the campaign chosen
+            g.progress_campaign = self.campaign.code or str(self.campaign.id)
         try:
             self.period = dashboard.resolve_period(self.text, self.campaign, self.today)
         except PeriodError as error:
             self.error, self.status = str(error), 422
+
+    @cached_property
+    def campaigns(self):
+        """What the campaign switch offers (read only by the full page, not by its fragments)."""
+        return all_campaigns()
 
     @property
     def ok(self):
@@ -70,6 +84,12 @@ class Setup:
         choices = queries.period_choices(self.campaign, self.today) if self.campaign else []
         return {"setup": self, "choices": choices, "period_code": self.period.code if self.period else self.text,
                 "error": self.error, "today": self.today}
+
+
+@bp.url_defaults
+def _keep_campaign(endpoint, values):
+    if "campaign" not in values and g.get("progress_campaign"):
+        values["campaign"] = g.progress_campaign
 
 
 def _page(template, fragment, status=200, target="progress-body", **context):
@@ -170,8 +190,7 @@ def worklist(unit_id):
         write_xlsx(buffer, header, rows, title=_("Worklist"))
         buffer.seek(0)
         return send_file(buffer, as_attachment=True, download_name=name, mimetype=XLSX)
-    raw = request.args.get("page", "1")
-    page = int(raw) if raw.isdigit() and 0 < len(raw) < 6 else 1
+    page = whole_number(request.args.get("page"), digits=5) or 1
     per_page = current_app.config["PAGE_SIZE"]
     rows, more = queries.worklist_page(unit, page, per_page)
     return _page("progress/worklist.html", "progress/_worklist.html", target="worklist", unit=unit, rows=rows, page=page, more=more,

@@ -1,15 +1,15 @@
 """Targets: listed per unit beside the sum of its children's, created, edited,
 deleted and imported by admins and HR, in their own area."""
-import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
 from fieldops.campaigns.models import Campaign
-from fieldops.campaigns.queries import current_campaign
+from fieldops.campaigns.queries import all_campaigns, chosen_campaign
 from fieldops.core.import_layout import import_upload
+from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
@@ -25,20 +25,20 @@ EDITORS = (Role.admin, Role.hr)
 
 
 def _campaigns():
-    return db.session.scalars(sa.select(Campaign).order_by(Campaign.counts_from.desc(), Campaign.id.desc())).all()
+    return all_campaigns()
 
 
 def _campaign_choices():
-    return [(c.id, c.name) for c in _campaigns()]
+    return [(c.id, c.label) for c in _campaigns()]
 
 
 def _chosen_campaign():
-    raw = request.args.get("campaign", "")
-    if raw.isdigit() and len(raw) < 10:
-        found = db.session.get(Campaign, int(raw))
-        if found is not None:
-            return found
-    return current_campaign(local_today()) or next(iter(_campaigns()), None)
+    """?campaign= (code or number; 404 when it names none), else the one in force, else the latest set up."""
+    raw = request.args.get("campaign", "").strip()
+    found = chosen_campaign(raw, local_today())
+    if raw and found is None:
+        abort(404)
+    return found or next(iter(_campaigns()), None)
 
 
 @bp.get("/targets")
@@ -66,8 +66,7 @@ def target_new():
     if request.method == "GET":
         campaign = _chosen_campaign()
         form.campaign_id.data = campaign.id if campaign else None
-        unit = request.args.get("unit", "")
-        form.org_unit_id.data = int(unit) if unit.isdigit() and len(unit) < 10 else current_user.org_unit_id
+        form.org_unit_id.data = whole_number(request.args.get("unit")) or current_user.org_unit_id
         form.metric.data = request.args.get("metric", Metric.registered_employer.value)
     elif form.validate_on_submit():
         unit = get_or_404(OrgUnit, form.org_unit_id.data, current_user)

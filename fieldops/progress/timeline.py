@@ -11,9 +11,12 @@ first). For each of those employers it, with the employer's row of
    counting line, writing those that changed (fieldops/visits/figures.py);
 2. recomputes from the history, per labour department, the step function of
    its figures over time: before the first counting visit line the declared
-   headcount with nobody registered (from SENTINEL on); from each visit date on,
-   the department's latest line of that date, by fieldops/definitions.py's
-   `line_order` (visit date, then the latest submission of its figures, then id);
+   headcount with nobody registered (from SENTINEL on, or from the day a part
+   of a split or merge starts); from each visit date on, the department's
+   latest line of that date, by fieldops/definitions.py's `line_order` (visit
+   date, then the latest submission of its figures, then id); zero from the
+   day it is retired, split or merged (`counts_on`: lines outside its life
+   take no part);
 3. adds the departments up into the employer's step function (insured,
    registered, active, registered on verified visits), from which follow the
    employer count (1 from SENTINEL on) and "at 100%" (Σ registered = Σ insured
@@ -43,7 +46,7 @@ import sqlalchemy as sa
 
 from fieldops.campaigns.models import Campaign
 from fieldops.core import hooks
-from fieldops.definitions import is_full, line_order
+from fieldops.definitions import counts_on, is_full, line_order
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
 from fieldops.progress.models import ActivityCount, EmployerTimeline, ObstacleCount, ReviewedStock, StockDelta
@@ -59,12 +62,21 @@ BATCH = 500
 # --- from history to an employer's state (plain values) -------------------------------------
 
 
-def department_steps(declared, lines):
+NEVER = (None, None)  # the life of a department never split, merged or retired
+
+
+def department_steps(declared, lines, life=NEVER):
     """lines: (order key, insured, registered, active, verified) of the department's
-    counting lines. → [(day ordinal, insured, registered, active, registered verified)]."""
-    steps = {S0: (declared, 0, 0, 0)}
+    counting lines; life: (starts, retired) as day ordinals or None.
+    → [(day ordinal, insured, registered, active, registered verified)]."""
+    starts, retired = life
+    steps = {S0: (declared, 0, 0, 0)} if starts is None else {S0: (0, 0, 0, 0), starts: (declared, 0, 0, 0)}
     for key, insured, registered, active, verified in sorted(lines, key=lambda line: line[0]):
-        steps[key[0].toordinal()] = (insured, registered, active, registered if verified else 0)
+        day = key[0].toordinal()
+        if counts_on(day, starts, retired):
+            steps[day] = (insured, registered, active, registered if verified else 0)
+    if retired is not None:
+        steps = {day: values for day, values in steps.items() if day < retired} | {retired: (0, 0, 0, 0)}
     return sorted(steps.items())
 
 
@@ -103,22 +115,29 @@ def _walk(steps, days):
     return out
 
 
-def reviewed_steps(department_steps_by_id, line_days, since, steps):
+def reviewed_steps(department_steps_by_id, line_days, since, steps, lives=None):
     """The employer's figures over its departments reviewed in a campaign counting
     from `since` (an ordinal): a department counts from its first counting line
-    dated on or after it. → [[day, departments, departments reviewed, insured,
-    registered, active, reviewed (0/1), reviewed and at 100% (0/1)]]; the
-    employer is at 100% by its figures over all its departments (`steps`)."""
-    parts = []
+    dated on or after it, until its life ends (`lives`: {id: (starts, retired)}).
+    → [[day, departments, departments reviewed, insured, registered, active,
+    reviewed (0/1), reviewed and at 100% (0/1)]]; the employer is at 100% by its
+    figures over all its departments (`steps`)."""
+    lives = lives or {}
+    parts, alive = [], []
     for department_id, own in department_steps_by_id.items():
+        starts, retired = lives.get(department_id, NEVER)
+        alive.append([(S0, (0, 0, 0, 0)), (starts or S0, (1, 0, 0, 0))]
+                     + ([(retired, (0, 0, 0, 0))] if retired is not None else []))
         first = min((day for day in line_days.get(department_id, ()) if day >= since), default=None)
         if first is not None:
-            parts.append([(S0, (0, 0, 0, 0))] + [(day, (1, v[0], v[1], v[2])) for day, v in own if day >= first])
+            parts.append([(S0, (0, 0, 0, 0))] + [(day, (int(counts_on(day, starts, retired)), v[0], v[1], v[2]))
+                                                 for day, v in own if day >= first])
     reviewed = employer_steps(parts)
-    days = sorted({row[0] for row in reviewed} | {row[0] for row in steps})
-    count = len(department_steps_by_id)
+    counted = employer_steps(alive)
+    days = sorted({row[0] for row in reviewed} | {row[0] for row in steps} | {row[0] for row in counted})
     out = []
-    for day, mine, total in zip(days, _walk(reviewed, days), _walk(steps, days)):
+    for day, mine, total, (count, *_zeros) in zip(days, _walk(reviewed, days), _walk(steps, days),
+                                                  _walk(counted, days)):
         seen, insured, registered, active = mine
         vector = [count, seen, insured, registered, active, 1 if seen else 0,
                   1 if seen and total is not None and is_full(total[0], total[1]) else 0]
@@ -127,15 +146,17 @@ def reviewed_steps(department_steps_by_id, line_days, since, steps):
     return out
 
 
-def compute_state(departments, visits, lines, obstacles, campaigns=()):
+def compute_state(departments, visits, lines, obstacles, campaigns=(), lives=None):
     """An employer's state from its history.
 
-    departments: {id: declared}; visits: {id: (visit_date, submitted_at, verified)}
+    departments: {id: declared}; lives: {id: (starts, retired)} as day ordinals
+    (None: no limit) of the departments split, merged or retired; visits: {id: (visit_date, submitted_at, verified)}
     of its counting visits; lines: (visit_id, department_id, insured, registered,
     active, newly); obstacles: (visit_id, category, people); campaigns: (id,
     counting-from ordinal) of every campaign, for the figures over departments
     reviewed in each.
     """
+    lives = lives or {}
     per_department = defaultdict(list)
     activity = defaultdict(lambda: [0, 0, 0, 0])
     for visit_id, (day, submitted_at, verified) in visits.items():
@@ -144,7 +165,7 @@ def compute_state(departments, visits, lines, obstacles, campaigns=()):
         entry[1] += 1 if verified else 0
     for visit_id, department_id, insured, registered, active, newly in lines:
         day, submitted_at, verified = visits[visit_id]
-        if department_id in departments:
+        if department_id in departments and counts_on(day.toordinal(), *lives.get(department_id, NEVER)):
             per_department[department_id].append((line_order(day, submitted_at, visit_id), insured, registered,
                                                   active, verified))
         entry = activity[day.toordinal()]
@@ -155,14 +176,15 @@ def compute_state(departments, visits, lines, obstacles, campaigns=()):
         entry = by_category[(visits[visit_id][0].toordinal(), str(category))]
         entry[0] += 1
         entry[1] += people
-    by_department = {d: department_steps(declared, per_department.get(d, ())) for d, declared in departments.items()}
+    by_department = {d: department_steps(declared, per_department.get(d, ()), lives.get(d, NEVER))
+                     for d, declared in departments.items()}
     steps = employer_steps(by_department.values())
     line_days = {d: [key[0].toordinal() for key, *_rest in found] for d, found in per_department.items()}
     return {
         "steps": steps,
         "activity": [[day, *values] for day, values in sorted(activity.items())],
         "obstacles": [[day, category, *values] for (day, category), values in sorted(by_category.items())],
-        "reviewed": {str(campaign_id): reviewed_steps(by_department, line_days, since, steps)
+        "reviewed": {str(campaign_id): reviewed_steps(by_department, line_days, since, steps, lives)
                      for campaign_id, since in campaigns},
     }
 
@@ -252,6 +274,7 @@ _ids = sa.bindparam("ids", expanding=True)
 _counting = sa.and_(Visit.employer_id.in_(_ids), Visit.state.in_(COUNTING_STATES))
 # Built once: a submit refreshes one employer, and building these cost it ~1 ms.
 _EMPLOYERS = (sa.select(Employer.id, Employer.district_id, LabourDepartment.id, LabourDepartment.insured_declared,
+                        LabourDepartment.starts_on, LabourDepartment.retired_on,
                         *(getattr(LabourDepartment, name) for name in figures.FIELDS))
               .outerjoin(LabourDepartment, LabourDepartment.employer_id == Employer.id).where(Employer.id.in_(_ids)))
 _VISIT_LINES = (sa.select(Visit.id, Visit.employer_id, Visit.visit_date, FIGURES_SUBMITTED_AT, Visit.state,
@@ -270,17 +293,20 @@ _UPDATE_STORED = sa.update(_table).where(_table.c.employer_id == sa.bindparam("k
 
 
 def _load_history(ids):
-    """{employer id: (district, departments, visits, lines, obstacles)} and the
+    """{employer id: (district, departments, visits, lines, obstacles, lives)} and the
     departments' stored current figures from the database: three reads
     (employers with their departments, visits with their lines, obstacles),
     whether for one employer after a visit or 500 in a rebuild."""
     connection = db.session.connection()
     found, stored_figures = {}, {}
-    for employer_id, district_id, department_id, declared, *kept in connection.execute(_EMPLOYERS, {"ids": ids}):
-        departments = found.setdefault(employer_id, (district_id, {}, {}, [], []))[1]
+    for employer_id, district_id, department_id, declared, starts, retired, *kept in connection.execute(
+            _EMPLOYERS, {"ids": ids}):
+        departments = found.setdefault(employer_id, (district_id, {}, {}, [], [], {}))[1]
         if department_id is not None:
             departments[department_id] = declared
             stored_figures[department_id] = tuple(kept)
+            if starts is not None or retired is not None:
+                found[employer_id][5][department_id] = life_of(starts, retired)
     owner = {}
     for visit_id, employer_id, day, submitted_at, state, department_id, *line in connection.execute(
             _VISIT_LINES, {"ids": ids}):
@@ -291,6 +317,11 @@ def _load_history(ids):
     for row in connection.execute(_OBSTACLES, {"ids": ids}):
         found[owner[row[0]]][4].append(tuple(row))
     return found, stored_figures
+
+
+def life_of(starts_on, retired_on):
+    """A department's life as the step functions take it (day ordinals or None)."""
+    return (starts_on and starts_on.toordinal(), retired_on and retired_on.toordinal())
 
 
 def _lock_stored(ids) -> dict:
@@ -330,9 +361,9 @@ def _refresh_batch(ids, stored, pending=None):
             if employer_id in stored:
                 gone.append(employer_id)
             continue
-        district_id, departments, visits, lines, obstacle_rows = history[employer_id]
+        district_id, departments, visits, lines, obstacle_rows, lives = history[employer_id]
         latest.update(figures.latest_lines(visits, lines))
-        state = compute_state(departments, visits, lines, obstacle_rows, campaigns)
+        state = compute_state(departments, visits, lines, obstacle_rows, campaigns, lives)
         for total, part in zip(totals, contributions(district_id, state)):
             _add(total, part)
         last = state["steps"][-1]

@@ -10,7 +10,7 @@ latest counting visit of the day (the one whose figures took it there).
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -22,7 +22,7 @@ from fieldops.followups.models import FollowUp, FollowUpKind, FollowUpState
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import units_in_scope
 from fieldops.progress.models import EmployerTimeline
-from fieldops.timeutil import LOCAL_TZ, to_local
+from fieldops.timeutil import to_local, utc_bounds
 from fieldops.visits.models import COUNTING_STATES, FIGURES_SUBMITTED_AT, ReviewState, Visit, VisitLine
 
 
@@ -56,14 +56,6 @@ class Work:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.full_employer_ids |= other.full_employer_ids
         self.employers_full = len(self.full_employer_ids)
-
-
-def utc_bounds(start: date, end: date):
-    """[start 00:00, the day after end 00:00) in local time, as naive UTC."""
-    def utc(day):
-        return datetime.combine(day, time.min, LOCAL_TZ).astimezone(timezone.utc).replace(tzinfo=None)
-
-    return utc(start), utc(end + timedelta(days=1))
 
 
 def officers_of(unit: OrgUnit):

@@ -64,6 +64,7 @@ class Checker:
         self.actor, self.layout, self.result, self.today = actor, layout, result, today
         self.districts = {}  # code → OrgUnit or None, looked up once
         self.seen = {}  # (district id, group, month) → first row
+        self.months = {}  # (month, group) → its ReturnError or None, checked once (a query each)
 
     def _district(self, code):
         if code not in self.districts:
@@ -153,9 +154,14 @@ class Checker:
         month = self._check_month(number, cells)
         figures = self._check_counts(number, cells)
         if group is not None and month is not None:
-            try:
-                operations.check_month(month, group, self.today)
-            except operations.ReturnError as error:
+            if (month, group) not in self.months:
+                try:
+                    operations.check_month(month, group, self.today)
+                    self.months[month, group] = None
+                except operations.ReturnError as error:
+                    self.months[month, group] = error
+            error = self.months[month, group]
+            if error is not None:
                 self._error(number, "group" if error.field == "participant_group" else "month", error.message)
                 month = None
         existing = None

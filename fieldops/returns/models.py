@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldops.auth.models import Role, User
 from fieldops.campaigns.models import ParticipantGroup
+from fieldops.core.states import Machine
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.org.scope import InDistrict, PartOf, within
@@ -35,6 +36,15 @@ REASON_MAX = 500
 class ReturnState(enum.StrEnum):
     filed = "filed"
     locked = "locked"
+
+
+# (state, action) → the state after; fieldops/returns/operations.py takes these
+# steps through fieldops/core/states.py.
+RETURN = Machine("group_return", {
+    (ReturnState.filed, "change"): ReturnState.filed,
+    (ReturnState.filed, "lock"): ReturnState.locked,
+    (ReturnState.locked, "correct"): ReturnState.locked,
+})
 
 
 def _figure_checks(prefix=""):
@@ -130,16 +140,16 @@ class GroupReturn(InDistrict, db.Model):
             user.role == Role.admin and district.level == UnitLevel.district and within(district, user.org_unit))
 
     def can_edit(self, user) -> bool:
-        return not self.is_locked and self.can_file(user, self.district)
+        return RETURN.allows(self.state, "change") and self.can_file(user, self.district)
 
     def supervised_by(self, user) -> bool:
         return user.role == Role.supervisor and within(self.district, user.org_unit)
 
     def can_lock(self, user) -> bool:
-        return not self.is_locked and self.supervised_by(user)
+        return RETURN.allows(self.state, "lock") and self.supervised_by(user)
 
     def can_correct(self, user) -> bool:
-        return self.is_locked and self.supervised_by(user)
+        return RETURN.allows(self.state, "correct") and self.supervised_by(user)
 
 
 class ReturnCorrection(PartOf, db.Model):

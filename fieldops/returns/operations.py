@@ -1,8 +1,9 @@
 """State changes of group returns: file, change (while filed), lock, correct
-(once locked). Each checks who may act and the rules of DESIGN.md "Rules for
-input", changes the return with a conditional UPDATE on its version (so of two
-people acting at once exactly one succeeds), writes one audit event with the
-figures before and after, and flushes. The view commits."""
+(once locked: RETURN in fieldops/returns/models.py). Each checks who may act and
+the rules of DESIGN.md "Rules for input", takes its step with
+fieldops/core/states.py: a conditional UPDATE on the state and version (so of two
+people acting at once exactly one succeeds) and one audit event with the figures
+before and after; then it flushes. The view commits."""
 from dataclasses import dataclass
 from datetime import date
 
@@ -10,10 +11,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from fieldops.audit.operations import record
-from fieldops.campaigns.models import Campaign
+from fieldops.campaigns.models import Campaign, CampaignState
+from fieldops.core.states import Refused, Stale, move
 from fieldops.extensions import db
 from fieldops.org.models import UnitLevel
-from fieldops.returns.models import FIGURES, REASON_MAX, RETURN_GROUPS, GroupReturn, ReturnCorrection, ReturnState
+from fieldops.returns.models import (FIGURES, REASON_MAX, RETURN, RETURN_GROUPS, GroupReturn, ReturnCorrection,
+                                     ReturnState)
 from fieldops.timeutil import local_today, utcnow
 
 
@@ -103,9 +106,10 @@ def _check_using_kept(group_return: GroupReturn, figures: Figures) -> None:
 
 
 def campaign_of(month: date) -> Campaign | None:
-    """The campaign counting in `month`: the latest one counting from its end or before."""
+    """The campaign counting in `month`: the latest active one counting from its end or before."""
     next_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return db.session.scalars(sa.select(Campaign).where(Campaign.counts_from < next_month)
+    return db.session.scalars(sa.select(Campaign).where(Campaign.counts_from < next_month,
+                                                        Campaign.state == CampaignState.active)
                               .order_by(Campaign.counts_from.desc()).limit(1)).first()
 
 
@@ -176,21 +180,23 @@ def file_imported(actor, rows, filename, now=None) -> None:
         _create(actor, district, group, month, figures, now, source=filename or "")
 
 
-def _update(actor, group_return, version, values, *, state, action, before, after, now):
-    """Change the return in one UPDATE, if it is still at `version` and in `state`; audit it."""
-    result = db.session.execute(
-        sa.update(GroupReturn)
-        .where(GroupReturn.id == group_return.id, GroupReturn.version == version, GroupReturn.state == state)
-        .values(version=version + 1, updated_by_id=actor.id, updated_at=now, **values)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(group_return)
-    if result.rowcount != 1:
-        if group_return.state != state:
-            raise ReturnError("locked" if state == ReturnState.filed else "not_locked", group_return)
-        raise ReturnError("changed", group_return)
-    event = record(action, actor=actor, obj=group_return, before=before, after=after)
-    event.created_at = now
+# What a step refused by the return's state says: it is locked, or not locked.
+_STATE_REFUSAL = {"change": "locked", "lock": "locked", "correct": "not_locked"}
+
+
+def _require_state(group_return, action):
+    if not RETURN.allows(group_return.state, action):
+        raise ReturnError(_STATE_REFUSAL[action], group_return)
+
+
+def _update(actor, group_return, version, values, *, action, before, after, now):
+    """Take `action` in one UPDATE, if the return is still at `version` and in its state; audit it."""
+    try:
+        move(RETURN, group_return, action, {"version": version + 1, "updated_by_id": actor.id, "updated_at": now}
+             | values, actor=actor, where=[GroupReturn.version == version], before=before, after=after, now=now)
+    except (Refused, Stale):
+        _require_state(group_return, action)
+        raise ReturnError("changed", group_return) from None
 
 
 def _require_version(group_return, version):
@@ -202,16 +208,15 @@ def change_return(actor, group_return: GroupReturn, figures: Figures, version: i
     """New figures for a return not yet locked."""
     if not group_return.can_file(actor, group_return.district):
         raise ReturnError("not_allowed", group_return)
-    if group_return.is_locked:
-        raise ReturnError("locked", group_return)
+    _require_state(group_return, "change")
     _require_version(group_return, version)
     check_figures(figures)
     _check_using_kept(group_return, figures)
     if figures.as_dict() == group_return.figures:
         raise ReturnError("unchanged", group_return, field="participants")
     now = now or utcnow()
-    _update(actor, group_return, version, figures.as_dict(), state=ReturnState.filed, action="group_return.change",
-            before=group_return.figures, after=figures.as_dict(), now=now)
+    _update(actor, group_return, version, figures.as_dict(), action="change", before=group_return.figures,
+            after=figures.as_dict(), now=now)
     db.session.flush()
 
 
@@ -219,13 +224,11 @@ def lock_return(actor, group_return: GroupReturn, version: int, now=None) -> Non
     """The supervisor locks the figures they checked (`version` is what they saw)."""
     if not group_return.supervised_by(actor):
         raise ReturnError("not_allowed", group_return)
-    if group_return.is_locked:
-        raise ReturnError("locked", group_return)
+    _require_state(group_return, "lock")
     _require_version(group_return, version)
     now = now or utcnow()
-    _update(actor, group_return, version, {"state": ReturnState.locked, "locked_by_id": actor.id, "locked_at": now},
-            state=ReturnState.filed, action="group_return.lock", before={"state": str(ReturnState.filed)},
-            after={"state": str(ReturnState.locked)} | group_return.figures, now=now)
+    _update(actor, group_return, version, {"locked_by_id": actor.id, "locked_at": now}, action="lock",
+            before=None, after=group_return.figures, now=now)
     db.session.flush()
 
 
@@ -234,8 +237,7 @@ def correct_return(actor, group_return: GroupReturn, figures: Figures, reason: s
     """New figures for a locked return: with a reason, the earlier figures kept."""
     if not group_return.supervised_by(actor):
         raise ReturnError("not_allowed", group_return)
-    if not group_return.is_locked:
-        raise ReturnError("not_locked", group_return)
+    _require_state(group_return, "correct")
     _require_version(group_return, version)
     reason = (reason or "").strip()[:REASON_MAX]
     if not reason:
@@ -246,8 +248,8 @@ def correct_return(actor, group_return: GroupReturn, figures: Figures, reason: s
         raise ReturnError("unchanged", group_return, field="participants")
     now = now or utcnow()
     before = group_return.figures
-    _update(actor, group_return, version, figures.as_dict(), state=ReturnState.locked,
-            action="group_return.correct", before=before, after=figures.as_dict() | {"reason": reason}, now=now)
+    _update(actor, group_return, version, figures.as_dict(), action="correct", before=before,
+            after=figures.as_dict() | {"reason": reason}, now=now)
     correction = ReturnCorrection(
         group_return_id=group_return.id, reason=reason, corrected_by_id=actor.id, corrected_at=now,
         **{f"before_{k}": v for k, v in before.items()}, **{f"after_{k}": v for k, v in figures.as_dict().items()},

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from fieldops.campaigns.queries import current_campaign
+from fieldops.campaigns.queries import campaign_in_force
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.org.scope import scoped
@@ -29,7 +29,7 @@ def last_closed_month(today: date):
     """(campaign, month) the missing returns are counted for: the month before
     today's, but no later than the campaign's last month; month None when the
     campaign counts nothing yet (campaign None: there is none)."""
-    campaign = current_campaign(today)
+    campaign = campaign_in_force(today)
     if campaign is None:
         return None, None
     month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)

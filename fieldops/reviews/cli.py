@@ -14,12 +14,12 @@ def period_for(kind, unit, today):
     """The current campaign's review of this kind organised by the unit or the
     nearest unit above it."""
     from fieldops.progress.dashboard import current_campaign
-    from fieldops.reviews.models import ReviewPeriod, ancestor_ids
+    from fieldops.reviews.models import ReviewPeriod
 
     campaign = current_campaign(today)
     if campaign is None:
         return None
-    chain = ancestor_ids(unit)
+    chain = unit.ancestor_ids
     found = db.session.scalars(sa.select(ReviewPeriod).where(
         ReviewPeriod.campaign_id == campaign.id, ReviewPeriod.kind == kind,
         ReviewPeriod.org_unit_id.in_(chain))).all()

@@ -2,13 +2,14 @@
 (built when shown, in the reader's language, from the plain result kept).
 
 A result is plain data: {"criterion_id", "rule", "threshold" (text or None),
-"passed", "value", "detail"}; `reason(result)` is its sentence, e.g.
+"passed", "value", "detail"} (and "metric" for a campaign figure); `reason(result)` is its sentence, e.g.
 "142 registrations assisted; at least 100 required" (in words: the bundled
 PDF font has no "≥").
 
 Decisions: follow-ups on time with no follow-up done passes (nothing was late);
 coverage with nobody insured fails (nothing to measure); "all targets met"
-fails for a unit without targets. A nominee is eligible when at least one
+fails for a unit without targets; a campaign figure (fieldops/reviews/campaign_figures.py)
+is met as a target is, and a rate with nothing to measure fails. A nominee is eligible when at least one
 criterion applies to it and every one that applies passes.
 """
 from decimal import Decimal
@@ -18,6 +19,7 @@ from flask_babel import gettext as _
 from fieldops.progress.format import figure
 from fieldops.progress.labels import metric_labels
 from fieldops.progress.models import Metric
+from fieldops.reviews.campaign_figures import FIGURE_METRICS
 from fieldops.reviews.models import NomineeKind, Rule
 
 
@@ -39,10 +41,27 @@ def evaluate(criteria, figures: dict, kind: NomineeKind) -> list:
         if not criterion.applies(kind):
             continue
         rule, threshold = Rule(criterion.rule), criterion.threshold
-        passed, value, detail = _check(rule, None if threshold is None else _dec(threshold), figures, kind)
-        out.append({"criterion_id": criterion.id, "rule": rule.value, "threshold": threshold_text(threshold),
-                    "passed": passed, "value": value, "detail": detail})
+        threshold = None if threshold is None else _dec(threshold)
+        if rule == Rule.figure_at_least:
+            passed, value, detail = _check_figure(criterion.metric, threshold, figures)
+        else:
+            passed, value, detail = _check(rule, threshold, figures, kind)
+        result = {"criterion_id": criterion.id, "rule": rule.value, "threshold": threshold_text(threshold),
+                  "passed": passed, "value": value, "detail": detail}
+        out.append(result | ({"metric": criterion.metric} if criterion.metric else {}))
     return out
+
+
+def _check_figure(metric, threshold, f):
+    """The targets' status rule: met when the figure reaches the threshold."""
+    from fieldops.progress.labels import MET
+    from fieldops.progress.scoring import assess
+
+    value = FIGURE_METRICS[Metric(metric)].value(f)
+    if value is None:
+        return False, None, {}
+    shown = round(float(value), 1) if FIGURE_METRICS[Metric(metric)].percent else int(value)
+    return assess(value, threshold, 1).status == MET, shown, {}
 
 
 def _check(rule, threshold, f, kind):
@@ -63,6 +82,10 @@ def _check(rule, threshold, f, kind):
         return on_time * 100 >= threshold * done, f["on_time_share"], detail
     if rule == Rule.no_returned_visit_uncorrected:
         return f["returned_uncorrected"] == 0, f["returned_uncorrected"], {}
+    if rule == Rule.outreach_verified_at_least:
+        # Figures frozen before outreach was counted have none.
+        held = f.get("outreach_verified", 0)
+        return held >= threshold, held, {}
     # all targets met
     targets = f.get("targets") or []
     missed = [t for t in targets if not t["met"]]
@@ -100,25 +123,42 @@ def rule_labels():
         Rule.registrations_assisted_at_least: _l("Registrations assisted at least N"),
         Rule.followups_on_time_at_least: _l("Follow-ups done on time at least X%"),
         Rule.no_returned_visit_uncorrected: _l("No returned visit left uncorrected"),
+        Rule.outreach_verified_at_least: _l("Outreach activities held and verified at least N"),
+        Rule.figure_at_least: _l("A campaign figure at least X"),
     }
 
 
-def describe(rule, threshold) -> str:
+def describe(rule, threshold, metric="") -> str:
     """The criterion as a sentence: "Coverage at least 80%"."""
     rule = Rule(rule)
     t = threshold_text(threshold)
+    if rule == Rule.figure_at_least:
+        figure_metric = FIGURE_METRICS[Metric(metric)]
+        return _("%(figure)s: at least %(x)s%(unit)s", figure=figure_metric.label, x=t,
+                 unit="%" if figure_metric.percent else "")
     if rule == Rule.coverage_at_least:
         return _("Coverage at least %(x)s%%", x=t)
     if rule == Rule.registrations_assisted_at_least:
         return _("At least %(n)s registrations assisted", n=t)
     if rule == Rule.followups_on_time_at_least:
         return _("Follow-ups done on time: at least %(x)s%%", x=t)
+    if rule == Rule.outreach_verified_at_least:
+        return _("At least %(n)s outreach activities held and verified", n=t)
     return str(rule_labels()[rule])
 
 
 def reason(result) -> str:
     rule, t, value, d = Rule(result["rule"]), result["threshold"], result["value"], result["detail"]
     ok = result["passed"]
+    if rule == Rule.figure_at_least:
+        figure_metric = FIGURE_METRICS[Metric(result["metric"])]
+        unit = "%" if figure_metric.percent else ""
+        if value is None:
+            return _("%(figure)s: nothing to measure by the cut-off", figure=figure_metric.label)
+        args = dict(figure=figure_metric.label, value=figure(value), threshold=t, unit=unit)
+        if ok:
+            return _("%(figure)s: %(value)s%(unit)s; at least %(threshold)s%(unit)s required", **args)
+        return _("%(figure)s: only %(value)s%(unit)s; at least %(threshold)s%(unit)s required", **args)
     if rule == Rule.registrations_assisted_at_least:
         if ok:
             return _("%(value)s registrations assisted; at least %(threshold)s required", value=figure(value),
@@ -144,6 +184,12 @@ def reason(result) -> str:
                      "required", **args)
         return _("Only %(on_time)s of %(done)s follow-ups done on time (%(value)s%%); at least %(threshold)s%% "
                  "required", **args)
+    if rule == Rule.outreach_verified_at_least:
+        if ok:
+            return _("%(value)s outreach activities held and verified; at least %(threshold)s required",
+                     value=figure(value), threshold=t)
+        return _("Only %(value)s outreach activities held and verified; at least %(threshold)s required",
+                 value=figure(value), threshold=t)
     if rule == Rule.no_returned_visit_uncorrected:
         if ok:
             return _("No returned visit left uncorrected")
@@ -162,4 +208,5 @@ def reason(result) -> str:
 
 def annotate(results) -> list:
     """Results with their criterion and reason in words (for pages and documents)."""
-    return [r | {"criterion": describe(r["rule"], r["threshold"]), "reason": reason(r)} for r in results]
+    return [r | {"criterion": describe(r["rule"], r["threshold"], r.get("metric", "")), "reason": reason(r)}
+            for r in results]

@@ -9,9 +9,13 @@ Their figures: frozen ones for a closed period, evaluated now for an open one
 and registrations per month, the top employers) with the same basis, so the
 months add up to the figures.
 
-The snapshot holds no time of generation and no code, so the same records give
-the same snapshot and the same SHA-256: regenerating a closed period's dossier
-gives the same figures.
+For a closed period everything printed beside the figures — the months, the
+employers and the visits behind them — is also the one frozen at closing
+(ReviewFigure.breakdown), so later changes to records cannot make the tables
+disagree with the figures. The snapshot holds no time of generation and no
+code, so the same records give the same snapshot and the same SHA-256:
+regenerating a closed period's dossier whose snapshot has not changed gives the
+same dossier (its code and its document) again.
 """
 import hashlib
 import json
@@ -28,16 +32,19 @@ from fieldops.auth.models import User
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
+from fieldops.outreach.figures import verified_activities
 from fieldops.reviews import standings
-from fieldops.reviews.evaluation import Basis, chunks
+from fieldops.reviews.evaluation import Basis, _prefixes, chunks
 from fieldops.reviews.models import (
-    ACTIVE_NOMINATION, AwardTitle, Dossier, DossierStatus, Nomination, NomineeKind, ReviewPeriod, within,
+    ACTIVE_NOMINATION, AwardTitle, Dossier, DossierStatus, Nomination, NominationState, NomineeKind, ReviewPeriod,
+    within,
 )
+from fieldops.reviews.paper import signer_of
 from fieldops.reviews.operations import ReviewError
 from fieldops.timeutil import utcnow
 from fieldops.visits.models import Visit, VisitLine
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
 TOP_EMPLOYERS = 5
 CODE_LENGTH = 10
 
@@ -95,11 +102,16 @@ def _nominee(n: Nomination, title, name, unit):
     endorsement = None if n.endorsed_at is None else {
         "name": n.endorser_name, "note": n.endorsement_note, "on": _iso(n.endorsed_at.date())}
     decision = None if n.decided_at is None else {
-        "state": str(n.state), "for": n.votes_for, "against": n.votes_against, "abstain": n.votes_abstain,
-        "note": n.decision_note, "on": _iso(n.decided_at.date())}
+        "state": "approved" if n.state == NominationState.revoked else str(n.state), "for": n.votes_for,
+        "against": n.votes_against, "abstain": n.votes_abstain, "note": n.decision_note,
+        "on": _iso(n.decided_at.date())}
+    revocation = None if n.revoked_at is None else {
+        "reason": n.revoke_reason, "number": n.revoke_decision_number, "on": _iso(n.revoke_decision_date)}
     return {"nomination_id": n.id, "kind": str(n.kind), "key": n.subject_key, "subject_id": n.user_id or n.org_unit_id,
             "name": name, "unit_code": unit.code, "unit_name": unit.name, "title": title, "state": str(n.state),
-            "narrative": n.narrative, "endorsement": endorsement, "decision": decision}
+            "narrative": n.narrative, "endorsement": endorsement, "decision": decision,
+            "justification": n.justification, "revocation": revocation,
+            "head": signer_of(unit) if n.kind == NomineeKind.collective else None}
 
 
 def visit_summaries(basis: Basis, officers_of: dict) -> dict:
@@ -149,7 +161,7 @@ def visit_summaries(basis: Basis, officers_of: dict) -> dict:
     return out
 
 
-def _officers_of_units(unit_ids) -> dict:
+def officers_of_units(unit_ids) -> dict:
     """{unit id: [officer ids of its subtree]}."""
     from fieldops.auth.models import Role
 
@@ -161,10 +173,12 @@ def _officers_of_units(unit_ids) -> dict:
     common = top.path if all(u.path.startswith(top.path) for u in units.values()) else "/"
     rows = db.session.execute(sa.select(User.id, OrgUnit.path).join(OrgUnit, OrgUnit.id == User.org_unit_id)
                               .where(User.role == Role.officer, OrgUnit.path.startswith(common, autoescape=True)))
+    by_path = {unit.path: uid for uid, unit in units.items()}
     for officer_id, path in rows:
-        for uid, unit in units.items():
-            if path.startswith(unit.path):
-                out[uid].append(officer_id)
+        # A walk up the officer's path, not a scan of every unit.
+        for prefix in _prefixes(path):
+            if prefix in by_path:
+                out[by_path[prefix]].append(officer_id)
     return out
 
 
@@ -187,16 +201,21 @@ def build_snapshot(period: ReviewPeriod, unit: OrgUnit, report=None) -> dict:
         report(15, "figures")
     figures = standings.standings_for(period, subjects)
     collective_ids = [n["subject_id"] for n in nominees if n["kind"] == NomineeKind.collective]
-    unit_officers = _officers_of_units(collective_ids)
+    unit_officers = officers_of_units(collective_ids)
     officers_of = {n["key"]: ([n["subject_id"]] if n["kind"] == NomineeKind.individual
                               else unit_officers.get(n["subject_id"], [])) for n in nominees}
     if report:
         report(30, "visits")
-    summaries = visit_summaries(Basis.of(period), officers_of)
+    # A closed review prints the visits behind its figures as frozen; only a nominee
+    # without them (an open review) has them read now.
+    missing = {key: ids for key, ids in officers_of.items() if not figures[key].get("breakdown")}
+    summaries = visit_summaries(Basis.of(period), missing) if missing else {}
     for n in nominees:
         standing = figures[n["key"]]
         n.update(figures=standing["figures"], results=standing["results"], eligible=standing["eligible"],
-                 **summaries[n["key"]])
+                 **(standing.get("breakdown") or summaries[n["key"]]))
+    for n, (_kind, subject) in zip(nominees, subjects):
+        n["outreach"] = verified_activities(subject, Basis.of(period))  # the activities behind "outreach_verified"
     campaign, organiser = period.campaign, period.org_unit
     return {
         "version": SNAPSHOT_VERSION,
@@ -206,7 +225,11 @@ def build_snapshot(period: ReviewPeriod, unit: OrgUnit, report=None) -> dict:
                    "organiser": {"code": organiser.code, "name": organiser.name}},
         "unit": {"id": unit.id, "code": unit.code, "name": unit.name, "level": str(unit.level),
                  "parent": unit.parent.name if unit.parent is not None else "", "place": place_of(unit)},
-        "criteria": [{"id": c.id, "rule": str(c.rule), "applies_to": str(c.applies_to),
+        "signer": signer_of(unit),
+        "council": {"held_at": _iso(period.council_held_at), "place": period.council_place,
+                    "chair": period.council_chair, "secretary": period.council_secretary,
+                    "attendees": [a for a in period.council_attendees.split("\n") if a]},
+        "criteria": [{"id": c.id, "rule": str(c.rule), "applies_to": str(c.applies_to), "metric": c.metric,
                       "threshold": None if c.threshold is None else str(c.threshold)} for c in period.criteria],
         "nominees": nominees,
     }
@@ -273,6 +296,13 @@ def generate_dossier(actor, period: ReviewPeriod, unit: OrgUnit, now=None, repor
         raise ReviewError("too_many", limit=limit)
     now = now or utcnow()
     snapshot = build_snapshot(period, unit, report)
+    if not period.is_open:
+        same = db.session.scalars(sa.select(Dossier).where(
+            Dossier.period_id == period.id, Dossier.org_unit_id == unit.id).order_by(Dossier.version.desc())).first()
+        if same is not None and same.snapshot_sha256 == sha256_of(snapshot):
+            # Frozen: the same snapshot is the same document, under the code already printed.
+            same.reused = True
+            return same
     code = new_code()
     if report:
         report(45, "rendering")
@@ -294,7 +324,10 @@ def generate_dossier(actor, period: ReviewPeriod, unit: OrgUnit, now=None, repor
 
 
 def file_name(dossier: Dossier) -> str:
+    """In Vietnamese, without diacritics: ho-so-so-ket-HT-2023.pdf (then -ban-2, -ban-3 … for later versions)."""
     import re
 
-    safe = re.sub(r"[^A-Za-z0-9-]+", "-", dossier.org_unit.code)
-    return f"ho-so-khen-thuong-{dossier.period.kind}-{safe}-v{dossier.version}-{dossier.verification_code}.pdf"
+    safe = re.sub(r"[^A-Za-z0-9-]+", "-", dossier.org_unit.code).strip("-")
+    kind = "so-ket" if dossier.period.kind == "interim" else "tong-ket"
+    version = f"-ban-{dossier.version}" if dossier.version > 1 else ""
+    return f"ho-so-{kind}-{safe}-{dossier.period.cut_off.year}{version}.pdf"

@@ -8,9 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import aliased, selectinload
 
-from fieldops.auth.access import roles_required, signed_in
+from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
+from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
+from fieldops.core.pdf import preview_response
 from fieldops.extensions import db, htmx
 from fieldops.jobs.models import ACTIVE_STATES, Job, JobState
 from fieldops.org.models import OrgUnit
@@ -21,8 +23,8 @@ from fieldops.reviews.forms import GenerateForm, MarkForm
 from fieldops.reviews.jobs import DOSSIER, queue_dossier
 from fieldops.reviews.models import Dossier, DossierStatus, ReviewPeriod, within
 from fieldops.reviews.operations import ReviewError
-from fieldops.reviews.routes import bp, period_or_404, refused, units_of_review
-from fieldops.reviews.verification import compare
+from fieldops.reviews import bp
+from fieldops.reviews.routes import period_or_404, refused, units_of_review
 
 H = Role.hr
 
@@ -45,15 +47,15 @@ def dossiers_page():
     stmt = scoped(Dossier, current_user).options(selectinload(Dossier.org_unit), selectinload(Dossier.period),
                                                  selectinload(Dossier.generated_by))
     args = {}
-    raw = request.args.get("period", "")
-    if raw.isdigit() and len(raw) < 10:
-        stmt = stmt.where(Dossier.period_id == int(raw))
-        args["period"] = raw
-    raw = request.args.get("unit", "")
-    if raw.isdigit() and len(raw) < 10:
-        unit = get_or_404(OrgUnit, int(raw), current_user)
+    number = whole_number(request.args.get("period"))
+    if number is not None:
+        stmt = stmt.where(Dossier.period_id == number)
+        args["period"] = str(number)
+    number = whole_number(request.args.get("unit"))
+    if number is not None:
+        unit = get_or_404(OrgUnit, number, current_user)
         stmt = stmt.where(Dossier.org_unit_id.in_(sa.select(OrgUnit.id).where(OrgUnit.scope_clause(unit))))
-        args["unit"] = raw
+        args["unit"] = str(number)
     status = request.args.get("status", "")
     if status in DossierStatus.__members__:
         stmt = stmt.where(Dossier.status == DossierStatus(status))
@@ -102,8 +104,15 @@ def _generate(period, unit):
         db.session.commit()
     except ReviewError as error:
         return refused(error, f"review_period:{period.id}", url_for("reviews.period", period_id=period.id))
+    if dossier.reused:
+        flash(_("Nothing this closed review's dossier prints has changed: version %(n)s and its code %(code)s "
+                "stay valid.", n=dossier.version, code=dossier.verification_code), "info")
+        return redirect(url_for("reviews.dossiers_page", period=period.id))
     flash(_("Dossier generated (%(pages)s pages, code %(code)s).", pages=dossier.pages,
             code=dossier.verification_code), "success")
+    if not dossier.snapshot.get("signer", {}).get("name"):
+        flash(_("No one is set to sign the documents of %(unit)s: the letter and the list print no name. "
+                "An administrator sets it under Reviews.", unit=unit.name), "error")
     return redirect(url_for("reviews.dossiers_page", period=period.id))
 
 
@@ -150,7 +159,7 @@ def dossier_pdf(dossier_id):
 @roles_required(H)
 def dossier_preview(dossier_id):
     """The same document as HTML, for the browser's print preview."""
-    return Response(dossiers.preview_html(dossier_or_404(dossier_id)), mimetype="text/html")
+    return preview_response(dossiers.preview_html(dossier_or_404(dossier_id)))
 
 
 @bp.post("/reviews/dossiers/<int:dossier_id>/mark")
@@ -171,19 +180,3 @@ def dossier_mark(dossier_id):
           "success")
     return redirect(back)
 
-
-# --- verification -----------------------------------------------------------------------------
-
-
-@bp.get("/verify/<code>")
-@signed_in
-def verify(code):
-    """The snapshot behind a printed code, and whether today's records still agree.
-    Unknown codes and dossiers outside the user's area answer 404 alike."""
-    wanted = dossiers.normalise_code(code)
-    found = db.session.scalars(sa.select(Dossier).where(Dossier.verification_code == wanted)).first()
-    if found is None:
-        abort(404)
-    dossier = get_or_404(Dossier, found.id, current_user)
-    return render_template("reviews/verify.html", dossier=dossier, snapshot=dossier.snapshot,
-                           check=compare(dossier))

@@ -35,14 +35,16 @@ import sqlalchemy as sa
 from fieldops.auth.models import Role, User
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
+from fieldops.definitions import brought_to_full, is_full, line_order
 from fieldops.followups.models import FollowUp, FollowUpKind, FollowUpState
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.org.scope import units_in_scope
+from fieldops.outreach import figures as outreach
 from fieldops.progress.models import Metric, PERCENT_METRICS, Target
-from fieldops.progress.timeline import department_steps, employer_steps, is_full
-from fieldops.progress.work import utc_bounds
-from fieldops.timeutil import to_local
-from fieldops.visits.models import ReviewState, Visit, VisitLine, VisitRevision
+from fieldops.progress.timeline import department_steps, employer_steps, life_of
+from fieldops.reviews import campaign_figures
+from fieldops.timeutil import to_local, utc_bounds
+from fieldops.visits.models import FIGURES_SUBMITTED_AT, ReviewState, Visit, VisitLine, VisitRevision
 
 CHUNK = 500
 
@@ -82,8 +84,9 @@ def share(part, whole):
 
 def empty_figures() -> dict:
     return {"visits": 0, "registrations": 0, "employers_full": 0, "coverage_registered": 0, "coverage_insured": 0,
-            "coverage_employers": 0, "coverage": None, "followups_done": 0, "followups_on_time": 0,
-            "on_time_share": None, "escalations": 0, "returned_uncorrected": 0}
+            "coverage_employers": 0, "coverage_active": 0, "coverage": None, "followups_done": 0,
+            "followups_on_time": 0, "on_time_share": None, "escalations": 0, "returned_uncorrected": 0,
+            "outreach_verified": 0}
 
 
 def _finish(figures: dict) -> dict:
@@ -102,42 +105,43 @@ def employer_states(employer_ids, basis: Basis):
         district = dict(db.session.execute(
             sa.select(Employer.id, Employer.district_id).where(Employer.id.in_(ids))).all())
         declared = defaultdict(dict)
-        for department_id, employer_id, insured in db.session.execute(
-                sa.select(LabourDepartment.id, LabourDepartment.employer_id, LabourDepartment.insured_declared)
+        for department_id, employer_id, insured, starts, retired in db.session.execute(
+                sa.select(LabourDepartment.id, LabourDepartment.employer_id, LabourDepartment.insured_declared,
+                          LabourDepartment.starts_on, LabourDepartment.retired_on)
                 .where(LabourDepartment.employer_id.in_(ids))):
-            declared[employer_id][department_id] = insured
+            declared[employer_id][department_id] = (insured, life_of(starts, retired))
         visits, by_day = {}, defaultdict(lambda: defaultdict(list))
         where = sa.and_(Visit.employer_id.in_(ids), basis.verified_by_end())
         for visit_id, employer_id, day, submitted_at, officer_id in db.session.execute(
-                sa.select(Visit.id, Visit.employer_id, Visit.visit_date, Visit.submitted_at, Visit.officer_id)
+                sa.select(Visit.id, Visit.employer_id, Visit.visit_date, FIGURES_SUBMITTED_AT, Visit.officer_id)
                 .where(where)):
-            visits[visit_id] = (employer_id, (day, submitted_at, visit_id))
+            visits[visit_id] = (employer_id, line_order(day, submitted_at, visit_id))
             by_day[employer_id][day.toordinal()].append((submitted_at, visit_id, officer_id))
         lines = defaultdict(lambda: defaultdict(list))
-        for visit_id, department_id, insured, registered in db.session.execute(
-                sa.select(VisitLine.visit_id, VisitLine.labour_department_id, VisitLine.insured, VisitLine.registered)
+        for visit_id, department_id, insured, registered, active in db.session.execute(
+                sa.select(VisitLine.visit_id, VisitLine.labour_department_id, VisitLine.insured, VisitLine.registered,
+                          VisitLine.active)
                 .join(Visit, Visit.id == VisitLine.visit_id).where(where)):
             employer_id, key = visits[visit_id]
-            lines[employer_id][department_id].append((key, insured, registered, 0, True))
+            lines[employer_id][department_id].append((key, insured, registered, active, True))
         for employer_id in ids:
             if employer_id not in district:
                 continue
             departments = declared.get(employer_id, {})
-            steps = employer_steps(department_steps(insured, lines[employer_id].get(d, ()))
-                                   for d, insured in departments.items())
+            steps = employer_steps(department_steps(insured, lines[employer_id].get(d, ()), life)
+                                   for d, (insured, life) in departments.items())
             yield employer_id, district[employer_id], steps, by_day.get(employer_id, {})
 
 
 def turned_full(steps, by_day, basis: Basis):
     """[(day, officer id)]: the days in the range the employer reached 100%, and who did it."""
-    out, previous = [], False
+    out, before = [], (0, 0)
     for day, insured, registered, *_rest in steps:
-        now_full = is_full(insured, registered)
-        if now_full and not previous:
+        if brought_to_full(before, (insured, registered)):
             moment = date.fromordinal(day)
             if basis.start <= moment <= basis.end and by_day.get(day):
                 out.append((moment, max(by_day[day])[2]))
-        previous = now_full
+        before = (insured, registered)
     return out
 
 
@@ -167,7 +171,8 @@ def _returned_uncorrected(officer_ids, basis: Basis):
 def officer_figures(officer_ids, basis: Basis, keep_sets=False) -> dict:
     """{officer id: figures}. With keep_sets, each also carries "_full" and "_visited",
     the employer ids behind employers_full and coverage, and "_cover", those
-    employers' (insured, registered) as of the cut-off (for summing into units)."""
+    employers' (insured, registered, active) as of the cut-off (for summing into units);
+    without, each carries its campaign figures (fieldops/reviews/campaign_figures.py)."""
     out = {i: empty_figures() | {"_full": set(), "_visited": set()} for i in officer_ids}
     low, high = utc_bounds(basis.start, basis.end)
     if basis.as_of is not None:
@@ -188,6 +193,8 @@ def officer_figures(officer_ids, basis: Basis, keep_sets=False) -> dict:
             visited.add(employer_id)
         for officer_id, count in _returned_uncorrected(ids, basis).items():
             out[officer_id]["returned_uncorrected"] = int(count)
+        for officer_id, count in outreach.verified_by_officer(ids, basis).items():
+            out[officer_id]["outreach_verified"] = count
         for officer_id, due, completed in db.session.execute(
                 sa.select(FollowUp.assignee_id, FollowUp.due_date, FollowUp.completed_at)
                 .where(FollowUp.assignee_id.in_(ids), FollowUp.state == FollowUpState.done,
@@ -202,7 +209,7 @@ def officer_figures(officer_ids, basis: Basis, keep_sets=False) -> dict:
     as_of_end = {}
     for employer_id, _district, steps, by_day in employer_states(visited, basis):
         last = steps[-1]
-        as_of_end[employer_id] = (last[1], last[2])
+        as_of_end[employer_id] = (last[1], last[2], last[3])
         for _day, officer_id in turned_full(steps, by_day, basis):
             if officer_id in out:
                 out[officer_id]["_full"].add(employer_id)
@@ -214,21 +221,29 @@ def officer_figures(officer_ids, basis: Basis, keep_sets=False) -> dict:
             figures["_cover"] = as_of_end
         else:
             del figures["_full"], figures["_visited"]
+    if not keep_sets:
+        paths = {}
+        for ids in chunks(out):
+            paths.update(db.session.execute(sa.select(User.id, OrgUnit.path).join(
+                OrgUnit, OrgUnit.id == User.org_unit_id).where(User.id.in_(ids))).all())
+        campaign_figures.add_to_officers(out, paths, basis)
     return out
 
 
 def add_coverage(figures, employers):
-    """Coverage over employers given as (insured, registered) as of the cut-off."""
-    for insured, registered in employers:
+    """Coverage over employers given as (insured, registered, active) as of the cut-off."""
+    for insured, registered, active in employers:
         figures["coverage_insured"] += insured
         figures["coverage_registered"] += registered
+        figures["coverage_active"] += active
         figures["coverage_employers"] += 1
 
 
 # --- units -----------------------------------------------------------------------------------
 
 
-SUMMED = ("visits", "registrations", "followups_done", "followups_on_time", "escalations", "returned_uncorrected")
+SUMMED = ("visits", "registrations", "followups_done", "followups_on_time", "escalations", "returned_uncorrected",
+          "outreach_verified")
 
 
 def officers_below(root: OrgUnit):
@@ -239,9 +254,9 @@ def officers_below(root: OrgUnit):
 
 
 def district_stock(root: OrgUnit, basis: Basis) -> dict:
-    """{district path: [insured, registered, employers, employers at 100%, verified visits]} as of
-    the cut-off, over the employers managed in root's subtree (streamed by employer id)."""
-    stock = defaultdict(lambda: [0, 0, 0, 0, 0])
+    """{district path: [insured, registered, employers, employers at 100%, verified visits, active]}
+    as of the cut-off, over the employers managed in root's subtree (streamed by employer id)."""
+    stock = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     paths = dict(db.session.execute(sa.select(OrgUnit.id, OrgUnit.path).where(OrgUnit.scope_clause(root))).all())
     last = 0
     while True:
@@ -258,6 +273,7 @@ def district_stock(root: OrgUnit, basis: Basis) -> dict:
             row[1] += registered
             row[2] += 1
             row[3] += 1 if is_full(insured, registered) else 0
+            row[5] += steps[-1][3]
     for district_id, count in db.session.execute(
             sa.select(Employer.district_id, sa.func.count(Visit.id)).join(Employer, Employer.id == Visit.employer_id)
             .where(Employer.district_id.in_(units_in_scope(root)), basis.verified()).group_by(Employer.district_id)):
@@ -291,8 +307,7 @@ def unit_figures(units, basis: Basis, campaign) -> dict:
 
 def _prefixes(path: str):
     """"/1/4/9/" → "/1/", "/1/4/", "/1/4/9/": the paths of a unit and the units above it."""
-    parts = path.strip("/").split("/")
-    return ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
+    return [OrgUnit.path_at_depth(path, depth) for depth in range(1, path.count("/"))]
 
 
 def _figures_under(root: OrgUnit, units, basis: Basis, targets) -> dict:
@@ -313,19 +328,24 @@ def _figures_under(root: OrgUnit, units, basis: Basis, targets) -> dict:
                 figures["officers"] += 1
                 figures["_full"] |= person["_full"]
                 figures["_visited"] |= person["_visited"]
-    managed = {u.id: [0, 0, 0, 0, 0] for u in units}
+    managed = {u.id: [0, 0, 0, 0, 0, 0] for u in units}
     for path, row in district_stock(root, basis).items():
         for prefix in _prefixes(path):
             if prefix in wanted:
                 managed[wanted[prefix].id] = [a + b for a, b in zip(managed[wanted[prefix].id], row)]
+    # A team's outreach is its officers'; a district's and above, every activity of their districts.
+    outreach_by_path = outreach.verified_by_district_path(root, basis)
     out = {}
     for unit in units:
         figures, mine = sums[unit.id], managed[unit.id]
+        if unit.level != UnitLevel.team:
+            figures["outreach_verified"] = sum(n for path, n in outreach_by_path.items() if path.startswith(unit.path))
         figures["employers_full"] = len(figures.pop("_full"))
         visited = figures.pop("_visited")
         if mine[2]:
             figures["coverage_basis"] = "managed"
             figures["coverage_insured"], figures["coverage_registered"] = mine[0], mine[1]
+            figures["coverage_active"] = mine[5]
             figures["coverage_employers"] = mine[2]
         else:
             figures["coverage_basis"] = "visited"
@@ -334,6 +354,7 @@ def _figures_under(root: OrgUnit, units, basis: Basis, targets) -> dict:
         _finish(figures)
         figures["targets"] = _targets(unit, targets.get(unit.id, {}), figures, mine)
         out[unit.id] = figures
+    campaign_figures.add_to_units(out, units, root, basis)
     return out
 
 

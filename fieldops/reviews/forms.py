@@ -4,7 +4,9 @@ from wtforms.fields import DateField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from fieldops.core.forms import Form, choice_id
-from fieldops.reviews.models import MAX_VOTES, NAME_MAX, NARRATIVE_MAX, NOTE_MAX, AppliesTo
+from fieldops.reviews.models import (
+    DECISION_NUMBER_MAX, JUSTIFICATION_MAX, MAX_VOTES, NAME_MAX, NARRATIVE_MAX, NOTE_MAX, AppliesTo,
+)
 
 
 def kind_choices():
@@ -39,8 +41,15 @@ class CloseForm(Form):
     pass
 
 
+def metric_choices():
+    from fieldops.reviews.criteria import FIGURE_METRICS
+
+    return [("", _l("(for a campaign figure)"))] + [(m.value, f.label) for m, f in FIGURE_METRICS.items()]
+
+
 class CriterionForm(Form):
     rule = SelectField(_l("Rule"), choices=rule_choices, validate_choice=True)
+    metric = SelectField(_l("Campaign figure"), choices=metric_choices, validate_choice=True, default="")
     applies_to = SelectField(_l("Applies to"), choices=applies_choices, validate_choice=True,
                              default=AppliesTo.both.value)
     # Checked by the operation: ≥ 0, ≤ 100 for percentages, whole for counts.
@@ -57,10 +66,17 @@ class NominationForm(Form):
         Length(max=NARRATIVE_MAX, message=_l("The report is too long (at most %(max)d characters)."))])
 
 
+def _justification():
+    return TextAreaField(_l("Justification (when a criterion is not met)"), validators=[
+        Length(max=JUSTIFICATION_MAX,
+               message=_l("The justification is too long (at most %(max)d characters)."))])
+
+
 class EndorseForm(Form):
     endorser_name = StringField(_l("Endorsed by (leader of the unit)"), validators=[
         DataRequired(message=_l("Give the name of the leader who endorsed it.")), Length(max=NAME_MAX)])
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=NOTE_MAX)])
+    justification = _justification()
 
 
 class DecisionForm(Form):
@@ -70,6 +86,35 @@ class DecisionForm(Form):
     votes_against = IntegerField(_l("Votes against"), validators=[InputRequired(), NumberRange(min=0, max=MAX_VOTES)])
     votes_abstain = IntegerField(_l("Abstentions"), validators=[InputRequired(), NumberRange(min=0, max=MAX_VOTES)])
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=NOTE_MAX)])
+    justification = _justification()
+
+
+class RevokeForm(Form):
+    reason = TextAreaField(_l("Reason for revoking"), validators=[
+        DataRequired(message=_l("Give the reason for revoking the award.")),
+        Length(max=NOTE_MAX, message=_l("The reason is too long (at most %(max)d characters)."))])
+    decision_number = StringField(_l("Number of the revoking decision"), validators=[
+        DataRequired(message=_l("Give the number of the decision that revokes the award.")),
+        Length(max=DECISION_NUMBER_MAX)])
+    decision_date = DateField(_l("Date of the revoking decision"), validators=[
+        InputRequired(message=_l("Give the date of the decision that revokes the award."))])
+
+
+class CouncilForm(Form):
+    held_on = DateField(_l("Meeting date"), validators=[Optional()])
+    held_time = StringField(_l("Time (hh:mm)"), validators=[Optional(), Length(max=5)])
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=NAME_MAX)])
+    chair = StringField(_l("Chair"), validators=[Optional(), Length(max=NAME_MAX)])
+    secretary = StringField(_l("Secretary"), validators=[Optional(), Length(max=NAME_MAX)])
+    attendees = TextAreaField(_l("Attendees (one a line)"), validators=[Optional(), Length(max=4000)])
+
+
+class SignerForm(Form):
+    title = StringField(_l("Signer's title"), validators=[DataRequired(message=_l("Give the signer's title.")),
+                                                          Length(max=120)])
+    full_name = StringField(_l("Signer's full name"), validators=[
+        DataRequired(message=_l("Give the signer's full name.")), Length(max=120)])
+    recipients = TextAreaField(_l("Recipients (Nơi nhận), one a line"), validators=[Optional(), Length(max=1000)])
 
 
 class WithdrawForm(Form):

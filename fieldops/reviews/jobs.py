@@ -32,8 +32,10 @@ def _explain(error):
     language in the worker) becomes the job's error."""
     from flask_babel import force_locale
 
+    from fieldops.jobs.operations import JobRefused
+
     with force_locale("vi"):
-        raise RuntimeError(error.message) from error
+        raise JobRefused(error.message) from error
 
 
 def _load(job):

@@ -37,7 +37,8 @@ def nominee_kind_labels():
 def nomination_state_labels():
     return {NominationState.proposed: _l("Proposed"), NominationState.endorsed: _l("Endorsed"),
             NominationState.approved: _l("Approved by the council"),
-            NominationState.rejected: _l("Rejected by the council"), NominationState.withdrawn: _l("Withdrawn")}
+            NominationState.rejected: _l("Rejected by the council"), NominationState.withdrawn: _l("Withdrawn"),
+            NominationState.revoked: _l("Award revoked")}
 
 
 def dossier_status_labels():
@@ -57,6 +58,7 @@ def figure_labels():
         "escalations": _l("Obstacles escalated"),
         "returned_uncorrected": _l("Returned visits not yet corrected"),
         "officers": _l("Officers"),
+        "outreach_verified": _l("Outreach activities held and verified"),
     }
 
 

@@ -5,6 +5,8 @@ commendation dossiers.
     ReviewPeriod   open → closed (closing freezes its figures: ReviewFigure)
     Nomination     proposed → endorsed → approved | rejected (the council's vote)
                    proposed | endorsed → withdrawn; an edit sends an endorsed one back to proposed
+                   approved → revoked (HR, with the reason and the revoking decision; the
+                   decision and the votes are kept)
     Dossier        draft → final → printed; regenerating makes a new version (a new code)
 
 A period belongs to the unit that organises it (the nation, a province …):
@@ -28,6 +30,8 @@ from fieldops.timeutil import utcnow
 NARRATIVE_MAX = 20_000
 NAME_MAX = 200
 NOTE_MAX = 1000
+JUSTIFICATION_MAX = 5000
+DECISION_NUMBER_MAX = 60
 MAX_VOTES = 1000
 MAX_COUNT_THRESHOLD = 1_000_000
 
@@ -48,11 +52,14 @@ class Rule(enum.StrEnum):
     registrations_assisted_at_least = "registrations_assisted_at_least"
     followups_on_time_at_least = "followups_on_time_at_least"
     no_returned_visit_uncorrected = "no_returned_visit_uncorrected"
+    outreach_verified_at_least = "outreach_verified_at_least"  # outreach activities held and verified (fieldops/outreach)
+    # A campaign figure (the criterion's `metric`, fieldops/reviews/criteria.py FIGURE_METRICS) at least N.
+    figure_at_least = "figure_at_least"
 
 
 PERCENT_RULES = (Rule.coverage_at_least, Rule.followups_on_time_at_least)
-COUNT_RULES = (Rule.registrations_assisted_at_least,)
-THRESHOLD_RULES = PERCENT_RULES + COUNT_RULES
+COUNT_RULES = (Rule.registrations_assisted_at_least, Rule.outreach_verified_at_least)
+THRESHOLD_RULES = PERCENT_RULES + COUNT_RULES + (Rule.figure_at_least,)
 # Officers have no targets: this rule is for collectives only.
 COLLECTIVE_ONLY_RULES = (Rule.all_targets_met,)
 
@@ -74,11 +81,12 @@ class NominationState(enum.StrEnum):
     approved = "approved"
     rejected = "rejected"
     withdrawn = "withdrawn"
+    revoked = "revoked"
 
 
-DECIDED = (NominationState.approved, NominationState.rejected)
+DECIDED = (NominationState.approved, NominationState.rejected, NominationState.revoked)
 ACTIVE_NOMINATION = (NominationState.proposed, NominationState.endorsed, NominationState.approved,
-                     NominationState.rejected)
+                     NominationState.rejected, NominationState.revoked)
 
 
 class DossierStatus(enum.StrEnum):
@@ -95,15 +103,11 @@ def _list(values):
     return ", ".join(f"'{v}'" for v in values)
 
 
-def ancestor_ids(unit: OrgUnit) -> list[int]:
-    return [int(part) for part in unit.path.strip("/").split("/") if part]
-
-
 def _visible(column, root: OrgUnit, nullable=False):
     """Records of a unit at or above `root`, or inside its subtree."""
     from fieldops.org.scope import units_in_scope
 
-    clause = sa.or_(column.in_(ancestor_ids(root)), column.in_(units_in_scope(root)))
+    clause = sa.or_(column.in_(root.ancestor_ids), column.in_(units_in_scope(root)))
     return sa.or_(column.is_(None), clause) if nullable else clause
 
 
@@ -166,6 +170,12 @@ class ReviewPeriod(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # The emulation council's meeting, as its minutes print it (HR records it).
+    council_held_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    council_place: Mapped[str] = mapped_column(sa.String(NAME_MAX), default="", server_default="")
+    council_chair: Mapped[str] = mapped_column(sa.String(NAME_MAX), default="", server_default="")
+    council_secretary: Mapped[str] = mapped_column(sa.String(NAME_MAX), default="", server_default="")
+    council_attendees: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     campaign: Mapped[Campaign] = relationship()
     org_unit: Mapped[OrgUnit] = relationship()
@@ -204,12 +214,14 @@ class ReviewPeriod(db.Model):
 class Criterion(db.Model):
     __tablename__ = "review_criterion"
     __table_args__ = (
-        sa.UniqueConstraint("period_id", "rule", "applies_to", name="uq_review_criterion_period_rule_applies"),
+        sa.UniqueConstraint("period_id", "rule", "metric", "applies_to",
+                            name="uq_review_criterion_period_rule_applies"),
         sa.CheckConstraint("threshold IS NULL OR threshold >= 0", name="threshold"),
         sa.CheckConstraint(f"rule NOT IN ({_list(PERCENT_RULES)}) OR threshold <= 100", name="percent"),
         sa.CheckConstraint(f"(rule IN ({_list(THRESHOLD_RULES)})) = (threshold IS NOT NULL)", name="needs_threshold"),
         sa.CheckConstraint(f"rule NOT IN ({_list(COLLECTIVE_ONLY_RULES)}) OR applies_to = 'collective'",
                            name="collective_only"),
+        sa.CheckConstraint("(rule = 'figure_at_least') = (metric <> '')", name="metric"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -217,6 +229,8 @@ class Criterion(db.Model):
     rule: Mapped[Rule] = mapped_column(_enum(Rule, "criterion_rule", 40))
     applies_to: Mapped[AppliesTo] = mapped_column(_enum(AppliesTo, "criterion_applies_to", 20))
     threshold: Mapped[float | None] = mapped_column(sa.Numeric(12, 2))
+    # The campaign figure of a figure_at_least criterion ("" for the other rules).
+    metric: Mapped[str] = mapped_column(sa.String(30), default="", server_default="")
     position: Mapped[int] = mapped_column(sa.Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
 
@@ -259,6 +273,9 @@ class ReviewFigure(db.Model):
     registrations: Mapped[int] = mapped_column(sa.Integer)
     employers_full: Mapped[int] = mapped_column(sa.Integer)
     visits: Mapped[int] = mapped_column(sa.Integer)
+    # The verified visits behind the figures as they were when the review closed:
+    # {"months", "top_employers" (with their codes and names), "employers_visited"}.
+    breakdown: Mapped[dict | None] = mapped_column(sa.JSON)
 
     org_unit: Mapped[OrgUnit] = relationship()
 
@@ -286,6 +303,9 @@ class Nomination(db.Model):
         sa.CheckConstraint("state NOT IN ('endorsed', 'approved', 'rejected') OR endorsed_at IS NOT NULL",
                            name="endorsed"),
         sa.CheckConstraint("state <> 'approved' OR votes_for > votes_against", name="majority"),
+        sa.CheckConstraint("state <> 'revoked' OR (revoked_at IS NOT NULL AND revoke_reason <> '' AND "
+                           "revoke_decision_number <> '' AND revoke_decision_date IS NOT NULL AND "
+                           "votes_for > votes_against)", name="revoked"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -317,6 +337,17 @@ class Nomination(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     withdraw_reason: Mapped[str] = mapped_column(sa.String(NOTE_MAX), default="")
     withdrawn_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    # Why a nominee who fails a criterion is endorsed or approved all the same.
+    justification: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    justified_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    justified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # The revocation of an approved award: why, and the decision that revokes it.
+    revoke_reason: Mapped[str] = mapped_column(sa.String(NOTE_MAX), default="", server_default="")
+    revoke_decision_number: Mapped[str] = mapped_column(sa.String(DECISION_NUMBER_MAX), default="",
+                                                        server_default="")
+    revoke_decision_date: Mapped[date | None] = mapped_column(sa.Date)
+    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     period: Mapped[ReviewPeriod] = relationship()
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
@@ -325,6 +356,8 @@ class Nomination(db.Model):
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     endorsed_by: Mapped[User | None] = relationship(foreign_keys=[endorsed_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    justified_by: Mapped[User | None] = relationship(foreign_keys=[justified_by_id])
+    revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
 
     @property
     def audit_unit_id(self):
@@ -355,6 +388,9 @@ class Nomination(db.Model):
 
     def can_withdraw(self, user) -> bool:
         return is_hr(user) and self.state in (NominationState.proposed, NominationState.endorsed)
+
+    def can_revoke(self, user) -> bool:
+        return is_hr(user) and self.state == NominationState.approved
 
 
 class Dossier(db.Model):
@@ -388,6 +424,9 @@ class Dossier(db.Model):
     period: Mapped[ReviewPeriod] = relationship()
     org_unit: Mapped[OrgUnit] = relationship()
     generated_by: Mapped[User | None] = relationship()
+
+    # True on the dossier generating gave back: a closed review's unchanged snapshot.
+    reused = False
 
     @property
     def audit_unit_id(self):

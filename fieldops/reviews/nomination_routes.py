@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role, User
+from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
@@ -16,10 +17,11 @@ from fieldops.org.scope import get_or_404, scoped
 from fieldops.progress.format import figure, pct
 from fieldops.reviews import criteria as rules
 from fieldops.reviews import operations, standings
-from fieldops.reviews.forms import DecisionForm, EndorseForm, NominationForm, WithdrawForm
+from fieldops.reviews.forms import DecisionForm, EndorseForm, NominationForm, RevokeForm, WithdrawForm
 from fieldops.reviews.models import Nomination, NominationState, NomineeKind, within
 from fieldops.reviews.operations import ReviewError
-from fieldops.reviews.routes import READERS, bp, period_or_404, refused, units_of_review
+from fieldops.reviews import bp
+from fieldops.reviews.routes import READERS, period_or_404, refused, units_of_review
 from fieldops.reviews.titles import titles_for
 
 CHOOSER_MAX = 500
@@ -30,14 +32,15 @@ def _subject(period):
     for name, kind in (("officer", NomineeKind.individual), ("unit", NomineeKind.collective)):
         raw = request.values.get(name, "")
         if raw:
-            if not raw.isdigit() or len(raw) > 9:
+            number = whole_number(raw)
+            if number is None:
                 abort(404)
             if kind == NomineeKind.individual:
-                person = get_or_404(User, int(raw), current_user)
+                person = get_or_404(User, number, current_user)
                 if person.role != Role.officer:
                     abort(404)
                 return kind, person
-            return kind, get_or_404(OrgUnit, int(raw), current_user)
+            return kind, get_or_404(OrgUnit, number, current_user)
     return None, None
 
 
@@ -144,7 +147,8 @@ def render_nomination(nomination, status=200, **forms):
                "results": rules.annotate(standing["results"]),
                "endorse_form": EndorseForm(formdata=None, endorser_name=current_user.full_name
                                            if current_user.role == Role.supervisor else ""),
-               "decision_form": DecisionForm(formdata=None), "withdraw_form": WithdrawForm(formdata=None)} | forms
+               "decision_form": DecisionForm(formdata=None, justification=nomination.justification),
+               "withdraw_form": WithdrawForm(formdata=None), "revoke_form": RevokeForm(formdata=None)} | forms
     return render_template("reviews/nomination.html", **context), status
 
 
@@ -206,8 +210,9 @@ def _act(n, form_name, form, change, success):
 def endorse(nomination_id):
     n = nomination_or_404(nomination_id)
     form = EndorseForm()
-    return _act(n, "endorse_form", form, lambda: operations.endorse(current_user, n, form.endorser_name.data,
-                                                                     form.note.data), _("Endorsement recorded."))
+    return _act(n, "endorse_form", form, lambda: operations.endorse(
+        current_user, n, form.endorser_name.data, form.note.data, justification=form.justification.data or ""),
+        _("Endorsement recorded."))
 
 
 @bp.post("/reviews/nominations/<int:nomination_id>/decide")
@@ -217,7 +222,8 @@ def decide(nomination_id):
     form = DecisionForm()
     return _act(n, "decision_form", form, lambda: operations.decide(
         current_user, n, form.decision.data == "approved", form.votes_for.data, form.votes_against.data,
-        form.votes_abstain.data, form.note.data), _("The council's decision is recorded."))
+        form.votes_abstain.data, form.note.data, justification=form.justification.data or None),
+        _("The council's decision is recorded."))
 
 
 @bp.post("/reviews/nominations/<int:nomination_id>/withdraw")

@@ -16,8 +16,8 @@ from fieldops.reviews import criteria as rules
 from fieldops.reviews import standings
 from fieldops.reviews.evaluation import Basis
 from fieldops.reviews.models import (
-    COLLECTIVE_ONLY_RULES, MAX_VOTES, NAME_MAX, NARRATIVE_MAX, NOTE_MAX, PERCENT_RULES, THRESHOLD_RULES,
-    MAX_COUNT_THRESHOLD, AppliesTo, Criterion, Dossier, DossierStatus, Nomination, NominationState,
+    COLLECTIVE_ONLY_RULES, DECISION_NUMBER_MAX, JUSTIFICATION_MAX, MAX_VOTES, NAME_MAX, NARRATIVE_MAX, NOTE_MAX,
+    PERCENT_RULES, THRESHOLD_RULES, MAX_COUNT_THRESHOLD, AppliesTo, Criterion, Dossier, DossierStatus, Nomination, NominationState,
     NomineeKind, PeriodState, ReviewFigure, ReviewKind, ReviewPeriod, Rule, within,
 )
 from fieldops.timeutil import local_today, utcnow
@@ -29,7 +29,7 @@ class ReviewError(Exception):
     """Why a change was refused; nothing was changed. `field`: the form field the
     message belongs beside."""
 
-    CONFLICTS = frozenset({"already_closed", "changed", "already_nominated", "exists", "state"})
+    CONFLICTS = frozenset({"already_closed", "changed", "already_nominated", "exists", "state", "already_revoked"})
     DENIALS = frozenset({"not_allowed"})
 
     def __init__(self, reason, field=None, **values):
@@ -75,6 +75,19 @@ class ReviewError(Exception):
             "state": _("This cannot be done in the current state."),
             "title_name": _("Give the title's name."),
             "title_exists": _("This title is already in the list."),
+            "justification_required": _("This nominee fails a criterion: write why they are proposed all the same."),
+            "justification_too_long": _("The justification is too long (at most %(max)s characters).",
+                                        max=JUSTIFICATION_MAX),
+            "metric_required": _("Choose the campaign figure of this criterion."),
+            "revoke_reason_required": _("Give the reason for revoking the award."),
+            "decision_number_required": _("Give the number of the decision that revokes the award."),
+            "decision_number_too_long": _("A decision number has at most %(max)s characters.",
+                                          max=DECISION_NUMBER_MAX),
+            "decision_date_required": _("Give the date of the decision that revokes the award."),
+            "decision_date_invalid": _("The decision cannot be dated before the award or in the future."),
+            "already_revoked": _("This award is already revoked."),
+            "reason_too_long": _("The reason is too long (at most %(max)s characters).", max=NOTE_MAX),
+            "text_too_long": _("This text is too long."),
             "too_many": _("A dossier holds at most %(limit)s nominees: generate one for each unit below.",
                           limit=v.get("limit", "")),
         }
@@ -163,7 +176,11 @@ def close_period(actor, period: ReviewPeriod, now=None, report=None, today=None)
     # connection, which a writer would hold up on SQLite.
     if report:
         report(5, "evaluating")
-    items = standings.live(period, period.org_unit, basis=Basis(period.campaign.counts_from, period.cut_off, now))
+    basis = Basis(period.campaign.counts_from, period.cut_off, now)
+    items = standings.live(period, period.org_unit, basis=basis)
+    if report:
+        report(60, "visits")
+    breakdowns = _breakdowns(items, basis)
     if report:
         report(80, "freezing")
     if not _claim(ReviewPeriod, period, [ReviewPeriod.state == PeriodState.open],
@@ -174,7 +191,7 @@ def close_period(actor, period: ReviewPeriod, now=None, report=None, today=None)
              "name": i["name"][:NAME_MAX], "figures": i["figures"], "results": i["results"],
              "eligible": i["eligible"], "passed": rules.passed_count(i["results"]),
              "registrations": i["figures"]["registrations"], "employers_full": i["figures"]["employers_full"],
-             "visits": i["figures"]["visits"]} for i in items]
+             "visits": i["figures"]["visits"], "breakdown": breakdowns[i["key"]]} for i in items]
     for start in range(0, len(rows), 1000):
         db.session.execute(sa.insert(ReviewFigure), rows[start:start + 1000])
     record("review_period.close", actor=actor, obj=period, before=before,
@@ -183,13 +200,24 @@ def close_period(actor, period: ReviewPeriod, now=None, report=None, today=None)
     return len(rows)
 
 
+def _breakdowns(items, basis) -> dict:
+    """{key: the verified visits behind each item's figures (per month, top employers)}:
+    what a dossier of the closed review prints beside its figures."""
+    from fieldops.reviews.dossier import officers_of_units, visit_summaries
+
+    units = officers_of_units([i["id"] for i in items if i["kind"] == NomineeKind.collective])
+    return visit_summaries(basis, {i["key"]: [i["id"]] if i["kind"] == NomineeKind.individual
+                                   else units.get(i["id"], []) for i in items})
+
+
 # --- criteria ---------------------------------------------------------------------------------
 
 
-def check_threshold(rule: Rule, threshold):
+def check_threshold(rule: Rule, threshold, metric=""):
     """The threshold as kept, or ReviewError: none for rules without, ≥ 0, ≤ 100 for %, whole for counts."""
     if rule not in THRESHOLD_RULES:
         return None
+    percent = rule in PERCENT_RULES or (rule == Rule.figure_at_least and rules.FIGURE_METRICS[metric].percent)
     if threshold is None:
         raise ReviewError("threshold_required", "threshold")
     threshold = Decimal(str(threshold))
@@ -197,9 +225,9 @@ def check_threshold(rule: Rule, threshold):
         raise ReviewError("threshold_too_large", "threshold")
     if threshold < 0:
         raise ReviewError("threshold_negative", "threshold")
-    if rule in PERCENT_RULES and threshold > 100:
+    if percent and threshold > 100:
         raise ReviewError("threshold_percent", "threshold")
-    if rule not in PERCENT_RULES:
+    if not percent:
         if threshold != int(threshold):
             raise ReviewError("threshold_whole", "threshold")
         if threshold > MAX_COUNT_THRESHOLD:
@@ -207,7 +235,8 @@ def check_threshold(rule: Rule, threshold):
     return threshold.quantize(Decimal("0.01"))
 
 
-def add_criterion(actor, period, rule, applies_to, threshold) -> Criterion:
+def add_criterion(actor, period, rule, applies_to, threshold, metric="") -> Criterion:
+    """`metric`: the campaign figure of a figure_at_least rule (a key of criteria.FIGURE_METRICS)."""
     if not period.can_manage(actor):
         raise ReviewError("not_allowed")
     if not period.is_open:
@@ -215,16 +244,19 @@ def add_criterion(actor, period, rule, applies_to, threshold) -> Criterion:
     rule, applies_to = Rule(rule), AppliesTo(applies_to)
     if rule in COLLECTIVE_ONLY_RULES and applies_to != AppliesTo.collective:
         raise ReviewError("collective_only", "applies_to")
-    threshold = check_threshold(rule, threshold)
-    if any(c.rule == rule and c.applies_to == applies_to for c in period.criteria):
+    metric = (metric or "") if rule == Rule.figure_at_least else ""
+    if rule == Rule.figure_at_least and metric not in rules.FIGURE_METRICS:
+        raise ReviewError("metric_required", "metric")
+    threshold = check_threshold(rule, threshold, metric)
+    if any(c.rule == rule and c.metric == metric and c.applies_to == applies_to for c in period.criteria):
         raise ReviewError("criterion_exists", "rule")
-    criterion = Criterion(period=period, rule=rule, applies_to=applies_to, threshold=threshold,
+    criterion = Criterion(period=period, rule=rule, metric=metric, applies_to=applies_to, threshold=threshold,
                           position=len(period.criteria))
     db.session.add(criterion)
     db.session.flush()
     record("review_criterion.create", actor=actor, obj=criterion,
            after={"period_id": period.id, "rule": rule.value, "applies_to": applies_to.value,
-                  "threshold": rules.threshold_text(threshold)})
+                  "threshold": rules.threshold_text(threshold)} | ({"metric": metric} if metric else {}))
     return criterion
 
 
@@ -236,7 +268,7 @@ def delete_criterion(actor, criterion) -> None:
         raise ReviewError("closed")
     record("review_criterion.delete", actor=actor, obj=criterion,
            before={"period_id": period.id, "rule": str(criterion.rule), "applies_to": str(criterion.applies_to),
-                   "threshold": rules.threshold_text(criterion.threshold)})
+                   "threshold": rules.threshold_text(criterion.threshold), "metric": criterion.metric})
     period.criteria.remove(criterion)
     db.session.flush()
 
@@ -312,28 +344,60 @@ def edit_nomination(actor, nomination, title, narrative, now=None) -> None:
     if not _claim(Nomination, nomination, [Nomination.state == was],
                   {"award_title_id": title.id, "narrative": narrative, "updated_at": now or utcnow(),
                    "state": NS.proposed, "endorser_name": "", "endorsement_note": "", "endorsed_at": None,
-                   "endorsed_by_id": None}):
+                   "endorsed_by_id": None, "justification": "", "justified_at": None, "justified_by_id": None}):
         raise ReviewError("changed")
     record("nomination.edit", actor=actor, obj=nomination, before=before, after=nomination_snapshot(nomination))
 
 
-def endorse(actor, nomination, endorser_name, note, now=None) -> None:
+def _override(actor, nomination, justification, now):
+    """{} when the nominee meets every criterion; else the justification's columns,
+    after checking it (a new one, or the one already given when `justification` is
+    None). ReviewError when missing or too long."""
+    subject = nomination.user if nomination.kind == NomineeKind.individual else nomination.org_unit
+    standing = standings.standing_of(nomination.period, nomination.kind, subject)
+    if standing["eligible"]:
+        return {}, standing
+    text = _clean(justification if justification is not None else nomination.justification)
+    if not text:
+        raise ReviewError("justification_required", "justification")
+    if len(text) > JUSTIFICATION_MAX:
+        raise ReviewError("justification_too_long", "justification")
+    if justification is None or text == nomination.justification:
+        return {"justification": text}, standing
+    return {"justification": text, "justified_at": now, "justified_by_id": actor.id}, standing
+
+
+def _record_override(actor, nomination, values, standing, step):
+    if "justified_at" in values:
+        record("nomination.override", actor=actor, obj=nomination, after={
+            "step": step, "justification": values["justification"],
+            "failing": [r["rule"] for r in rules.failing(standing["results"])]})
+
+
+def endorse(actor, nomination, endorser_name, note, now=None, justification=None) -> None:
+    """Proposed → endorsed; a nominee who fails a criterion needs a written justification."""
     if not nomination.can_endorse(actor):
         raise ReviewError("state" if actor.role in (Role.hr, Role.supervisor) else "not_allowed")
     endorser_name = " ".join((endorser_name or "").split())[:NAME_MAX]
     if not endorser_name:
         raise ReviewError("endorser_required", "endorser_name")
     note = _clean(note, NOTE_MAX)
+    now = now or utcnow()
+    override, standing = _override(actor, nomination, justification if justification is not None else "", now)
     if not _claim(Nomination, nomination, [Nomination.state == NS.proposed],
                   {"state": NS.endorsed, "endorser_name": endorser_name, "endorsement_note": note,
-                   "endorsed_at": now or utcnow(), "endorsed_by_id": actor.id}):
+                   "endorsed_at": now, "endorsed_by_id": actor.id, **override}):
         raise ReviewError("changed")
     record("nomination.endorse", actor=actor, obj=nomination, before={"state": str(NS.proposed)},
-           after={"state": str(NS.endorsed), "endorser_name": endorser_name, "note": note})
+           after={"state": str(NS.endorsed), "endorser_name": endorser_name, "note": note,
+                  "override": bool(override)})
+    _record_override(actor, nomination, override, standing, "endorse")
 
 
-def decide(actor, nomination, approved: bool, votes_for, votes_against, votes_abstain, note, now=None) -> None:
-    """The emulation council's decision with its vote tally."""
+def decide(actor, nomination, approved: bool, votes_for, votes_against, votes_abstain, note, now=None,
+           justification=None) -> None:
+    """The emulation council's decision with its vote tally. Approving a nominee who
+    fails a criterion needs a justification: the endorsement's, or one given here."""
     if not nomination.can_decide(actor):
         raise ReviewError("state" if actor.role == Role.hr else "not_allowed")
     votes = [votes_for, votes_against, votes_abstain]
@@ -345,14 +409,17 @@ def decide(actor, nomination, approved: bool, votes_for, votes_against, votes_ab
         raise ReviewError("majority", "votes_for")
     state = NS.approved if approved else NS.rejected
     note = _clean(note, NOTE_MAX)
+    now = now or utcnow()
+    override, standing = _override(actor, nomination, justification or None, now) if approved else ({}, None)
     if not _claim(Nomination, nomination, [Nomination.state == NS.endorsed],
                   {"state": state, "votes_for": votes_for, "votes_against": votes_against,
-                   "votes_abstain": votes_abstain, "decision_note": note, "decided_at": now or utcnow(),
-                   "decided_by_id": actor.id}):
+                   "votes_abstain": votes_abstain, "decision_note": note, "decided_at": now,
+                   "decided_by_id": actor.id, **override}):
         raise ReviewError("changed")
     record("nomination.decide", actor=actor, obj=nomination, before={"state": str(NS.endorsed)},
            after={"state": str(state), "votes_for": votes_for, "votes_against": votes_against,
-                  "votes_abstain": votes_abstain, "note": note})
+                  "votes_abstain": votes_abstain, "note": note, "override": bool(override)})
+    _record_override(actor, nomination, override, standing, "approve")
 
 
 def withdraw(actor, nomination, reason, now=None) -> None:

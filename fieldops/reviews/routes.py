@@ -7,24 +7,24 @@ HR runs reviews; leadership (viewer), supervisors and admins read them in their
 area. Each view validates its form, calls one operation and commits once.
 """
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.audit.operations import record_denied
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
+from fieldops.core.numbers import whole_number
 from fieldops.extensions import db, htmx
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.org.scope import get_or_404, scoped
-from fieldops.reviews import operations, standings
-from fieldops.reviews.forms import CloseForm, CriterionForm, CutOffForm, DeleteForm, PeriodForm
+from fieldops.reviews import bp, operations, standings
+from fieldops.reviews.forms import CloseForm, CouncilForm, CriterionForm, CutOffForm, DeleteForm, PeriodForm
 from fieldops.reviews.labels import template_globals
-from fieldops.reviews.models import Criterion, NomineeKind, ReviewFigure, ReviewPeriod
+from fieldops.reviews.models import Criterion, Nomination, NominationState, NomineeKind, ReviewFigure, ReviewPeriod
 from fieldops.reviews.operations import ReviewError
-from fieldops.timeutil import local_today
+from fieldops.timeutil import local_today, to_local
 
-bp = Blueprint("reviews", __name__)
 READERS = (Role.viewer, Role.supervisor, Role.hr, Role.admin)
 H = Role.hr
 
@@ -116,6 +116,17 @@ def render_period(period, status=200, **forms):
     context["generate_form"] = generate_form(period)
     context["frozen_count"] = None if period.is_open else db.session.scalar(
         sa.select(sa.func.count(ReviewFigure.id)).where(ReviewFigure.period_id == period.id))
+    mine = scoped(Nomination, current_user).where(Nomination.period_id == period.id).with_only_columns(
+        sa.func.count(Nomination.id))
+    context["overrides"] = db.session.scalar(mine.where(Nomination.justification != "",
+                                                        Nomination.state != NominationState.withdrawn))
+    context["revoked"] = db.session.scalar(mine.where(Nomination.state == NominationState.revoked))
+    if "council_form" not in context:
+        local = to_local(period.council_held_at) if period.council_held_at else None
+        context["council_form"] = CouncilForm(
+            formdata=None, held_on=local.date() if local else None, held_time=local.strftime("%H:%M") if local else "",
+            place=period.council_place, chair=period.council_chair, secretary=period.council_secretary,
+            attendees=period.council_attendees)
     template = "reviews/_criteria.html" if htmx.target == "review-criteria" else "reviews/period.html"
     return render_template(template, **context), status
 
@@ -184,7 +195,8 @@ def criterion_add(period_id):
     if not form.validate_on_submit():
         return render_period(period, 422, criterion_form=form)
     try:
-        operations.add_criterion(current_user, period, form.rule.data, form.applies_to.data, form.threshold.data)
+        operations.add_criterion(current_user, period, form.rule.data, form.applies_to.data, form.threshold.data,
+                                 form.metric.data)
         db.session.commit()
     except ReviewError as error:
         if error.status == 403:
@@ -229,18 +241,19 @@ def ranking(period_id):
     who = request.args.get("who", "officers")
     kind = NomineeKind.collective if who == "units" else NomineeKind.individual
     root = period.scope_root(current_user)
-    unit_arg = request.args.get("unit", "")
-    if unit_arg.isdigit() and len(unit_arg) < 10:
-        unit = get_or_404(OrgUnit, int(unit_arg), current_user)
+    unit_id = whole_number(request.args.get("unit"))
+    if unit_id is not None:
+        unit = get_or_404(OrgUnit, unit_id, current_user)
         root = unit if unit.path.startswith(root.path) else root
-    raw = request.args.get("page", "1")
-    page_number = int(raw) if raw.isdigit() and 0 < len(raw) < 6 else 1
+    page_number = whole_number(request.args.get("page"), digits=5) or 1
     eligible_only = request.args.get("eligible") == "1"
     page = standings.ranked(period, root, kind, page_number, current_app.config["PAGE_SIZE"], eligible_only)
+    keys = [item["key"] for item in page.items]
+    # An award revoked since shows beside its nominee's figures.
+    revoked = set(db.session.scalars(sa.select(Nomination.subject_key).where(
+        Nomination.period_id == period.id, Nomination.state == NominationState.revoked,
+        Nomination.subject_key.in_(keys)))) if keys else set()
     context = {"period": period, "page": page, "who": "units" if kind == NomineeKind.collective else "officers",
-               "root": root, "eligible_only": eligible_only, "units": units_of_review(period)}
+               "root": root, "eligible_only": eligible_only, "units": units_of_review(period), "revoked": revoked}
     template = "reviews/_ranking.html" if htmx.target == "review-ranking" else "reviews/ranking.html"
     return render_template(template, **context)
-
-
-from fieldops.reviews import dossier_routes, nomination_routes, title_routes  # noqa: E402,F401  (same blueprint)

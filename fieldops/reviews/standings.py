@@ -70,7 +70,8 @@ def live(period: ReviewPeriod, root: OrgUnit, people=None, units=None, basis=Non
 def _frozen_item(row: ReviewFigure, unit: OrgUnit):
     return {"kind": str(row.kind), "key": row.subject_key, "id": row.user_id if row.kind == I else row.org_unit_id,
             "name": row.name, "unit_id": unit.id, "unit_code": unit.code, "unit_name": unit.name,
-            "level": str(unit.level), "figures": row.figures, "results": row.results, "eligible": row.eligible}
+            "level": str(unit.level), "figures": row.figures, "results": row.results, "eligible": row.eligible,
+            "breakdown": row.breakdown}
 
 
 def frozen_stmt(period: ReviewPeriod, root: OrgUnit, kind: NomineeKind):

@@ -13,7 +13,8 @@ from fieldops.reviews import titles
 from fieldops.reviews.forms import TitleEditForm, TitleForm
 from fieldops.reviews.models import AwardTitle
 from fieldops.reviews.operations import ReviewError
-from fieldops.reviews.routes import bp, refused
+from fieldops.reviews import bp
+from fieldops.reviews.routes import refused
 
 
 def _title_form(form):

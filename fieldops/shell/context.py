@@ -42,6 +42,7 @@ def nav_items():
     if current_user.role == Role.admin:
         items += [
             ("org.units", _l("Org units")),
+            ("campaigns.index", _l("Campaigns")),
             ("auth.users", _l("Users")),
             ("employers.index", _l("Employers")),
         ]
@@ -51,6 +52,10 @@ def nav_items():
         items += [("visits.start", _l("New visit")), ("visits.mine", _l("My visits"))]
     elif current_user.role == Role.supervisor:
         items.append(("visits.queue", _l("Review queue")))
+    if current_user.role == Role.care:
+        # The Customer Care Center answers the escalations supervisors approved (fieldops/followups/care.py).
+        return items + [("followups.care_queue", _l("Escalations to answer")),
+                        ("followups.queue", _l("Follow-ups"))]
     # Follow-ups (fieldops/followups): the officer's own queue, everyone else's area queue.
     items.append(("followups.mine", _l("My follow-ups")) if current_user.role == Role.officer
                  else ("followups.queue", _l("Follow-ups")))
@@ -59,6 +64,9 @@ def nav_items():
                  else ("progress.dashboard_home", _l("Progress")))
     # Group returns (fieldops/returns): the districts file them monthly; everyone reads their area's.
     items.append(("returns.index", _l("Group returns")))
+    # Outreach (fieldops/outreach): the districts plan and record it; leadership reads it.
+    if current_user.role in (Role.officer, Role.supervisor, Role.viewer):
+        items.append(("outreach.index", _l("Outreach")))
     if current_user.role in (Role.admin, Role.hr):
         items.append(("progress.targets", _l("Targets")))
     # Reviews (fieldops/reviews): HR runs them; leadership, supervisors and admins read them.

@@ -14,33 +14,36 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import NumberInput
 
 from fieldops.core.forms import Form
+from fieldops.core.numbers import whole_number
+from fieldops.definitions import counts_on
 from fieldops.timeutil import format_date, local_today
 from fieldops.visits.labels import obstacle_choices, purpose_choices
+from fieldops.visits import rules
 from fieldops.visits.models import MAX_COUNT, ObstacleCategory, VisitPurpose
 
 MAX_LINES = 200
 MAX_OBSTACLES = 50
 _KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
-_WHOLE = re.compile(r"^[+-]?\d+$")
-_FRACTION = re.compile(r"^[+-]?\d*[.,]\d+$")
-_MAX_SHOWN = "{:,}".format(MAX_COUNT).replace(",", ".")
+_WHOLE = re.compile(rules.WHOLE)
+_FRACTION = re.compile(rules.FRACTION)
 
 
 def parse_count(raw: str):
     """(value, problem): a whole number 0..MAX_COUNT, or None and why not."""
     raw = (raw or "").strip()
+    messages = rules.count_messages()
     if raw == "":
-        return None, _l("Enter a number.")
+        return None, messages["empty"]
     if _WHOLE.match(raw):
         value = int(raw)
         if value < 0:
-            return None, _l("Enter 0 or more.")
+            return None, messages["negative"]
         if value > MAX_COUNT:
-            return None, _l("Enter at most %(max)s.", max=_MAX_SHOWN)
+            return None, messages["too_big"]
         return value, None
     if _FRACTION.match(raw):
-        return None, _l("Enter a whole number, without decimals.")
-    return None, _l("Enter a whole number, such as 12.")
+        return None, messages["fraction"]
+    return None, messages["not_whole"]
 
 
 class CountField(Field):
@@ -49,7 +52,7 @@ class CountField(Field):
     widget = NumberInput(step=1, min=0)
 
     def process_formdata(self, valuelist):
-        self.typed = (valuelist[0] if valuelist else "").strip()[:40]
+        self.typed = (valuelist[0] if valuelist else "").strip()[:rules.TYPED_MAX]
         self.data, self.problem = parse_count(self.typed)
 
     def process_data(self, value):
@@ -70,8 +73,7 @@ class LineForm(SubForm):
 
     @property
     def department_key(self):
-        raw = (self.department_id.data or "").strip()
-        return int(raw) if raw.isdigit() and len(raw) < 10 else None
+        return whole_number(self.department_id.data)
 
     @property
     def is_new(self) -> bool:
@@ -139,7 +141,7 @@ class VisitForm(Form):
     base_revision = HiddenField()
     visit_date = DateField(
         _l("Visit date"), format=["%Y-%m-%d", "%d/%m/%Y"],
-        validators=[InputRequired(message=_l("Enter the date of the visit."))],
+        validators=[InputRequired(message=rules.date_messages()["missing"])],
     )
     purpose = SelectField(
         _l("Purpose"), choices=lambda: [("", "—")] + purpose_choices(),
@@ -154,6 +156,8 @@ class VisitForm(Form):
     # Set by the view before validating.
     earliest_date: date | None = None
     existing_names: frozenset = frozenset()
+    # {department id: (starts_on, retired_on)}: a line only for a department counting on the visit date.
+    department_lives: dict = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -192,14 +196,12 @@ class VisitForm(Form):
         value = self.visit_date.data
         if value is None or self.visit_date.errors:
             if self.visit_date.raw_data and self.visit_date.raw_data[0]:
-                self.visit_date.errors[:] = [_l("Enter the date as dd/mm/yyyy.")]
+                self.visit_date.errors[:] = [rules.date_messages()["format"]]
             return
         if value > local_today():
-            self.visit_date.errors.append(_l("The visit date cannot be in the future."))
+            self.visit_date.errors.append(rules.date_messages()["future"])
         elif self.earliest_date and value < self.earliest_date:
-            self.visit_date.errors.append(
-                _l("The visit date cannot be before %(date)s, when the campaign starts counting.",
-                   date=format_date(self.earliest_date)))
+            self.visit_date.errors.append(rules.date_messages()["early"] % {"date": format_date(self.earliest_date)})
 
     def _check_location(self):
         lat = _coordinate(self.latitude, 90)
@@ -228,6 +230,11 @@ class VisitForm(Form):
                 if line.department_key in seen_ids:
                     self.problems.append(_l("A department appears twice in this visit."))
                 seen_ids.add(line.department_key)
+                life = self.department_lives.get(line.department_key)
+                day = self.visit_date.data
+                if life and isinstance(day, date) and not counts_on(day, *life):
+                    self.problems.append(_l("A department counted here was split, merged or retired before the"
+                                            " visit date, or starts after it."))
             self._check_counts(line)
 
     @staticmethod
@@ -235,14 +242,10 @@ class VisitForm(Form):
         for f in (line.insured, line.registered, line.active, line.newly_registered):
             if f.problem:
                 f.errors.append(f.problem)
-        insured, registered, active, newly = line.counts()
-        if insured is not None and registered is not None and registered > insured:
-            line.registered.errors.append(_l("Registered cannot be more than insured (%(n)s).", n=insured))
-        if registered is not None and active is not None and active > registered:
-            line.active.errors.append(_l("Active cannot be more than registered (%(n)s).", n=registered))
-        if registered is not None and newly is not None and newly > registered:
-            line.newly_registered.errors.append(
-                _l("Newly registered cannot be more than registered (%(n)s).", n=registered))
+        for name, limit, message in rules.AT_MOST:
+            value, most = getattr(line, name).data, getattr(line, limit).data
+            if value is not None and most is not None and value > most:
+                getattr(line, name).errors.append(message % {"n": most})
 
     def _check_obstacles(self):
         for obstacle in self.filled_obstacles():

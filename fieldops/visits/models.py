@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldops.auth.models import Role, User
 from fieldops.core.expressions import inline
+from fieldops.core.states import Machine
 from fieldops.definitions import line_order
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
@@ -48,6 +49,18 @@ class ObstacleCategory(enum.StrEnum):
     worker_declined = "worker_declined"
     other = "other"
 
+
+# The review (module docstring): (state, action) → the state after. The officer's
+# edit is "edit" before review and "resubmit" after a return. The operations take
+# these steps through fieldops/core/states.py.
+REVIEW = Machine("visit", {
+    (ReviewState.submitted, "edit"): ReviewState.submitted,
+    (ReviewState.returned, "resubmit"): ReviewState.submitted,
+    (ReviewState.submitted, "verify"): ReviewState.verified,
+    (ReviewState.submitted, "return"): ReviewState.returned,
+})
+REVISIONS = ("edit", "resubmit")
+DECISIONS = ("verify", "return")
 
 # Visits in these states feed the current figures ("everything submitted");
 # a returned visit is being corrected and counts again once resubmitted.
@@ -131,11 +144,17 @@ class Visit(InDistrict, db.Model):
         """Later visits win (fieldops/definitions.py's `line_order`)."""
         return line_order(self.visit_date, self.figures_submitted_at, self.id)
 
+    @property
+    def revision_action(self) -> str | None:
+        """What the officer's edit is in this state ("edit", "resubmit"), None once verified."""
+        return next((action for action in REVISIONS if REVIEW.allows(self.state, action)), None)
+
     def can_edit(self, user) -> bool:
-        return user.id == self.officer_id and self.state != ReviewState.verified
+        return user.id == self.officer_id and self.revision_action is not None
 
     def can_review(self, user) -> bool:
-        return user.role == Role.supervisor and user.id != self.officer_id and self.state == ReviewState.submitted
+        return (user.role == Role.supervisor and user.id != self.officer_id
+                and any(REVIEW.allows(self.state, action) for action in DECISIONS))
 
 
 # Lists of an officer's own visits show returned ones first (they need work), then the newest.

@@ -1,5 +1,7 @@
-"""State changes of visits. Each checks the state machine, changes state, keeps
-the current figures, writes the audit event and flushes; the view commits.
+"""State changes of visits. Each checks the state machine (REVIEW in
+fieldops/visits/models.py), takes the step with fieldops/core/states.py (changes
+state, writes the audit event), keeps the current figures and flushes; the view
+commits.
 
     submitted → verified
     submitted → returned (reason) → submitted (resubmitted: a new revision)
@@ -9,14 +11,15 @@ from dataclasses import replace
 
 import sqlalchemy as sa
 
-from fieldops.audit.operations import record, record_row
+from fieldops.audit.operations import record_row
 from fieldops.core import hooks
+from fieldops.core.states import Refused, Stale, move
 from fieldops.employers.models import Employer
 from fieldops.employers.operations import add_department
 from fieldops.extensions import db
 from fieldops.timeutil import utcnow
 from fieldops.visits.forms import VisitInput
-from fieldops.visits.models import Obstacle, ReviewState, Visit, VisitLine, VisitRevision
+from fieldops.visits.models import REVIEW, Obstacle, ReviewState, Visit, VisitLine, VisitRevision
 
 # Current figures and the progress timeline, registered by progress at app start (fieldops/core/hooks.py).
 history_change = hooks.hook("history_change")
@@ -142,71 +145,67 @@ def create_visit(actor, employer: Employer, data: VisitInput, *, idempotency_key
     return visit_id
 
 
-def _claim(visit: Visit, where, values) -> None:
-    """Change the visit's row only if it is still as `where` says, atomically on
-    every database, so two people acting at once cannot both succeed."""
-    result = db.session.execute(
-        sa.update(Visit).where(Visit.id == visit.id, *where).values(**values)
-        .execution_options(synchronize_session="fetch")
-    )
-    if result.rowcount != 1:
-        db.session.refresh(visit)
-        raise VisitStateError("changed")
-
-
 def revise_visit(actor, visit: Visit, data: VisitInput, *, base_revision: int, payload_hash: str,
                  now=None) -> VisitRevision:
     """The officer's edit of their visit, or its resubmission after a return:
     a new revision; the earlier ones stay as they were."""
     if actor.id != visit.officer_id:
         raise VisitStateError("not_owner")
-    if visit.state == ReviewState.verified:
+    action = visit.revision_action
+    if action is None:
         raise VisitStateError("verified")
     if visit.revision != base_revision:
         raise VisitStateError("changed")
     now = now or utcnow()
-    was = visit.state
-    before = visit_content(visit, visit.employer_id) | {"revision": visit.revision, "state": str(was)}
+    before = visit_content(visit, visit.employer_id) | {"revision": visit.revision}
     number = base_revision + 1
     with history_change(visit.employer_id):
-        _claim(visit, [Visit.revision == base_revision, Visit.state != ReviewState.verified],
-               {"revision": number, "state": ReviewState.submitted, "return_reason": "", "resubmitted_at": now,
-                "reviewed_at": None, "reviewed_by_id": None})
+        data = replace(data, lines=[
+            replace(item, department=item.department or add_department(actor, visit.employer, item.new_name))
+            for item in data.lines])
+        db.session.flush()  # departments added with the edit, and their audit events, come first
+        content = visit_content(data, visit.employer_id)
+        try:
+            # A return made while the officer edited does not stop the edit: it submits the visit again.
+            move(REVIEW, visit, action,
+                 {"revision": number, "return_reason": "", "resubmitted_at": now, "reviewed_at": None,
+                  "reviewed_by_id": None},
+                 actor=actor, where=[Visit.revision == base_revision],
+                 from_states=REVIEW.sources("edit") | REVIEW.sources("resubmit"),
+                 before=before, after=content | {"revision": number}, now=now)
+        except (Refused, Stale):
+            raise VisitStateError("changed") from None
         _set_fields(visit, data)
         _set_lines(actor, visit, visit.employer, data)
         _set_obstacles(visit, data)
-        db.session.flush()
-        content = visit_content(visit, visit.employer_id)
         revision = VisitRevision(visit=visit, number=number, content=content, payload_hash=payload_hash,
                                  submitted_by_id=actor.id, submitted_at=now)
         db.session.add(revision)
-        record("visit.resubmit" if was == ReviewState.returned else "visit.edit", actor=actor, obj=visit,
-               before=before, after=content | {"revision": number, "state": str(visit.state)})
+        db.session.flush()
     return revision
 
 
-def _review(actor, visit: Visit, state: ReviewState, reason: str, now) -> None:
+def _review(actor, visit: Visit, action: str, reason: str, now) -> None:
     if not visit.can_review(actor):
         raise VisitStateError("not_reviewer" if visit.state == ReviewState.submitted else "already_reviewed")
     now = now or utcnow()
     number = visit.revision
-    after = {"state": str(state), "revision": number}
-    if reason:
-        after["reason"] = reason
+    after = {"revision": number} | ({"reason": reason} if reason else {})
     with history_change(visit.employer_id):  # a return takes the figures out; a verification, the verified share
-        _claim(visit, [Visit.state == ReviewState.submitted, Visit.revision == number],
-               {"state": state, "return_reason": reason, "reviewed_at": now, "reviewed_by_id": actor.id})
+        try:
+            move(REVIEW, visit, action, {"return_reason": reason, "reviewed_at": now, "reviewed_by_id": actor.id},
+                 actor=actor, where=[Visit.revision == number], before={"revision": number}, after=after, now=now)
+        except (Refused, Stale):
+            raise VisitStateError("changed") from None
         revision = db.session.scalars(
             sa.select(VisitRevision).where(VisitRevision.visit_id == visit.id, VisitRevision.number == number)
         ).one()
-        revision.review_state, revision.return_reason = state, reason
+        revision.review_state, revision.return_reason = visit.state, reason
         revision.reviewed_at, revision.reviewed_by_id = now, actor.id
-        record(f"visit.{'verify' if state == ReviewState.verified else 'return'}", actor=actor, obj=visit,
-               before={"state": str(ReviewState.submitted), "revision": number}, after=after)
 
 
 def verify_visit(actor, visit: Visit, now=None) -> None:
-    _review(actor, visit, ReviewState.verified, "", now)
+    _review(actor, visit, "verify", "", now)
 
 
 def return_visit(actor, visit: Visit, reason: str, now=None) -> None:
@@ -214,4 +213,4 @@ def return_visit(actor, visit: Visit, reason: str, now=None) -> None:
     reason = (reason or "").strip()[:500]
     if not reason:
         raise ValueError("a returned visit needs a reason")
-    _review(actor, visit, ReviewState.returned, reason, now)
+    _review(actor, visit, "return", reason, now)

@@ -5,10 +5,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from fieldops.auth.models import User
-from fieldops.campaigns.models import Campaign
+from fieldops.campaigns.queries import campaign_in_force
 from fieldops.core import hooks
 from fieldops.core.expressions import given_limit
 from fieldops.core.paging import page_of
+from fieldops.definitions import counts_on
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
 from fieldops.org.scope import area_of, in_area
@@ -17,12 +18,18 @@ from fieldops.visits.models import COUNTING_STATES, RETURNED_FIRST, ReviewState,
 
 
 def earliest_visit_date():
-    """The counting-from date of the campaign in force (the latest one already
-    counting today); None when no campaign is set up."""
-    return db.session.scalar(
-        sa.select(Campaign.counts_from).where(Campaign.counts_from <= local_today())
-        .order_by(Campaign.counts_from.desc()).limit(1)
-    )
+    """The counting-from date of the campaign in force; None when no campaign is set up."""
+    campaign = campaign_in_force(local_today())
+    return campaign.counts_from if campaign is not None else None
+
+
+def own_visit_dates(user, employer, visit=None) -> list[str]:
+    """The dates (ISO) of the user's visits at the employer, but `visit`: the form
+    warns of a second visit on one date."""
+    stmt = sa.select(Visit.visit_date).where(Visit.officer_id == user.id, Visit.employer_id == employer.id)
+    if visit is not None:
+        stmt = stmt.where(Visit.id != visit.id)
+    return sorted({day.isoformat() for day in db.session.scalars(stmt)})
 
 
 def visit_by_key(key: str) -> Visit | None:
@@ -150,7 +157,9 @@ _DEPARTMENT_FIGURES = (
               LabourDepartment.insured.label("insured"), LabourDepartment.current_registered,
               LabourDepartment.current_active,
               (LabourDepartment.insured - LabourDepartment.current_registered).label("unregistered"),
-              LabourDepartment.current_visit_id, LabourDepartment.current_visit_date)
+              LabourDepartment.current_visit_id, LabourDepartment.current_visit_date,
+              LabourDepartment.starts_on, LabourDepartment.retired_on, LabourDepartment.ended_how,
+              LabourDepartment.ended_reason)
     .where(LabourDepartment.employer_id == sa.bindparam("employer_id"))
     .order_by(LabourDepartment.name, LabourDepartment.id)
 )
@@ -183,14 +192,32 @@ def changes_by_visit(employer: Employer, department_rows) -> dict[int, list[Chan
     return changes
 
 
-def employer_visits(employer) -> dict:
+def employer_visits(employer, today) -> dict:
     """What the employer's page shows of its visits (fieldops/employers/routes.py):
-    its departments' current figures, the changes by visit, the paged history."""
+    its departments counting `today` with their current figures, those ended, the
+    changes by visit, the paged history."""
     departments = department_figures(employer)
     history = page_of(employer_history(employer), rows=True)
-    return {"history": history, "departments": departments,
-            "changes": changes_by_visit(employer, departments), "totals": department_totals(departments)}
+    counting = [d for d in departments if counts_on(today, d.starts_on, d.retired_on)]
+    return {"history": history, "departments": counting, "ended": [d for d in departments if d.retired_on is not None],
+            "changes": changes_by_visit(employer, departments), "totals": department_totals(counting)}
+
+
+def last_visit_date(department: LabourDepartment):
+    """The latest visit with a line for the department, whatever its review state."""
+    return db.session.scalar(sa.select(sa.func.max(Visit.visit_date))
+                             .join(VisitLine, VisitLine.visit_id == Visit.id)
+                             .where(VisitLine.labour_department_id == department.id))
+
+
+def first_counting_line_date(department_ids):
+    """The date of the first counting visit with a line for one of the departments."""
+    return db.session.scalar(
+        sa.select(sa.func.min(Visit.visit_date)).join(VisitLine, VisitLine.visit_id == Visit.id)
+        .where(VisitLine.labour_department_id.in_(department_ids), Visit.state.in_(COUNTING_STATES)))
 
 
 def register_hooks() -> None:
     hooks.register("employer_visits", employer_visits)
+    hooks.register("last_visit_date", last_visit_date)  # a department's life (fieldops/employers/lifecycle.py)
+    hooks.register("first_counting_line_date", first_counting_line_date)

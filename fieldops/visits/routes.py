@@ -9,18 +9,20 @@ from sqlalchemy.exc import IntegrityError
 from fieldops.audit.operations import record_denied
 from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role
+from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
+from fieldops.definitions import counts_on
 from fieldops.employers.models import Employer, LabourDepartment
-from fieldops.employers.queries import search_page
+from fieldops.employers.queries import readable_or_404, search_page
 from fieldops.extensions import db, htmx
 from fieldops.org.scope import get_or_404
 from fieldops.timeutil import local_today
-from fieldops.visits import bp, operations
+from fieldops.visits import bp, operations, rules
 from fieldops.visits.forms import LineForm, ObstacleForm, ReviewForm, VisitForm
 from fieldops.visits.labels import template_globals
-from fieldops.visits.models import ReviewState, Visit
-from fieldops.visits.queries import (department_figures, earliest_visit_date, my_visits, review_queue, visit_by_key,
-                                     waiting_review_count)
+from fieldops.visits.models import Visit
+from fieldops.visits.queries import (department_figures, earliest_visit_date, my_visits, own_visit_dates,
+                                     review_queue, visit_by_key, waiting_review_count)
 
 
 @bp.record_once
@@ -76,6 +78,8 @@ def _ready_to_check(form, own: dict) -> dict:
     scope). Any other id answers 404 like any id the user cannot reach."""
     form.earliest_date = earliest_visit_date()
     form.existing_names = frozenset(d.name.casefold() for d in own.values())
+    form.department_lives = {d.id: (d.starts_on, d.retired_on) for d in own.values()
+                             if d.starts_on is not None or d.retired_on is not None}
     found = {}
     for line in form.counted_lines():
         if line.is_new:
@@ -94,6 +98,8 @@ def _render_form(form, employer, visit=None, status=200, conflict=False, conflic
     departments = {d.id: d for d in employer.departments}
     return render_template(
         "visits/form.html", form=form, employer=employer, visit=visit, departments=departments,
+        rules=rules.for_browser(form.earliest_date or earliest_visit_date()),
+        own_dates=own_visit_dates(current_user, employer, visit),
         conflict=conflict, conflict_visit=conflict_visit, restore=request.method == "GET", today=local_today(),
         # Blank rows the page's script copies when a department or an obstacle is added.
         new_line=LineForm(prefix="lines-__index__-", data={"counted": True, "newly_registered": 0}),
@@ -112,7 +118,7 @@ def new(employer_id):
     employer = get_or_404(Employer, employer_id, current_user)
     if request.method == "GET":
         form = VisitForm(formdata=None, idempotency_key=str(uuid.uuid4()), visit_date=local_today())
-        _prefill(form, employer.departments)
+        _prefill(form, [d for d in employer.departments if d.counts_now])
         return _render_form(form, employer)
 
     form = VisitForm()
@@ -163,7 +169,7 @@ def _own_visit_or_404(visit_id) -> Visit:
 def edit(visit_id):
     visit = _own_visit_or_404(visit_id)
     employer = visit.employer
-    if visit.state == ReviewState.verified:
+    if not visit.can_edit(current_user):
         flash(_("This visit has been verified and can no longer be changed."), "error")
         return redirect(url_for("visits.show", visit_id=visit.id))
     if request.method == "GET":
@@ -176,6 +182,8 @@ def edit(visit_id):
         lines = {line.labour_department_id: line for line in visit.lines}
         for department in employer.departments:
             line = lines.get(department.id)
+            if line is None and not counts_on(visit.visit_date, department.starts_on, department.retired_on):
+                continue
             if line is None:
                 _prefill(form, [department], counted=set())
             else:
@@ -197,7 +205,7 @@ def edit(visit_id):
     departments = _ready_to_check(form, {d.id: d for d in employer.departments})
     if not form.validate():
         return _render_form(form, employer, visit=visit, status=422)
-    was_returned = visit.state == ReviewState.returned
+    was_returned = visit.revision_action == "resubmit"
     try:
         operations.revise_visit(current_user, visit, form.visit_input(departments),
                                 base_revision=visit.revision, payload_hash=payload_hash)
@@ -231,11 +239,11 @@ def _replay_edit(form, visit, payload_hash):
 @bp.get("/<int:visit_id>")
 @signed_in
 def show(visit_id):
-    visit = get_or_404(Visit, visit_id, current_user)
-    number = request.args.get("revision", "")
+    visit = readable_or_404(Visit, visit_id, current_user)
+    number = whole_number(request.args.get("revision"), digits=6)
     revision = None
-    if number.isdigit() and len(number) < 7:
-        revision = next((r for r in visit.revisions if r.number == int(number)), None)
+    if number is not None:
+        revision = next((r for r in visit.revisions if r.number == number), None)
     revision = revision or visit.revisions[-1]
     return _render_show(visit, revision, ReviewForm())
 
@@ -263,7 +271,7 @@ def review(visit_id):
     if visit.officer_id == current_user.id:
         flash(_("You cannot review your own visit; another supervisor will."), "error")
         return redirect(url_for("visits.show", visit_id=visit.id))
-    if visit.state != ReviewState.submitted:
+    if not visit.can_review(current_user):
         flash(_("This visit has already been reviewed."), "info")
         return redirect(url_for("visits.show", visit_id=visit.id))
     if not form.validate_on_submit():

@@ -104,7 +104,7 @@ def test_hr_closes_a_review_nominates_and_prints_the_dossier(browser_page, viewp
     with page.expect_download() as download_info:
         row.locator("a[data-action=download]").click()
     download = download_info.value
-    assert download.suggested_filename.endswith(f"{code}.pdf")
+    assert download.suggested_filename == "ho-so-so-ket-HN-2023.pdf"
     reader = PdfReader(io.BytesIO(open(download.path(), "rb").read()))
     text = re.sub(r"\s+", "", "\n".join(p.extract_text() for p in reader.pages))
     for expected in ("Đỗ Thu Hương", "Vũ Minh Châu", "Tổ thu – phát triển đối tượng Ba Đình", "Lao động tiên tiến",
@@ -118,6 +118,8 @@ def test_hr_closes_a_review_nominates_and_prints_the_dossier(browser_page, viewp
     page.goto(f"/verify/{code}")
     assert page.locator("#verify-result").get_attribute("data-agrees") == "1"
     assert page.locator("section[data-nominee]").count() == 3
+    # The hash is kept for the technical details, and does not scroll the page sideways.
+    assert page.locator("#verify-technical").count() == 1 and no_sideways_scroll(page)
 
 
 def test_leadership_reads_the_closed_review_on_a_tablet(browser_page):

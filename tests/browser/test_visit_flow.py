@@ -57,7 +57,7 @@ def test_record_return_correct_and_verify_a_visit(browser_page, viewport):
 
     officer.fill("#visit_date", "2023-06-15")
     officer.select_option("#purpose", "registration_drive")
-    assert officer.locator("#total-coverage").inner_text() == "0%"
+    assert officer.locator("#total-coverage").inner_text() == "0,0%"
     workshop, office = line(officer, "Phân xưởng sản xuất"), line(officer, "Văn phòng")
     assert workshop.locator("[data-count=insured]").input_value() == "50"
 
@@ -65,17 +65,17 @@ def test_record_return_correct_and_verify_a_visit(browser_page, viewport):
     registered = workshop.locator("[data-count=registered]")
     registered.fill("")
     registered.press_sequentially("2")
-    assert workshop.locator("[data-out=coverage]").inner_text() == "4%"
+    assert workshop.locator("[data-out=coverage]").inner_text() == "4,0%"
     registered.press_sequentially("5")
-    assert workshop.locator("[data-out=coverage]").inner_text() == "50%"
+    assert workshop.locator("[data-out=coverage]").inner_text() == "50,0%"
     assert workshop.locator("[data-out=unregistered]").inner_text() == "25"
-    assert officer.locator("#total-coverage").inner_text() == "13%"  # 25 of 187
+    assert officer.locator("#total-coverage").inner_text() == "13,4%"  # 25 of 187
     workshop.locator("[data-count=active]").fill("10")
     workshop.locator("[data-count=newly]").fill("25")
     office.locator("[data-count=registered]").fill("100")
     office.locator("[data-count=active]").fill("60")
     office.locator("[data-count=newly]").fill("40")
-    assert officer.locator("#total-coverage").inner_text() == "66%"  # 125 of 187
+    assert officer.locator("#total-coverage").inner_text() == "66,8%"  # 125 of 187
     assert officer.locator("#total-unregistered").inner_text() == "62"
 
     # Bad input: the server's message appears beside the field, nothing is saved, and
@@ -86,7 +86,7 @@ def test_record_return_correct_and_verify_a_visit(browser_page, viewport):
     assert visits_of(EMPLOYER) == []
     assert workshop.locator("[data-count=registered]").input_value() == "25"
     office.locator("[data-count=registered]").fill("100")
-    assert officer.locator("#total-coverage").inner_text() == "66%"
+    assert officer.locator("#total-coverage").inner_text() == "66,8%"
 
     officer.click("#add-obstacle")
     officer.select_option("select[name$='-category']", "no_smartphone")
@@ -143,7 +143,7 @@ def test_record_return_correct_and_verify_a_visit(browser_page, viewport):
     # The employer page shows the verified figures: 115 of 187 registered.
     officer.goto(f"/employers/{visit.employer_id}")
     totals = officer.locator("#employer-totals").inner_text()
-    assert "115" in totals and "61%" in totals
+    assert "115" in totals and "61,5%" in totals  # 115 ÷ 187, the one rounding of percentages
     assert fits(officer)
 
 
@@ -191,10 +191,13 @@ def test_a_visit_typed_without_network_is_kept_and_sent_once_when_back(browser_p
     # Back online: the outbox sends it, once, even when told twice.
     officer.context.set_offline(False)
     officer.click("#outbox-send")
-    officer.wait_for_function("() => !localStorage.getItem('fieldops.outbox') || "
-                              "JSON.parse(localStorage.getItem('fieldops.outbox')).length === 0")
+    # The form becomes a plain "sent", with the visit's link and no stale notice.
+    officer.wait_for_selector("#visit-sent")
+    assert not officer.locator("#visit-offline").is_visible()
     visits = visits_of(EMPLOYER)
     assert len(visits) == 1 and visits[0].idempotency_key == key
+    assert officer.locator("#visit-sent a").get_attribute("href") == f"/visits/{visits[0].id}"
+    assert officer.locator("#outbox-count").inner_text() == "0"
     assert (visits[0].latitude, visits[0].longitude) == (21.0341, 105.8142)
     assert sorted((l.department.name, l.registered) for l in visits[0].lines) == [
         ("Kho hàng", 3), ("Phân xưởng sản xuất", 0), ("Văn phòng", 70)]

@@ -1,7 +1,52 @@
-// Tell the user when an htmx request fails instead of silently doing nothing.
-document.addEventListener("htmx:sendError", function () {
-  document.body.classList.add("offline");
-});
-document.addEventListener("htmx:afterRequest", function (event) {
-  if (event.detail.successful) document.body.classList.remove("offline");
-});
+// The one rounding of percentages, as fieldops/definitions.py's shown_percent:
+// one decimal, halves up, never 100,0% short of everyone; written with a decimal
+// comma, as every page writes it.
+window.FieldOps = window.FieldOps || {};
+window.FieldOps.percent = function (part, whole) {
+  if (!(whole > 0)) return null;
+  var value = Math.round((1000 * part) / whole) / 10;
+  return value >= 100 && part < whole ? 99.9 : value;
+};
+window.FieldOps.percentText = function (value) {
+  return value === null ? "—" : value.toFixed(1).replace(".", ",") + "%";
+};
+
+// Tell the user when an htmx request fails instead of silently doing nothing:
+// a visible message, and the part of the page that was not refreshed dimmed, so an
+// old list is never taken for the answer.
+(function () {
+  "use strict";
+
+  function failed(event) {
+    var body = document.body;
+    body.classList.add("offline");
+    var note = document.getElementById("connection-lost");
+    if (!note) {
+      note = document.createElement("div");
+      note.id = "connection-lost";
+      note.className = "notice notice-error connection-lost";
+      note.setAttribute("role", "alert");
+      var main = document.querySelector("main") || body;
+      main.insertBefore(note, main.firstChild);
+    }
+    var server = event.type === "htmx:responseError";
+    note.textContent = (server ? body.dataset.serverError : body.dataset.connectionLost) || "";
+    var target = event.detail && event.detail.target;
+    if (target && target !== body) target.classList.add("stale");
+  }
+
+  document.addEventListener("htmx:sendError", failed);
+  document.addEventListener("htmx:responseError", function (event) {
+    // 4xx answers are the form's own (errors beside fields); only a failed server is a failure here.
+    var xhr = event.detail && event.detail.xhr;
+    if (!xhr || xhr.status === 0 || xhr.status >= 500) failed(event);
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (!event.detail.successful) return;
+    document.body.classList.remove("offline");
+    var note = document.getElementById("connection-lost");
+    if (note) note.parentNode.removeChild(note);
+    var target = event.detail.target;
+    if (target) target.classList.remove("stale");
+  });
+})();

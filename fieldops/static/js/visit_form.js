@@ -1,12 +1,15 @@
-// The visit form on a tablet: live unregistered/coverage, rows added and removed,
-// the location, the draft kept while typing, and a submit that survives a dropped
-// connection (the visit goes to the outbox, see visit_outbox.js). Without this
-// script the form still works as a plain POST.
+// The visit form on a tablet: live unregistered/coverage, the server's input rules
+// checked as typed, "newly registered" suggested from the increase and a warning for
+// a second visit on one day (visit_checks.js), rows added and removed, the location, the
+// draft kept while typing, and a submit that survives a dropped connection (the
+// visit goes to the outbox, see visit_outbox.js). Without this script the form still
+// works as a plain POST.
 (function () {
   "use strict";
 
   var Outbox = window.FieldOpsOutbox;
-  var form, scope, key, sending, saveTimer;
+  var Checks = window.FieldOpsVisitChecks;
+  var form, scope, key, sending, saveTimer, rules;
 
   function $(selector, root) {
     return (root || document).querySelector(selector);
@@ -30,7 +33,7 @@
   }
 
   function percent(insured, registered) {
-    return insured > 0 ? Math.floor((100 * registered) / insured) : null;
+    return window.FieldOps.percent(registered, insured);
   }
 
   function showCoverage(bar, pct, full) {
@@ -40,6 +43,38 @@
     bar.classList.toggle("full", !!full);
   }
 
+  // --- checked as typed (visit_checks.js) ------------------------------------
+
+  function checkRow(row) {
+    return Checks.checkRow(rules, row);
+  }
+
+  function checkDate() {
+    return Checks.checkDate(rules, form);
+  }
+
+  function checkAll() {
+    return Checks.checkAll(rules, form);
+  }
+
+  function sameDay() {
+    Checks.sameDay(form, scope + "." + key);
+  }
+
+  function onInput(event) {
+    var target = event.target;
+    var row = target.closest && target.closest("[data-line]");
+    if (target.dataset && target.dataset.count === "newly") target.dataset.typed = "yes";
+    if (row && target.dataset && target.dataset.count === "registered") Checks.suggestNewly(row);
+    if (row) checkRow(row);
+    if (target.name === "visit_date") {
+      checkDate();
+      sameDay();
+    }
+    recompute();
+    queueSave();
+  }
+
   function recompute() {
     var totalInsured = 0;
     var totalRegistered = 0;
@@ -47,11 +82,12 @@
       var counted = $("[data-counted]", row).checked;
       var insured = count(row, "insured");
       var registered = count(row, "registered");
-      var known = insured !== null && registered !== null;
+      // Figures the server would refuse show no coverage (not 1407% on a green bar).
+      var known = insured !== null && registered !== null && registered <= insured;
       var pct = known ? percent(insured, registered) : null;
       row.classList.toggle("not-counted", !counted);
       $("[data-out=unregistered]", row).textContent = known ? number(insured - registered) : "—";
-      $("[data-out=coverage]", row).textContent = pct === null ? "—" : pct + "%";
+      $("[data-out=coverage]", row).textContent = window.FieldOps.percentText(pct);
       showCoverage($(".coverage", row), pct, known && insured > 0 && registered >= insured);
       if (counted && known) {
         totalInsured += insured;
@@ -66,7 +102,7 @@
     $("#total-insured").textContent = number(totalInsured);
     $("#total-registered").textContent = number(totalRegistered);
     $("#total-unregistered").textContent = number(totalInsured - totalRegistered);
-    $("#total-coverage").textContent = pct === null ? "—" : pct + "%";
+    $("#total-coverage").textContent = window.FieldOps.percentText(pct);
   }
 
   // --- rows -----------------------------------------------------------------
@@ -213,8 +249,10 @@
     var candidates = Outbox.drafts(scope);
     var chosen = null;
     candidates.forEach(function (draft) {
+      // A draft whose visit waits in the outbox is that visit's: a new form is another visit.
+      if (queued[scope + "." + draft.key]) return;
       if (!chosen && (anyKey || draft.key === key)) chosen = draft;
-      else if (!queued[scope + "." + draft.key]) Outbox.removeDraft(scope, draft.key); // superseded or stale
+      else Outbox.removeDraft(scope, draft.key); // superseded or stale
     });
     if (!chosen) return;
     if (anyKey && chosen.key !== key) {
@@ -260,11 +298,20 @@
     if (!window.fetch || !window.FormData) return; // the plain POST does the job
     event.preventDefault();
     if (sending) return; // a double tap sends once
+    if (!checkAll()) {
+      var problem = $(".has-error input, .has-error select", form);
+      if (problem) {
+        problem.scrollIntoView({ block: "center" });
+        problem.focus();
+      }
+      return;
+    }
     sending = true;
     busy(true);
     window.clearTimeout(saveTimer);
     var entry = {
-      id: scope + "." + key, url: form.action, fields: fields(), label: form.dataset.label,
+      id: scope + "." + key, kind: "visit", url: form.getAttribute("action"), fields: fields(),
+      label: form.dataset.label, open_url: form.dataset.openUrl || form.getAttribute("action"),
       scope: scope, draftKey: key, queued_at: Date.now(), status: "waiting"
     };
     Outbox.saveDraft(scope, key, entry.fields);
@@ -279,14 +326,41 @@
       sending = false;
       busy(false);
       if (result.outcome === "offline" || result.outcome === "signin") {
-        Outbox.put(entry);
-        $("#visit-offline").hidden = result.outcome !== "offline";
-        if (result.outcome === "signin") show(result.html);
+        Outbox.put(entry).then(function () {
+          $("#visit-offline").hidden = result.outcome !== "offline";
+          if (result.outcome === "signin") show(result.html);
+        });
         return;
       }
       Outbox.remove(entry.id);
       show(result.html);
     });
+  }
+
+  // Sent or refused by the outbox while this form is on screen: a plain "sent"
+  // with the record's link, or the server's page with its messages beside the fields.
+  function onOutbox(event) {
+    var entry = event.detail.entry;
+    if (!form || !document.body.contains(form) || entry.id !== scope + "." + key) return;
+    if (entry.status === "sent") {
+      var sent = $("#visit-sent-template");
+      var panel = document.createElement("div");
+      panel.innerHTML = sent.innerHTML;
+      $("a", panel).href = entry.record_url;
+      $("main").innerHTML = "";
+      $("main").appendChild(panel.firstElementChild);
+      form = null;
+      Outbox.render();
+    } else if (entry.status === "refused") {
+      show(entry.html);
+    }
+  }
+
+  // A visit the server refused, opened again: its answer, messages beside the fields.
+  function refusedHere() {
+    return Outbox.unsent().filter(function (e) {
+      return e.status === "refused" && e.scope === scope && e.html;
+    })[0];
   }
 
   function init() {
@@ -295,6 +369,12 @@
     scope = form.dataset.draftScope;
     key = form.dataset.draftKey;
     sending = false;
+    rules = form.dataset.rules ? JSON.parse(form.dataset.rules) : null;
+    var refused = form.dataset.restore === "yes" && refusedHere();
+    if (refused) {
+      show(refused.html);
+      return;
+    }
     if (form.dataset.conflict === "yes") {
       // This key is spent: what was typed stays on the page, not in a draft.
       Outbox.removeDraft(scope, key);
@@ -302,14 +382,19 @@
     } else if (form.dataset.restore === "yes") {
       restoreDraft();
     }
-    form.addEventListener("input", function () { recompute(); queueSave(); });
-    form.addEventListener("change", function () { recompute(); queueSave(); });
+    form.addEventListener("input", onInput);
+    form.addEventListener("change", onInput);
     form.addEventListener("click", onClick);
     form.addEventListener("submit", onSubmit);
     var discard = $("#draft-discard");
     if (discard) discard.addEventListener("click", onClick);
     recompute();
+    sameDay();
   }
 
-  document.addEventListener("DOMContentLoaded", init);
+  document.addEventListener("DOMContentLoaded", function () {
+    if (Outbox) Outbox.ready.then(init); // the outbox is read before the form looks at it
+  });
+  document.addEventListener("fieldops:outbox", onOutbox);
+  window.FieldOpsVisitForm = { init: init };
 })();

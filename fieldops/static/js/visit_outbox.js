@@ -1,12 +1,16 @@
-// Visits kept on this tablet: drafts while typing, and an outbox of visits whose
-// sending failed for lack of network. Every page shows the outbox and retries it
-// (when the connection returns, every minute, or on "Send now"); each visit keeps
-// the idempotency key its form was opened with, so a retry never records it twice.
+// What an officer records on this tablet and has not yet reached the server: the
+// outbox, with drafts of visit forms while they are typed. Each item keeps the
+// idempotency key its form was made with, the officer who made it (it is sent only
+// while that officer is signed in, with the page's fresh CSRF token) and its state:
+// waiting → sending → sent (with the record's address) | refused (with the server's
+// answer, shown with its messages beside the fields when opened). Items are sent in
+// the order they were made, when the connection returns, every minute, or on
+// "Send now"; a sent item stays listed a week, a waiting one until it is sent.
 (function () {
   "use strict";
 
-  var OUTBOX = "fieldops.outbox";
   var DRAFTS = "fieldops.draft.";
+  var SENT_KEPT_MS = 7 * 24 * 3600 * 1000;
 
   function read(name, fallback) {
     try {
@@ -34,6 +38,18 @@
     }
   }
 
+  // The officer signed in on this page; on the offline page (nobody signed in),
+  // the officer whose data the tablet keeps.
+  function owner() {
+    var body = document.body;
+    return (body && (body.dataset.userId || body.dataset.offlineUser)) || "";
+  }
+
+  // Sent only from a page of a signed-in session, with its own CSRF token.
+  function signedIn() {
+    return !!(document.body && document.body.dataset.userId);
+  }
+
   // --- drafts -------------------------------------------------------------
 
   function draftName(scope, key) {
@@ -47,7 +63,7 @@
       var name = window.localStorage.key(i);
       if (name && name.indexOf(prefix) === 0) {
         var draft = read(name, null);
-        if (draft) found.push(draft);
+        if (draft && (!draft.owner || draft.owner === owner())) found.push(draft);
       }
     }
     found.sort(function (a, b) { return b.saved_at - a.saved_at; });
@@ -55,7 +71,7 @@
   }
 
   function saveDraft(scope, key, fields) {
-    return write(draftName(scope, key), { scope: scope, key: key, saved_at: Date.now(), fields: fields });
+    return write(draftName(scope, key), { scope: scope, key: key, owner: owner(), saved_at: Date.now(), fields: fields });
   }
 
   function removeDraft(scope, key) {
@@ -65,22 +81,103 @@
   }
 
   // --- outbox -------------------------------------------------------------
+  // Kept in IndexedDB (a database of its own: the district's data is replaced when
+  // another officer syncs, the outbox never is), read once into memory when the
+  // page opens (`ready`) and written through on each change; other tabs hear of
+  // changes on a BroadcastChannel.
 
+  var items = [];
+  var channel = window.BroadcastChannel ? new window.BroadcastChannel("fieldops-outbox") : null;
+  var database = null;
+
+  function idb() {
+    if (!database) {
+      database = new Promise(function (resolve, reject) {
+        var req = window.indexedDB.open("fieldops-outbox", 1);
+        req.onupgradeneeded = function () { req.result.createObjectStore("items", { keyPath: "id" }); };
+        req.onsuccess = function () { resolve(req.result); };
+        req.onerror = function () { reject(req.error); };
+      });
+    }
+    return database;
+  }
+
+  function change(work) {
+    return idb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction("items", "readwrite");
+        work(tx.objectStore("items"));
+        tx.oncomplete = function () { resolve(); };
+        tx.onerror = tx.onabort = function () { reject(tx.error); };
+      });
+    }).then(function () {
+      if (channel) channel.postMessage("changed");
+    });
+  }
+
+  function load() {
+    return idb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var req = db.transaction("items").objectStore("items").getAll();
+        req.onsuccess = function () { resolve(req.result); };
+        req.onerror = function () { reject(req.error); };
+      });
+    }).then(function (found) {
+      var now = Date.now();
+      var old = found.filter(function (e) { return e.status === "sent" && now - (e.sent_at || 0) >= SENT_KEPT_MS; });
+      items = found.filter(function (e) { return old.indexOf(e) < 0; });
+      if (old.length) change(function (store) { old.forEach(function (e) { store.delete(e.id); }); });
+    }, function () {
+      items = []; // no IndexedDB (a private window): the outbox lives as long as the page
+    });
+  }
+
+  // Items an earlier release kept in localStorage move over once, never lost on the way.
+  function moveOver() {
+    var earlier = read("fieldops.outbox", []);
+    if (!earlier.length) return Promise.resolve();
+    return change(function (store) {
+      earlier.forEach(function (e) { store.put(e); });
+    }).then(function () { window.localStorage.removeItem("fieldops.outbox"); }, function () { /* kept there */ });
+  }
+
+  var ready = moveOver().then(load);
+
+  function all() {
+    return items.slice();
+  }
+
+  function isMine(entry) {
+    return !entry.owner || entry.owner === owner();
+  }
+
+  // This officer's items, in the order they were made.
   function entries() {
-    return read(OUTBOX, []);
+    return all().filter(isMine).sort(function (a, b) { return a.queued_at - b.queued_at; });
   }
 
-  function store(list) {
-    write(OUTBOX, list);
-    render();
+  function unsent(list) {
+    return list.filter(function (e) { return e.status !== "sent"; });
   }
 
+  function get(id) {
+    return all().filter(function (e) { return e.id === id; })[0] || null;
+  }
+
+  // Resolves once written: a page may be left right after.
   function put(entry) {
-    store(entries().filter(function (e) { return e.id !== entry.id; }).concat([entry]));
+    if (!entry.owner) entry.owner = owner();
+    if (!entry.status) entry.status = "waiting";
+    items = items.filter(function (e) { return e.id !== entry.id; }).concat([entry]);
+    render();
+    var kept = JSON.parse(JSON.stringify(entry));
+    return change(function (store) { store.put(kept); }).catch(function () { /* kept in memory only */ });
   }
 
   function remove(id) {
-    store(entries().filter(function (e) { return e.id !== id; }));
+    items = items.filter(function (e) { return e.id !== id; });
+    render();
+    return change(function (store) { store.delete(id); }).catch(function () { /* nothing kept */ });
   }
 
   function body(fields) {
@@ -100,11 +197,12 @@
       method: "POST",
       body: body(entry.fields),
       credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken() }
+      headers: { "X-CSRFToken": csrfToken(), "X-Outbox": "1" }
     }).then(function (response) {
       return response.text().then(function (html) {
         var outcome = "invalid";
-        if (response.ok && response.headers.get("X-Visit-Id")) outcome = "sent";
+        var recorded = response.headers.get("X-Visit-Id") || response.headers.get("X-Followup-Id");
+        if (response.ok && recorded) outcome = "sent";
         else if (response.status >= 500) outcome = "offline";
         else if (response.status === 409) outcome = "conflict";
         else if (response.status === 400 || response.ok) outcome = "signin";
@@ -115,7 +213,32 @@
     });
   }
 
-  // --- the banner ---------------------------------------------------------
+  function announce(entry, result) {
+    document.dispatchEvent(new CustomEvent("fieldops:outbox", { detail: { entry: entry, result: result } }));
+  }
+
+  // The outcome of a send, written to the item: sent keeps the record's address,
+  // refused the server's page (its messages beside the fields).
+  function settle(entry, result) {
+    if (result.outcome === "sent") {
+      entry.status = "sent";
+      entry.sent_at = Date.now();
+      var landed = new URL(result.response.url, window.location.href);
+      entry.record_url = landed.pathname + landed.search;
+      delete entry.html;
+      delete entry.fields;
+      removeDraft(entry.scope, entry.draftKey);
+    } else if (result.outcome === "invalid" || result.outcome === "conflict") {
+      entry.status = "refused";
+      entry.html = result.html;
+    } else {
+      entry.status = "waiting";
+    }
+    put(entry);
+    announce(entry, result);
+  }
+
+  // --- the count, the banner ----------------------------------------------
 
   var flushing = false;
 
@@ -131,64 +254,91 @@
   }
 
   function render() {
+    var list = unsent(entries());
+    var count = document.getElementById("outbox-count");
+    if (count) {
+      count.textContent = String(list.length);
+      count.classList.toggle("fu-new", list.length > 0);
+    }
+    document.dispatchEvent(new CustomEvent("fieldops:outbox-changed"));
     var b = box();
     if (!b) return;
-    var list = entries();
     var link = document.getElementById("outbox-open");
     link.hidden = true;
     if (!list.length) {
       b.hidden = true;
       return;
     }
-    var attention = list.filter(function (e) { return e.status === "attention"; })[0];
-    if (attention) {
-      say(b.dataset.attention + " " + attention.label);
-      link.href = attention.url;
+    var refused = list.filter(function (e) { return e.status === "refused"; })[0];
+    if (refused) {
+      say(b.dataset.attention + " " + refused.label);
+      link.href = refused.open_url || refused.url;
       link.hidden = false;
     } else {
       say(b.dataset.waiting.replace("{n}", String(list.length)));
     }
   }
 
+  function withLock(work) {
+    if (navigator.locks && navigator.locks.request) return navigator.locks.request("fieldops-outbox", work);
+    return work();
+  }
+
+  // Sends this officer's waiting items in order; stops at the first that cannot
+  // go (no network, or the session has expired), to keep the order.
   function flush() {
-    var waiting = entries().filter(function (e) { return e.status !== "attention"; });
-    if (flushing || !waiting.length) return Promise.resolve();
+    if (flushing || !signedIn()) return Promise.resolve();
+    var waiting = unsent(entries()).filter(function (e) { return e.status !== "refused"; });
+    if (!waiting.length) return Promise.resolve();
     flushing = true;
     var b = box();
     if (b) say(b.dataset.sending);
     var signin = false;
-    var next = function (i) {
-      if (i >= waiting.length) return Promise.resolve();
-      var entry = waiting[i];
-      return send(entry).then(function (result) {
-        if (result.outcome === "sent") {
-          remove(entry.id);
-          removeDraft(entry.scope, entry.draftKey);
-          return next(i + 1);
+    var sentAny = false;
+    return withLock(function () {
+      return load().then(function () { return next(0); }); // as other tabs left it
+      function next(i) {
+        if (i >= waiting.length) return Promise.resolve();
+        var entry = get(waiting[i].id);
+        if (!entry || entry.status === "sent" || entry.status === "refused") return next(i + 1);
+        if (entry.depends_on) {
+          // Proposed from a visit kept here: sent once the visit is, naming it.
+          var visit = get(entry.depends_on);
+          var recorded = visit && visit.status === "sent" && /\/visits\/(\d+)/.exec(visit.record_url || "");
+          if (visit && !recorded) return next(i + 1);
+          if (recorded) entry.url = entry.url.replace(/employer=\d+/, "visit=" + recorded[1]);
         }
-        if (result.outcome === "offline") return null; // still no network: try later
-        if (result.outcome === "signin") {
-          signin = true;
-          return null;
-        }
-        entry.status = "attention"; // the server refused it: the officer opens the form, restored
+        entry.status = "sending";
         put(entry);
-        return next(i + 1);
-      });
-    };
-    return next(0).then(function () {
+        return send(entry).then(function (result) {
+          settle(entry, result);
+          if (result.outcome === "sent") sentAny = true;
+          if (result.outcome === "signin") signin = true;
+          if (result.outcome === "offline" || result.outcome === "signin") return null;
+          return next(i + 1);
+        });
+      }
+    }).then(function () {
       flushing = false;
       render();
       if (signin && b) say(b.dataset.signin);
-      else if (b && !entries().length && waiting.length) say(b.dataset.sent);
+      else if (b && sentAny && !unsent(entries()).length) say(b.dataset.sent);
+    }, function () {
+      flushing = false;
+      render();
     });
   }
 
   window.FieldOpsOutbox = {
+    ready: ready,
     send: send,
+    settle: settle,
     put: put,
+    get: get,
     remove: remove,
     entries: entries,
+    unsent: function () { return unsent(entries()); },
+    owner: owner,
     render: render,
     flush: flush,
     drafts: drafts,
@@ -197,14 +347,27 @@
   };
 
   document.addEventListener("DOMContentLoaded", function () {
-    render();
+    ready.then(function () {
+      render();
+      if (navigator.onLine !== false) flush();
+    });
     document.body.addEventListener("click", function (event) {
       if (event.target && event.target.id === "outbox-send") flush();
     });
-    if (navigator.onLine !== false) flush();
+    var logout = document.getElementById("logout-form");
+    if (logout) {
+      logout.addEventListener("submit", function (event) {
+        if (unsent(entries()).length && !window.confirm(logout.dataset.waiting)) event.preventDefault();
+      });
+    }
   });
-  window.addEventListener("online", function () { flush(); });
+  window.addEventListener("online", function () { ready.then(flush); });
+  if (channel) {
+    channel.onmessage = function () {
+      load().then(render);
+    };
+  }
   window.setInterval(function () {
-    if (entries().length && navigator.onLine !== false) flush();
+    if (unsent(entries()).length && navigator.onLine !== false) flush();
   }, 60000);
 })();

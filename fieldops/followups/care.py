@@ -1,0 +1,111 @@
+"""The Customer Care Center's loop (DESIGN.md, "Obstacle").
+
+A supervisor approves an escalation; the Center (role `care`, national or
+provincial: its area is its unit's subtree) sees it in its queue with the
+employer's contact, the obstacle's category, the people affected and their
+description; it answers what it did, with a note, and the follow-up moves on:
+
+    resolved       → done (the note is the outcome)
+    needs_officer  → in progress, back with its assignee
+    not_ours       → cancelled (the note is the reason)
+
+from approved or in progress only, never a mere proposal. The assignee, the
+proposer and the supervisor who approved it are notified (the follow-ups'
+notifications). `CARE_MOVES` is the table of those moves; like the other
+transitions, one conditional UPDATE applies it, so two answers sent at once
+give one.
+"""
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from fieldops.audit.operations import record
+from fieldops.auth.models import Role
+from fieldops.extensions import db
+from fieldops.followups.models import (
+    OUTCOME_MAX, REASON_MAX, CareAnswer, FollowUp, FollowUpKind, FollowUpState, NoticeEvent,
+)
+from fieldops.followups.operations import FollowUpError, _notify
+from fieldops.org.scope import scoped
+from fieldops.timeutil import utcnow
+from fieldops.visits.models import ObstacleCategory
+
+S = FollowUpState
+
+# The obstacles only the Center can fix: a follow-up proposed from one is an escalation unless told otherwise.
+CENTER_CATEGORIES = (ObstacleCategory.otp_not_received, ObstacleCategory.identity_data_mismatch,
+                     ObstacleCategory.app_error)
+
+ANSWERABLE = (S.approved, S.in_progress)
+CARE_MOVES = {CareAnswer.resolved: S.done, CareAnswer.needs_officer: S.in_progress,
+              CareAnswer.not_ours: S.cancelled}
+# Escalations the Center deals with: approved by a supervisor (and whatever followed), never proposals.
+APPROVED_STATES = (S.approved, S.in_progress, S.done, S.cancelled)
+
+
+def waiting(user):
+    """The escalations in the Center user's area waiting for its answer, the oldest approval first."""
+    return (scoped(FollowUp, user)
+            .where(FollowUp.kind == FollowUpKind.escalation, FollowUp.state.in_(ANSWERABLE),
+                   FollowUp.care_answer.is_(None))
+            .options(joinedload(FollowUp.employer), joinedload(FollowUp.obstacle))
+            .order_by(FollowUp.decided_at, FollowUp.id))
+
+
+def answered(user, limit=20):
+    """What the Center answered lately in the user's area."""
+    return db.session.scalars(
+        scoped(FollowUp, user).where(FollowUp.care_answer.is_not(None))
+        .options(joinedload(FollowUp.employer)).order_by(FollowUp.care_answered_at.desc()).limit(limit)).all()
+
+
+def description(followup: FollowUp) -> str:
+    return describe(followup.obstacle.note if followup.obstacle is not None else "", followup.note)
+
+
+def describe(obstacle_note, note) -> str:
+    """Who is affected and how: the obstacle's note as the officer wrote it, and the follow-up's."""
+    return " — ".join(p.strip() for p in (obstacle_note, note) if p and p.strip())
+
+
+def can_answer(user, followup: FollowUp) -> bool:
+    return (user.role == Role.care and followup.in_scope_of(user) and followup.kind == FollowUpKind.escalation
+            and followup.state in ANSWERABLE and followup.care_answer is None)
+
+
+def answer_escalation(actor, followup: FollowUp, answer, note: str, now=None) -> None:
+    """Records the Center's answer and moves the follow-up on (CARE_MOVES); notifies."""
+    if actor.role != Role.care or not followup.in_scope_of(actor) or followup.kind != FollowUpKind.escalation:
+        raise FollowUpError("not_allowed", followup)
+    try:
+        answer = CareAnswer(answer)
+    except ValueError:
+        raise FollowUpError("care_answer_required", followup, field="answer") from None
+    note = (note or "").strip()
+    if not note:
+        raise FollowUpError("care_note_required", followup, field="note")
+    if len(note) > OUTCOME_MAX:
+        raise FollowUpError("care_note_long", followup, field="note")
+    if not can_answer(actor, followup):
+        raise FollowUpError("care_answered" if followup.care_answer else "forbidden", followup)
+    now = now or utcnow()
+    was, target = followup.state, CARE_MOVES[answer]
+    values = {"state": target, "updated_at": now, "care_answer": answer, "care_note": note,
+              "care_answered_at": now, "care_answered_by_id": actor.id}
+    if target in (S.in_progress, S.done) and followup.started_at is None:
+        values["started_at"] = now
+    if target == S.done:
+        values |= {"outcome": note, "completed_at": now}
+    elif target == S.cancelled:
+        values |= {"reason": note[:REASON_MAX], "cancelled_at": now, "cancelled_by_id": actor.id}
+    result = db.session.execute(
+        sa.update(FollowUp).where(FollowUp.id == followup.id, FollowUp.state == was, FollowUp.care_answer.is_(None))
+        .values(**values).execution_options(synchronize_session=False))
+    db.session.refresh(followup)
+    if result.rowcount != 1:
+        raise FollowUpError("care_answered", followup)
+    event = record("follow_up.care_answer", actor=actor, obj=followup, before={"state": str(was)},
+                   after={"state": str(target), "answer": str(answer), "note": note})
+    event.created_at = now
+    _notify(followup, actor, NoticeEvent.care_answered, followup.assignee, followup.proposer, followup.decided_by,
+            now=now)
+    db.session.flush()

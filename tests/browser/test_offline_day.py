@@ -1,0 +1,157 @@
+"""An officer's day with the network coming and going, the server taken away for
+real: sign in, sync the district, lose the network, search, log three visits at
+three employers and complete a follow-up, close the browser, open it again,
+regain the network: all four are sent once, each with its link."""
+import re
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from fieldops.auth.models import User
+from fieldops.employers.models import Employer
+from fieldops.extensions import db
+from fieldops.followups.models import FollowUp, FollowUpState
+from fieldops.visits.models import Visit
+from tests.browser.conftest import VIEWPORTS, _chromium_path, sign_in
+from tests.browser.offline_helpers import (CHROMIUM_PROFILE_ARGS, FlakyServer, outbox, wait_for_sync,
+                                           wait_for_worker)
+
+
+
+@pytest.fixture
+def flaky(app, demo_data):
+    app.config["WTF_CSRF_ENABLED"] = True
+    server = FlakyServer(app)
+    server.start()
+    yield server
+    server.stop()
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture
+def tablet(browser, flaky, tmp_path):
+    """tablet(viewport) → a browser with a profile kept on disk: closed and opened
+    again, it keeps its service worker, IndexedDB and localStorage."""
+    opened = []
+
+    def open_browser(viewport="landscape"):
+        # A browser of its own (the session's Playwright starts it): closing it is closing the browser.
+        context = browser.browser_type.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=_chromium_path(), args=CHROMIUM_PROFILE_ARGS,
+            headless=True, viewport=VIEWPORTS[viewport], base_url=flaky.url, locale="vi-VN")
+        context.set_default_timeout(10_000)
+        opened.append(context)
+        return context
+
+    yield open_browser
+    for context in opened:
+        try:
+            context.close()
+        except Exception:  # closed by the test already
+            pass
+
+
+def in_district(officer_name):
+    officer = db.session.scalar(sa.select(User).where(User.username == officer_name))
+    return officer, db.session.scalars(
+        sa.select(Employer).where(Employer.district_id == officer.org_unit_id).order_by(Employer.name)).all()
+
+
+def fill_visit(page, registered_delta):
+    """The offline visit form of the employer open: today's date, a purpose, the
+    first department's registered raised by `registered_delta`. Returns the
+    figures typed (insured, registered, active, newly)."""
+    page.click("#offline-new-visit")
+    page.wait_for_selector("#visit-form [data-line]")
+    page.select_option("#purpose", "registration_drive")
+    row = page.locator("[data-line]").first
+    insured = int(row.locator("[data-count=insured]").input_value())
+    current = int(row.locator("[data-count=registered]").input_value())
+    registered = min(insured, current + registered_delta)
+    row.locator("[data-count=registered]").fill(str(registered))
+    # "Newly registered" follows the increase over the current figure.
+    assert row.locator("[data-count=newly]").input_value() == str(registered - current)
+    page.click("#visit-submit")
+    page.wait_for_selector("#visit-offline:not([hidden])")
+    return registered
+
+
+def open_employer(page, query, name):
+    page.goto("/visits/new")
+    page.locator("#offline-search").fill(query)
+    page.locator("#offline-results a", has_text=name).first.click()
+    page.wait_for_selector("#offline-new-visit")
+
+
+@pytest.mark.parametrize("viewport", ["landscape", "portrait"])
+def test_a_day_offline(flaky, tablet, viewport):
+    officer, employers = in_district("officer.hn")
+    chosen = employers[:3]
+    followup = db.session.scalar(sa.select(FollowUp).where(FollowUp.assignee_id == officer.id,
+                                                           FollowUp.state == FollowUpState.in_progress))
+    assert followup is not None
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Visit))
+
+    context = tablet(viewport)
+    page = context.pages[0] if context.pages else context.new_page()
+    sign_in(page, "officer.hn")
+    wait_for_worker(page)
+    page.reload()
+    wait_for_sync(page)
+
+    flaky.stop()
+    page.goto("/visits/new")
+    assert page.locator("#offline-banner").is_visible()
+    assert re.search(r"\d\d/\d\d/\d{4}", page.locator("#offline-age").inner_text())  # how old the data is
+    page.locator("#offline-search").fill("hong ha")  # accents ignored
+    page.wait_for_selector("#offline-results a")
+    assert page.locator("#offline-results a").first.inner_text().startswith("Công ty TNHH May mặc Hồng Hà")
+
+    typed = {}
+    for n, employer in enumerate(chosen):
+        open_employer(page, employer.unit_code, employer.name)
+        assert page.locator("#offline-departments tbody tr").count() == len(employer.departments)
+        typed[employer.id] = fill_visit(page, n + 1)
+    assert page.locator("#outbox-count").inner_text() == "3"
+
+    page.goto("/followups/mine")
+    card = page.locator(f"#offline-followup-{followup.id}")
+    card.locator("textarea[name=outcome]").fill("Đã tập huấn xong cho 12 người lao động")
+    card.locator("[data-action=complete]").click()
+    assert page.locator("#outbox-count").inner_text() == "4"
+    page.goto("/outbox")
+    assert page.locator(".outbox-item[data-status=waiting]").count() == 4
+
+    # The browser is closed; later the network is back, and the browser opened again.
+    context.close()
+    flaky.start()
+    context = tablet(viewport)
+    page = context.pages[0] if context.pages else context.new_page()
+    page.goto("/")
+    if "/login" in page.url:  # the session ended with the browser: signing in again sends them
+        sign_in(page, "officer.hn")
+    page.goto("/outbox")
+    until_sent = page.locator(".outbox-item[data-status=sent]")
+    for _ in range(100):  # the list redraws as each is sent
+        if until_sent.count() == 4:
+            break
+        page.wait_for_timeout(100)
+    assert until_sent.count() == 4
+    assert page.locator("#outbox-count").inner_text() == "0"
+    links = [until_sent.nth(i).locator("a").get_attribute("href") for i in range(4)]
+    assert sum(1 for link in links if re.search(r"/visits/\d+$", link)) == 3
+    assert f"/followups/{followup.id}" in links
+
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == before + 3
+    for employer in chosen:
+        visits = db.session.scalars(sa.select(Visit).where(Visit.employer_id == employer.id,
+                                                           Visit.officer_id == officer.id,
+                                                           Visit.visit_date == date.today())).all()
+        assert len(visits) == 1
+        assert visits[0].lines[0].registered == typed[employer.id]
+    assert db.session.get(FollowUp, followup.id).state == FollowUpState.done
+
+    page.click(f"a[href='{links[0]}']")
+    assert re.search(r"/(visits|followups)/\d+$", page.url)

@@ -1,0 +1,161 @@
+"""The Customer Care Center's loop (fieldops/followups/care.py): a queue of the
+escalations a supervisor approved, with the employer's contact; the Center's
+answer moves the follow-up on and reaches the officer and the supervisor; the
+export carries the same columns, approved escalations only unless told."""
+import csv
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from fieldops.audit.models import AuditEvent
+from fieldops.employers.phones import normalize_phone
+from fieldops.extensions import db
+from fieldops.followups.models import CareAnswer, FollowUp, FollowUpNotice, FollowUpState, NoticeEvent
+from tests import factories
+from tests.conftest import sign_in
+from tests.followup_helpers import fu, in_english  # noqa: F401
+
+
+@pytest.fixture
+def center(fu, org):
+    """Hà Nội's Center user; an approved escalation (OTP not received, 2 people) at an
+    employer with a contact, a mere proposal, and Hà Tĩnh's approved escalation."""
+    employer = fu["employer"]
+    employer.contact_name, employer.contact_phone = "Chị Nguyễn Thu Hà (kế toán)", "0912345678"
+    otp = next(o for o in fu["visit"].obstacles if o.category == "otp_not_received")
+    otp.note = "Hai công nhân ca đêm không nhận được mã OTP"
+    approved = factories.followup(fu["officer"], employer, kind="escalation", visit=fu["visit"], obstacle=otp,
+                                  state="approved", decider=fu["supervisor"], note="Gọi trước 10 giờ")
+    smartphone = next(o for o in fu["visit"].obstacles if o.category == "no_smartphone")
+    proposal = factories.followup(fu["officer"], employer, kind="escalation", visit=fu["visit"], obstacle=smartphone)
+    ht_visit = factories.visit(fu["users"]["HT"]["officer"], fu["ht_employer"], obstacles=[("app_error", 4, "")])
+    ht = factories.followup(fu["users"]["HT"]["officer"], fu["ht_employer"], kind="escalation", visit=ht_visit,
+                            obstacle=ht_visit.obstacles[0], state="approved", decider=fu["users"]["HT"]["supervisor"])
+    care = fu["users"]["HN"]["care"]  # provincial: Hà Nội's area
+    db.session.commit()
+    return {"approved": approved, "proposal": proposal, "ht": ht, "care": care}
+
+
+def _client(app, user):
+    return in_english(sign_in(app.test_client(), user))
+
+
+def test_the_queue_shows_approved_escalations_with_the_contact(app, fu, center):
+    page = _client(app, center["care"]).get("/followups/care")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert f'data-escalation="{center["approved"].id}"' in text
+    assert f'data-escalation="{center["proposal"].id}"' not in text  # never a mere proposal
+    assert f'data-escalation="{center["ht"].id}"' not in text  # outside its area
+    for shown in ("Chị Nguyễn Thu Hà (kế toán)", 'href="tel:0912345678"', "OTP not received",
+                  "Hai công nhân ca đêm không nhận được mã OTP", "Gọi trước 10 giờ"):
+        assert shown in text, shown
+    assert 'href="/followups/care"' in text  # in the navigation
+
+
+@pytest.mark.parametrize("answer, state", [("resolved", FollowUpState.done),
+                                           ("needs_officer", FollowUpState.in_progress),
+                                           ("not_ours", FollowUpState.cancelled)])
+def test_the_answer_moves_the_follow_up_on_and_reaches_officer_and_supervisor(app, fu, center, answer, state):
+    followup = center["approved"]
+    prefix = f"care{followup.id}"
+    response = _client(app, center["care"]).post(f"/followups/{followup.id}/care-answer", data={
+        f"{prefix}-answer": answer, f"{prefix}-note": "Đã cấp lại mã OTP qua tổng đài"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    done = db.session.get(FollowUp, followup.id)
+    assert (done.state, done.care_answer, done.care_note) == (state, CareAnswer(answer),
+                                                             "Đã cấp lại mã OTP qua tổng đài")
+    notified = set(db.session.scalars(sa.select(FollowUpNotice.user_id).where(
+        FollowUpNotice.follow_up_id == followup.id, FollowUpNotice.event == NoticeEvent.care_answered)))
+    assert notified == {fu["officer"].id, fu["supervisor"].id}
+    assert db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "follow_up.care_answer")).one()
+    officer = _client(app, fu["officer"])
+    assert "answered by the Customer Care Center" in officer.get("/followups/notices").get_data(as_text=True)
+    page = officer.get(f"/followups/{followup.id}").get_data(as_text=True)
+    assert 'id="followup-care-answer"' in page and "Đã cấp lại mã OTP qua tổng đài" in page
+
+
+def test_bad_answers_are_refused_and_change_nothing(app, fu, center):
+    client = _client(app, center["care"])
+    followup, prefix = center["approved"], f"care{center['approved'].id}"
+    for data, message in (({f"{prefix}-answer": "resolved", f"{prefix}-note": "  "}, "Write a note"),
+                          ({f"{prefix}-answer": "lost", f"{prefix}-note": "x"}, "Not a valid choice"),
+                          ({f"{prefix}-answer": "resolved", f"{prefix}-note": "x" * 2001}, "2000")):
+        response = client.post(f"/followups/{followup.id}/care-answer", data=data)
+        assert response.status_code == 422 and message in response.get_data(as_text=True), message
+    # A proposal, or an escalation already answered, cannot be answered.
+    proposal = center["proposal"]
+    response = client.post(f"/followups/{proposal.id}/care-answer", data={
+        f"care{proposal.id}-answer": "resolved", f"care{proposal.id}-note": "x"})
+    assert response.status_code == 422
+    # Outside its area: 404.
+    ht = center["ht"]
+    response = client.post(f"/followups/{ht.id}/care-answer", data={
+        f"care{ht.id}-answer": "resolved", f"care{ht.id}-note": "x"})
+    assert response.status_code == 404
+    db.session.expire_all()
+    for made in (followup, proposal, ht):
+        assert db.session.get(FollowUp, made.id).care_answer is None
+    # Other roles cannot answer at all.
+    assert _client(app, fu["supervisor"]).post(f"/followups/{followup.id}/care-answer", data={}).status_code == 403
+
+
+def _csv(data: bytes):
+    return list(csv.reader(io.StringIO(data.decode("utf-8")[1:])))
+
+
+def test_the_export_carries_the_queue_columns_and_approved_escalations_only(app, fu, center, tmp_path):
+    client = _client(app, fu["supervisor"])
+    rows = _csv(client.get("/followups/export?kind=escalation&format=csv").data)
+    header, body = rows[0], rows[1:]
+    assert [int(r[0]) for r in body] == [center["approved"].id]
+    line = dict(zip(header, body[0]))
+    assert (line["Contact person"], line["Contact phone"]) == ("Chị Nguyễn Thu Hà (kế toán)", "0912345678")
+    assert line["Description"] == "Hai công nhân ca đêm không nhận được mã OTP — Gọi trước 10 giờ"
+    rows = _csv(client.get("/followups/export?kind=escalation&format=csv&proposals=1").data)
+    assert sorted(int(r[0]) for r in rows[1:]) == sorted([center["approved"].id, center["proposal"].id])
+
+    out = tmp_path / "cskh.csv"
+    result = app.test_cli_runner().invoke(args=["followups", "export", "--kind", "escalation", "--format", "csv",
+                                                "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    cli_rows = _csv(out.read_bytes())
+    assert cli_rows[0] == header
+    assert sorted(int(r[0]) for r in cli_rows[1:]) == sorted([center["approved"].id, center["ht"].id])
+
+
+def test_an_obstacle_only_the_center_can_fix_is_proposed_as_an_escalation(app, fu):
+    client = _client(app, fu["officer"])
+    for obstacle in fu["visit"].obstacles:
+        page = client.get(f"/followups/new?obstacle={obstacle.id}").get_data(as_text=True)
+        chosen = "escalation" if obstacle.category == "otp_not_received" else "revisit"
+        assert f'<option selected value="{chosen}">' in page, obstacle.category
+
+
+@pytest.mark.parametrize("typed, kept", [
+    ("+84 912-345-678", "0912345678"), ("0912.345.678", "0912345678"), ("84912345678", "0912345678"),
+    ("(024) 3824 5678", "02438245678"), ("0084 912 345 678", "0912345678"), ("", ""),
+    ("12345", None), ("09123456789012", None), ("+1 202 555 0100", None), ("0912abc678", None),
+    ("=HYPERLINK(1)", None), ("0" * 40, None),
+])
+def test_phone_numbers_in_odd_forms(typed, kept):
+    assert normalize_phone(typed) == kept
+
+
+def test_the_employer_form_takes_a_contact_and_refuses_a_bad_phone(app, fu, client_as):
+    employer = fu["employer"]
+    client = in_english(client_as("admin"))
+    data = {"unit_code": employer.unit_code, "tax_code": employer.tax_code, "name": employer.name,
+            "address": employer.address, "sector": employer.sector, "district_id": employer.district_id,
+            "contact_name": "Anh Lê Văn Nam", "contact_phone": "12345"}
+    response = client.post(f"/employers/{employer.id}/edit", data=data)
+    assert response.status_code == 422 and "Enter a Vietnamese phone number" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(type(employer), employer.id).contact_phone == ""
+    response = client.post(f"/employers/{employer.id}/edit", data=data | {"contact_phone": "+84 912-345-678"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(type(employer), employer.id)
+    assert (saved.contact_name, saved.contact_phone) == ("Anh Lê Văn Nam", "0912345678")

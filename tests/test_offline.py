@@ -1,0 +1,181 @@
+"""The offline field kit on the server: the manifest and its icons, the service
+worker and the release it names, the offline page, and the district's sync (all
+of it, then only what changed, within the officer's scope)."""
+import gzip
+import io
+import json
+import re
+import time
+from datetime import datetime
+
+from PIL import Image
+
+from fieldops.extensions import db
+from fieldops.offline import shell
+from tests import factories
+
+
+def test_the_manifest_installs_fieldops_in_vietnamese_with_png_icons(client):
+    response = client.get("/manifest.webmanifest")
+    assert response.status_code == 200 and response.mimetype == "application/manifest+json"
+    manifest = json.loads(response.get_data(as_text=True))
+    assert manifest["lang"] == "vi" and "VssID" in manifest["name"] and manifest["display"] == "standalone"
+    assert manifest["start_url"] == "/"
+    for icon in manifest["icons"]:
+        image = client.get(icon["src"])
+        assert image.status_code == 200 and image.mimetype == "image/png"
+        with Image.open(io.BytesIO(image.data)) as png:
+            assert png.format == "PNG" and f"{png.width}x{png.height}" == icon["sizes"]
+        image.close()
+
+
+def test_the_service_worker_names_the_release_and_every_file_it_keeps(client):
+    response = client.get("/sw.js")
+    assert response.status_code == 200 and response.mimetype == "text/javascript"
+    assert response.headers["Cache-Control"] == "no-cache"  # a new release is seen at once
+    body = response.get_data(as_text=True)
+    config = json.loads(re.match(r"self\.FIELDOPS_SHELL = (.*);\n", body).group(1))
+    assert config["version"] == shell.version() and re.fullmatch(r"[0-9a-f]{12}", config["version"])
+    assert config["page"] == "/offline"
+    assert len(config["files"]) == len(shell.SHELL_FILES)
+    for url in config["files"]:
+        # Each file under this release's name: the cache of one release never mixes in another's.
+        assert url.endswith(f"?v={config['version']}")
+        kept = client.get(url)
+        assert kept.status_code == 200, url
+        kept.close()
+
+
+def test_every_page_asks_for_this_releases_static_files(client_as):
+    html = client_as("officer").get("/").get_data(as_text=True)
+    assert f"/static/css/app.css?v={shell.version()}" in html
+    assert 'rel="manifest"' in html and 'data-worker="/sw.js"' in html
+    assert f"/static/js/offline_store.js?v={shell.version()}" in html
+    assert 'id="outbox-count"' in html and 'id="logout-form"' in html
+
+
+def test_only_officers_get_the_service_worker_and_the_offline_page(client_as):
+    supervisor = client_as("supervisor")
+    assert 'data-worker=' not in supervisor.get("/").get_data(as_text=True)
+    assert supervisor.get("/offline").status_code == 403
+    page = client_as("officer").get("/offline")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    # Kept by the service worker: it carries no session token.
+    assert "csrf" not in html.lower() and 'id="offline-view"' in html and 'id="visit-form"' in html
+
+
+def sync(client, since="", gzip_ok=False):
+    headers = {"Accept-Encoding": "gzip"} if gzip_ok else {}
+    response = client.get("/offline/sync" + (f"?since={since}" if since else ""), headers=headers)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    raw = gzip.decompress(response.data) if response.headers.get("Content-Encoding") == "gzip" else response.data
+    return json.loads(raw)
+
+
+def test_the_first_sync_brings_the_officers_district_and_nothing_else(client_as, users, org):
+    officer = users["HN"]["officer"]
+    here = factories.employer(org["HN-BD"], name="Công ty Hồng Hà", departments=("Văn phòng", "Xưởng"))
+    elsewhere = factories.employer(org["HT-TP"], name="Công ty Hà Tĩnh")
+    factories.visit(officer, here)
+    db.session.commit()
+
+    data = sync(client_as("officer"), gzip_ok=True)
+    assert data["full"] is True and data["employers_total"] == 1
+    employers = [dict(zip(data["employer_fields"], row)) for row in data["employers"]]
+    assert [e["name"] for e in employers] == ["Công ty Hồng Hà"]
+    assert elsewhere.id not in [e["id"] for e in employers]
+    departments = [dict(zip(data["department_fields"], row)) for row in data["departments"]]
+    assert sorted((d["name"], d["insured"], d["registered"], d["active"]) for d in departments) == [
+        ("Văn phòng", 10, 4, 2), ("Xưởng", 10, 4, 2)]
+    visits = [dict(zip(data["visit_fields"], row)) for row in data["visits"]]
+    assert [(v["employer_id"], v["visit_date"], v["state"]) for v in visits] == [(here.id, "2023-06-01", "submitted")]
+    assert data["rules"]["max_count"] == 1_000_000 and data["rules"]["earliest_date"] is None
+    assert data["user"]["id"] == officer.id
+
+
+def test_an_incremental_sync_brings_only_the_employers_changed_since(client_as, users, org, monkeypatch):
+    from fieldops.offline import sync as sync_module
+
+    officer = users["HN"]["officer"]
+    quiet = factories.employer(org["HN-BD"], name="Công ty Yên Tĩnh")
+    busy = factories.employer(org["HN-BD"], name="Công ty Bận Rộn", departments=("Văn phòng", "Xưởng"))
+    db.session.commit()
+    client = client_as("officer")
+    monkeypatch.setattr(sync_module, "OVERLAP", sync_module.OVERLAP * 0)
+    first = sync(client)
+    assert len(first["employers"]) == 2
+    time.sleep(0.01)
+    again = sync(client, first["cursor"])
+    assert again["full"] is False and again["employers"] == [] and again["departments"] == []
+    assert again["employers_total"] == 2
+
+    factories.visit(officer, busy, figures={"Xưởng": (30, 12, 5)})  # new current figures for one department
+    db.session.commit()
+    changed = sync(client, again["cursor"])
+    assert [row[0] for row in changed["employers"]] == [busy.id]
+    # The employer comes back whole, with its department that did not change too.
+    assert sorted((row[2], row[3], row[4]) for row in changed["departments"]) == [
+        ("Văn phòng", 0, 0), ("Xưởng", 30, 12)]
+    assert quiet.id not in [row[1] for row in changed["departments"]]
+    assert len(changed["visits"]) == 1  # the officer's own visits come whole each time
+
+
+def test_a_sync_cursor_that_is_not_a_date_gives_everything(client_as, org):
+    factories.employer(org["HN-BD"])
+    db.session.commit()
+    client = client_as("officer")
+    for hostile in ("yesterday", "'; DROP TABLE employer; --", "9" * 500, "2023-13-45"):
+        assert sync(client, hostile)["full"] is True
+    assert datetime.fromisoformat(sync(client)["cursor"])
+
+
+def test_only_officers_sync(client_as):
+    assert client_as("supervisor").get("/offline/sync").status_code == 403
+    assert client_as("viewer").get("/outbox").status_code == 403
+
+
+def test_follow_up_actions_sent_twice_are_done_once(client_as, users, org):
+    """A tablet's outbox may send an action again when its answer was lost."""
+    import sqlalchemy as sa
+
+    from fieldops.followups.models import FollowUp, FollowUpState
+
+    officer, supervisor = users["HN"]["officer"], users["HN"]["supervisor"]
+    employer = factories.employer(org["HN-BD"])
+    visit = factories.visit(officer, employer)
+    db.session.commit()
+    client = client_as("officer")
+    from datetime import timedelta
+
+    from fieldops.timeutil import local_today
+
+    due = (local_today() + timedelta(days=7)).isoformat()
+    form = {"kind": "revisit", "obstacle_id": "0", "assignee_id": str(officer.id), "due_date": due,
+            "note": "Quay lại đăng ký cho 6 người", "idempotency_key": "3f1c2b4e-0000-4a5b-9c8d-1234567890ab"}
+    first = client.post(f"/followups/new?visit={visit.id}", data=form)
+    again = client.post(f"/followups/new?visit={visit.id}", data=form)
+    made = db.session.scalars(sa.select(FollowUp).where(FollowUp.visit_id == visit.id)).all()
+    assert len(made) == 1 and made[0].idempotency_key == form["idempotency_key"]
+    assert first.status_code == again.status_code == 302
+    assert again.headers["Location"] == f"/followups/{made[0].id}"
+    followed = client.get(again.headers["Location"])
+    assert followed.headers["X-Followup-Id"] == str(made[0].id)
+    assert "đã được nhận trước đó" in followed.get_data(as_text=True)
+    # Someone else's key is not theirs to replay.
+    other = client_as("supervisor").post(f"/followups/new?visit={visit.id}", data=form)
+    assert other.status_code == 409
+
+    followup = factories.followup(officer, employer, state="approved", decider=supervisor)
+    db.session.commit()
+    for _ in range(2):
+        started = client.post(f"/followups/{followup.id}/start", data={"next": f"/followups/{followup.id}"})
+        assert started.status_code == 302
+    for _ in range(2):
+        done = client.post(f"/followups/{followup.id}/complete",
+                           data={"outcome": "Đã đăng ký thêm 6 người", "done_visit_id": "0",
+                                 "next": f"/followups/{followup.id}"})
+        assert done.status_code == 302 and done.headers["Location"] == f"/followups/{followup.id}"
+    db.session.expire_all()
+    assert db.session.get(FollowUp, followup.id).state == FollowUpState.done
+    assert db.session.get(FollowUp, followup.id).outcome == "Đã đăng ký thêm 6 người"
