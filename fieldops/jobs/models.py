@@ -17,7 +17,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fieldops.auth.models import User
+from fieldops.auth.models import Role, User
 from fieldops.core.states import Machine
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
