@@ -39,7 +39,7 @@ def exported(org, users):
 
 def test_the_followups_csv_export_streams_for_every_role(app, users, exported):
     for role in ("officer", "supervisor", "viewer", "admin"):
-        outcome = _as_in_production(app, users["HN"][role], "/followups/export?format=csv")
+        outcome = _as_in_production(app, users["HN"][role], "/followups/export?format=csv&proposals=1")  # the proposal too
         assert outcome["status"] == 200, role
         assert "Công ty Xuất Khẩu" in outcome["body"], role
 

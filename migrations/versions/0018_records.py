@@ -51,7 +51,19 @@ def upgrade():
         batch_op.create_check_constraint(op.f('ck_follow_up_notice_notice_event'), _in('event', EVENTS + ('care_answered',)))
 
 
+def _drop_enum_check(batch_op, table, name):
+    """The CHECK an Enum column brought: SQLite's copy of the table keeps it (and would
+    refer to the dropped column); PostgreSQL may not have made one."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(sa.text(f'ALTER TABLE "{table}" DROP CONSTRAINT IF EXISTS {name}'))
+    else:
+        batch_op.drop_constraint(op.f(name), type_='check')
+
+
 def downgrade():
+    # What the older schema cannot hold: the Center's notices, and its staff become read-only viewers.
+    op.execute(sa.text("DELETE FROM follow_up_notice WHERE event = 'care_answered'"))
+    op.execute(sa.text("UPDATE \"user\" SET role = 'viewer' WHERE role = 'care'"))
     with op.batch_alter_table('follow_up_notice', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_follow_up_notice_notice_event'), type_='check')
         batch_op.create_check_constraint(op.f('ck_follow_up_notice_notice_event'), _in('event', EVENTS))
@@ -59,6 +71,7 @@ def downgrade():
         batch_op.drop_constraint(op.f('ck_user_role'), type_='check')
         batch_op.create_check_constraint(op.f('ck_user_role'), _in('role', ROLES))
     with op.batch_alter_table('follow_up', schema=None) as batch_op:
+        _drop_enum_check(batch_op, 'follow_up', 'ck_follow_up_care_answer')
         batch_op.drop_constraint(op.f('fk_follow_up_care_answered_by_id_user'), type_='foreignkey')
         batch_op.drop_column('care_answered_by_id')
         batch_op.drop_column('care_answered_at')
@@ -68,6 +81,7 @@ def downgrade():
         batch_op.drop_column('contact_phone')
         batch_op.drop_column('contact_name')
     with op.batch_alter_table('labour_department', schema=None) as batch_op:
+        _drop_enum_check(batch_op, 'labour_department', 'ck_labour_department_department_end')
         batch_op.drop_constraint(op.f('ck_labour_department_ended_how'), type_='check')
         batch_op.drop_constraint(op.f('ck_labour_department_life'), type_='check')
         batch_op.drop_column('ended_reason')
