@@ -11,12 +11,11 @@ from fieldops.auth.models import Role
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import get_or_404, scoped
-from fieldops.reviews import award_operations
+from fieldops.reviews import award_operations, bp
 from fieldops.reviews.forms import CouncilForm, RevokeForm, SignerForm
 from fieldops.reviews.nomination_routes import _act, nomination_or_404
 from fieldops.reviews.operations import ReviewError
 from fieldops.reviews.paper import UnitSigner, set_signer
-from fieldops.reviews import bp
 from fieldops.reviews.routes import period_or_404, refused, render_period
 from fieldops.timeutil import LOCAL_TZ
 

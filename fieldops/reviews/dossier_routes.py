@@ -18,12 +18,11 @@ from fieldops.jobs.models import ACTIVE_STATES, Job, JobState
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import get_or_404, scoped
 from fieldops.reviews import dossier as dossiers
-from fieldops.reviews import operations
+from fieldops.reviews import bp, operations
 from fieldops.reviews.forms import GenerateForm, MarkForm
 from fieldops.reviews.jobs import DOSSIER, queue_dossier
 from fieldops.reviews.models import Dossier, DossierStatus, ReviewPeriod, within
 from fieldops.reviews.operations import ReviewError
-from fieldops.reviews import bp
 from fieldops.reviews.routes import period_or_404, refused, units_of_review
 
 H = Role.hr

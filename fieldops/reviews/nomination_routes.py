@@ -16,11 +16,10 @@ from fieldops.org.models import OrgUnit
 from fieldops.org.scope import get_or_404, scoped
 from fieldops.progress.format import figure, pct
 from fieldops.reviews import criteria as rules
-from fieldops.reviews import operations, standings
+from fieldops.reviews import bp, operations, standings
 from fieldops.reviews.forms import DecisionForm, EndorseForm, NominationForm, RevokeForm, WithdrawForm
 from fieldops.reviews.models import Nomination, NominationState, NomineeKind, within
 from fieldops.reviews.operations import ReviewError
-from fieldops.reviews import bp
 from fieldops.reviews.routes import READERS, period_or_404, refused, units_of_review
 from fieldops.reviews.titles import titles_for
 

@@ -9,11 +9,10 @@ from fieldops.auth.models import Role
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import get_or_404, scoped
-from fieldops.reviews import titles
+from fieldops.reviews import bp, titles
 from fieldops.reviews.forms import TitleEditForm, TitleForm
 from fieldops.reviews.models import AwardTitle
 from fieldops.reviews.operations import ReviewError
-from fieldops.reviews import bp
 from fieldops.reviews.routes import refused
 
 

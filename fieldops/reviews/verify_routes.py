@@ -14,10 +14,10 @@ from flask_login import current_user
 from fieldops.audit.operations import client_address
 from fieldops.auth.access import public
 from fieldops.extensions import db
+from fieldops.reviews import bp
 from fieldops.reviews import dossier as dossiers
 from fieldops.reviews.models import Dossier
 from fieldops.reviews.paper import count_wrong, guessing
-from fieldops.reviews import bp
 from fieldops.reviews.verification import compare, public_view
 
 # What a typed code may be before it is looked at: a code is 10 characters; dashes and spaces are dropped.
