@@ -78,6 +78,8 @@ def _missing_month():
 def missing_returns():
     """(month, number of districts of the user's area missing a return of it), for the home page; None when
     there is no month to count."""
+    if current_user.role not in READERS_OF_MISSING:  # the button leads where they may go
+        return None
     month, groups = _missing_month()
     if month is None or not groups:
         return None
