@@ -211,6 +211,8 @@ def _plan(statement, parameters, disabled=(), vacuum=None) -> str:
     `vacuum` reindexed and vacuumed first: an index-only scan needs its pages marked
     all-visible, and the suite empties tables with DELETE, which leaves an index the
     pages of every earlier test (a bloated index costs more than it should)."""
+    if vacuum:
+        db.session.commit()  # the test's own reads hold locks a reindex would wait for
     with db.engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             if vacuum:
