@@ -31,7 +31,7 @@ def targets_of(campaign):
 
 
 def events(action):
-    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
+    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).all()
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ def campaigns():
 
 
 def events(action):
-    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
+    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).all()
 
 
 def test_a_national_admin_sets_up_a_campaign(admin, national_admin):

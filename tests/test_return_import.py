@@ -48,7 +48,7 @@ def returns():
 
 
 def filed_events():
-    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "group_return.file")).all()
+    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "group_return.file").order_by(AuditEvent.id)).all()
 
 
 def test_a_good_file_is_checked_then_imported(client_as, org, users, campaign):

@@ -34,7 +34,7 @@ def _count(model=GroupReturn):
 
 
 def _events(action):
-    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
+    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).all()
 
 
 # --- filing -------------------------------------------------------------------------------

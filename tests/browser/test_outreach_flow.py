@@ -65,7 +65,10 @@ def test_officer_records_a_school_session_with_a_photo_and_the_supervisor_verifi
     supervisor.goto("/outreach/?state=held")
     supervisor.click(f'#outreach-list a[href="{urlsplit(address).path}"]')
     supervisor.wait_for_url(address)
-    assert supervisor.locator("#outreach-photos img").first.evaluate("img => img.naturalWidth") == 1200
+    # The photo as stored (re-encoded, at most 1,600 px): read once it has loaded.
+    photo = supervisor.locator("#outreach-photos img").first
+    assert photo.evaluate("img => img.complete ? img.naturalWidth : new Promise(done => "
+                          "img.addEventListener('load', () => done(img.naturalWidth)))") == 1200
     supervisor.click("#outreach-verify button")
     supervisor.wait_for_url(address)
     assert supervisor.locator("#outreach-state [data-state=verified]").count() == 1
