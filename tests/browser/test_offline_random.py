@@ -43,7 +43,7 @@ def test_thirty_visits_while_the_server_comes_and_goes(app, demo_data, browser):
     server.start()
     context = browser.new_context(viewport=VIEWPORTS[rng.choice(list(VIEWPORTS))], base_url=server.url,
                                   locale="vi-VN")
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)  # a loaded CI machine restarts the server slowly
     try:
         page = context.new_page()
         sign_in(page, "officer.hn")
