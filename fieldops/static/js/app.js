@@ -50,3 +50,35 @@ window.FieldOps.percentText = function (value) {
     if (target) target.classList.remove("stale");
   });
 })();
+
+// A form sent with errors shows a summary at its top (macros/forms.html): the focus
+// moves to it, after a page load and after an htmx swap, so the screen shows what to
+// correct; each of its links puts the cursor in the field it names.
+(function () {
+  "use strict";
+
+  function focusSummary() {
+    var summary = document.querySelector("[data-error-summary]:not([data-seen])");
+    if (!summary) return false;
+    summary.setAttribute("data-seen", "");
+    summary.focus({ preventScroll: true });
+    summary.scrollIntoView({ block: "start" });
+    return true;
+  }
+  window.FieldOps.focusErrorSummary = focusSummary;
+
+  document.addEventListener("DOMContentLoaded", focusSummary);
+  document.addEventListener("htmx:afterSettle", focusSummary);
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-error-summary] a[href^='#']");
+    if (!link) return;
+    var field = document.getElementById(link.getAttribute("href").slice(1));
+    if (!field) return;
+    // A group of checkboxes is named by its list: the cursor goes to its first box.
+    if (!field.matches("input, select, textarea")) field = field.querySelector("input, select, textarea") || field;
+    event.preventDefault();
+    var label = document.querySelector("label[for='" + field.id + "']");
+    (label || field).scrollIntoView({ block: "center" });
+    field.focus({ preventScroll: true });
+  });
+})();

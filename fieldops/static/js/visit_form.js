@@ -290,7 +290,8 @@
     if (url) window.history.replaceState(null, "", url);
     init();
     Outbox.render();
-    var problem = $(".has-error, .form-problem, .notice-error");
+    if (window.FieldOps.focusErrorSummary()) return;
+    var problem = $(".has-error, .notice-error");
     if (problem) problem.scrollIntoView({ block: "center" });
   }
 
