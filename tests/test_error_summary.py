@@ -60,7 +60,7 @@ FORMS = {
     "campaign": ("national admin", lambda w: "/admin/campaigns/new", lambda w: {"name": "", "code": "??"}, ["name", "code"],
                  None),
     "target": ("admin", lambda w: "/progress/targets/new", lambda w: {"campaign_id": "0", "metric": "coverage_pct", "value": "101"},
-               ["campaign_id", "value"], None),
+               ["campaign_id"], None),
     "password": ("officer", lambda w: "/account/password", lambda w: {"current": "wrong", "password": "x", "confirm": "y"},
                  ["password", "confirm"], None),
     "user": ("admin", lambda w: "/admin/users/new", lambda w: {"username": "", "full_name": ""},
