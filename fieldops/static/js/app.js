@@ -1,14 +1,26 @@
 // The one rounding of percentages, as fieldops/definitions.py's shown_percent:
-// one decimal, halves up, never 100,0% short of everyone; written with a decimal
-// comma, as every page writes it.
+// one decimal, halves up, never 100,0% short of everyone; numbers written as every
+// page writes them in its language (fieldops/core/numbers.py): 1.234 and 78,3% in
+// Vietnamese, 1,234 and 78.3% in English.
 window.FieldOps = window.FieldOps || {};
+window.FieldOps.english = function () {
+  return document.documentElement.lang === "en";
+};
+window.FieldOps.number = function (n) {
+  var sign = n < 0 ? "-" : "";
+  var grouping = window.FieldOps.english() ? "," : ".";
+  return sign + String(Math.abs(n)).replace(/\B(?=(\d{3})+(?!\d))/g, grouping);
+};
 window.FieldOps.percent = function (part, whole) {
   if (!(whole > 0)) return null;
   var value = Math.round((1000 * part) / whole) / 10;
   return value >= 100 && part < whole ? 99.9 : value;
 };
 window.FieldOps.percentText = function (value) {
-  return value === null ? "—" : value.toFixed(1).replace(".", ",") + "%";
+  if (value === null) return "—";
+  var parts = value.toFixed(1).split(".");
+  var english = window.FieldOps.english();
+  return window.FieldOps.number(parseInt(parts[0], 10)) + (english ? "." : ",") + parts[1] + "%";
 };
 
 // Tell the user when an htmx request fails instead of silently doing nothing:

@@ -28,8 +28,7 @@
   }
 
   function number(n) {
-    var sign = n < 0 ? "-" : "";
-    return sign + String(Math.abs(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+    return window.FieldOps.number(n);
   }
 
   function percent(insured, registered) {
