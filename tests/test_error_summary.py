@@ -117,3 +117,16 @@ def test_the_summary_speaks_vietnamese(world, client_as):
 def test_a_form_without_errors_shows_no_summary(world, client_as):
     page = client_as("supervisor").get(f"/visits/{world['visit'].id}").get_data(as_text=True)
     assert "data-error-summary" not in page
+
+
+def test_a_success_after_an_htmx_action_is_said_next_to_it(world, client_as):
+    client = in_english(client_as("hr"))
+    response = client.post(f"/reviews/{world['period'].id}/criteria",
+                           data={"rule": "registrations_assisted_at_least", "applies_to": "individual",
+                                 "threshold": "5"},
+                           headers={"HX-Request": "true", "HX-Target": "review-criteria"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in page
+    assert 'id="criteria-notice">Criterion added.</p>' in page
+    # Nothing waits to be flashed on the next page instead.
+    assert "Criterion added." not in client.get("/").get_data(as_text=True)
