@@ -79,6 +79,42 @@ window.FieldOps.percentText = function (value) {
   }
   window.FieldOps.focusErrorSummary = focusSummary;
 
+  // The same summary for what the browser checks before sending (visit_checks.js):
+  // one link per field marked in error, with its label and message.
+  window.FieldOps.showErrorSummary = function (form) {
+    var old = form.querySelector("[data-error-summary]");
+    if (old) old.parentNode.removeChild(old);
+    var texts = document.body.dataset;
+    var fields = Array.prototype.slice.call(form.querySelectorAll(".has-error"));
+    if (!fields.length || !texts.errorsOne) return false;
+    var summary = document.createElement("div");
+    summary.className = "error-summary";
+    summary.tabIndex = -1;
+    summary.setAttribute("data-error-summary", "");
+    var title = document.createElement("h2");
+    title.textContent = fields.length === 1 ? texts.errorsOne : texts.errorsMany.replace("{n}", fields.length);
+    var list = document.createElement("ul");
+    fields.forEach(function (holder) {
+      var input = holder.querySelector("input, select, textarea");
+      var label = input && document.querySelector("label[for='" + input.id + "']");
+      var message = holder.querySelector(".error");
+      var line = holder.closest("[data-line]");
+      var name = line && line.querySelector("h3");
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = "#" + (input ? input.id : "");
+      link.textContent = (name ? name.textContent.trim() + " · " : "") + (label ? label.textContent.trim() + ": " : "") +
+        (message ? message.textContent : "");
+      item.appendChild(link);
+      list.appendChild(item);
+    });
+    summary.appendChild(title);
+    summary.appendChild(list);
+    var first = Array.prototype.find.call(form.children, function (e) { return !e.matches("input[type=hidden]"); });
+    form.insertBefore(summary, first || null);
+    return focusSummary();
+  };
+
   document.addEventListener("DOMContentLoaded", focusSummary);
   document.addEventListener("htmx:afterSettle", focusSummary);
   document.addEventListener("click", function (event) {

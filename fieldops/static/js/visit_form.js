@@ -299,6 +299,7 @@
     event.preventDefault();
     if (sending) return; // a double tap sends once
     if (!checkAll()) {
+      if (window.FieldOps.showErrorSummary(form)) return;
       var problem = $(".has-error input, .has-error select", form);
       if (problem) {
         problem.scrollIntoView({ block: "center" });
