@@ -51,7 +51,7 @@ def test_officer_records_a_held_school_session_with_a_photo(client_as, users, or
     assert made.state == OutreachState.held and made.officer_id == users["HN"]["officer"].id
     assert (made.people_reached, made.registrations, [str(g) for g in made.groups]) == (320, 45, ["students"])
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Held, waiting for verification" in page and "14,1%" in page  # 45 per 320 reached
+    assert "Held, waiting for verification" in page and "14.1%" in page  # 45 per 320 reached
     photo = db.session.scalars(sa.select(OutreachPhoto)).one()
     # Re-encoded as JPEG and bounded: what was sent is never what is kept.
     assert (photo.width, photo.height) == (1600, 800)
@@ -131,7 +131,7 @@ BAD = [
     ({"starts_on": ""}, "starts_on", "Enter the date of the activity."),
     ({"ends_on": "2023-06-10"}, "ends_on", "The last day cannot be before the first."),
     ({"people_reached": "-5"}, "people_reached", "Enter 0 or more."),
-    ({"people_reached": "1000001"}, "people_reached", "Enter at most 1.000.000."),
+    ({"people_reached": "1000001"}, "people_reached", "Enter at most 1,000,000."),
     ({"people_reached": "12.5"}, "people_reached", "Enter a whole number, without decimals."),
     ({"people_reached": "nhiều"}, "people_reached", "Enter a whole number, such as 12."),
     ({"people_reached": ""}, "people_reached", "Enter a number."),

@@ -38,7 +38,7 @@ def test_the_dashboard_drills_down_from_the_nation(world, app):
     db.session.commit()
     client = in_english(sign_in(app.test_client(), leader))
     page = client.get("/progress/").get_data(as_text=True)
-    assert figure(page, "registered") == "55" and figure(page, "coverage") == "78,6%"
+    assert figure(page, "registered") == "55" and figure(page, "coverage") == "78.6%"
     assert f'/progress/units/{org["HN"].id}?period=campaign' in page
     hn = client.get(f"/progress/units/{org['HN'].id}?period=2023-06").get_data(as_text=True)
     assert figure(hn, "registered") == "37" and figure(hn, "visits") == "1"

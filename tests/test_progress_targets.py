@@ -48,8 +48,8 @@ def test_admin_and_hr_set_targets_in_their_area(campaign, org, client_as, role):
                          ("HN-BD-T1", "visits", 40)]
     assert len(audit("target.create")) == 3
     page = client.get("/progress/targets").get_data(as_text=True)
-    assert 'data-unit="HN-BD"' in page and "1.200" in page
-    assert "children: 1.200 (1)" in page.split('data-unit="HN"')[1].split("</tr>")[0]
+    assert 'data-unit="HN-BD"' in page and "1,200" in page
+    assert "children: 1,200 (1)" in page.split('data-unit="HN"')[1].split("</tr>")[0]
 
 
 @pytest.mark.parametrize("metric, value, message", [

@@ -58,7 +58,7 @@ def test_the_two_metrics_are_set_through_the_form(world, org, client_as):
     assert targets() == [("HN", "new_voluntary_pct", 100), ("HN", "registered_all", 35_000_000),
                          ("HN-BD", "new_voluntary_pct", Decimal("97.5"))]
     listed = client.get("/progress/targets").get_data(as_text=True)
-    assert 'data-metric="registered_all"' in listed and "35.000.000" in listed
+    assert 'data-metric="registered_all"' in listed and "35,000,000" in listed
 
 
 @pytest.mark.parametrize("metric, value, message", [
@@ -160,9 +160,9 @@ def test_the_dashboard_compares_them(world, app):
     row = page.split('data-metric="registered_all"')[1].split("</tr>")[0]
     assert "People registered, all groups" in row and "207" in row and "400" in row
     row = page.split('data-metric="new_voluntary_pct"')[1].split("</tr>")[0]
-    assert "76,3" in row and "80" in row
+    assert "76.3" in row and "80" in row
     child = page.split('<tr data-unit="HN-BD">')[1].split("</tr>")[0]
-    assert 'data-figure="new_voluntary_rate">100,0%' in child
+    assert 'data-figure="new_voluntary_rate">100.0%' in child
 
 
 def _pdf_text(data):

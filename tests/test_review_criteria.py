@@ -70,7 +70,7 @@ def test_all_targets_met_compares_verified_figures_with_the_progress_targets(rv,
     assert not district["eligible"]
     with app.test_request_context(), force_locale("en"):
         with_reason = annotate(district["results"])[0]
-        assert "1 of 2 targets not met" in with_reason["reason"] and "71,4 / 80" in with_reason["reason"]
+        assert "1 of 2 targets not met" in with_reason["reason"] and "71.4 / 80" in with_reason["reason"]
         assert items[f"unit:{rv['org']['HN-BD-T1'].id}"]["eligible"]
         # Cầu Giấy has no target: it cannot have met them all.
         cau_giay = annotate(items[f"unit:{rv['org']['HN-CG'].id}"]["results"])[0]
@@ -87,7 +87,7 @@ def test_each_result_says_why_it_passed_or_failed(rv, app):
         reasons = {r["rule"]: (r["passed"], r["reason"]) for r in annotate(item["results"])}
     assert reasons["registrations_assisted_at_least"] == (True, "12 registrations assisted; at least 10 required")
     assert reasons["followups_on_time_at_least"] == (
-        False, "Only 1 of 2 follow-ups done on time (50,0%); at least 90% required")
+        False, "Only 1 of 2 follow-ups done on time (50.0%); at least 90% required")
     assert reasons["no_returned_visit_uncorrected"] == (False, "1 returned visits not yet corrected")
     assert reasons["coverage_at_least"][0] is True
     assert "50 of 50 insured" in reasons["coverage_at_least"][1] and "at least 99.5% required" in reasons["coverage_at_least"][1]

@@ -34,6 +34,44 @@ def _fields_with_nul(fields):
             yield field
 
 
+def error_entries(form, extra=(), ids=None):
+    """What a form's error summary lists, in the order of the form: (the id of the
+    field to go to or None, its label, the message), nested fields included;
+    `extra` adds the view's own (id, label, message), e.g. a grid's cells; `ids`
+    names the id a field was rendered with when the page gave it another."""
+    entries = []
+    for message in getattr(form, "problems", ()):
+        entries.append((None, "", message))
+    for message in getattr(form, "form_errors", ()):
+        entries.append((None, "", message))
+    renamed = ids or {}
+    entries.extend((renamed.get(target, target), label, message) for target, label, message in _field_entries(form, ""))
+    entries.extend(extra)
+    return entries
+
+
+def _field_entries(fields, prefix):
+    for field in fields:
+        if isinstance(field, FieldList):
+            for number, entry in enumerate(field, start=1):
+                name = f"{field.label.text} {number}" if field.label.text else _l("Item %(n)d", n=number)
+                if isinstance(entry, FormField):
+                    yield from _field_entries(entry, f"{prefix}{name} · ")
+                else:
+                    yield from _messages(entry, f"{prefix}{name}")
+        elif isinstance(field, FormField):
+            yield from _field_entries(field, prefix)
+        else:
+            yield from _messages(field, f"{prefix}{field.label.text}")
+
+
+def _messages(field, label):
+    # A hidden field (the CSRF token, a version) has nothing to go to: its message stands alone.
+    target = None if field.type in ("HiddenField", "CSRFTokenField") else field.id
+    for message in field.errors if isinstance(field.errors, list) else ():
+        yield target, label if target else "", message
+
+
 class Form(FlaskForm):
     class Meta(FlaskForm.Meta):
         def get_translations(self, form):

@@ -1,6 +1,8 @@
 from flask import request
 
 from fieldops import definitions
+from fieldops.core.forms import error_entries
+from fieldops.core.numbers import figure, pct
 from fieldops.timeutil import format_date, format_datetime
 
 CSP = (
@@ -13,8 +15,11 @@ CSP = (
 def register(app):
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
-    app.jinja_env.filters["number"] = lambda n: "" if n is None else f"{n:,}".replace(",", ".")
+    app.jinja_env.filters["number"] = lambda n: "" if n is None else figure(n)
+    app.jinja_env.filters["figure"] = figure
+    app.jinja_env.filters["pct"] = pct
     app.jinja_env.globals["coverage"] = definitions.coverage
+    app.jinja_env.globals["form_error_entries"] = error_entries
 
     @app.after_request
     def security_headers(response):

@@ -7,16 +7,31 @@ document); its catalogue is read once per process, as Flask-Babel's own cache
 does, and then found by the locale alone.
 """
 from flask import g
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
 
 _catalogues = {}
 
 
-def translations():
+def _locale():
     try:
-        locale = g._flask_babel.babel_locale
+        return g._flask_babel.babel_locale
     except (AttributeError, RuntimeError):
-        locale = None
+        return None
+
+
+def language_in_force() -> str:
+    """"vi" or "en": the request's language, or the one forced; Vietnamese outside a request."""
+    locale = _locale()
+    if locale is None:
+        try:
+            locale = get_locale()
+        except RuntimeError:  # in an app context with no request: a command, a job
+            locale = None
+    return locale.language if locale is not None else "vi"
+
+
+def translations():
+    locale = _locale()
     if locale is None:
         return get_translations()  # the first string of a request: Flask-Babel picks the language
     found = _catalogues.get(locale)

@@ -26,7 +26,6 @@ from fieldops.extensions import db, htmx
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import get_or_404
 from fieldops.progress import bp, dashboard, exports, queries, report as printed, snapshots, work
-from fieldops.progress.format import figure, pct
 from fieldops.progress.labels import template_globals
 from fieldops.progress.periods import PeriodError
 from fieldops.timeutil import local_today
@@ -40,8 +39,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _register(state):
     app = state.app
     app.jinja_env.globals.update(template_globals())
-    app.jinja_env.filters["figure"] = figure
-    app.jinja_env.filters["pct"] = pct
     app.jinja_env.globals["export_tables"] = lambda report: [(n, t) for n, t, _h, _r in exports.tables(report)]
 
 

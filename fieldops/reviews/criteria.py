@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from fieldops.core.numbers import exact
 from fieldops.progress.format import figure
 from fieldops.progress.labels import metric_labels
 from fieldops.progress.models import Metric
@@ -132,6 +133,7 @@ def describe(rule, threshold, metric="") -> str:
     """The criterion as a sentence: "Coverage at least 80%"."""
     rule = Rule(rule)
     t = threshold_text(threshold)
+    t = None if t is None else exact(t)
     if rule == Rule.figure_at_least:
         figure_metric = FIGURE_METRICS[Metric(metric)]
         return _("%(figure)s: at least %(x)s%(unit)s", figure=figure_metric.label, x=t,
@@ -149,6 +151,7 @@ def describe(rule, threshold, metric="") -> str:
 
 def reason(result) -> str:
     rule, t, value, d = Rule(result["rule"]), result["threshold"], result["value"], result["detail"]
+    t = None if t is None else exact(t)
     ok = result["passed"]
     if rule == Rule.figure_at_least:
         figure_metric = FIGURE_METRICS[Metric(result["metric"])]

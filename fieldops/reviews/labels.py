@@ -1,5 +1,6 @@
 """What users read for the review enums, in their language."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from fieldops.reviews.criteria import rule_labels
 from fieldops.reviews.models import AppliesTo, DossierStatus, NominationState, NomineeKind, PeriodState, ReviewKind
@@ -22,7 +23,7 @@ def kind_labels():
 
 
 def period_state_labels():
-    return {PeriodState.open: _l("Open"), PeriodState.closed: _l("Closed")}
+    return {PeriodState.open: lazy_pgettext("review period", "Open"), PeriodState.closed: _l("Closed")}
 
 
 def applies_labels():

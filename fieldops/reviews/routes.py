@@ -205,7 +205,7 @@ def criterion_add(period_id):
         getattr(form, error.field or "rule").errors.append(error.message)
         return render_period(period_or_404(period_id), error.status, criterion_form=form)
     if htmx.target == "review-criteria":
-        return render_period(period)
+        return render_period(period, notice=_("Criterion added."))
     flash(_("Criterion added."), "success")
     return redirect(url_for("reviews.period", period_id=period.id))
 
@@ -224,7 +224,7 @@ def criterion_delete(criterion_id):
     except ReviewError as error:
         return refused(error, f"review_criterion:{criterion_id}", url_for("reviews.period", period_id=period.id))
     if htmx.target == "review-criteria":
-        return render_period(period)
+        return render_period(period, notice=_("Criterion removed."))
     flash(_("Criterion removed."), "success")
     return redirect(url_for("reviews.period", period_id=period.id))
 

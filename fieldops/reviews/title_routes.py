@@ -29,11 +29,14 @@ def _title_form(form):
     return form
 
 
-def _render(form, status=200):
+def _render(form, status=200, sent_edit=None):
+    """The page; `sent_edit`: a title's edit form as sent, shown with its errors in its row."""
     listed = db.session.scalars(scoped(AwardTitle, current_user).order_by(
         AwardTitle.org_unit_id.is_not(None), AwardTitle.position, AwardTitle.name)).all()
     edits = {t.id: TitleEditForm(formdata=None, prefix=f"t{t.id}", name=t.name, applies_to=str(t.applies_to),
                                  active="1" if t.active else "0") for t in listed}
+    if sent_edit is not None:
+        edits[sent_edit[0]] = sent_edit[1]
     return render_template("reviews/titles.html", form=form, titles=listed, edits=edits), status
 
 
@@ -65,8 +68,7 @@ def title_edit(title_id):
     title = get_or_404(AwardTitle, title_id, current_user)
     form = TitleEditForm(prefix=f"t{title.id}")
     if not form.validate_on_submit():
-        flash(next((e for errors in form.errors.values() for e in errors), _("Check the form.")), "error")
-        return _render(_title_form(TitleForm(formdata=None)), 422)
+        return _render(_title_form(TitleForm(formdata=None)), 422, sent_edit=(title.id, form))
     try:
         titles.edit_title(current_user, title, form.name.data, form.applies_to.data, form.active.data == "1")
         db.session.commit()

@@ -147,8 +147,8 @@ class VisitForm(Form):
         _l("Purpose"), choices=lambda: [("", "—")] + purpose_choices(),
         validators=[InputRequired(message=_l("Choose the purpose of the visit."))],
     )
-    lines = FieldList(FormField(LineForm), max_entries=MAX_LINES)
-    obstacles = FieldList(FormField(ObstacleForm), max_entries=MAX_OBSTACLES)
+    lines = FieldList(FormField(LineForm), _l("Labour department"), max_entries=MAX_LINES)
+    obstacles = FieldList(FormField(ObstacleForm), _l("Reported obstacle"), max_entries=MAX_OBSTACLES)
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
     latitude = StringField(_l("Latitude"))
     longitude = StringField(_l("Longitude"))

@@ -4,13 +4,13 @@ definition to the tablet (visit_rules.js), so a visit typed offline is checked a
 the server will check it. tests/browser/test_visit_rules.py proves they agree."""
 from flask_babel import lazy_gettext as _l
 
+from fieldops.core.numbers import figure
 from fieldops.visits.models import MAX_COUNT
 
 # Patterns that Python's re and JavaScript's RegExp read alike ([0-9], not \d: Python's
 # \d also takes other scripts' digits).
 WHOLE = r"^[+-]?[0-9]+$"
 FRACTION = r"^[+-]?[0-9]*[.,][0-9]+$"
-MAX_SHOWN = "{:,}".format(MAX_COUNT).replace(",", ".")
 
 TYPED_MAX = 40  # characters of a count kept and checked (a longer one is cut, then checked)
 COUNTS = ("insured", "registered", "active", "newly_registered")
@@ -28,7 +28,7 @@ def count_messages() -> dict:
     return {
         "empty": _l("Enter a number."),
         "negative": _l("Enter 0 or more."),
-        "too_big": _l("Enter at most %(max)s.", max=MAX_SHOWN),
+        "too_big": _l("Enter at most %(max)s.", max=figure(MAX_COUNT)),
         "fraction": _l("Enter a whole number, without decimals."),
         "not_whole": _l("Enter a whole number, such as 12."),
     }

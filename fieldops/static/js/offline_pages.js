@@ -28,7 +28,7 @@
   }
 
   function number(n) {
-    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+    return window.FieldOps.number(n);
   }
 
   function day(iso) {

@@ -28,8 +28,7 @@
   }
 
   function number(n) {
-    var sign = n < 0 ? "-" : "";
-    return sign + String(Math.abs(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+    return window.FieldOps.number(n);
   }
 
   function percent(insured, registered) {
@@ -290,7 +289,8 @@
     if (url) window.history.replaceState(null, "", url);
     init();
     Outbox.render();
-    var problem = $(".has-error, .form-problem, .notice-error");
+    if (window.FieldOps.focusErrorSummary()) return;
+    var problem = $(".has-error, .notice-error");
     if (problem) problem.scrollIntoView({ block: "center" });
   }
 
@@ -299,6 +299,7 @@
     event.preventDefault();
     if (sending) return; // a double tap sends once
     if (!checkAll()) {
+      if (window.FieldOps.showErrorSummary(form)) return;
       var problem = $(".has-error input, .has-error select", form);
       if (problem) {
         problem.scrollIntoView({ block: "center" });
