@@ -37,6 +37,16 @@ def last_closed_month(today: date):
     return campaign, (month if month >= campaign.counts_from.replace(day=1) else None)
 
 
+def last_month_due(today: date) -> date:
+    """The month the returns page opens on: the month just closed (no later than the
+    campaign's last month); this month while the campaign counts nothing closed yet."""
+    campaign, month = last_closed_month(today)
+    if month is not None:
+        return month
+    this_month = today.replace(day=1)
+    return this_month if campaign is not None else (this_month - timedelta(days=1)).replace(day=1)
+
+
 def expected_groups(campaign) -> list:
     """The groups the campaign asks returns for."""
     return [g for g in RETURN_GROUPS if str(g) in (campaign.participant_groups or [])]

@@ -1,0 +1,45 @@
+"""The daily reminder of returns not filed: once the month is closed (in Vietnam's
+time), every district still missing a group's return for it tells the people who
+file its returns (its active officers and supervisors, its teams' included), once
+per district and month, however often the command runs."""
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from fieldops.auth.models import User
+from fieldops.extensions import db
+from fieldops.followups.models import FollowUpNotice, NoticeEvent
+from fieldops.followups.notices import add_keyed
+from fieldops.org.models import OrgUnit, UnitLevel
+from fieldops.returns.models import FILING_ROLES, GroupReturn
+from fieldops.returns.queries import expected_groups, last_closed_month
+
+
+def missing_key(district_id: int, month: date) -> str:
+    return f"return_missing:{district_id}:{month:%Y-%m}"
+
+
+def notify_missing_returns(today: date, now=None) -> int:
+    """Notices for the month just closed as of `today` (local); how many were added."""
+    campaign, month = last_closed_month(today)
+    if month is None:
+        return 0
+    groups = expected_groups(campaign)
+    if not groups:
+        return 0
+    filed = (sa.select(sa.func.count(GroupReturn.id))
+             .where(GroupReturn.district_id == OrgUnit.id, GroupReturn.month == month,
+                    GroupReturn.participant_group.in_(groups))
+             .scalar_subquery())
+    own_unit = aliased(OrgUnit)
+    rows = db.session.execute(
+        sa.select(User.id, OrgUnit.id)
+        .join(own_unit, User.org_unit_id == own_unit.id)
+        .join(OrgUnit, own_unit.path.startswith(OrgUnit.path))
+        .where(OrgUnit.level == UnitLevel.district, filed < len(groups),
+               User.active.is_(True), User.role.in_(FILING_ROLES))
+    ).tuples()
+    return add_keyed((FollowUpNotice(user_id=user_id, district_id=district_id, month=month,
+                                     event=NoticeEvent.return_missing, key=missing_key(district_id, month))
+                      for user_id, district_id in rows), now)
