@@ -1,5 +1,5 @@
 """`flask --app wsgi followups export --kind escalation --format xlsx|csv --out FILE [--unit CODE]`;
-`flask --app wsgi followups notify-due [--today YYYY-MM-DD]` (daily, from cron)."""
+`flask --app wsgi followups notify-due` (daily, from cron)."""
 from types import SimpleNamespace
 
 import click
@@ -13,7 +13,6 @@ from fieldops.followups.models import FollowUpKind, FollowUpState
 from fieldops.followups.notices import notify_due_tomorrow
 from fieldops.followups.queries import export_header, export_rows
 from fieldops.org.models import OrgUnit, UnitLevel
-from fieldops.timeutil import local_today
 
 followups_cli = AppGroup("followups", help="Follow-ups: export for the Customer Care Center; remind of those due.")
 
@@ -66,12 +65,10 @@ class _counting:
 
 
 @followups_cli.command("notify-due")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="The day to run for (YYYY-MM-DD); by default today in Vietnam.")
-def notify_due_command(today):
+def notify_due_command():
     """Tell each assignee of a follow-up due tomorrow: once per follow-up and due
     date, however often it runs (cron: daily)."""
-    added = notify_due_tomorrow(today.date() if today else local_today())
+    added = notify_due_tomorrow()
     db.session.commit()
     click.echo(f"{added} notices of follow-ups due tomorrow added")
 

@@ -1,5 +1,5 @@
 """`flask --app wsgi returns import FILE --user USERNAME [--dry-run]`: the import page's work, for bulk files;
-`flask --app wsgi returns notify-missing [--today YYYY-MM-DD]` (daily, from cron)."""
+`flask --app wsgi returns notify-missing` (daily, from cron)."""
 import os
 
 import click
@@ -16,7 +16,6 @@ from fieldops.extensions import db
 from fieldops.returns.import_routes import IMPORTERS
 from fieldops.returns.importing import import_returns
 from fieldops.returns.reminders import notify_missing_returns
-from fieldops.timeutil import local_today
 
 returns_cli = AppGroup("returns", help="Group returns: import from CSV or XLSX; remind of those missing.")
 
@@ -46,12 +45,10 @@ def import_command(path, username, dry_run):
 
 
 @returns_cli.command("notify-missing")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="The day to run for (YYYY-MM-DD); by default today in Vietnam.")
-def notify_missing_command(today):
+def notify_missing_command():
     """Tell the people who file each district's returns which of the month just closed
     are missing: once per district and month, however often it runs (cron: daily)."""
-    added = notify_missing_returns(today.date() if today else local_today())
+    added = notify_missing_returns()
     db.session.commit()
     click.echo(f"{added} notices of missing returns added")
 

@@ -14,15 +14,17 @@ from fieldops.followups.notices import add_keyed
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.returns.models import FILING_ROLES, GroupReturn
 from fieldops.returns.queries import expected_groups, last_closed_month
+from fieldops.timeutil import to_local, utcnow
 
 
 def missing_key(district_id: int, month: date) -> str:
     return f"return_missing:{district_id}:{month:%Y-%m}"
 
 
-def notify_missing_returns(today: date, now=None) -> int:
-    """Notices for the month just closed as of `today` (local); how many were added."""
-    campaign, month = last_closed_month(today)
+def notify_missing_returns(now=None) -> int:
+    """Notices for the month just closed in Vietnam as of `now` (UTC); how many were added."""
+    now = now or utcnow()
+    campaign, month = last_closed_month(to_local(now).date())
     if month is None:
         return 0
     groups = expected_groups(campaign)
@@ -39,7 +41,7 @@ def notify_missing_returns(today: date, now=None) -> int:
         .join(OrgUnit, own_unit.path.startswith(OrgUnit.path))
         .where(OrgUnit.level == UnitLevel.district, filed < len(groups),
                User.active.is_(True), User.role.in_(FILING_ROLES))
-    ).tuples()
+    )
     return add_keyed((FollowUpNotice(user_id=user_id, district_id=district_id, month=month,
                                      event=NoticeEvent.return_missing, key=missing_key(district_id, month))
                       for user_id, district_id in rows), now)
