@@ -75,7 +75,7 @@ def test_without_a_target_the_page_says_so(app, org, users):
     factories.campaign()
     db.session.commit()
     html = in_english(sign_in(app.test_client(), users["HN"]["officer"])).get("/progress/me").get_data(as_text=True)
-    assert "Your unit has no target for visits or employers at 100% in this campaign." in html
+    assert "No unit of this officer has a target for visits or employers at 100% in this campaign." in html
     assert 'id="chart-my-visits"' in html and "data-metric=" not in html
 
 

@@ -63,7 +63,7 @@ def visits_by_month(person, campaign, as_of: date, share=None):
         points.append((end.strftime("%m/%y"), visit_counts([person.id], campaign.counts_from, end).get(person.id, 0)))
         if share is not None:
             expected.append(float(share * scoring.elapsed_share(campaign, end)))
-    chart = line_chart(points, title=_("My visits by month"), unit="", expected=expected or None)
+    chart = line_chart(points, title=_("Visits by month, campaign to date"), unit="", expected=expected or None)
     table = [[label, figure(value), figure(round(planned)) if expected else "—"]
              for (label, value), planned in zip(points, expected or [None] * len(points))]
     return chart, table
