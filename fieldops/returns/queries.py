@@ -52,13 +52,18 @@ def expected_groups(campaign) -> list:
     return [g for g in RETURN_GROUPS if str(g) in (campaign.participant_groups or [])]
 
 
-def missing(user, month: date, groups):
-    """The districts of the user's area without a return of each of `groups` for `month`: by code."""
+def short_of_returns(month: date, groups):
+    """The condition on a district (OrgUnit): it lacks a return of one of `groups` for `month`."""
     filed = (sa.select(sa.func.count(GroupReturn.id))
              .where(GroupReturn.district_id == OrgUnit.id, GroupReturn.month == month,
                     GroupReturn.participant_group.in_(groups))
              .scalar_subquery())
-    return districts(user).where(filed < len(groups))
+    return filed < len(groups)
+
+
+def missing(user, month: date, groups):
+    """The districts of the user's area without a return of each of `groups` for `month`: by code."""
+    return districts(user).where(short_of_returns(month, groups))
 
 
 def missing_count(user, month: date, groups) -> int:

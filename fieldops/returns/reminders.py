@@ -2,8 +2,6 @@
 time), every district still missing a group's return for it tells the people who
 file its returns (its active officers and supervisors, its teams' included), once
 per district and month, however often the command runs."""
-from datetime import date
-
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
@@ -12,13 +10,9 @@ from fieldops.extensions import db
 from fieldops.followups.models import FollowUpNotice, NoticeEvent
 from fieldops.followups.notices import add_keyed
 from fieldops.org.models import OrgUnit, UnitLevel
-from fieldops.returns.models import FILING_ROLES, GroupReturn
-from fieldops.returns.queries import expected_groups, last_closed_month
+from fieldops.returns.models import FILING_ROLES
+from fieldops.returns.queries import expected_groups, last_closed_month, short_of_returns
 from fieldops.timeutil import to_local, utcnow
-
-
-def missing_key(district_id: int, month: date) -> str:
-    return f"return_missing:{district_id}:{month:%Y-%m}"
 
 
 def notify_missing_returns(now=None) -> int:
@@ -30,18 +24,14 @@ def notify_missing_returns(now=None) -> int:
     groups = expected_groups(campaign)
     if not groups:
         return 0
-    filed = (sa.select(sa.func.count(GroupReturn.id))
-             .where(GroupReturn.district_id == OrgUnit.id, GroupReturn.month == month,
-                    GroupReturn.participant_group.in_(groups))
-             .scalar_subquery())
     own_unit = aliased(OrgUnit)
     rows = db.session.execute(
         sa.select(User.id, OrgUnit.id)
         .join(own_unit, User.org_unit_id == own_unit.id)
         .join(OrgUnit, own_unit.path.startswith(OrgUnit.path))
-        .where(OrgUnit.level == UnitLevel.district, filed < len(groups),
+        .where(OrgUnit.level == UnitLevel.district, short_of_returns(month, groups),
                User.active.is_(True), User.role.in_(FILING_ROLES))
     )
     return add_keyed((FollowUpNotice(user_id=user_id, district_id=district_id, month=month,
-                                     event=NoticeEvent.return_missing, key=missing_key(district_id, month))
+                                     event=NoticeEvent.return_missing, key=f"return_missing:{district_id}:{month:%Y-%m}")
                       for user_id, district_id in rows), now)
