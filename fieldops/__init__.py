@@ -108,7 +108,7 @@ def _register_pages(app, package, modules):
 
 def _register_hooks():
     """The calls lower packages make up to the features (fieldops/core/hooks.py)."""
-    from fieldops.followups import districts, queries as followups_queries
+    from fieldops.followups import districts, notices as followups_notices, queries as followups_queries
     from fieldops.progress import timeline
     from fieldops.visits import queries as visits_queries
 
@@ -116,6 +116,7 @@ def _register_hooks():
     districts.register_hooks()  # employers moved: their visits and follow-ups carry the new district
     visits_queries.register_hooks()  # the employer's page shows its visits
     followups_queries.register_hooks()  # the notice badge read with the session
+    followups_notices.register_hooks()  # a reviewed visit's officer is told
 
 
 def select_locale():

@@ -162,6 +162,12 @@ def status(achieved, target, expected, comparison=Comparison.at_least) -> str:
     return ON_TRACK if reaches(value, expected, comparison) else BEHIND
 
 
+def officer_share(target, officers: int) -> Fraction | None:
+    """An officer's share of their unit's target: the target split evenly among the
+    unit's officers (None when it has none)."""
+    return Fraction(target) / officers if target is not None and officers else None
+
+
 def worst_status(statuses) -> str:
     """A unit's overall status: the worst among its metrics with a target."""
     found = [s for s in statuses if s in STATUS_ORDER]

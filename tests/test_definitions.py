@@ -78,6 +78,13 @@ def test_the_gap(achieved, target, comparison, gap):
     assert d.gap(achieved, target, comparison) == gap
 
 
+@pytest.mark.parametrize("target, officers, share", [
+    (40, 4, 10), (10, 3, Fraction(10, 3)), (0, 2, 0), (40, 0, None), (None, 4, None),
+])
+def test_an_officers_share_of_the_units_target(target, officers, share):
+    assert d.officer_share(target, officers) == share
+
+
 def test_the_schedule_is_a_straight_line_from_the_counting_from_date():
     start, end = date(2023, 1, 1), date(2023, 12, 31)
     assert d.elapsed_share(start, end, date(2022, 12, 1)) == 0

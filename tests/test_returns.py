@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from fieldops.audit.models import AuditEvent
 from fieldops.extensions import db
 from fieldops.returns.models import GroupReturn, ReturnCorrection, ReturnState
+from fieldops.returns.queries import last_month_due
 from fieldops.timeutil import local_today
 from tests import factories
 from tests.conftest import csrf_token_from
@@ -303,11 +304,11 @@ def test_the_grid_shows_the_areas_districts_only(client_as, org, filed):
     assert "HT-TP" in page and "HN-BD" not in page
 
 
-def test_a_bad_month_in_the_address_shows_this_month(client_as, filed):
+def test_a_bad_month_in_the_address_shows_the_last_month_due(client_as, filed):
     response = in_english(client_as("viewer")).get("/returns/?month=2023-99")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert local_today().strftime("%m/%Y") in page and "Enter a month such as 2023-09." in page
+    assert last_month_due(local_today()).strftime("%m/%Y") in page and "Enter a month such as 2023-09." in page
 
 
 def test_the_grid_answers_htmx_with_the_fragment(client_as, filed):

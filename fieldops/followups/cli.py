@@ -1,4 +1,5 @@
-"""`flask --app wsgi followups export --kind escalation --format xlsx|csv --out FILE [--unit CODE]`."""
+"""`flask --app wsgi followups export --kind escalation --format xlsx|csv --out FILE [--unit CODE]`;
+`flask --app wsgi followups notify-due` (daily, from cron)."""
 from types import SimpleNamespace
 
 import click
@@ -9,10 +10,11 @@ from flask_babel import force_locale
 from fieldops.core.spreadsheet import write_csv, write_xlsx
 from fieldops.extensions import db
 from fieldops.followups.models import FollowUpKind, FollowUpState
+from fieldops.followups.notices import notify_due_tomorrow
 from fieldops.followups.queries import export_header, export_rows
 from fieldops.org.models import OrgUnit, UnitLevel
 
-followups_cli = AppGroup("followups", help="Follow-ups: export for the Customer Care Center.")
+followups_cli = AppGroup("followups", help="Follow-ups: export for the Customer Care Center; remind of those due.")
 
 
 def _area(code):
@@ -60,6 +62,15 @@ class _counting:
         for row in self.rows:
             self.count += 1
             yield row
+
+
+@followups_cli.command("notify-due")
+def notify_due_command():
+    """Tell each assignee of a follow-up due tomorrow: once per follow-up and due
+    date, however often it runs (cron: daily)."""
+    added = notify_due_tomorrow()
+    db.session.commit()
+    click.echo(f"{added} notices of follow-ups due tomorrow added")
 
 
 def register(app):

@@ -42,6 +42,10 @@ def notice_labels():
         NoticeEvent.cancelled: _l("cancelled"),
         NoticeEvent.unassigned: _l("given to someone else"),
         NoticeEvent.care_answered: _l("answered by the Customer Care Center"),
+        NoticeEvent.due_tomorrow: _l("due tomorrow"),
+        NoticeEvent.visit_returned: _l("returned to you"),
+        NoticeEvent.visit_verified: _l("verified"),
+        NoticeEvent.return_missing: _l("returns not filed for the month just closed"),
     }
 
 

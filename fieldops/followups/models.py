@@ -23,7 +23,8 @@ from fieldops.auth.models import Role, User
 from fieldops.core.states import Machine
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
-from fieldops.org.scope import InDistrict, PartOf, within
+from fieldops.org.models import OrgUnit
+from fieldops.org.scope import InDistrict, district_ids_in_scope, within
 from fieldops.timeutil import utcnow
 from fieldops.visits.models import Obstacle, ObstacleCategory, Visit
 
@@ -277,30 +278,65 @@ class NoticeEvent(enum.StrEnum):
     cancelled = "cancelled"
     unassigned = "unassigned"  # given to someone else
     care_answered = "care_answered"  # the Customer Care Center answered an escalation
+    due_tomorrow = "due_tomorrow"  # your follow-up is due tomorrow
+    visit_returned = "visit_returned"  # your visit came back with the supervisor's reason
+    visit_verified = "visit_verified"
+    return_missing = "return_missing"  # your district has not filed the month just closed
 
 
-class FollowUpNotice(PartOf, db.Model):
-    """Something that happened to a user's follow-up while they were away: shown as
-    a badge until they open the notifications page."""
+# What a notice is about: a follow-up, a visit, or a district's month of returns.
+SUBJECT_CHECK = (
+    "(follow_up_id IS NOT NULL AND visit_id IS NULL AND district_id IS NULL)"
+    " OR (follow_up_id IS NULL AND visit_id IS NOT NULL AND district_id IS NULL)"
+    " OR (follow_up_id IS NULL AND visit_id IS NULL AND district_id IS NOT NULL AND month IS NOT NULL)"
+)
+
+
+class FollowUpNotice(db.Model):
+    """Something that happened to a user's follow-up, visit or district's returns while
+    they were away: shown as a badge until they open the notifications page. Notices
+    sent by the daily commands carry a key (subject and period): a second run adds none."""
 
     __tablename__ = "follow_up_notice"
-    __table_args__ = (sa.Index("ix_follow_up_notice_user_seen", "user_id", "seen_at"),)
+    __table_args__ = (
+        sa.Index("ix_follow_up_notice_user_seen", "user_id", "seen_at"),
+        sa.UniqueConstraint("user_id", "key", name="uq_follow_up_notice_user_key"),
+        sa.CheckConstraint(SUBJECT_CHECK, name="subject"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
-    follow_up_id: Mapped[int] = mapped_column(sa.ForeignKey("follow_up.id"), index=True)
+    follow_up_id: Mapped[int | None] = mapped_column(sa.ForeignKey("follow_up.id"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visit.id"), index=True)
+    # A return missing: the district and the month (its first day).
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_unit.id"))
+    month: Mapped[date | None] = mapped_column(sa.Date)
     event: Mapped[NoticeEvent] = mapped_column(
         sa.Enum(NoticeEvent, name="notice_event", native_enum=False, create_constraint=True, length=20)
     )
+    # The supervisor's reason for a returned visit, as written then (a later return may give another).
+    note: Mapped[str] = mapped_column(sa.String(REASON_MAX), default="", server_default="")
+    key: Mapped[str | None] = mapped_column(sa.String(80))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
     seen_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
 
-    follow_up: Mapped[FollowUp] = relationship()
+    follow_up: Mapped[FollowUp | None] = relationship()
+    visit: Mapped[Visit | None] = relationship()
+    district: Mapped[OrgUnit | None] = relationship()
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
     @property
     def audit_unit_id(self):
-        return self.follow_up.audit_unit_id
+        if self.follow_up is not None:
+            return self.follow_up.audit_unit_id
+        return self.visit.district_id if self.visit is not None else self.district_id
 
-    scope_parent = (FollowUp, "follow_up_id")
+    @classmethod
+    def scope_clause(cls, root):
+        """In scope when its subject is: the follow-up, the visit, or the district."""
+        return sa.or_(
+            cls.follow_up_id.in_(sa.select(FollowUp.id).where(FollowUp.scope_clause(root))),
+            cls.visit_id.in_(sa.select(Visit.id).where(Visit.scope_clause(root))),
+            cls.district_id.in_(district_ids_in_scope(root)),
+        )

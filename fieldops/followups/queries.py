@@ -297,7 +297,8 @@ def notices(user, limit=50):
     return db.session.scalars(
         scoped(FollowUpNotice, user).where(FollowUpNotice.user_id == user.id)
         .options(selectinload(FollowUpNotice.follow_up).selectinload(FollowUp.employer),
-                 selectinload(FollowUpNotice.actor))
+                 selectinload(FollowUpNotice.visit).selectinload(Visit.employer),
+                 selectinload(FollowUpNotice.district), selectinload(FollowUpNotice.actor))
         .order_by(FollowUpNotice.created_at.desc(), FollowUpNotice.id.desc()).limit(limit)
     ).all()
 

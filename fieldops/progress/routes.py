@@ -25,8 +25,9 @@ from fieldops.employers.models import Employer
 from fieldops.extensions import db, htmx
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import get_or_404
-from fieldops.progress import bp, dashboard, exports, queries, report as printed, snapshots, work
+from fieldops.progress import bp, dashboard, exports, officer_targets, queries, report as printed, snapshots, work
 from fieldops.progress.labels import template_globals
+from fieldops.progress.models import Metric
 from fieldops.progress.periods import PeriodError
 from fieldops.timeutil import local_today
 
@@ -202,6 +203,11 @@ def _officer_page(person):
     context = setup.context() | {"person": person, "work": None, "visits": None, "full": [], "visited": None}
     if setup.ok:
         start, end = setup.period.start, setup.as_of
+        targets = officer_targets.officer_targets(person, setup.campaign, end)
+        share = next((row["share"] for row in targets if row["metric"] == Metric.visits), None)
+        context["targets"] = targets
+        context["visits_chart"], context["visits_table"] = officer_targets.visits_by_month(
+            person, setup.campaign, end, share)
         context["work"] = work.officers_work([person.id], start, end)[person.id]
         context["visited"] = work.visited_funnel([person.id], start, end).as_dict()
         context["visits"] = page_of(work.officer_visits(person.id, start, end))

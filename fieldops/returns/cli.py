@@ -1,4 +1,5 @@
-"""`flask --app wsgi returns import FILE --user USERNAME [--dry-run]`: the import page's work, for bulk files."""
+"""`flask --app wsgi returns import FILE --user USERNAME [--dry-run]`: the import page's work, for bulk files;
+`flask --app wsgi returns notify-missing` (daily, from cron)."""
 import os
 
 import click
@@ -14,8 +15,9 @@ from fieldops.core.import_layout import finish_command
 from fieldops.extensions import db
 from fieldops.returns.import_routes import IMPORTERS
 from fieldops.returns.importing import import_returns
+from fieldops.returns.reminders import notify_missing_returns
 
-returns_cli = AppGroup("returns", help="Group returns: import from CSV or XLSX.")
+returns_cli = AppGroup("returns", help="Group returns: import from CSV or XLSX; remind of those missing.")
 
 
 @returns_cli.command("import")
@@ -40,6 +42,15 @@ def import_command(path, username, dry_run):
         finish_command(result, dry_run, [
             _("Returns filed: %(created)s; already filed with the same figures: %(unchanged)s.",
               created=result.counts["created"], unchanged=result.counts["unchanged"])])
+
+
+@returns_cli.command("notify-missing")
+def notify_missing_command():
+    """Tell the people who file each district's returns which of the month just closed
+    are missing: once per district and month, however often it runs (cron: daily)."""
+    added = notify_missing_returns()
+    db.session.commit()
+    click.echo(f"{added} notices of missing returns added")
 
 
 def register(app):

@@ -31,6 +31,8 @@ RETURN_GROUPS = (ParticipantGroup.voluntary, ParticipantGroup.household, Partici
                  ParticipantGroup.other)
 FIGURES = ("participants", "registered", "using", "new_participants", "new_registered")
 REASON_MAX = 500
+# Who files a district's returns (and is reminded of those missing).
+FILING_ROLES = (Role.officer, Role.supervisor)
 
 
 class ReturnState(enum.StrEnum):
@@ -130,7 +132,7 @@ class GroupReturn(InDistrict, db.Model):
     @staticmethod
     def can_file(user, district: OrgUnit) -> bool:
         """The district's officers and supervisors (or theirs above it) file its returns."""
-        return (user.role in (Role.officer, Role.supervisor) and district.level == UnitLevel.district
+        return (user.role in FILING_ROLES and district.level == UnitLevel.district
                 and within(district, user.org_unit))
 
     @staticmethod

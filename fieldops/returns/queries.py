@@ -37,18 +37,33 @@ def last_closed_month(today: date):
     return campaign, (month if month >= campaign.counts_from.replace(day=1) else None)
 
 
+def last_month_due(today: date) -> date:
+    """The month the returns page opens on: the month just closed (no later than the
+    campaign's last month); this month while the campaign counts nothing closed yet."""
+    campaign, month = last_closed_month(today)
+    if month is not None:
+        return month
+    this_month = today.replace(day=1)
+    return this_month if campaign is not None else (this_month - timedelta(days=1)).replace(day=1)
+
+
 def expected_groups(campaign) -> list:
     """The groups the campaign asks returns for."""
     return [g for g in RETURN_GROUPS if str(g) in (campaign.participant_groups or [])]
 
 
-def missing(user, month: date, groups):
-    """The districts of the user's area without a return of each of `groups` for `month`: by code."""
+def short_of_returns(month: date, groups):
+    """The condition on a district (OrgUnit): it lacks a return of one of `groups` for `month`."""
     filed = (sa.select(sa.func.count(GroupReturn.id))
              .where(GroupReturn.district_id == OrgUnit.id, GroupReturn.month == month,
                     GroupReturn.participant_group.in_(groups))
              .scalar_subquery())
-    return districts(user).where(filed < len(groups))
+    return filed < len(groups)
+
+
+def missing(user, month: date, groups):
+    """The districts of the user's area without a return of each of `groups` for `month`: by code."""
+    return districts(user).where(short_of_returns(month, groups))
 
 
 def missing_count(user, month: date, groups) -> int:

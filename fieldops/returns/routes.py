@@ -18,11 +18,11 @@ from fieldops.org.scope import get_or_404
 from fieldops.returns import bp, operations, queries
 from fieldops.returns.forms import ChangeForm, CorrectForm, FileForm, LockForm, MonthFilterForm, parse_month
 from fieldops.returns.labels import figure_labels, group_labels, state_labels
-from fieldops.returns.models import FIGURES, RETURN_GROUPS, GroupReturn
+from fieldops.returns.models import FIGURES, FILING_ROLES, RETURN_GROUPS, GroupReturn
 from fieldops.timeutil import local_today
 
 
-FILERS = (Role.officer, Role.supervisor)
+FILERS = FILING_ROLES
 
 
 @bp.record_once
@@ -41,9 +41,10 @@ def _this_month():
 @bp.get("/")
 @signed_in
 def index():
-    """The chosen month's returns (this month unless told) of the area's districts."""
-    form = MonthFilterForm(formdata=request.args if "month" in request.args else None, month=_this_month())
-    month = form.month.data or _this_month()
+    """The chosen month's returns (unless told, the last month due) of the area's districts."""
+    due = queries.last_month_due(local_today())
+    form = MonthFilterForm(formdata=request.args if "month" in request.args else None, month=due)
+    month = form.month.data or due
     if form.month.problem:
         form.month.errors = [form.month.problem]
     page = page_of(queries.districts(current_user))

@@ -23,6 +23,8 @@ from fieldops.visits.models import REVIEW, Obstacle, ReviewState, Visit, VisitLi
 
 # Current figures and the progress timeline, registered by progress at app start (fieldops/core/hooks.py).
 history_change = hooks.hook("history_change")
+# The officer told of the review (fieldops/followups/notices.py), in the same transaction.
+reviewed = hooks.hook("visits.reviewed")
 
 
 class VisitStateError(Exception):
@@ -202,6 +204,7 @@ def _review(actor, visit: Visit, action: str, reason: str, now) -> None:
         ).one()
         revision.review_state, revision.return_reason = visit.state, reason
         revision.reviewed_at, revision.reviewed_by_id = now, actor.id
+    reviewed([visit], actor, action, reason, now=now)
 
 
 def verify_visit(actor, visit: Visit, now=None) -> None:
