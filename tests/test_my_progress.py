@@ -66,7 +66,7 @@ def test_my_progress_shows_the_targets_and_the_chart(app, world):
     assert page.status_code == 200
     assert "Against the team’s targets" in html and 'id="chart-my-visits"' in html
     assert (cell(html, "visits", "share"), cell(html, "visits", "achieved"), cell(html, "visits", "gap"),
-            cell(html, "visits", "percent")) == ("20", "3", "17", "15,0%")
+            cell(html, "visits", "percent")) == ("20", "3", "17", "15.0%")
     assert "Behind" in html.split('data-metric="visits"')[1].split("</tr>")[0]
     assert "07/23: 3" in html  # the chart's description, read out by screen readers
 
