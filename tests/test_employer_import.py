@@ -14,7 +14,7 @@ from flask_babel import force_locale
 from fieldops.audit.models import AuditEvent
 from fieldops.auth.models import Language, Role
 from fieldops.core.import_layout import MAX_ERRORS
-from fieldops.core.exporting import Sheet, write_csv, write_xlsx
+from fieldops.core.exporting import Convention, Sheet, write_csv, write_xlsx
 from fieldops.core.spreadsheet import neutralise
 from fieldops.employers import import_writer
 from fieldops.employers.importing import import_employers
@@ -450,7 +450,7 @@ def test_formula_like_cells_are_stored_verbatim_and_neutralised_on_export(admin,
               for d in employer.departments]
     sheet = Sheet("Employers", ["unit_code", "name", "address", "sector", "department", "insured"], export)
     text = io.StringIO()
-    write_csv(text, sheet)
+    write_csv(text, sheet, Convention("vi"))
     exported = list(csv.reader(io.StringIO(text.getvalue().lstrip("\ufeff")), delimiter=";"))[1]
     assert exported == ["TA0001"] + ["'" + v for v in (name, address, sector, department)] + ["3"]
 

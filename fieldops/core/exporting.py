@@ -35,9 +35,13 @@ SHEET_NAME_MAX = 31  # Excel refuses longer sheet names
 WIDTH_MIN, WIDTH_MAX = 6, 60  # in characters: narrow columns stay readable, long text wraps off-screen, not the sheet
 WIDTH_SAMPLE = 1000  # rows a column's width is measured on: a big export streams the rest
 CSV_CHUNK_ROWS = 500
-STYLES = {int: ("fieldops-integer", "#,##0"), float: ("fieldops-decimal", "#,##0.0"),
+STYLES = {"identifier": ("fieldops-identifier", "0"), int: ("fieldops-integer", "#,##0"), float: ("fieldops-decimal", "#,##0.0"),
           "percent": ("fieldops-percent", "0.0%"), date: ("fieldops-date", "dd/mm/yyyy"),
           datetime: ("fieldops-datetime", "dd/mm/yyyy hh:mm")}
+
+
+class Identifier(int):
+    """A record's number: stored as a number, shown without a thousands separator."""
 
 
 class Percent(float):
@@ -136,9 +140,9 @@ def file_stem(name):
     return re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-") or "table"
 
 
-def csv_zip(sheets) -> bytes:
+def csv_zip(sheets, convention=None) -> bytes:
     """Several tables as a ZIP of CSV files, one a table, numbered in the export's order."""
-    convention, buffer = Convention(), io.BytesIO()
+    convention, buffer = convention or Convention(), io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for number, sheet in enumerate(sheets, 1):
             text = io.StringIO()
@@ -154,7 +158,8 @@ def sheet_name(name, taken=()):
     """At most 31 characters cut at a word, none of []:*?/\\, and unlike the sheets before."""
     base = " ".join("".join(ch for ch in name if ch not in "[]:*?/\\'").split()) or "Sheet"
     if len(base) > SHEET_NAME_MAX:
-        base = base[:SHEET_NAME_MAX + 1].rsplit(" ", 1)[0].rstrip(" ,;·-") or base[:SHEET_NAME_MAX]
+        words = base[:SHEET_NAME_MAX + 1].rsplit(" ", 1)
+        base = (words[0].rstrip(" ,;·-") if len(words) == 2 else "") or base[:SHEET_NAME_MAX]
     name, number = base, 1
     while name.casefold() in {t.casefold() for t in taken}:
         number += 1
@@ -165,6 +170,8 @@ def sheet_name(name, taken=()):
 def _style_of(value):
     if isinstance(value, Percent):
         return STYLES["percent"][0]
+    if isinstance(value, Identifier):
+        return STYLES["identifier"][0]
     if isinstance(value, bool):
         return None
     for kind in (datetime, date, int):
@@ -178,6 +185,8 @@ def _shown_length(value):
         return 0
     if isinstance(value, Percent):
         return len(f"{value:.1f}%")
+    if isinstance(value, Identifier):
+        return len(str(value))
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return len(f"{value:,.1f}" if isinstance(value, (float, Decimal)) else f"{value:,}")
     if isinstance(value, datetime):
