@@ -20,6 +20,7 @@ sized to their content (within bounds) and each sheet under a short name.
 """
 import csv
 import io
+import itertools
 import re
 import unicodedata
 import zipfile
@@ -228,30 +229,36 @@ def _write_sheet(workbook, sheet):
         out.column_dimensions[get_column_letter(i)].width = width
     out.freeze_panes = "A2"
 
-    def cell(value):
+    # One styled cell per column and style, given each row's value: a write-only
+    # sheet writes a row as it is appended, and styling a fresh cell for every
+    # number would make a big export several times slower.
+    styled = {}
+
+    def cell(column, value):
         if isinstance(value, str):
             return ILLEGAL_CHARACTERS_RE.sub("", neutralise(value))
         if isinstance(value, Percent):
-            value = Percent(round(value / 100, 4))
-        elif isinstance(value, Decimal):
-            value = float(value)
-        style = _style_of(value)
+            value = round(value / 100, 4)
+            style = STYLES["percent"][0]
+        else:
+            value = float(value) if isinstance(value, Decimal) else value
+            style = _style_of(value)
         if style is None:
             return value
-        styled = WriteOnlyCell(out, value=float(value) if isinstance(value, Percent) else value)
-        styled.style = style
-        return styled
+        if (column, style) not in styled:
+            styled[column, style] = WriteOnlyCell(out)
+            styled[column, style].style = style
+        styled[column, style].value = value
+        return styled[column, style]
 
     heads = []
     for title in sheet.header:
-        head = WriteOnlyCell(out, value=cell(title))
+        head = WriteOnlyCell(out, value=cell(0, title))
         head.style = "fieldops-header"
         heads.append(head)
     out.append(heads)
-    for row in sample:
-        out.append([cell(v) for v in row])
-    for row in rows:
-        out.append([cell(v) for v in row])
+    for row in itertools.chain(sample, rows):
+        out.append([cell(column, v) for column, v in enumerate(row)])
 
 
 def write_xlsx(fileobj, sheets):
