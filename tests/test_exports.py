@@ -12,8 +12,8 @@ from datetime import date, datetime
 import pytest
 from openpyxl import load_workbook
 
-from fieldops.core.exporting import (WIDTH_MAX, WIDTH_MIN, Convention, Percent, Sheet, csv_zip, file_stem,
-                                     percent, sheet_name, xlsx_bytes)
+from fieldops.core.exporting import (HEADER_WIDTH, WIDTH_MAX, WIDTH_MIN, Convention, Percent, Sheet, csv_zip,
+                                     file_stem, percent, sheet_name, xlsx_bytes)
 from fieldops.extensions import db
 from fieldops.org.operations import create_org_unit
 from tests import factories
@@ -222,11 +222,14 @@ def test_the_csv_convention_of_each_language(lang, expected):
 
 def test_columns_are_sized_within_bounds_and_formulas_stay_text():
     rows = [["x" * 300, 12345678, Percent(99.9), "=SUM(A1)"], ["Ngắn"]]  # the second: a note, no widening
-    book = load_workbook(io.BytesIO(xlsx_bytes([Sheet("Một", ["Tên", "Số", "Tỷ lệ (%)", "Ghi chú"], rows)])))
+    long_header = "Số người sử dụng ứng dụng (khối đơn vị sử dụng lao động)"
+    book = load_workbook(io.BytesIO(xlsx_bytes([Sheet("Một", ["Tên", "Số", "Tỷ lệ (%)", "Ghi chú", long_header],
+                                                      rows + [[None, None, None, None, 37]])])))
     sheet = book["Một"]
-    widths = [sheet.column_dimensions[letter].width for letter in "ABCD"]
-    # The longest cell or header plus a margin of 2; a long text stops at the bound.
-    assert widths == [WIDTH_MAX, len("12,345,678") + 2, len("Tỷ lệ (%)") + 2, len("=SUM(A1)") + 2]
+    widths = [sheet.column_dimensions[letter].width for letter in "ABCDE"]
+    # The longest cell or header plus a margin of 2; a long text stops at the bound; a long header wraps.
+    assert widths == [WIDTH_MAX, len("12,345,678") + 2, len("Tỷ lệ (%)") + 2, len("=SUM(A1)") + 2, HEADER_WIDTH + 2]
+    assert sheet["E1"].alignment.wrap_text and sheet["E1"].font.b
     first = next(sheet.iter_rows(min_row=2))
     assert first[3].value == "'=SUM(A1)" and first[3].data_type == "s"
     assert first[2].value == pytest.approx(0.999) and first[2].number_format == "0.0%"

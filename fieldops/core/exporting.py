@@ -33,7 +33,8 @@ from fieldops.core.spreadsheet import neutralise
 from fieldops.definitions import shown_percent
 
 SHEET_NAME_MAX = 31  # Excel refuses longer sheet names
-WIDTH_MIN, WIDTH_MAX = 6, 60  # in characters: narrow columns stay readable, long text wraps off-screen, not the sheet
+WIDTH_MIN, WIDTH_MAX = 6, 60  # in characters: narrow columns stay readable, one long text does not push the rest away
+HEADER_WIDTH = 24  # a longer header wraps onto more lines rather than widening a column of short figures
 WIDTH_SAMPLE = 1000  # rows a column's width is measured on: a big export streams the rest
 CSV_CHUNK_ROWS = 500
 STYLES = {"identifier": ("fieldops-identifier", "0"), int: ("fieldops-integer", "#,##0"), float: ("fieldops-decimal", "#,##0.0"),
@@ -199,8 +200,9 @@ def _shown_length(value):
 
 def _widths(header, sample):
     """Each column's width: its longest cell among the header and the sampled rows,
-    within bounds. A note under a table (a row of one cell) does not widen its column."""
-    widths = [len(h) for h in header]
+    within bounds; a long header counts for HEADER_WIDTH (or its longest word) and
+    wraps. A note under a table (a row of one cell) does not widen its column."""
+    widths = [min(len(h), max([HEADER_WIDTH] + [len(word) for word in h.split()])) for h in header]
     for row in sample:
         if len(row) == 1 and len(header) > 1:
             continue
@@ -210,11 +212,12 @@ def _widths(header, sample):
 
 
 def _add_styles(workbook):
-    from openpyxl.styles import Font, NamedStyle
+    from openpyxl.styles import Alignment, Font, NamedStyle
 
     for name, number_format in STYLES.values():
         workbook.add_named_style(NamedStyle(name=name, number_format=number_format))
-    workbook.add_named_style(NamedStyle(name="fieldops-header", font=Font(bold=True)))
+    workbook.add_named_style(NamedStyle(name="fieldops-header", font=Font(bold=True),
+                                        alignment=Alignment(wrap_text=True, vertical="top")))
 
 
 def _write_sheet(workbook, sheet):
