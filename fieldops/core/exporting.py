@@ -37,9 +37,9 @@ WIDTH_MIN, WIDTH_MAX = 6, 60  # in characters: narrow columns stay readable, one
 HEADER_WIDTH = 24  # a longer header wraps onto more lines rather than widening a column of short figures
 WIDTH_SAMPLE = 1000  # rows a column's width is measured on: a big export streams the rest
 CSV_CHUNK_ROWS = 500
-STYLES = {"identifier": ("fieldops-identifier", "0"), int: ("fieldops-integer", "#,##0"), float: ("fieldops-decimal", "#,##0.0"),
-          "percent": ("fieldops-percent", "0.0%"), date: ("fieldops-date", "dd/mm/yyyy"),
-          datetime: ("fieldops-datetime", "dd/mm/yyyy hh:mm")}
+STYLES = {"identifier": ("fieldops-identifier", "0"), int: ("fieldops-integer", "#,##0"),
+          float: ("fieldops-decimal", "#,##0.0"), "percent": ("fieldops-percent", "0.0%"),
+          date: ("fieldops-date", "dd/mm/yyyy"), datetime: ("fieldops-datetime", "dd/mm/yyyy hh:mm")}
 
 
 class Identifier(int):
@@ -82,12 +82,10 @@ class Convention:
             return ""
         if isinstance(value, str):
             return neutralise(value)
-        if isinstance(value, bool):
-            return str(value)
         if isinstance(value, int):
             return str(value)
         if isinstance(value, (float, Decimal)):
-            text = f"{float(value):.1f}" if isinstance(value, Percent) else f"{float(value):.6f}".rstrip("0").rstrip(".")
+            text = f"{value:.1f}" if isinstance(value, Percent) else f"{float(value):.6f}".rstrip("0").rstrip(".")
             return text.replace(".", self.decimal)
         if isinstance(value, datetime):
             return value.strftime(self.date_format + " %H:%M")
@@ -170,8 +168,7 @@ def sheet_name(name, taken=()):
 
 
 def _style_of(value):
-    if isinstance(value, Percent):
-        return STYLES["percent"][0]
+    """The named style of a value that is not text (a percentage is given its own before it becomes a fraction)."""
     if isinstance(value, Identifier):
         return STYLES["identifier"][0]
     if isinstance(value, bool):
