@@ -277,14 +277,14 @@ def test_the_report_command_takes_a_campaign(app, org, users, tmp_path):
     runner = app.test_cli_runner()
     out = tmp_path / "r.csv"
     result = runner.invoke(args=["progress", "report", "--unit", "HN", "--period", "2023", "--format", "csv",
-                                 "--out", str(out), "--lang", "en", "--campaign", "2023"])
+                                 "--table", "summary", "--out", str(out), "--lang", "en", "--campaign", "2023"])
     assert result.exit_code == 0, result.output
     assert "HN · 2023 · 2023" in result.output and "Registered,4" in out.read_text(encoding="utf-8-sig")
     # By default the one in force (2024), where 2023 is outside the campaign.
-    default = runner.invoke(args=["progress", "report", "--unit", "HN", "--period", "2023", "--format", "csv",
+    default = runner.invoke(args=["progress", "report", "--unit", "HN", "--period", "2023", "--format", "zip",
                                   "--out", str(out), "--lang", "en"])
     assert default.exit_code != 0 and "outside the campaign" in default.output
-    unknown = runner.invoke(args=["progress", "report", "--unit", "HN", "--period", "2023", "--format", "csv",
+    unknown = runner.invoke(args=["progress", "report", "--unit", "HN", "--period", "2023", "--format", "zip",
                                   "--out", str(out), "--campaign", "2099"])
     assert unknown.exit_code == 2
 

@@ -2,8 +2,6 @@
 escalations a supervisor approved, with the employer's contact; the Center's
 answer moves the follow-up on and reaches the officer and the supervisor; the
 export carries the same columns, approved escalations only unless told."""
-import csv
-import io
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +12,7 @@ from fieldops.extensions import db
 from fieldops.followups.models import CareAnswer, FollowUp, FollowUpNotice, FollowUpState, NoticeEvent
 from tests import factories
 from tests.conftest import sign_in
+from tests.export_files import csv_rows
 from tests.followup_helpers import fu, in_english  # noqa: F401
 
 
@@ -103,7 +102,7 @@ def test_bad_answers_are_refused_and_change_nothing(app, fu, center):
 
 
 def _csv(data: bytes):
-    return list(csv.reader(io.StringIO(data.decode("utf-8")[1:])))
+    return csv_rows(data, "en")
 
 
 def test_the_export_carries_the_queue_columns_and_approved_escalations_only(app, fu, center, tmp_path):

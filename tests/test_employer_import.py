@@ -14,7 +14,8 @@ from flask_babel import force_locale
 from fieldops.audit.models import AuditEvent
 from fieldops.auth.models import Language, Role
 from fieldops.core.import_layout import MAX_ERRORS
-from fieldops.core.spreadsheet import neutralise, write_csv, write_xlsx
+from fieldops.core.exporting import Convention, Sheet, write_csv, write_xlsx
+from fieldops.core.spreadsheet import neutralise
 from fieldops.employers import import_writer
 from fieldops.employers.importing import import_employers
 from fieldops.employers.models import WHOLE_EMPLOYER, Employer, LabourDepartment
@@ -447,13 +448,14 @@ def test_formula_like_cells_are_stored_verbatim_and_neutralised_on_export(admin,
 
     export = [[employer.unit_code, employer.name, employer.address, employer.sector, d.name, d.insured_declared]
               for d in employer.departments]
+    sheet = Sheet("Employers", ["unit_code", "name", "address", "sector", "department", "insured"], export)
     text = io.StringIO()
-    write_csv(text, ["unit_code", "name", "address", "sector", "department", "insured"], export)
-    exported = list(csv.reader(io.StringIO(text.getvalue().lstrip("\ufeff"))))[1]
+    write_csv(text, sheet, Convention("vi"))
+    exported = list(csv.reader(io.StringIO(text.getvalue().lstrip("\ufeff")), delimiter=";"))[1]
     assert exported == ["TA0001"] + ["'" + v for v in (name, address, sector, department)] + ["3"]
 
     binary = io.BytesIO()
-    write_xlsx(binary, ["unit_code", "name", "address", "sector", "department", "insured"], export)
+    write_xlsx(binary, [sheet])
     binary.seek(0)
     sheet = openpyxl.load_workbook(binary).active
     cells = list(sheet.iter_rows(min_row=2))[0]

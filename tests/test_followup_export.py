@@ -1,6 +1,5 @@
 """The Customer Care Center's escalations: the list, and its export to XLSX and
 CSV from the web and from the command line, with formula-like text made inert."""
-import csv
 import io
 from datetime import date, datetime
 
@@ -10,6 +9,7 @@ from openpyxl import load_workbook
 from fieldops.extensions import db
 from tests import factories
 from tests.conftest import sign_in
+from tests.export_files import csv_rows
 from tests.followup_helpers import fu, in_english  # noqa: F401
 
 DANGEROUS_NAME = '=HYPERLINK("http://evil.example","Bấm vào đây")'
@@ -51,10 +51,8 @@ def test_the_escalations_list_shows_state_category_employer_people_and_age(app, 
     assert f"/followups/{escalations['revisit'].id}\"" not in page
 
 
-def _csv(data: bytes):
-    text = data.decode("utf-8")
-    assert text.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(text[1:])))
+def _csv(data: bytes, lang="en"):
+    return csv_rows(data, lang)
 
 
 def test_csv_export_from_the_web_is_scoped_and_neutralised(app, fu, escalations):
@@ -106,7 +104,7 @@ def test_cli_exports_csv_for_one_unit_and_any_kind(app, fu, escalations, tmp_pat
     out = tmp_path / "hn.csv"
     result = _cli(app, "--kind", "all", "--format", "csv", "--out", str(out), "--unit", "hn")
     assert result.exit_code == 0, result.output
-    body = _csv(out.read_bytes())[1:]
+    body = _csv(out.read_bytes(), "vi")[1:]
     assert sorted(int(r[0]) for r in body) == sorted(
         escalations[k].id for k in ("plain", "risky", "revisit"))
     revisit = next(r for r in body if int(r[0]) == escalations["revisit"].id)

@@ -1,7 +1,6 @@
 """The campaign's own question: people using the app (the funnel's last step),
 all groups, against targets that are "at least" or "more than" their value,
 shown first on every dashboard and in every export."""
-import csv
 import io
 import re
 from datetime import date
@@ -16,6 +15,7 @@ from fieldops.extensions import db
 from fieldops.progress.models import Target
 from tests import factories
 from tests.conftest import sign_in
+from tests.export_files import zip_tables
 from tests.progress_helpers import Naive, build_world
 from tests.visit_helpers import in_english
 
@@ -116,16 +116,13 @@ def test_the_report_names_the_funnel_in_english(world, app, tmp_path):
     factories.target(campaign, org["VN"], "active_all", 35_000_000).comparison = "more_than"
     factories.target(campaign, org["VN"], "active_employer", 30)
     db.session.commit()
-    out = tmp_path / "report.csv"
+    out = tmp_path / "report.zip"
     result = app.test_cli_runner().invoke(args=["progress", "report", "--unit", "VN", "--period", "2023",
-                                                "--format", "csv", "--lang", "en", "--out", str(out)])
+                                                "--format", "zip", "--lang", "en", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
-    summary = {}
-    for r in rows[rows.index(["Summary"]) + 1:]:
-        if not r:
-            break
-        summary[r[0]] = r[1]
+    tables = zip_tables(out.read_bytes(), "en")
+    summary = {r[0]: r[1] for r in tables["01-summary.csv"][1:]}
+    rows = tables["02-targets.csv"]
     assert summary["People using the app (employer channel)"] == "37"
     assert summary["People using the app, all groups"] == "62"
     targets = [r for r in rows if r and r[0] in ("People using the app (employer channel)",
@@ -194,7 +191,7 @@ def test_the_xlsx_export_has_the_funnel_with_numbers(world, app):
     client = viewer(app, world["org"])
     response = client.get(f"/progress/units/{world['org']['VN'].id}/export?period=2023&format=xlsx")
     book = load_workbook(io.BytesIO(response.data))
-    sheet = book["The app's funnel"]
+    sheet = book["Funnel"]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:2] == ("Step", "People")
     assert [r[1] for r in rows[1:]] == [70, 55, 37] and rows[3][2] == 18

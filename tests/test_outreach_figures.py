@@ -2,8 +2,6 @@
 dashboard, in the exports, the printed report and `flask progress report`; the
 plan against what was held; the review criterion over verified activities and
 the achievement report's list."""
-import csv
-import io
 from datetime import date
 
 import pytest
@@ -19,6 +17,7 @@ from fieldops.reviews.criteria import annotate
 from fieldops.reviews.dossier import build_snapshot
 from fieldops.reviews.models import NomineeKind
 from tests import factories
+from tests.export_files import zip_tables
 from tests.outreach_helpers import activity
 from tests.review_helpers import in_english
 
@@ -91,17 +90,6 @@ def test_figures_agree_with_an_independent_count(world, unit, districts, start, 
     assert total["per_100"] == (round(100.0 * want["registrations"] / want["people"], 1) if want["people"] else None)
 
 
-def _csv_tables(text):
-    tables, title = {}, None
-    for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))):
-        if len(row) == 1:
-            title = row[0]
-            tables[title] = []
-        elif row and title:
-            tables[title].append(row)
-    return tables
-
-
 def test_dashboard_export_and_command_show_outreach_beside_the_funnel(world, client_as, app):
     hn = world["org"]["HN"]
     viewer = in_english(client_as("viewer"))
@@ -114,22 +102,22 @@ def test_dashboard_export_and_command_show_outreach_beside_the_funnel(world, cli
     assert 'id="chart-outreach"' in section and "never added to them" in section
     # Registrations on the spot are not added to the funnel: the registered figure is the employers' alone.
     assert 'data-figure="registered">0<' in page
-    body = viewer.get(f"/progress/units/{hn.id}/export?period=2023&format=csv").get_data(as_text=True)
-    tables = _csv_tables(body)
-    summary = {row[0]: row[1:] for row in tables["Summary"]}
+    tables = {name: rows[1:] for name, rows in
+              zip_tables(viewer.get(f"/progress/units/{hn.id}/export?period=2023&format=zip").data, "en").items()}
+    summary = {row[0]: row[1:] for row in tables["01-summary.csv"]}
     assert summary["Outreach activities held"][0] == str(want["held"])
     assert summary["People reached by outreach"][0] == str(want["people"])
-    by_kind = {row[0]: row[1:] for row in tables["Outreach"]}
+    by_kind = {row[0]: row[1:] for row in tables[next(n for n in tables if n.endswith("-outreach.csv"))] if row}
     assert by_kind["School session"][:4] == ["2", "2", "550", "100"]
     assert by_kind["All activities"][:4] == [str(want["held"]), str(want["verified"]), str(want["people"]),
                                              str(want["registrations"])]
     runner = app.test_cli_runner()
-    out = app.instance_path + "/outreach-report.csv"
-    result = runner.invoke(args=["progress", "report", "--unit", "HN", "--period", "2023", "--format", "csv",
+    out = app.instance_path + "/outreach-report.zip"
+    result = runner.invoke(args=["progress", "report", "--unit", "HN", "--period", "2023", "--format", "zip",
                                  "--out", out, "--lang", "en"])
     assert result.exit_code == 0, result.output
-    with open(out, encoding="utf-8") as f:
-        summary = {row[0]: row[1:] for row in _csv_tables(f.read())["Summary"]}
+    with open(out, "rb") as f:
+        summary = {row[0]: row[1:] for row in zip_tables(f.read(), "en")["01-summary.csv"]}
     assert summary["Outreach activities held"][0] == str(want["held"])
     assert summary["People reached by outreach"][0] == str(want["people"])
 

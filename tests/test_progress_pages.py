@@ -1,7 +1,6 @@
 """Progress pages: the dashboard and its drill-down, periods refused clearly,
 scope (404), the officer's and the employer's pages, the worklist, the
 exports (XLSX, CSV, neutralised cells), the printed report and the command line."""
-import csv
 import io
 import re
 from datetime import timedelta
@@ -18,6 +17,7 @@ from fieldops.timeutil import local_today
 from fieldops.auth.models import Role
 from tests import factories
 from tests.conftest import sign_in
+from tests.export_files import all_rows, csv_rows
 from tests.progress_helpers import build_world
 from tests.visit_helpers import in_english
 
@@ -161,8 +161,7 @@ def test_the_worklist_is_the_current_figures_most_unregistered_first(world, clie
     assert shown == _naive_worklist(org["HN"].path)
     assert world["a"].unit_code not in shown  # at 100%
     assert "WL000" not in shown  # nobody insured, nobody to register
-    export = client.get(f"/progress/units/{org['HN'].id}/worklist?format=csv").get_data(as_text=True)
-    rows = list(csv.reader(io.StringIO(export.lstrip("\ufeff"))))
+    rows = csv_rows(client.get(f"/progress/units/{org['HN'].id}/worklist?format=csv").data)
     assert [r[0] for r in rows[1:]] == shown
 
 
@@ -184,7 +183,7 @@ def test_exports_are_xlsx_and_csv_with_neutralised_cells(world, client_as):
     names = [row[1] for row in units.iter_rows(values_only=True)]
     assert "'=HYPERLINK(\"http://x\")" in names
     table = client.get(f"/progress/units/{org['HN'].id}/export?period=2023-Q3&table=children&format=csv")
-    rows = list(csv.reader(io.StringIO(table.get_data(as_text=True).lstrip("\ufeff"))))
+    rows = csv_rows(table.data)
     by_code = {r[0]: r for r in rows[1:]}
     assert by_code["HN-BD"][3] == "50" and by_code["HN-X"][1] == "'=HYPERLINK(\"http://x\")"
     worklist = client.get(f"/progress/units/{org['HN'].id}/worklist?format=xlsx")
@@ -215,19 +214,25 @@ def test_the_printed_report_is_a4_in_the_bundled_font_with_names_and_figures(wor
 
 def test_the_report_from_the_command_line(world, app, tmp_path):
     runner = app.test_cli_runner()
-    for fmt in ("pdf", "xlsx", "csv"):
+    for fmt in ("pdf", "xlsx", "zip"):
         out = tmp_path / f"report.{fmt}"
         result = runner.invoke(args=["progress", "report", "--unit", "HN", "--period", "2023-Q3", "--format", fmt,
                                      "--out", str(out)])
         assert result.exit_code == 0, result.output
         assert out.stat().st_size > 500
     assert "BHXH Hà Nội" in _pdf_text((tmp_path / "report.pdf").read_bytes())[1]
-    rows = list(csv.reader(io.StringIO((tmp_path / "report.csv").read_text(encoding="utf-8-sig"))))
-    assert any(r[:2] == ["HN-BD", "BHXH quận Ba Đình"] for r in rows)
+    assert any(r[:2] == ["HN-BD", "BHXH quận Ba Đình"] for r in all_rows((tmp_path / "report.zip").read_bytes()))
+    one = runner.invoke(args=["progress", "report", "--unit", "HN", "--period", "2023-Q3", "--format", "csv",
+                              "--table", "children", "--out", str(tmp_path / "units.csv")])
+    assert one.exit_code == 0, one.output
+    assert any(r[:2] == ["HN-BD", "BHXH quận Ba Đình"] for r in csv_rows((tmp_path / "units.csv").read_bytes()))
+    several = runner.invoke(args=["progress", "report", "--unit", "HN", "--period", "2023-Q3", "--format", "csv",
+                                  "--out", str(tmp_path / "all.csv")])
+    assert several.exit_code != 0 and "--table" in several.output and not (tmp_path / "all.csv").exists()
     assert load_workbook(tmp_path / "report.xlsx").sheetnames
     bad = runner.invoke(args=["progress", "report", "--unit", "HN", "--period", "2023-13", "--format", "pdf",
                               "--out", str(tmp_path / "x.pdf")])
     assert bad.exit_code != 0 and not (tmp_path / "x.pdf").exists()
-    unknown = runner.invoke(args=["progress", "report", "--unit", "ZZ", "--period", "2023", "--format", "csv",
-                                  "--out", str(tmp_path / "y.csv")])
+    unknown = runner.invoke(args=["progress", "report", "--unit", "ZZ", "--period", "2023", "--format", "zip",
+                                  "--out", str(tmp_path / "y.zip")])
     assert unknown.exit_code != 0 and "ZZ" in unknown.output

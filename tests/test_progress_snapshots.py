@@ -3,7 +3,6 @@ PROGRESS_REPORT_SECONDS a unit's dashboard and its export are served from one
 computation, shared through the database and saying when it was made; after
 it, or for another period, ranking or language, the figures are computed
 afresh. The printed report is always computed afresh."""
-import csv
 import io
 import re
 from datetime import date, datetime, timedelta
@@ -17,6 +16,7 @@ from fieldops.progress import snapshots
 from fieldops.progress.models import ReportSnapshot
 from fieldops.visits import operations
 from tests import factories
+from tests.export_files import csv_rows
 from tests.progress_helpers import build_world
 from tests.visit_helpers import in_english
 
@@ -94,7 +94,7 @@ def test_the_export_reads_the_copy_the_page_shows(world, client_as, kept):
     client.get(f"/progress/units/{unit}?period=campaign")
     a_new_registration(world)
     body = client.get(f"/progress/units/{unit}/export?period=campaign&format=csv&table=summary").get_data(as_text=True)
-    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    rows = csv_rows(body, "en")
     assert dict((row[0], row[1]) for row in rows)["Registered"] == "55"
 
 

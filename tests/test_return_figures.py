@@ -2,8 +2,6 @@
 registered, all groups = the employer channel + the latest return of each district
 and group as of the same date; the new voluntary rate = Σ new registered ÷ Σ new
 over the period's voluntary returns."""
-import csv
-import io
 import re
 from datetime import date
 
@@ -14,6 +12,7 @@ from fieldops.extensions import db
 from fieldops.returns.figures import outside_employers
 from tests import factories
 from tests.conftest import sign_in
+from tests.export_files import all_rows
 from tests.progress_helpers import build_world
 from tests.visit_helpers import in_english
 
@@ -79,7 +78,7 @@ def test_the_dashboard_and_the_export_show_them(world, app):
     assert _figure(page, "new_voluntary_rate") == "100,0%"  # June: 20 of 20
     assert 'id="progress-outside"' in page and "Household health insurance" in page
     exported = client.get(f"/progress/units/{org['HN'].id}/export?period=2023-06&format=csv")
-    rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True))))
+    rows = all_rows(exported.data, "en")
     assert ["Registered, all groups", "207", ""] in rows
 
 

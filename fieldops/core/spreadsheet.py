@@ -4,9 +4,9 @@ Reading: `Table` streams the rows of an uploaded CSV or XLSX file, as many times
 as asked (an import checks the whole file before it writes anything), without
 holding the file in memory. Text comes back NFC-normalised.
 
-Writing: every export goes through `write_csv`/`csv_chunks`/`write_xlsx`, which
-`neutralise` text cells, so a value such as "=HYPERLINK(…)" that was imported
-(and stored verbatim) never runs as a formula in the spreadsheet that opens it.
+Writing is fieldops/core/exporting.py's: every export `neutralise`s its text
+cells, so a value such as "=HYPERLINK(…)" that was imported (and stored
+verbatim) never runs as a formula in the spreadsheet that opens it.
 """
 import codecs
 import csv
@@ -45,64 +45,6 @@ def neutralise(value):
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
-
-
-def _xlsx_illegal():
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    return ILLEGAL_CHARACTERS_RE
-
-
-def _out(value):
-    return "" if value is None else neutralise(value)
-
-
-def write_csv(stream, header, rows):
-    """Write CSV to a text stream: UTF-8 BOM first, so Excel shows Vietnamese right."""
-    stream.write("\ufeff")
-    writer = csv.writer(stream)
-    writer.writerow([_out(v) for v in header])
-    for row in rows:
-        writer.writerow([_out(v) for v in row])
-
-
-def csv_chunks(header, rows, every=500):
-    """The same CSV as text chunks, for a streamed response. The rows are read
-    now, while the request's database session is open: the response is sent
-    after the view returns, when the objects they come from are detached."""
-    return _csv_chunks(header, list(rows), every)
-
-
-def _csv_chunks(header, rows, every):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow([_out(v) for v in header])
-    for n, row in enumerate(rows, 1):
-        writer.writerow([_out(v) for v in row])
-        if n % every == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def write_xlsx(fileobj, header, rows, title="Sheet1"):
-    """Write an XLSX workbook (streamed, write-only) to a binary file object."""
-    from openpyxl import Workbook
-
-    illegal = _xlsx_illegal()
-
-    def cell(value):
-        value = _out(value)
-        return illegal.sub("", value) if isinstance(value, str) else value
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    sheet.append([cell(v) for v in header])
-    for row in rows:
-        sheet.append([cell(v) for v in row])
-    workbook.save(fileobj)
 
 
 class TableError(Exception):

@@ -6,8 +6,9 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
-from fieldops.core.spreadsheet import write_csv, write_xlsx
+from fieldops.core.exporting import Sheet, write_csv, write_xlsx
 from fieldops.extensions import db
 from fieldops.followups.models import FollowUpKind, FollowUpState
 from fieldops.followups.notices import notify_due_tomorrow
@@ -45,12 +46,13 @@ def export_command(kind, state, with_proposals, fmt, out, unit, lang):
     kind = None if kind == "all" else FollowUpKind(kind)
     with force_locale(lang):
         rows = _counting(export_rows(area, kind, FollowUpState(state) if state else None, proposals=with_proposals))
+        sheet = Sheet(_("Follow-ups"), export_header(), rows)
         if fmt == "csv":
             with open(out, "w", encoding="utf-8", newline="") as stream:
-                write_csv(stream, export_header(), rows)
+                write_csv(stream, sheet)
         else:
             with open(out, "wb") as stream:
-                write_xlsx(stream, export_header(), rows, title="Follow-ups")
+                write_xlsx(stream, [sheet])
     click.echo(f"{rows.count} follow-ups written to {out}")
 
 

@@ -10,6 +10,7 @@ from fieldops.audit.queries import history_of
 from fieldops.auth.models import Role, User
 from fieldops.core import hooks
 from fieldops.core.expressions import given_limit
+from fieldops.core.exporting import Identifier
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.followups.labels import care_answer_labels, kind_labels, state_labels
@@ -255,7 +256,7 @@ def export_rows(reader, kind: FollowUpKind | None = None, state: FollowUpState |
     for f, unit_code, name, district_code, assignee_name, proposer_name, contact, phone, obstacle_note in (
             db.session.execute(stmt)):
         yield [
-            f.id, str(kinds[f.kind]), str(states[f.state]), yes if f.is_overdue(today) else no,
+            Identifier(f.id), str(kinds[f.kind]), str(states[f.state]), yes if f.is_overdue(today) else no,
             str(categories[f.obstacle_category]) if f.obstacle_category else "", f.people_affected,
             unit_code, name, district_code, assignee_name, proposer_name,
             to_local(f.created_at).date(), f.due_date, f.age_days(now), f.note, f.reason, f.outcome,

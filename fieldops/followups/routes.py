@@ -17,7 +17,7 @@ from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role, User
 from fieldops.core.navigation import safe_next
 from fieldops.core.paging import page_of
-from fieldops.core.spreadsheet import csv_chunks, write_xlsx
+from fieldops.core.exporting import Sheet, csv_chunks, write_xlsx
 from fieldops.employers.models import Employer
 from fieldops.employers.queries import search_page
 from fieldops.extensions import db, htmx
@@ -137,13 +137,14 @@ def export():
     fmt = "csv" if request.args.get("format") == "csv" else "xlsx"
     name = f"followups-{kind or 'all'}-{local_today().isoformat()}.{fmt}"
     proposals = request.args.get("proposals") == "1"  # escalations: approved ones unless told
-    header, rows = queries.export_header(), queries.export_rows(current_user, kind, state, proposals=proposals)
+    sheet = Sheet(_("Follow-ups"), queries.export_header(),
+                  queries.export_rows(current_user, kind, state, proposals=proposals))
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "csv":
-        return Response(stream_with_context(csv_chunks(header, rows)), mimetype="text/csv; charset=utf-8",
+        return Response(stream_with_context(csv_chunks(sheet)), mimetype="text/csv; charset=utf-8",
                         headers=disposition)
     buffer = io.BytesIO()
-    write_xlsx(buffer, header, rows, title=_("Follow-ups"))
+    write_xlsx(buffer, [sheet])
     buffer.seek(0)
     return send_file(buffer, as_attachment=True, download_name=name,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

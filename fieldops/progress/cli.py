@@ -1,6 +1,7 @@
 """Progress from the command line, for scheduled reports and bulk work:
 
-    flask --app wsgi progress report --unit CODE --period 2023-09|2023-Q3|2023 --format pdf|xlsx|csv --out FILE
+    flask --app wsgi progress report --unit CODE --period 2023-09|2023-Q3|2023 --format pdf|xlsx|zip --out FILE
+        (or --format csv --table NAME: one table)
                                     [--campaign CODE|ID]
     flask --app wsgi progress targets-import FILE [--dry-run] [--as USERNAME] [--campaign CODE|ID]
     flask --app wsgi progress rebuild          # compute the timeline again from the whole history
@@ -46,15 +47,21 @@ def _campaign(campaign_arg, today):
 @progress_cli.command("report")
 @click.option("--unit", "code", required=True, help="Code of the org unit (VN, HT, HT-TP…).")
 @click.option("--period", required=True, help="2023-09 (a month), 2023-Q3, 2023, campaign, or a date 2023-09-15.")
-@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx", "csv"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx", "zip", "csv"]), required=True,
+              help="zip: a CSV file per table; csv: one table (--table).")
+@click.option("--table", type=click.Choice(exports.TABLES), help="Only this table (XLSX, ZIP or CSV).")
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True, help="File to write.")
 @click.option("--rank", type=click.Choice(dashboard.RANK_CHOICES), default="overall", show_default=True,
               help="What the leaderboard ranks by.")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
               help="Language of the XLSX/CSV headers (the PDF is in Vietnamese).")
 @click.option("--campaign", "campaign_arg", help="The campaign's code or number (default: the campaign in force).")
-def report_command(code, period, fmt, out, rank, lang, campaign_arg):
-    """Write a unit's progress report for a period: the printable PDF, or every table as XLSX or CSV."""
+def report_command(code, period, fmt, out, rank, lang, campaign_arg, table):
+    """Write a unit's progress report for a period: the printable PDF, or its tables as XLSX, as a ZIP of
+    CSV files, or one table as CSV."""
+    if fmt == "csv" and not table:
+        raise click.UsageError("--format csv writes one table: name it with --table, or write every table "
+                               "with --format zip or xlsx.")
     today = local_today()
     with force_locale(lang):
         unit = _unit(code)
@@ -66,7 +73,8 @@ def report_command(code, period, fmt, out, rank, lang, campaign_arg):
         if fmt == "pdf":
             body = printed.report_pdf(unit, campaign, chosen, today, rank)
         else:
-            body = exports.report_file(dashboard.unit_report(unit, campaign, chosen, today, rank), fmt)
+            report = dashboard.unit_report(unit, campaign, chosen, today, rank)
+            body, _kind = exports.report_file(report, fmt, (table,) if table else exports.TABLES)
     with open(out, "wb") as stream:
         stream.write(body)
     click.echo(f"{unit.code} · {campaign.code or campaign.id} · {chosen.code} → {out} ({len(body):,} bytes)")

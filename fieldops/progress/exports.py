@@ -1,14 +1,11 @@
 """Every table of a unit's report as rows of plain values, and the files they
-go into: XLSX (one sheet per table) and CSV (one table, or all of them one
-after another). Text cells go through `neutralise` (fieldops/core/spreadsheet.py),
-so nothing imported and shown here runs as a formula in a spreadsheet."""
-import csv
+go into (fieldops/core/exporting.py): XLSX (one sheet per table), CSV (one
+table) or a ZIP of CSV files (several tables)."""
 import io
 
 from flask_babel import gettext as _
 
-from fieldops.core.spreadsheet import neutralise
-from fieldops.definitions import shown_percent
+from fieldops.core.exporting import Sheet, csv_zip, percent, write_csv, xlsx_bytes
 from fieldops.progress import outreach_report
 from fieldops.progress.labels import status_labels
 
@@ -17,7 +14,7 @@ TABLES = ("summary", "targets", "children", "groups", "outside", "funnel", "lead
 
 
 def _pct(value):
-    return shown_percent(value)
+    return percent(value)
 
 
 def table_titles():
@@ -25,6 +22,14 @@ def table_titles():
             "leaderboard": _("Leaderboard"), "officers": _("Officers"), "months": _("Coverage by month"),
             "obstacles": _("Obstacles"), "worklist": _("Worklist"), "groups": _("Outside employers, by group"),
             "outside": _("Outside employers, by unit"), "outreach": _("Outreach")}
+
+
+def sheet_names():
+    """Each table's short name: its XLSX sheet (at most 31 characters, whole words) and its CSV file."""
+    return {"summary": _("Summary"), "funnel": _("Funnel"), "targets": _("Targets"), "children": _("Units"),
+            "leaderboard": _("Leaderboard"), "officers": _("Officers"), "months": _("Coverage by month"),
+            "obstacles": _("Obstacles"), "groups": _("Outside, by group"), "outside": _("Outside, by unit"),
+            "outreach": _("Outreach")}
 
 
 def _summary(report):
@@ -121,7 +126,7 @@ def _outside(report):
         everyone, rate = metrics.get("registered_all", {}), metrics.get("new_voluntary_pct", {})
         rows.append([unit["code"], unit["name"], *(g["registered"] for g in outside["groups"]),
                      outside["registered_all"], everyone.get("target"), _pct(outside["new_voluntary_rate"]),
-                     rate.get("achieved"), rate.get("target"),
+                     _pct(rate.get("achieved")), _pct(rate.get("target")),
                      str(statuses[rate["status"]]) if rate.get("status") else None])
     return header, rows
 
@@ -195,54 +200,19 @@ def tables(report, names=TABLES):
     return out
 
 
-def _cell(value, illegal):
-    value = "" if value is None else neutralise(value)
-    return illegal.sub("", value) if isinstance(value, str) else value
+def report_sheets(report, names=TABLES):
+    """[(short name, header, rows)] of the report's tables, as files and sheets name them."""
+    short = sheet_names()
+    return [(short[name], header, rows) for name, _title, header, rows in tables(report, names)]
 
 
-def xlsx_bytes(sheets) -> bytes:
-    """sheets: [(title, header, rows)] → an XLSX workbook, one sheet each."""
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    workbook = Workbook(write_only=True)
-    for title, header, rows in sheets:
-        sheet = workbook.create_sheet(_sheet_title(title, workbook.sheetnames))
-        sheet.append([_cell(v, ILLEGAL_CHARACTERS_RE) for v in header])
-        for row in rows:
-            sheet.append([_cell(v, ILLEGAL_CHARACTERS_RE) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _sheet_title(title, taken=()):
-    """At most 31 characters (Excel refuses longer names) and unlike the sheets before:
-    two long titles alike in their first 31 characters are told apart by a number."""
-    base = "".join(ch for ch in str(title) if ch not in "[]:*?/\\")[:31] or "Sheet"
-    name, number = base, 1
-    while name in taken:
-        number += 1
-        name = f"{base[:31 - len(str(number)) - 1]} {number}"
-    return name
-
-
-def csv_text(sheets) -> str:
-    """One table, or several one after another (each under its title), as CSV with a BOM."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    for i, (title, header, rows) in enumerate(sheets):
-        if len(sheets) > 1:
-            if i:
-                writer.writerow([])
-            writer.writerow([neutralise(str(title))])
-        writer.writerow(["" if v is None else neutralise(v) for v in header])
-        for row in rows:
-            writer.writerow(["" if v is None else neutralise(v) for v in row])
-    return buffer.getvalue()
-
-
-def report_file(report, fmt, names=TABLES) -> bytes:
-    sheets = [(title, header, rows) for _n, title, header, rows in tables(report, names)]
-    return xlsx_bytes(sheets) if fmt == "xlsx" else csv_text(sheets).encode("utf-8")
+def report_file(report, fmt, names=TABLES):
+    """(body, extension) of the tables: an XLSX, a ZIP of CSV files, or CSV (several tables: the ZIP)."""
+    sheets = [Sheet(name, header, rows) for name, header, rows in report_sheets(report, names)]
+    if fmt == "xlsx":
+        return xlsx_bytes(sheets), "xlsx"
+    if fmt == "zip" or len(sheets) > 1:
+        return csv_zip(sheets), "zip"
+    text = io.StringIO()
+    write_csv(text, sheets[0])
+    return text.getvalue().encode("utf-8"), "csv"

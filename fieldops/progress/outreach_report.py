@@ -4,6 +4,7 @@ exports and the printed report. Registrations on the spot stand beside the
 funnel's figures, never added to them."""
 from flask_babel import gettext as _
 
+from fieldops.core.exporting import percent
 from fieldops.outreach.figures import unit_outreach
 from fieldops.progress.charts import category_bars
 from fieldops.progress.format import figure, pct
@@ -25,7 +26,7 @@ def summary_rows(report) -> list:
     if not outreach:
         return []
     total = outreach["total"]
-    return [[_("Outreach activities held"), total["held"], total["verified_share"]],
+    return [[_("Outreach activities held"), total["held"], percent(total["verified_share"])],
             [_("People reached by outreach"), total["people"], None],
             [_("Registrations on the spot (outreach contacts, not added to the figures above)"),
              total["registrations"], None],

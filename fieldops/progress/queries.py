@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
 from fieldops.core.expressions import given_limit
+from fieldops.core.exporting import percent
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
@@ -49,7 +50,7 @@ def worklist_rows(unit: OrgUnit):
     """Every row of the worklist as plain values, streamed in batches."""
     stmt = worklist(unit).execution_options(yield_per=500)
     for employer, insured, registered, unregistered, district_code in db.session.execute(stmt):
-        coverage = None if not insured else round(100.0 * registered / insured, 1)
+        coverage = None if not insured else percent(100.0 * registered / insured)
         yield [employer.unit_code, employer.name, employer.tax_code, district_code, insured, registered,
                unregistered, coverage]
 

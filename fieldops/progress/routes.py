@@ -20,7 +20,7 @@ from fieldops.auth.models import Role, User
 from fieldops.campaigns.queries import all_campaigns, chosen_campaign
 from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
-from fieldops.core.spreadsheet import csv_chunks, write_xlsx
+from fieldops.core.exporting import Sheet, csv_chunks, write_xlsx
 from fieldops.employers.models import Employer
 from fieldops.extensions import db, htmx
 from fieldops.org.models import OrgUnit
@@ -34,6 +34,7 @@ from fieldops.timeutil import local_today
 VIEWERS = (Role.viewer, Role.supervisor, Role.hr, Role.admin)
 FORMATS = ("xlsx", "csv")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MIMETYPES = {"xlsx": XLSX, "csv": "text/csv; charset=utf-8", "zip": "application/zip"}
 
 
 @bp.record_once
@@ -130,21 +131,20 @@ def _failed(setup):
 @bp.get("/units/<int:unit_id>/export")
 @roles_required(*VIEWERS)
 def export(unit_id):
-    """A table of the dashboard (?table=; all of them by default) as XLSX or CSV."""
+    """A table of the dashboard (?table=; all of them by default) as XLSX or CSV (several tables: a ZIP of CSV files)."""
     unit = get_or_404(OrgUnit, unit_id, current_user)
     setup = Setup()
     if not setup.ok:
         return _failed(setup)
     table = request.args.get("table", "all")
     names = exports.TABLES if table not in exports.TABLES else (table,)
-    fmt = request.args.get("format") if request.args.get("format") in FORMATS else "xlsx"
+    fmt = request.args.get("format") if request.args.get("format") in MIMETYPES else "xlsx"
     report = snapshots.unit_report(unit, setup.campaign, setup.period, setup.today,
                                    request.args.get("rank", "overall")).report
-    body = exports.report_file(report, fmt, names)
-    name = printed.file_name(unit, setup.period, fmt) if table == "all" else \
-        printed.file_name(unit, setup.period, fmt).replace("tien-do-", f"tien-do-{names[0]}-")
-    return Response(body, mimetype=XLSX if fmt == "xlsx" else "text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    body, kind = exports.report_file(report, fmt, names)
+    name = printed.file_name(unit, setup.period, kind) if table == "all" else \
+        printed.file_name(unit, setup.period, kind).replace("tien-do-", f"tien-do-{names[0]}-")
+    return Response(body, mimetype=MIMETYPES[kind], headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.get("/units/<int:unit_id>/report")
@@ -178,14 +178,14 @@ def worklist(unit_id):
     fmt = request.args.get("format")
     if fmt in FORMATS:
         name = f"danh-sach-{unit.code}-{local_today().isoformat()}.{fmt}"
-        header, rows = worklist_header(), queries.worklist_rows(unit)
+        sheet = Sheet(_("Worklist"), worklist_header(), queries.worklist_rows(unit))
         disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
         if fmt == "csv":
-            return Response(csv_chunks(header, rows), mimetype="text/csv", headers=disposition)
+            return Response(csv_chunks(sheet), mimetype=MIMETYPES["csv"], headers=disposition)
         import io
 
         buffer = io.BytesIO()
-        write_xlsx(buffer, header, rows, title=_("Worklist"))
+        write_xlsx(buffer, [sheet])
         buffer.seek(0)
         return send_file(buffer, as_attachment=True, download_name=name, mimetype=XLSX)
     page = whole_number(request.args.get("page"), digits=5) or 1

@@ -9,7 +9,7 @@ from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
 from fieldops.core.import_layout import import_upload
 from fieldops.core.paging import page_of
-from fieldops.core.spreadsheet import csv_chunks
+from fieldops.core.exporting import Sheet, csv_chunks
 from fieldops.extensions import db
 from fieldops.returns import bp, queries
 from fieldops.returns.forms import ImportForm
@@ -58,7 +58,8 @@ def import_template():
     groups = queries.expected_groups(campaign) if campaign else []
     rows = [(d.code, str(g), month.strftime("%Y-%m")) + ("",) * (len(COLUMNS) - 3)
             for d in db.session.scalars(queries.districts(current_user)) for g in groups] if month else []
-    response = Response(csv_chunks([c.vietnamese for c in COLUMNS], rows), mimetype="text/csv")
+    response = Response(csv_chunks(Sheet(_("Group returns"), [c.vietnamese for c in COLUMNS], rows)),
+                        mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = "attachment; filename=group-returns.csv"
     return response
 
