@@ -1,6 +1,8 @@
-"""State changes of reviews. Each checks who may act and the state, changes it
-(with a conditional UPDATE where two people could act at once), writes its audit
-event and flushes; the view (or the command, or the job) commits once.
+"""State changes of reviews. Each checks who may act and the state, takes its
+step on the tables of fieldops/reviews/models.py through fieldops/core/states.py
+(a conditional UPDATE, so that of two people acting at once exactly one
+succeeds, and its audit event) and flushes; the view (or the command, or the
+job) commits once.
 Generating a dossier is in fieldops/reviews/dossier.py.
 """
 from decimal import Decimal
@@ -10,6 +12,7 @@ from flask_babel import gettext as _
 
 from fieldops.audit.operations import record
 from fieldops.auth.models import Role
+from fieldops.core.states import Refused, Stale, move
 from fieldops.extensions import db
 from fieldops.org.models import UnitLevel
 from fieldops.reviews import criteria as rules
@@ -17,12 +20,10 @@ from fieldops.reviews import standings
 from fieldops.reviews.evaluation import Basis
 from fieldops.reviews.models import (
     COLLECTIVE_ONLY_RULES, DECISION_NUMBER_MAX, JUSTIFICATION_MAX, MAX_VOTES, NAME_MAX, NARRATIVE_MAX, NOTE_MAX,
-    PERCENT_RULES, THRESHOLD_RULES, MAX_COUNT_THRESHOLD, AppliesTo, Criterion, Dossier, DossierStatus, Nomination, NominationState,
-    NomineeKind, PeriodState, ReviewFigure, ReviewKind, ReviewPeriod, Rule, within,
+    PERCENT_RULES, THRESHOLD_RULES, MAX_COUNT_THRESHOLD, DOSSIER, NOMINATION, NS, PERIOD, AppliesTo, Criterion, Dossier,
+    DossierStatus, Nomination, NomineeKind, PeriodState, ReviewFigure, ReviewKind, ReviewPeriod, Rule, within,
 )
 from fieldops.timeutil import local_today, utcnow
-
-NS = NominationState
 
 
 class ReviewError(Exception):
@@ -94,14 +95,14 @@ class ReviewError(Exception):
         return messages.get(self.reason, _("This cannot be done."))
 
 
-def _claim(model, obj, where, values):
-    result = db.session.execute(sa.update(model).where(model.id == obj.id, *where).values(**values)
-                                .execution_options(synchronize_session="fetch"))
-    if result.rowcount != 1:
-        db.session.refresh(obj)
-        return False
-    db.session.refresh(obj)
-    return True
+def take_step(machine, obj, action, values, *, actor, refusal="changed", **options):
+    """`action` on `obj` as `machine` says (fieldops/core/states.py), audited. When
+    the row moved meanwhile, ReviewError(`refusal`, or `refusal(obj)`), `obj` then
+    showing the row as it now is."""
+    try:
+        return move(machine, obj, action, values, actor=actor, **options)
+    except (Refused, Stale):
+        raise ReviewError(refusal(obj) if callable(refusal) else refusal) from None
 
 
 def _clean(text, limit=None):
@@ -166,7 +167,7 @@ def close_period(actor, period: ReviewPeriod, now=None, report=None, today=None)
     of the review's area are evaluated once more and frozen. Returns how many."""
     if not period.can_manage(actor):
         raise ReviewError("not_allowed")
-    if not period.is_open:
+    if not PERIOD.allows(period.state, "close"):
         raise ReviewError("already_closed")
     if period.cut_off >= (today or local_today()):
         raise ReviewError("not_yet")
@@ -183,9 +184,10 @@ def close_period(actor, period: ReviewPeriod, now=None, report=None, today=None)
     breakdowns = _breakdowns(items, basis)
     if report:
         report(80, "freezing")
-    if not _claim(ReviewPeriod, period, [ReviewPeriod.state == PeriodState.open],
-                  {"state": PeriodState.closed, "closed_at": now, "closed_by_id": actor.id}):
-        raise ReviewError("already_closed")
+    eligible = sum(1 for i in items if i["eligible"])
+    take_step(PERIOD, period, "close", {"closed_at": now, "closed_by_id": actor.id}, actor=actor,
+              refusal="already_closed", before=before, now=now,
+              after=lambda closed: period_snapshot(closed) | {"frozen": len(items), "eligible": eligible})
     rows = [{"period_id": period.id, "kind": NomineeKind(i["kind"]), "subject_key": i["key"],
              "user_id": i["id"] if i["kind"] == NomineeKind.individual else None, "org_unit_id": i["unit_id"],
              "name": i["name"][:NAME_MAX], "figures": i["figures"], "results": i["results"],
@@ -194,8 +196,6 @@ def close_period(actor, period: ReviewPeriod, now=None, report=None, today=None)
              "visits": i["figures"]["visits"], "breakdown": breakdowns[i["key"]]} for i in items]
     for start in range(0, len(rows), 1000):
         db.session.execute(sa.insert(ReviewFigure), rows[start:start + 1000])
-    record("review_period.close", actor=actor, obj=period, before=before,
-           after=period_snapshot(period) | {"frozen": len(rows), "eligible": sum(1 for i in items if i["eligible"])})
     db.session.flush()
     return len(rows)
 
@@ -339,14 +339,11 @@ def edit_nomination(actor, nomination, title, narrative, now=None) -> None:
         raise ReviewError("state")
     _check_title(title, NomineeKind(nomination.kind))
     narrative = _check_narrative(narrative)
-    before = nomination_snapshot(nomination)
-    was = nomination.state
-    if not _claim(Nomination, nomination, [Nomination.state == was],
-                  {"award_title_id": title.id, "narrative": narrative, "updated_at": now or utcnow(),
-                   "state": NS.proposed, "endorser_name": "", "endorsement_note": "", "endorsed_at": None,
-                   "endorsed_by_id": None, "justification": "", "justified_at": None, "justified_by_id": None}):
-        raise ReviewError("changed")
-    record("nomination.edit", actor=actor, obj=nomination, before=before, after=nomination_snapshot(nomination))
+    take_step(NOMINATION, nomination, "edit",
+              {"award_title_id": title.id, "narrative": narrative, "updated_at": now or utcnow(),
+               "endorser_name": "", "endorsement_note": "", "endorsed_at": None, "endorsed_by_id": None,
+               "justification": "", "justified_at": None, "justified_by_id": None},
+              actor=actor, before=nomination_snapshot(nomination), after=nomination_snapshot, now=now)
 
 
 def _override(actor, nomination, justification, now):
@@ -384,13 +381,10 @@ def endorse(actor, nomination, endorser_name, note, now=None, justification=None
     note = _clean(note, NOTE_MAX)
     now = now or utcnow()
     override, standing = _override(actor, nomination, justification if justification is not None else "", now)
-    if not _claim(Nomination, nomination, [Nomination.state == NS.proposed],
-                  {"state": NS.endorsed, "endorser_name": endorser_name, "endorsement_note": note,
-                   "endorsed_at": now, "endorsed_by_id": actor.id, **override}):
-        raise ReviewError("changed")
-    record("nomination.endorse", actor=actor, obj=nomination, before={"state": str(NS.proposed)},
-           after={"state": str(NS.endorsed), "endorser_name": endorser_name, "note": note,
-                  "override": bool(override)})
+    take_step(NOMINATION, nomination, "endorse",
+              {"endorser_name": endorser_name, "endorsement_note": note, "endorsed_at": now,
+               "endorsed_by_id": actor.id, **override},
+              actor=actor, after={"endorser_name": endorser_name, "note": note, "override": bool(override)}, now=now)
     _record_override(actor, nomination, override, standing, "endorse")
 
 
@@ -407,18 +401,13 @@ def decide(actor, nomination, approved: bool, votes_for, votes_against, votes_ab
         raise ReviewError("too_many_votes", "votes_for")
     if approved and votes_for <= votes_against:
         raise ReviewError("majority", "votes_for")
-    state = NS.approved if approved else NS.rejected
     note = _clean(note, NOTE_MAX)
     now = now or utcnow()
     override, standing = _override(actor, nomination, justification or None, now) if approved else ({}, None)
-    if not _claim(Nomination, nomination, [Nomination.state == NS.endorsed],
-                  {"state": state, "votes_for": votes_for, "votes_against": votes_against,
-                   "votes_abstain": votes_abstain, "decision_note": note, "decided_at": now,
-                   "decided_by_id": actor.id, **override}):
-        raise ReviewError("changed")
-    record("nomination.decide", actor=actor, obj=nomination, before={"state": str(NS.endorsed)},
-           after={"state": str(state), "votes_for": votes_for, "votes_against": votes_against,
-                  "votes_abstain": votes_abstain, "note": note, "override": bool(override)})
+    votes = {"votes_for": votes_for, "votes_against": votes_against, "votes_abstain": votes_abstain}
+    take_step(NOMINATION, nomination, "approve" if approved else "reject",
+              votes | {"decision_note": note, "decided_at": now, "decided_by_id": actor.id, **override},
+              actor=actor, after=votes | {"note": note, "override": bool(override)}, now=now)
     _record_override(actor, nomination, override, standing, "approve")
 
 
@@ -429,13 +418,10 @@ def withdraw(actor, nomination, reason, now=None) -> None:
     reason = _clean(reason, NOTE_MAX)
     if not reason:
         raise ReviewError("reason_required", "reason")
-    was = nomination.state
-    if not _claim(Nomination, nomination, [Nomination.state == was],
-                  {"state": NS.withdrawn, "withdraw_reason": reason, "withdrawn_at": now or utcnow(),
-                   "subject_key": f"{nomination.subject_key}#{nomination.id}"}):
-        raise ReviewError("changed")
-    record("nomination.withdraw", actor=actor, obj=nomination, before={"state": str(was)},
-           after={"state": str(NS.withdrawn), "reason": reason})
+    take_step(NOMINATION, nomination, "withdraw",
+              {"withdraw_reason": reason, "withdrawn_at": now or utcnow(),
+               "subject_key": f"{nomination.subject_key}#{nomination.id}"},
+              actor=actor, after={"reason": reason}, now=now)
 
 
 # --- dossiers -----------------------------------------------------------------------------------
@@ -446,9 +432,7 @@ def mark_dossier(actor, dossier: Dossier, status, now=None) -> None:
     status = DossierStatus(status)
     if not dossier.can_mark(actor, status):
         raise ReviewError("state")
-    was = dossier.status
-    stamp = {"finalized_at": now or utcnow()} if status == DossierStatus.final else {"printed_at": now or utcnow()}
-    if not _claim(Dossier, dossier, [Dossier.status == was], {"status": status, **stamp}):
-        raise ReviewError("changed")
-    record(f"dossier.{status.value}", actor=actor, obj=dossier, before={"status": str(was)},
-           after={"status": str(status), "code": dossier.verification_code})
+    now = now or utcnow()
+    stamp = {"finalized_at": now} if status == DossierStatus.final else {"printed_at": now}
+    take_step(DOSSIER, dossier, status.value, stamp, actor=actor, column="status",
+              after={"code": dossier.verification_code}, now=now)
