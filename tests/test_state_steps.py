@@ -16,9 +16,9 @@ from fieldops.auth.models import Role, User
 from fieldops.extensions import db
 from fieldops.outreach import operations as outreach
 from fieldops.outreach.models import OUTREACH, OutreachActivity, OutreachState
-from fieldops.reviews import award_operations, operations as reviews
-from fieldops.reviews.models import (DOSSIER, NOMINATION, PERIOD, AwardTitle, Dossier, DossierStatus, Nomination, NominationState,
-                                     PeriodState, ReviewFigure, ReviewPeriod)
+from fieldops.reviews import award_operations, nomination_operations as nominations, operations as reviews
+from fieldops.reviews.models import (DOSSIER, NOMINATION, PERIOD, AwardTitle, Dossier, DossierStatus, Nomination,
+                                     NominationState, PeriodState, ReviewFigure, ReviewPeriod)
 from fieldops.timeutil import local_today
 from tests import factories
 from tests.concurrency import run_at_once
@@ -51,12 +51,13 @@ STEPS = {
         "close": lambda w, p, actor=None: reviews.close_period(actor or w["hr"], p),
     },
     "nomination": {
-        "edit": lambda w, n, actor=None: reviews.edit_nomination(actor or w["hr"], n, w["title"], "Báo cáo mới."),
-        "endorse": lambda w, n, actor=None: reviews.endorse(actor or w["hr"], n, "Phạm Minh Tuấn", "",
+        "edit": lambda w, n, actor=None: nominations.edit_nomination(actor or w["hr"], n, w["title"],
+                                                                     "Báo cáo mới."),
+        "endorse": lambda w, n, actor=None: nominations.endorse(actor or w["hr"], n, "Phạm Minh Tuấn", "",
                                                                  justification="Gương mẫu, tận tuỵ."),
-        "approve": lambda w, n, actor=None: reviews.decide(actor or w["hr"], n, True, 5, 1, 0, ""),
-        "reject": lambda w, n, actor=None: reviews.decide(actor or w["hr"], n, False, 1, 5, 0, ""),
-        "withdraw": lambda w, n, actor=None: reviews.withdraw(actor or w["hr"], n, "Đơn vị rút đề nghị."),
+        "approve": lambda w, n, actor=None: nominations.decide(actor or w["hr"], n, True, 5, 1, 0, ""),
+        "reject": lambda w, n, actor=None: nominations.decide(actor or w["hr"], n, False, 1, 5, 0, ""),
+        "withdraw": lambda w, n, actor=None: nominations.withdraw(actor or w["hr"], n, "Đơn vị rút đề nghị."),
         "revoke": lambda w, n, actor=None: award_operations.revoke(actor or w["hr"], n, "Sai phạm", "12/QĐ-BHXH",
                                                                    local_today()),
     },

@@ -340,7 +340,7 @@ class Nomination(db.Model):
     period_id: Mapped[int] = mapped_column(sa.ForeignKey("review_period.id"), index=True)
     kind: Mapped[NomineeKind] = mapped_column(_enum(NomineeKind, "nominee_kind", 20))
     # "user:12" or "unit:5": one nomination per nominee and period (a withdrawn one
-    # gives its key up, see operations.withdraw_nomination).
+    # gives its key up, see nomination_operations.withdraw).
     subject_key: Mapped[str] = mapped_column(sa.String(40))
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     org_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"), index=True)
