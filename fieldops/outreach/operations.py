@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from fieldops.audit.operations import record
 from fieldops.campaigns.models import Campaign, ParticipantGroup
+from fieldops.core.errors import OperationError
 from fieldops.core.states import Refused, Stale, move
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
@@ -49,25 +50,13 @@ class PlanInput:
     planned: dict = field(default_factory=dict)  # {(kind, group): count}
 
 
-class OutreachError(Exception):
-    """Why a change was refused; nothing was changed. `field` names the form field
-    the message belongs beside, if any."""
+class OutreachError(OperationError):
+    """Why a change of an activity or a plan was refused (fieldops/core/errors.py)."""
 
     CONFLICTS = frozenset({"changed", "not_planned", "not_held", "already_verified", "cancelled"})
 
-    def __init__(self, reason, field=None):
-        super().__init__(reason)
-        self.reason, self.field = reason, field
-
-    @property
-    def status(self) -> int:
-        if self.reason == "not_allowed":
-            return 403
-        return 409 if self.reason in self.CONFLICTS else 422
-
-    @property
-    def message(self) -> str:
-        messages = {
+    def messages(self) -> dict:
+        return {
             "not_allowed": _("You may not do this with this activity."),
             "not_a_district": _("Activities are planned and recorded by a district."),
             "no_group": _("Choose at least one group the activity is aimed at."),
@@ -92,7 +81,9 @@ class OutreachError(Exception):
                                     "plans."),
             "planned_over": _("At most %(n)s activities of one kind for one group.", n=MAX_PLANNED),
         }
-        return messages.get(self.reason, _("This cannot be done to this activity."))
+
+    def otherwise(self) -> str:
+        return _("This cannot be done to this activity.")
 
 
 def campaign_covering(starts_on: date, ends_on: date) -> Campaign | None:

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from fieldops.audit.operations import record
 from fieldops.auth.models import Role
+from fieldops.core.errors import OperationError
 from fieldops.core.states import Refused, Stale, move
 from fieldops.extensions import db
 from fieldops.org.models import UnitLevel
@@ -28,25 +29,19 @@ from fieldops.reviews.models import (
 from fieldops.timeutil import local_today, utcnow
 
 
-class ReviewError(Exception):
-    """Why a change was refused; nothing was changed. `field`: the form field the
-    message belongs beside."""
+class ReviewError(OperationError):
+    """Why a change of a review was refused (fieldops/core/errors.py); `values`: what
+    its message names."""
 
     CONFLICTS = frozenset({"already_closed", "changed", "already_nominated", "exists", "state", "already_revoked"})
-    DENIALS = frozenset({"not_allowed"})
 
     def __init__(self, reason, field=None, **values):
-        super().__init__(reason)
-        self.reason, self.field, self.values = reason, field, values
+        super().__init__(reason, field)
+        self.values = values
 
-    @property
-    def status(self) -> int:
-        return 403 if self.reason in self.DENIALS else 409 if self.reason in self.CONFLICTS else 422
-
-    @property
-    def message(self) -> str:
+    def messages(self) -> dict:
         v = self.values
-        messages = {
+        return {
             "not_allowed": _("You may not do this."),
             "already_closed": _("This review is already closed; nothing was changed."),
             "closed": _("This review is closed: its criteria and figures are frozen."),
@@ -94,7 +89,6 @@ class ReviewError(Exception):
             "too_many": _("A dossier holds at most %(limit)s nominees: generate one for each unit below.",
                           limit=v.get("limit", "")),
         }
-        return messages.get(self.reason, _("This cannot be done."))
 
 
 def take_step(machine, obj, action, values, *, actor, refusal="changed", **options):
