@@ -6,11 +6,11 @@ for one or more participant groups, with what they reached.
     planned → held (with figures) → verified (by a supervisor, not the recorder)
     planned → cancelled (reason)
 
-A held activity's figures may be changed until it is verified (OUTREACH below is
-this machine as a table: the `can_*` rules read it and
-fieldops/outreach/operations.py takes its steps through fieldops/core/states.py). Registrations on
-the spot are contacts counted by the activity, never added to the funnel's
-people (fieldops/outreach/figures.py). A district's plan for a month or a
+A held activity's figures may be changed until it is verified. OUTREACH below
+is this machine as a table: the `can_*` rules read it and
+fieldops/outreach/operations.py takes its steps through fieldops/core/states.py.
+Registrations on the spot are contacts counted by the activity, never added to
+the funnel's people (fieldops/outreach/figures.py). A district's plan for a month or a
 quarter says how many activities of each kind it means to hold for each group.
 """
 import enum

@@ -184,12 +184,19 @@ def _require(activity, version):
         raise OutreachError("changed")
 
 
+def require_change(actor, activity: OutreachActivity) -> None:
+    """OutreachError unless the activity's state lets it change and `actor` may change it."""
+    if not OUTREACH.allows(activity.state, "change"):
+        raise OutreachError("already_verified" if activity.state == OutreachState.verified else "cancelled")
+    if not activity.can_change(actor):
+        raise OutreachError("not_allowed")
+
+
 def change_activity(actor, activity: OutreachActivity, data: ActivityInput, figures: Figures | None, version: int,
                     now=None, today=None) -> None:
     """New details (and, once held, new figures) for an activity not yet verified."""
-    if not OUTREACH.allows(activity.state, "change"):
-        raise OutreachError("already_verified" if activity.state == OutreachState.verified else "cancelled")
-    if not activity.can_change(actor) or data.district.id != activity.district_id:
+    require_change(actor, activity)
+    if data.district.id != activity.district_id:
         raise OutreachError("not_allowed")
     _require(activity, version)
     held = activity.state == OutreachState.held

@@ -23,7 +23,7 @@ from fieldops.org.scope import MAX_ID, get_or_404
 from fieldops.outreach import bp, operations, queries
 from fieldops.outreach.forms import ActivityForm, CancelForm, HeldForm, PhotoForm, VerifyForm
 from fieldops.outreach.labels import template_globals
-from fieldops.outreach.models import MAX_PHOTOS, OutreachActivity, OutreachKind, OutreachPhoto, OutreachState
+from fieldops.outreach.models import MAX_PHOTOS, OutreachActivity, OutreachKind, OutreachPhoto
 from fieldops.outreach.photos import PhotoError, read_photo
 from fieldops.timeutil import local_today
 
@@ -124,9 +124,10 @@ def new():
 @roles_required(*RECORDERS)
 def edit(activity_id):
     activity = get_or_404(OutreachActivity, activity_id, current_user)
-    if not activity.can_change(current_user):
-        reason = {OutreachState.verified: "already_verified", OutreachState.cancelled: "cancelled"}
-        flash(operations.OutreachError(reason.get(activity.state, "not_allowed")).message, "error")
+    try:
+        operations.require_change(current_user, activity)
+    except operations.OutreachError as error:
+        flash(error.message, "error")
         return redirect(url_for("outreach.show", activity_id=activity.id))
     if request.method == "GET":
         form = ActivityForm(

@@ -123,6 +123,7 @@ DOSSIER = Machine("dossier", {
     (DossierStatus.final, "printed"): DossierStatus.printed,
 })
 
+
 def _enum(cls, name, length=40):
     return sa.Enum(cls, name=name, native_enum=False, create_constraint=True, length=length)
 
