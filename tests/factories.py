@@ -214,10 +214,10 @@ def review_period(hr, campaign, unit, kind="interim", cut_off=date(2023, 6, 30),
 
 def nomination(hr, period, subject, title, narrative="Báo cáo thành tích.", kind=None):
     from fieldops.auth.models import User
-    from fieldops.reviews import operations
+    from fieldops.reviews import nomination_operations
 
     kind = kind or ("individual" if isinstance(subject, User) else "collective")
-    return operations.nominate(hr, period, kind, subject, title, narrative)
+    return nomination_operations.nominate(hr, period, kind, subject, title, narrative)
 
 
 def dossier_row(hr, period, unit, pdf=b"%PDF-1.4\n% not rendered\n"):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from fieldops.audit.models import AuditEvent
 from fieldops.extensions import db
-from fieldops.reviews import operations
+from fieldops.reviews import nomination_operations, operations
 from tests import factories
 from tests.review_helpers import audit_actions, counts, error_beside, in_english, period_with, rv  # noqa: F401
 
@@ -90,7 +90,7 @@ def test_a_nominee_who_meets_every_criterion_needs_no_justification(awards, clie
 
 def test_approving_a_failing_nominee_needs_a_justification_too(awards, client_as):
     n = awards["failing"]
-    operations.endorse(awards["hr"], n, "Phạm Minh Tuấn", "", justification="Địa bàn khó khăn.")
+    nomination_operations.endorse(awards["hr"], n, "Phạm Minh Tuấn", "", justification="Địa bàn khó khăn.")
     # The justification is cleared meanwhile (as an edit would): approving asks for one again.
     n.justification = ""
     db.session.commit()
@@ -105,8 +105,8 @@ def test_approving_a_failing_nominee_needs_a_justification_too(awards, client_as
 
 def _approved(awards):
     n = awards["meeting"]
-    operations.endorse(awards["hr"], n, "Phạm Minh Tuấn", "")
-    operations.decide(awards["hr"], n, True, 7, 0, 1, "")
+    nomination_operations.endorse(awards["hr"], n, "Phạm Minh Tuấn", "")
+    nomination_operations.decide(awards["hr"], n, True, 7, 0, 1, "")
     db.session.commit()
     return n
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from fieldops.extensions import db
-from fieldops.reviews import operations
+from fieldops.reviews import nomination_operations, operations
 from fieldops.reviews.models import Dossier, DossierStatus
 from tests import factories
 from tests.review_helpers import audit_actions, flashes, in_english, period_with, rv  # noqa: F401
@@ -32,8 +32,8 @@ def dossier_world(rv):
     second = factories.nomination(hr, period, rv["officer"], titles["Lao động tiên tiến"], narrative=SCRIPT)
     team = factories.nomination(hr, period, rv["org"]["HN-BD-T1"], titles["Tập thể lao động xuất sắc"],
                                 narrative="Tổ đã hoàn thành kế hoạch.")
-    operations.endorse(hr, first, "Phạm Minh Tuấn – Trưởng phòng", "")
-    operations.decide(hr, first, True, 7, 0, 1, "<i>nhất trí</i>")
+    nomination_operations.endorse(hr, first, "Phạm Minh Tuấn – Trưởng phòng", "")
+    nomination_operations.decide(hr, first, True, 7, 0, 1, "<i>nhất trí</i>")
     db.session.commit()
     return rv | {"period": period, "titles": titles, "nominations": (first, second, team)}
 
@@ -169,7 +169,7 @@ def test_regenerating_a_closed_review_gives_the_same_figures(dossier_world, clie
     assert client.get(f"/verify/{first.verification_code}").status_code == 200
     # A nominee's award decided since is a change: a new version, with its own code.
     second_nomination = dossier_world["nominations"][2]
-    from fieldops.reviews import operations as ops
+    from fieldops.reviews import nomination_operations as ops
 
     ops.endorse(dossier_world["hr"], second_nomination, "Phạm Minh Tuấn", "", justification="Tổ mới thành lập.")
     db.session.commit()

@@ -174,11 +174,11 @@ def test_endorsement_and_the_councils_vote(nom, client_as):
 
 
 def test_an_edit_after_endorsement_needs_endorsing_again(nom, client_as):
-    from fieldops.reviews import operations
+    from fieldops.reviews import nomination_operations
 
     title = nom["titles"]["Chiến sĩ thi đua cơ sở"]
     nomination = factories.nomination(nom["hr"], nom["period"], nom["officer"], title)
-    operations.endorse(nom["hr"], nomination, "Phạm Minh Tuấn", "", justification="Địa bàn khó khăn.")
+    nomination_operations.endorse(nom["hr"], nomination, "Phạm Minh Tuấn", "", justification="Địa bàn khó khăn.")
     db.session.commit()
     client = _hr(client_as)
     assert client.post(f"/reviews/nominations/{nomination.id}/edit", data={

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from fieldops.extensions import db
-from fieldops.reviews import operations
+from fieldops.reviews import nomination_operations, operations
 from fieldops.reviews.models import Dossier
 from fieldops.reviews.paper import VerifyAttempt
 from tests import factories
@@ -40,9 +40,9 @@ def paper(rv, app):
     second = factories.nomination(hr, period, rv["officer"], titles["Lao động tiên tiến"],
                                   narrative="Báo cáo riêng của cán bộ: không in ra ngoài hồ sơ.")
     team = factories.nomination(hr, period, rv["org"]["HN-BD-T1"], titles["Tập thể lao động xuất sắc"])
-    operations.endorse(hr, first, "Phạm Minh Tuấn", "")
-    operations.decide(hr, first, True, 7, 0, 1, "Ghi chú nội bộ của hội đồng")
-    operations.endorse(hr, second, "Phạm Minh Tuấn", "", justification="Địa bàn khó khăn, " + SCRIPT)
+    nomination_operations.endorse(hr, first, "Phạm Minh Tuấn", "")
+    nomination_operations.decide(hr, first, True, 7, 0, 1, "Ghi chú nội bộ của hội đồng")
+    nomination_operations.endorse(hr, second, "Phạm Minh Tuấn", "", justification="Địa bàn khó khăn, " + SCRIPT)
     admin = rv["users"]["HN"]["admin"]
     set_signer(admin, rv["org"]["HN-BD"], "Giám đốc", "Nguyễn Văn Ký", "- Như trên;\n- BHXH Hà Nội;\n- Lưu: VT.")
     set_signer(admin, rv["org"]["HN-BD-T1"], "Tổ trưởng", "Lê Văn Tổ", "")

@@ -13,7 +13,10 @@ from fieldops.extensions import db
 from fieldops.followups.models import FOLLOW_UP, FollowUpState
 from fieldops.jobs.models import JOB, Job, JobState
 from fieldops.jobs.operations import enqueue
+from fieldops.outreach.models import OUTREACH, OutreachActivity, OutreachState
 from fieldops.returns.models import RETURN, GroupReturn, ReturnState
+from fieldops.reviews.models import (DOSSIER, NOMINATION, PERIOD, Dossier, DossierStatus, Nomination, NominationState,
+                                     PeriodState, ReviewPeriod)
 from fieldops.visits.models import REVIEW, ReviewState, Visit
 from tests import factories
 
@@ -48,9 +51,37 @@ DESIGNED = {
         ("approved", "cancel"): "cancelled",
         ("in_progress", "cancel"): "cancelled",
     },
+    "review_period": {
+        ("open", "close"): "closed",
+    },
+    "nomination": {
+        ("proposed", "edit"): "proposed",
+        ("endorsed", "edit"): "proposed",
+        ("proposed", "endorse"): "endorsed",
+        ("endorsed", "approve"): "approved",
+        ("endorsed", "reject"): "rejected",
+        ("proposed", "withdraw"): "withdrawn",
+        ("endorsed", "withdraw"): "withdrawn",
+        ("approved", "revoke"): "revoked",
+    },
+    "dossier": {
+        ("draft", "final"): "final",
+        ("final", "printed"): "printed",
+    },
+    "outreach": {
+        ("planned", "change"): "planned",
+        ("held", "change"): "held",
+        ("planned", "hold"): "held",
+        ("planned", "cancel"): "cancelled",
+        ("held", "verify"): "verified",
+    },
 }
 MACHINES = {"visit": (REVIEW, ReviewState), "group_return": (RETURN, ReturnState), "job": (JOB, JobState),
-            "follow_up": (FOLLOW_UP, FollowUpState)}
+            "follow_up": (FOLLOW_UP, FollowUpState), "review_period": (PERIOD, PeriodState),
+            "nomination": (NOMINATION, NominationState), "dossier": (DOSSIER, DossierStatus),
+            "outreach": (OUTREACH, OutreachState)}
+# The names stored audit rows carry: every step's event keeps the name it was written under.
+EVENTS = {("nomination", "approve"): "nomination.decide", ("nomination", "reject"): "nomination.decide"}
 
 
 @pytest.mark.parametrize("name", sorted(MACHINES))
@@ -58,6 +89,13 @@ def test_each_table_is_the_designed_one(name):
     machine, _states = MACHINES[name]
     assert machine.name == name
     assert {(str(s), str(a)): str(t) for (s, a), t in machine.steps.items()} == DESIGNED[name]
+
+
+@pytest.mark.parametrize("name", sorted(MACHINES))
+def test_each_step_keeps_its_audit_name(name):
+    machine, _states = MACHINES[name]
+    for _state, action in machine.steps:
+        assert machine.event(action) == EVENTS.get((name, action), f"{name}.{action}")
 
 
 @pytest.mark.parametrize("name", sorted(MACHINES))
@@ -114,6 +152,47 @@ def test_return_change_lock_and_correct_follow_the_table(org, users, state):
 def test_job_retry_follows_the_table(users, state):
     assert Job(state=state).can_retry(users["HN"]["hr"]) is JOB.allows(state, "retry")
     assert Job(state=state).can_retry(users["HN"]["officer"]) is False
+
+
+@pytest.mark.parametrize("state", list(PeriodState), ids=str)
+def test_closing_a_review_follows_the_table(org, users, state):
+    period = ReviewPeriod(org_unit=org["HN"], state=state)
+    assert period.can_close(users["HN"]["hr"]) is PERIOD.allows(state, "close")
+    assert period.can_close(users["HN"]["supervisor"]) is False
+
+
+@pytest.mark.parametrize("state", list(NominationState), ids=str)
+def test_nomination_steps_follow_the_table(users, state):
+    hr, supervisor, officer = users["HN"]["hr"], users["HN"]["supervisor"], users["HN"]["officer"]
+    nomination = Nomination(state=state)
+    for can, action in ((nomination.can_edit, "edit"), (nomination.can_endorse, "endorse"),
+                        (nomination.can_decide, "approve"), (nomination.can_decide, "reject"),
+                        (nomination.can_withdraw, "withdraw"), (nomination.can_revoke, "revoke")):
+        assert can(hr) is NOMINATION.allows(state, action)
+        assert can(officer) is False
+    assert nomination.can_endorse(supervisor) is NOMINATION.allows(state, "endorse")
+    assert nomination.is_pending is (NOMINATION.allows(state, "endorse") or NOMINATION.allows(state, "approve"))
+
+
+@pytest.mark.parametrize("status", list(DossierStatus), ids=str)
+def test_marking_a_dossier_follows_the_table(users, status):
+    dossier = Dossier(status=status)
+    for mark in DossierStatus:
+        assert dossier.can_mark(users["HN"]["hr"], mark) is DOSSIER.allows(status, str(mark))
+        assert dossier.can_mark(users["HN"]["hr"], str(mark)) is DOSSIER.allows(status, str(mark))
+        assert dossier.can_mark(users["HN"]["supervisor"], mark) is False
+
+
+@pytest.mark.parametrize("state", list(OutreachState), ids=str)
+def test_outreach_steps_follow_the_table(org, users, state):
+    officer, supervisor = users["HN"]["officer"], users["HN"]["supervisor"]
+    activity = OutreachActivity(district=org["HN-BD"], officer_id=officer.id, state=state)
+    assert activity.can_change(officer) is OUTREACH.allows(state, "change")
+    assert activity.can_hold(officer) is OUTREACH.allows(state, "hold")
+    assert activity.can_cancel(officer) is OUTREACH.allows(state, "cancel")
+    assert activity.can_verify(supervisor) is OUTREACH.allows(state, "verify")
+    assert activity.can_verify(officer) is False  # not the recorder
+    assert not activity.can_change(users["HT"]["officer"])  # another province
 
 
 # --- one step, the same way everywhere ------------------------------------------------------------

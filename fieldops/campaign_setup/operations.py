@@ -84,37 +84,36 @@ def _reviews_of(campaign) -> _Span:
     return _Span(*row)
 
 
+def _check_span(span: _Span, start, end, start_field, from_first, until_last) -> None:
+    """Refuses a campaign that would start (`start`) after the first of these records
+    or end (`end`) before the last: the message `from_first` or `until_last` gives
+    for that record's date."""
+    if span.count and span.first < start:
+        raise CampaignError(start_field, from_first(span.first))
+    if span.count and span.last > end:
+        raise CampaignError("ends_on", until_last(span.last))
+
+
 def _check_records_kept(campaign: Campaign, new: dict) -> None:
     """Refuses dates or groups that would leave the campaign's records outside it."""
     old_from, old_end = campaign.counts_from, campaign.ends_on
     if (new["counts_from"], new["ends_on"]) != (old_from, old_end):
-        visits = _visits_within(old_from, old_end)
-        if visits.count and visits.first < new["counts_from"]:
-            raise CampaignError("counts_from", _l(
-                "Visits of this campaign are dated from %(first)s: results must count from that day or earlier.",
-                first=_day(visits.first)))
-        if visits.count and visits.last > new["ends_on"]:
-            raise CampaignError("ends_on", _l(
-                "Visits of this campaign are dated up to %(last)s: the campaign must run until that day or later.",
-                last=_day(visits.last)))
-        returns = _returns_within(old_from, old_end)
-        if returns.count and returns.first < new["counts_from"].replace(day=1):
-            raise CampaignError("counts_from", _l(
-                "Group returns of this campaign start with %(month)s: results must count from that month or earlier.",
-                month=returns.first.strftime("%m/%Y")))
-        if returns.count and returns.last > new["ends_on"]:
-            raise CampaignError("ends_on", _l(
-                "Group returns of this campaign go up to %(month)s: the campaign must run into that month.",
-                month=returns.last.strftime("%m/%Y")))
-    reviews = _reviews_of(campaign)
-    if reviews.count and reviews.first < new["starts_on"]:
-        raise CampaignError("starts_on", _l(
-            "A review of this campaign has its cut-off on %(day)s: the campaign must start by then.",
-            day=_day(reviews.first)))
-    if reviews.count and reviews.last > new["ends_on"]:
-        raise CampaignError("ends_on", _l(
-            "A review of this campaign has its cut-off on %(day)s: the campaign must run until then.",
-            day=_day(reviews.last)))
+        _check_span(_visits_within(old_from, old_end), new["counts_from"], new["ends_on"], "counts_from",
+                    lambda first: _l("Visits of this campaign are dated from %(first)s: results must count from "
+                                     "that day or earlier.", first=_day(first)),
+                    lambda last: _l("Visits of this campaign are dated up to %(last)s: the campaign must run until "
+                                    "that day or later.", last=_day(last)))
+        _check_span(_returns_within(old_from, old_end), new["counts_from"].replace(day=1), new["ends_on"],
+                    "counts_from",
+                    lambda first: _l("Group returns of this campaign start with %(month)s: results must count from "
+                                     "that month or earlier.", month=first.strftime("%m/%Y")),
+                    lambda last: _l("Group returns of this campaign go up to %(month)s: the campaign must run into "
+                                    "that month.", month=last.strftime("%m/%Y")))
+    _check_span(_reviews_of(campaign), new["starts_on"], new["ends_on"], "starts_on",
+                lambda first: _l("A review of this campaign has its cut-off on %(day)s: the campaign must start by "
+                                 "then.", day=_day(first)),
+                lambda last: _l("A review of this campaign has its cut-off on %(day)s: the campaign must run until "
+                                "then.", day=_day(last)))
     dropped = set(campaign.participant_groups or []) - set(new["participant_groups"])
     if dropped:
         used = _returns_within(new["counts_from"], new["ends_on"], groups=sorted(dropped))

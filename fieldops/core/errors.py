@@ -1,7 +1,62 @@
-from flask import abort, render_template, request
+"""Errors: the pages of HTTP errors, and the one error class of the features'
+operations with the page a refused operation answers with."""
+from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from fieldops.extensions import db
+
+
+class OperationError(Exception):
+    """Why a feature's operation refused a change; nothing was changed. `field`:
+    the form field its message belongs beside, if any. A feature's error lists
+    its conflicts (409) and says what each reason means (`messages()`, and
+    `otherwise()` for a reason it does not list); a denial is 403, anything
+    else 422 (the input)."""
+
+    CONFLICTS = frozenset()
+    DENIALS = frozenset({"not_allowed"})
+
+    def __init__(self, reason, field=None):
+        super().__init__(reason)
+        self.reason, self.field = reason, field
+
+    @property
+    def status(self) -> int:
+        return 403 if self.reason in self.DENIALS else 409 if self.reason in self.CONFLICTS else 422
+
+    def messages(self) -> dict:
+        return {}
+
+    def otherwise(self) -> str:
+        return _("This cannot be done.")
+
+    @property
+    def message(self) -> str:
+        return self.messages().get(self.reason) or self.otherwise()
+
+
+def act_on(record, form, form_name, action, done_message, *, render, url):
+    """A form posted on one record's page: validate `form`, run `action(form)` (one
+    operation), commit, and go to `url` saying `done_message`. Refused, the page
+    again (`render(record, status, error=None, **forms)`) with the record as it now
+    is and the message beside its field, or above the forms."""
+    if not form.validate():
+        return render(record, 422, **{form_name: form})
+    try:
+        action(form)
+        db.session.commit()
+    except OperationError as error:
+        db.session.rollback()
+        db.session.refresh(record)
+        target = getattr(form, error.field, None) if error.field else None
+        if target is None:
+            return render(record, error.status, error=error.message, **{form_name: form})
+        target.errors = list(target.errors) + [error.message]
+        return render(record, error.status, **{form_name: form})
+    flash(done_message, "success")
+    return redirect(url)
 
 
 def _messages():
@@ -38,8 +93,6 @@ def register(app):
 
     @app.errorhandler(Exception)
     def server_error(error):
-        from fieldops.extensions import db
-
         app.logger.exception("unhandled error")
         db.session.rollback()
         return render_template("errors/error.html", code=500, message=_messages()[500]), 500

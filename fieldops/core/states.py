@@ -8,12 +8,13 @@ read that one table. `move()` takes one step on a row, the same way everywhere:
   actor saw (and still as `where` says: a version, a revision), so that of two
   people acting at once exactly one succeeds, on SQLite as on PostgreSQL;
 - the object refreshed whatever happened, so it shows the row as it now is;
-- one audit event, `<machine>.<action>`, with the state before and after;
+- one audit event, `<machine>.<action>` (or the name `events` keeps for the
+  action), with the state before and after;
 - a stale decision (the row moved meanwhile) raises `Stale` and writes nothing;
   a step the table does not list raises `Refused`. Each feature turns them into
   its own error, with the refreshed object to say what happened instead.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -34,6 +35,12 @@ class Stale(Exception):
 class Machine:
     name: str  # what audit events are named after: "follow_up" → "follow_up.approve"
     steps: dict  # (state, action) → the state after
+    # action → the name its audit event keeps when it is not the action's own
+    # (two steps recorded as one kind of event, as stored audit rows read them).
+    events: dict = field(default_factory=dict)
+
+    def event(self, action) -> str:
+        return f"{self.name}.{self.events.get(action, action)}"
 
     def after(self, state, action):
         """The state `action` leads to from `state`, or None when the table does not list it."""
@@ -48,28 +55,33 @@ class Machine:
 
 
 def move(machine: Machine, obj, action, values=None, *, actor=None, actor_name=None, where=(), from_states=None,
-         before=None, after=None, now=None):
-    """Take `action` on `obj` (a model with `id` and `state` columns) as `machine` says,
-    setting `values` with the state; returns the audit event. Raises Refused or Stale.
+         before=None, after=None, now=None, column="state"):
+    """Take `action` on `obj` (a model with an `id` column and its state in `column`)
+    as `machine` says, setting `values` with the state; returns the audit event.
+    Raises Refused or Stale.
 
     `from_states`: the states the row may have reached meanwhile without making the
-    step stale (by default only the one the actor saw)."""
-    was = obj.state
+    step stale (by default only the one the actor saw). `after`: what the event keeps
+    besides the state, or a function of the refreshed object giving it (when the
+    step's own values say it)."""
+    was = getattr(obj, column)
     target = machine.after(was, action)
     if target is None:
         raise Refused(action)
     model = type(obj)
+    state = getattr(model, column)
     now = now or utcnow()
-    still = model.state.in_(list(from_states)) if from_states is not None else model.state == was
+    still = state.in_(list(from_states)) if from_states is not None else state == was
     result = db.session.execute(
         sa.update(model).where(model.id == obj.id, still, *where)
-        .values(state=target, **(values or {}))
+        .values({column: target, **(values or {})})
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(obj)
     if result.rowcount != 1:
         raise Stale(action)
-    event = record(f"{machine.name}.{action}", actor=actor, actor_name=actor_name, obj=obj,
-                   before={"state": str(was)} | (before or {}), after={"state": str(target)} | (after or {}))
+    after = after(obj) if callable(after) else after
+    event = record(machine.event(action), actor=actor, actor_name=actor_name, obj=obj,
+                   before={column: str(was)} | (before or {}), after={column: str(target)} | (after or {}))
     event.created_at = now
     return event

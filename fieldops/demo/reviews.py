@@ -17,6 +17,7 @@ from fieldops.auth.models import User
 from fieldops.campaigns.models import Campaign
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
+from fieldops.reviews import nomination_operations as nominations
 from fieldops.reviews import operations as ops
 from fieldops.reviews.award_operations import record_council
 from fieldops.reviews.models import AwardTitle, Rule
@@ -99,11 +100,12 @@ def load_demo_reviews() -> None:
             kind, subject = "individual", users[who]
         else:
             kind, subject = "collective", units[who]
-        made = ops.nominate(hr, interim, kind, subject, titles[title], report, now=_at(date(2023, 7, 12), 2 + n))
+        made = nominations.nominate(hr, interim, kind, subject, titles[title], report,
+                                    now=_at(date(2023, 7, 12), 2 + n))
         # Used only for a nominee who fails a criterion.
-        ops.endorse(hr, made, endorser, "", now=_at(date(2023, 7, 14), 2 + n), justification=DEMO_JUSTIFICATION)
+        nominations.endorse(hr, made, endorser, "", now=_at(date(2023, 7, 14), 2 + n), justification=DEMO_JUSTIFICATION)
         if votes is not None:
-            ops.decide(hr, made, votes[0] > votes[1], *votes, note, now=_at(date(2023, 7, 20), 2 + n))
+            nominations.decide(hr, made, votes[0] > votes[1], *votes, note, now=_at(date(2023, 7, 20), 2 + n))
 
     final = ops.create_period(hr, campaign, units["VN"], "final", FINAL_CUT_OFF, now=datetime(2023, 11, 15, 2))
     for rule, applies_to, threshold in FINAL_CRITERIA:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from fieldops.audit.operations import record
 from fieldops.auth.models import Role
+from fieldops.core.errors import OperationError
 from fieldops.core.states import Refused, Stale, move
 from fieldops.extensions import db
 from fieldops.followups.models import (
@@ -20,29 +21,21 @@ from fieldops.timeutil import format_datetime, local_today, utcnow
 A, S = Action, FollowUpState
 
 
-class FollowUpError(Exception):
-    """Why an action was refused; nothing was changed.
+class FollowUpError(OperationError):
+    """Why an action on a follow-up was refused (fieldops/core/errors.py); `followup`:
+    the follow-up as it now is, if any.
 
     reason: not_allowed, own_proposal, already_decided, forbidden, changed,
     reason_required, outcome_required, due_in_past, assignee_out_of_scope,
     same_assignee, escalation_needs_obstacle, other_employer.
-    `field` names the form field the message belongs beside, if any.
     """
 
     CONFLICTS = frozenset({"already_decided", "forbidden", "changed"})
     DENIALS = frozenset({"not_allowed", "own_proposal"})
 
     def __init__(self, reason, followup=None, field=None):
-        super().__init__(reason)
-        self.reason = reason
+        super().__init__(reason, field)
         self.followup = followup
-        self.field = field
-
-    @property
-    def status(self) -> int:
-        if self.reason in self.DENIALS:
-            return 403
-        return 409 if self.reason in self.CONFLICTS else 422
 
     @property
     def message(self) -> str:
@@ -58,7 +51,10 @@ class FollowUpError(Exception):
                      name=who, when=when, state=state_labels()[f.state])
         if self.reason in ("forbidden", "already_decided") and f is not None:
             return _("This cannot be done to a follow-up that is “%(state)s”.", state=state_labels()[f.state])
-        messages = {
+        return super().message
+
+    def messages(self) -> dict:
+        return {
             "not_allowed": _("You may not do this with this follow-up."),
             "own_proposal": _("You proposed this follow-up yourself; another supervisor must approve it."),
             "changed": _("Someone changed this follow-up meanwhile. Look at it again and retry."),
@@ -74,7 +70,9 @@ class FollowUpError(Exception):
             "care_note_long": _("Use at most 2000 characters."),
             "care_answered": _("The Customer Care Center has already answered this escalation."),
         }
-        return messages.get(self.reason, _("This cannot be done to this follow-up."))
+
+    def otherwise(self) -> str:
+        return _("This cannot be done to this follow-up.")
 
 
 def snapshot(followup: FollowUp) -> dict:

@@ -6,9 +6,11 @@ for one or more participant groups, with what they reached.
     planned → held (with figures) → verified (by a supervisor, not the recorder)
     planned → cancelled (reason)
 
-A held activity's figures may be changed until it is verified. Registrations on
-the spot are contacts counted by the activity, never added to the funnel's
-people (fieldops/outreach/figures.py). A district's plan for a month or a
+A held activity's figures may be changed until it is verified. OUTREACH below
+is this machine as a table: the `can_*` rules read it and
+fieldops/outreach/operations.py takes its steps through fieldops/core/states.py.
+Registrations on the spot are contacts counted by the activity, never added to
+the funnel's people (fieldops/outreach/figures.py). A district's plan for a month or a
 quarter says how many activities of each kind it means to hold for each group.
 """
 import enum
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldops.auth.models import Role, User
 from fieldops.campaigns.models import ParticipantGroup
+from fieldops.core.states import Machine
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
@@ -57,6 +60,15 @@ class PlanPeriod(enum.StrEnum):
     month = "month"
     quarter = "quarter"
 
+
+# (state, action) → the state after; "change" is new details (and figures, once held).
+OUTREACH = Machine("outreach", {
+    (OutreachState.planned, "change"): OutreachState.planned,
+    (OutreachState.held, "change"): OutreachState.held,
+    (OutreachState.planned, "hold"): OutreachState.held,
+    (OutreachState.planned, "cancel"): OutreachState.cancelled,
+    (OutreachState.held, "verify"): OutreachState.verified,
+})
 
 # Every participant group, the employees at employers (compulsory) included.
 OUTREACH_GROUPS = tuple(ParticipantGroup)
@@ -143,14 +155,22 @@ class OutreachActivity(InDistrict, db.Model):
         return (user.role in (Role.officer, Role.supervisor) and district.level == UnitLevel.district
                 and within(district, user.org_unit))
 
+    def _may_change(self, user) -> bool:
+        """The recorder, or a supervisor of the district."""
+        return self.can_record(user, self.district) and (user.id == self.officer_id or user.role == Role.supervisor)
+
     def can_change(self, user) -> bool:
-        """The recorder, or a supervisor of the district, while not verified or cancelled."""
-        return (self.state in (OutreachState.planned, OutreachState.held) and self.can_record(user, self.district)
-                and (user.id == self.officer_id or user.role == Role.supervisor))
+        return OUTREACH.allows(self.state, "change") and self._may_change(user)
+
+    def can_hold(self, user) -> bool:
+        return OUTREACH.allows(self.state, "hold") and self._may_change(user)
+
+    def can_cancel(self, user) -> bool:
+        return OUTREACH.allows(self.state, "cancel") and self._may_change(user)
 
     def can_verify(self, user) -> bool:
-        return (self.state == OutreachState.held and user.role == Role.supervisor and user.id != self.officer_id
-                and within(self.district, user.org_unit))
+        return (OUTREACH.allows(self.state, "verify") and user.role == Role.supervisor
+                and user.id != self.officer_id and within(self.district, user.org_unit))
 
 
 def per_100(registrations, reached):

@@ -1,10 +1,8 @@
 """State changes of outreach activities and plans. Each checks who may act and
-the rules of input, changes the activity with a conditional UPDATE on its
-version (of two people acting at once exactly one succeeds), writes one audit
-event and flushes; the view commits.
-
-    planned → held (figures) → verified;  planned → cancelled (reason)
-    planned | held → changed (details, figures) while not verified
+the rules of input, takes its step on the activity (OUTREACH in
+fieldops/outreach/models.py) through fieldops/core/states.py: a conditional
+UPDATE on its state and version (of two people acting at once exactly one
+succeeds) and one audit event; then it flushes. The view commits.
 """
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,9 +12,11 @@ from flask_babel import gettext as _
 
 from fieldops.audit.operations import record
 from fieldops.campaigns.models import Campaign, ParticipantGroup
+from fieldops.core.errors import OperationError
+from fieldops.core.states import Refused, Stale, move
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
-from fieldops.outreach.models import (MAX_PHOTOS, MAX_PLANNED, MAX_REACHED, REASON_MAX, OutreachActivity,
+from fieldops.outreach.models import (MAX_PHOTOS, MAX_PLANNED, MAX_REACHED, OUTREACH, REASON_MAX, OutreachActivity,
                                       OutreachActivityGroup, OutreachKind, OutreachPhoto, OutreachPlanLine,
                                       OutreachState, PlanPeriod)
 from fieldops.outreach.photos import Photo
@@ -50,25 +50,13 @@ class PlanInput:
     planned: dict = field(default_factory=dict)  # {(kind, group): count}
 
 
-class OutreachError(Exception):
-    """Why a change was refused; nothing was changed. `field` names the form field
-    the message belongs beside, if any."""
+class OutreachError(OperationError):
+    """Why a change of an activity or a plan was refused (fieldops/core/errors.py)."""
 
     CONFLICTS = frozenset({"changed", "not_planned", "not_held", "already_verified", "cancelled"})
 
-    def __init__(self, reason, field=None):
-        super().__init__(reason)
-        self.reason, self.field = reason, field
-
-    @property
-    def status(self) -> int:
-        if self.reason == "not_allowed":
-            return 403
-        return 409 if self.reason in self.CONFLICTS else 422
-
-    @property
-    def message(self) -> str:
-        messages = {
+    def messages(self) -> dict:
+        return {
             "not_allowed": _("You may not do this with this activity."),
             "not_a_district": _("Activities are planned and recorded by a district."),
             "no_group": _("Choose at least one group the activity is aimed at."),
@@ -93,7 +81,9 @@ class OutreachError(Exception):
                                     "plans."),
             "planned_over": _("At most %(n)s activities of one kind for one group.", n=MAX_PLANNED),
         }
-        return messages.get(self.reason, _("This cannot be done to this activity."))
+
+    def otherwise(self) -> str:
+        return _("This cannot be done to this activity.")
 
 
 def campaign_covering(starts_on: date, ends_on: date) -> Campaign | None:
@@ -134,15 +124,22 @@ def snapshot(activity: OutreachActivity) -> dict:
             "registrations": activity.registrations, "state": str(activity.state)}
 
 
-def _set_details(activity: OutreachActivity, data: ActivityInput) -> None:
-    activity.kind, activity.starts_on, activity.ends_on = data.kind, data.starts_on, data.ends_on
-    activity.place, activity.partners, activity.note = data.place, data.partners, data.note
-    activity.employer_id = data.employer.id if data.employer is not None else None
-    wanted = [ParticipantGroup(g) for g in data.groups]
-    if activity.groups != sorted(wanted):
+def _details(data: ActivityInput) -> dict:
+    """The activity's columns `data` sets (its groups are rows of their own: _set_groups)."""
+    return {"kind": data.kind, "starts_on": data.starts_on, "ends_on": data.ends_on, "place": data.place,
+            "partners": data.partners, "note": data.note,
+            "employer_id": data.employer.id if data.employer is not None else None}
+
+
+def _groups(data: ActivityInput) -> list[ParticipantGroup]:
+    return sorted(ParticipantGroup(g) for g in data.groups)
+
+
+def _set_groups(activity: OutreachActivity, groups: list[ParticipantGroup]) -> None:
+    if activity.groups != groups:
         activity.group_rows.clear()
         db.session.flush()
-        activity.group_rows.extend(OutreachActivityGroup(participant_group=g) for g in sorted(wanted))
+        activity.group_rows.extend(OutreachActivityGroup(participant_group=g) for g in groups)
 
 
 def create_activity(actor, data: ActivityInput, figures: Figures | None = None, photos=(), now=None,
@@ -157,8 +154,9 @@ def create_activity(actor, data: ActivityInput, figures: Figures | None = None, 
         raise OutreachError("too_many_photos", "photos")
     now = now or utcnow()
     made = OutreachActivity(district=data.district, officer_id=actor.id, version=1, created_at=now, updated_at=now,
-                            state=OutreachState.held if figures is not None else OutreachState.planned)
-    _set_details(made, data)
+                            state=OutreachState.held if figures is not None else OutreachState.planned,
+                            **_details(data))
+    _set_groups(made, _groups(data))
     if figures is not None:
         made.people_reached, made.registrations, made.held_at = figures.people_reached, figures.registrations, now
     db.session.add(made)
@@ -171,17 +169,14 @@ def create_activity(actor, data: ActivityInput, figures: Figures | None = None, 
     return made
 
 
-def _claim(actor, activity, version, states, values, now) -> None:
-    """Change the row only if it is still at `version` and in one of `states`."""
-    result = db.session.execute(
-        sa.update(OutreachActivity)
-        .where(OutreachActivity.id == activity.id, OutreachActivity.version == version,
-               OutreachActivity.state.in_(states))
-        .values(version=version + 1, updated_at=now, **values)
-        .execution_options(synchronize_session=False))
-    db.session.refresh(activity)
-    if result.rowcount != 1:
-        raise OutreachError("already_verified" if activity.state == OutreachState.verified else "changed")
+def _step(actor, activity, action, version, values, now, **options) -> None:
+    """Take `action` on the activity, only if it is still at `version` (every step adds one) and in its state."""
+    try:
+        move(OUTREACH, activity, action, {"version": version + 1, "updated_at": now} | values, actor=actor,
+             where=[OutreachActivity.version == version], now=now, **options)
+    except (Refused, Stale):
+        # The activity now shows the row as it is: say what happened instead.
+        raise OutreachError("already_verified" if activity.state == OutreachState.verified else "changed") from None
 
 
 def _require(activity, version):
@@ -189,12 +184,19 @@ def _require(activity, version):
         raise OutreachError("changed")
 
 
+def require_change(actor, activity: OutreachActivity) -> None:
+    """OutreachError unless the activity's state lets it change and `actor` may change it."""
+    if not OUTREACH.allows(activity.state, "change"):
+        raise OutreachError("already_verified" if activity.state == OutreachState.verified else "cancelled")
+    if not activity.can_change(actor):
+        raise OutreachError("not_allowed")
+
+
 def change_activity(actor, activity: OutreachActivity, data: ActivityInput, figures: Figures | None, version: int,
                     now=None, today=None) -> None:
     """New details (and, once held, new figures) for an activity not yet verified."""
-    if activity.state in (OutreachState.verified, OutreachState.cancelled):
-        raise OutreachError("already_verified" if activity.state == OutreachState.verified else "cancelled")
-    if not activity.can_change(actor) or data.district.id != activity.district_id:
+    require_change(actor, activity)
+    if data.district.id != activity.district_id:
         raise OutreachError("not_allowed")
     _require(activity, version)
     held = activity.state == OutreachState.held
@@ -202,66 +204,55 @@ def change_activity(actor, activity: OutreachActivity, data: ActivityInput, figu
     if held:
         check_figures(figures)
     now = now or utcnow()
-    before = snapshot(activity)
     values = {"people_reached": figures.people_reached, "registrations": figures.registrations} if held else {}
-    _claim(actor, activity, version, (OutreachState.planned, OutreachState.held), values, now)
-    _set_details(activity, data)
-    db.session.flush()
-    db.session.refresh(activity)
-    record("outreach.change", actor=actor, obj=activity, before=before, after=snapshot(activity))
+    groups = _groups(data)
+    _step(actor, activity, "change", version, _details(data) | values, now, before=snapshot(activity),
+          after=lambda changed: snapshot(changed) | {"groups": [str(g) for g in groups]})
+    _set_groups(activity, groups)
     db.session.flush()
 
 
 def record_held(actor, activity: OutreachActivity, figures: Figures, version: int, now=None, today=None) -> None:
     """A planned activity took place: its figures."""
-    if activity.state != OutreachState.planned:
+    if not OUTREACH.allows(activity.state, "hold"):
         raise OutreachError("not_planned")
-    if not activity.can_change(actor):
+    if not activity.can_hold(actor):
         raise OutreachError("not_allowed")
     _require(activity, version)
     if activity.ends_on > (today or local_today()):
         raise OutreachError("held_future", "people_reached")
     check_figures(figures)
     now = now or utcnow()
-    _claim(actor, activity, version, (OutreachState.planned,),
-           {"state": OutreachState.held, "people_reached": figures.people_reached,
-            "registrations": figures.registrations, "held_at": now}, now)
-    record("outreach.hold", actor=actor, obj=activity, before={"state": str(OutreachState.planned)},
-           after={"state": str(OutreachState.held), "people_reached": figures.people_reached,
-                  "registrations": figures.registrations})
+    counts = {"people_reached": figures.people_reached, "registrations": figures.registrations}
+    _step(actor, activity, "hold", version, counts | {"held_at": now}, now, after=counts)
     db.session.flush()
 
 
 def cancel_activity(actor, activity: OutreachActivity, reason: str, version: int, now=None) -> None:
-    if activity.state != OutreachState.planned:
+    if not OUTREACH.allows(activity.state, "cancel"):
         raise OutreachError("not_planned")
-    if not activity.can_change(actor):
+    if not activity.can_cancel(actor):
         raise OutreachError("not_allowed")
     _require(activity, version)
     reason = (reason or "").strip()[:REASON_MAX]
     if not reason:
         raise OutreachError("reason_required", "reason")
     now = now or utcnow()
-    _claim(actor, activity, version, (OutreachState.planned,),
-           {"state": OutreachState.cancelled, "cancel_reason": reason}, now)
-    record("outreach.cancel", actor=actor, obj=activity, before={"state": str(OutreachState.planned)},
-           after={"state": str(OutreachState.cancelled), "reason": reason})
+    _step(actor, activity, "cancel", version, {"cancel_reason": reason}, now, after={"reason": reason})
     db.session.flush()
 
 
 def verify_activity(actor, activity: OutreachActivity, version: int, now=None) -> None:
     """A supervisor of the district, not the recorder, confirms a held activity and its figures."""
-    if activity.state == OutreachState.held and actor.id == activity.officer_id:
+    verifiable = OUTREACH.allows(activity.state, "verify")
+    if verifiable and actor.id == activity.officer_id:
         raise OutreachError("own")
     if not activity.can_verify(actor):
-        raise OutreachError("not_held" if activity.state != OutreachState.held else "not_allowed")
+        raise OutreachError("not_allowed" if verifiable else "not_held")
     _require(activity, version)
     now = now or utcnow()
-    _claim(actor, activity, version, (OutreachState.held,),
-           {"state": OutreachState.verified, "verified_at": now, "verified_by_id": actor.id}, now)
-    record("outreach.verify", actor=actor, obj=activity, before={"state": str(OutreachState.held)},
-           after={"state": str(OutreachState.verified), "people_reached": activity.people_reached,
-                  "registrations": activity.registrations})
+    _step(actor, activity, "verify", version, {"verified_at": now, "verified_by_id": actor.id}, now,
+          after={"people_reached": activity.people_reached, "registrations": activity.registrations})
     db.session.flush()
 
 

@@ -12,6 +12,7 @@ from flask_login import current_user
 from fieldops.audit.queries import history_of
 from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role
+from fieldops.core.errors import act_on
 from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
 from fieldops.employers.models import Employer
@@ -22,7 +23,7 @@ from fieldops.org.scope import MAX_ID, get_or_404
 from fieldops.outreach import bp, operations, queries
 from fieldops.outreach.forms import ActivityForm, CancelForm, HeldForm, PhotoForm, VerifyForm
 from fieldops.outreach.labels import template_globals
-from fieldops.outreach.models import MAX_PHOTOS, OutreachActivity, OutreachKind, OutreachPhoto, OutreachState
+from fieldops.outreach.models import MAX_PHOTOS, OutreachActivity, OutreachKind, OutreachPhoto
 from fieldops.outreach.photos import PhotoError, read_photo
 from fieldops.timeutil import local_today
 
@@ -123,9 +124,10 @@ def new():
 @roles_required(*RECORDERS)
 def edit(activity_id):
     activity = get_or_404(OutreachActivity, activity_id, current_user)
-    if not activity.can_change(current_user):
-        reason = {OutreachState.verified: "already_verified", OutreachState.cancelled: "cancelled"}
-        flash(operations.OutreachError(reason.get(activity.state, "not_allowed")).message, "error")
+    try:
+        operations.require_change(current_user, activity)
+    except operations.OutreachError as error:
+        flash(error.message, "error")
         return redirect(url_for("outreach.show", activity_id=activity.id))
     if request.method == "GET":
         form = ActivityForm(
@@ -174,23 +176,8 @@ def show(activity_id):
 
 
 def _act(activity, form, form_name, action, done_message):
-    """Validate `form`, run `action` (one operation), commit; the page again with the
-    message beside its field when refused."""
-    if form.validate():
-        try:
-            action(form)
-            db.session.commit()
-        except operations.OutreachError as error:
-            db.session.rollback()
-            db.session.refresh(activity)
-            target = getattr(form, error.field, None) if error.field else None
-            if target is None:
-                return render_show(activity, error.status, error=error.message, **{form_name: form})
-            target.errors = list(target.errors) + [error.message]
-            return render_show(activity, error.status, **{form_name: form})
-        flash(done_message, "success")
-        return redirect(url_for("outreach.show", activity_id=activity.id))
-    return render_show(activity, 422, **{form_name: form})
+    return act_on(activity, form, form_name, action, done_message, render=render_show,
+                  url=url_for("outreach.show", activity_id=activity.id))
 
 
 @bp.post("/<int:activity_id>/held")

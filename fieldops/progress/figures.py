@@ -22,7 +22,7 @@ from fieldops.extensions import db
 from fieldops.followups.models import OPEN_STATES, FollowUp
 from fieldops.org.models import OrgUnit
 from fieldops.progress.models import ActivityCount, ObstacleCount, ReviewedStock, StockDelta
-from fieldops.progress.timeline import SENTINEL
+from fieldops.progress.steps import SENTINEL
 
 
 

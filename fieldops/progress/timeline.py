@@ -10,9 +10,9 @@ first). For each of those employers it, with the employer's row of
 1. reads its history and sets each department's current figures to its latest
    counting line, writing those that changed (fieldops/visits/figures.py);
 2. recomputes from the history, per labour department, the step function of
-   its figures over time: before the first counting visit line the declared
-   headcount with nobody registered (from SENTINEL on, or from the day a part
-   of a split or merge starts); from each visit date on, the department's
+   its figures over time (fieldops/progress/steps.py): before the first
+   counting visit line the declared headcount with nobody registered (from
+   SENTINEL on, or from the day a part of a split or merge starts); from each visit date on, the department's
    latest line of that date, by fieldops/definitions.py's `line_order` (visit
    date, then the latest submission of its figures, then id); zero from the
    day it is retired, split or merged (`counts_on`: lines outside its life
@@ -23,7 +23,8 @@ first). For each of those employers it, with the employer's row of
    > 0) on every day; and its visit activity and obstacles per day;
 4. for each campaign, the same over the departments *reviewed* in it (visited
    on or after its counting-from date): from each department's first such
-   line on, its figures count as reviewed (fieldops/definitions.py);
+   line on, its figures count as reviewed (fieldops/definitions.py;
+   fieldops/progress/reviewed.py);
 5. compares them with what was stored for the employer last time
    (`EmployerTimeline`), and adds the differences to
    the per-district rows (`StockDelta`, `ActivityCount`, `ObstacleCount`,
@@ -44,106 +45,26 @@ from functools import cache
 
 import sqlalchemy as sa
 
-from fieldops.campaigns.models import Campaign
 from fieldops.core import hooks
 from fieldops.definitions import counts_on, is_full, line_order
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
 from fieldops.progress.models import ActivityCount, EmployerTimeline, ObstacleCount, ReviewedStock, StockDelta
+from fieldops.progress.reviewed import campaign_starts, reviewed_contributions, reviewed_steps
+from fieldops.progress.steps import NEVER, department_steps, employer_steps, life_of
 from fieldops.timeutil import utcnow
 from fieldops.visits import figures
 from fieldops.visits.models import COUNTING_STATES, FIGURES_SUBMITTED_AT, Obstacle, ReviewState, Visit, VisitLine
 
-SENTINEL = date(1970, 1, 1)
-S0 = SENTINEL.toordinal()
 BATCH = 500
 
 
 # --- from history to an employer's state (plain values) -------------------------------------
 
 
-NEVER = (None, None)  # the life of a department never split, merged or retired
-
-
-def department_steps(declared, lines, life=NEVER):
-    """lines: (order key, insured, registered, active, verified) of the department's
-    counting lines; life: (starts, retired) as day ordinals or None.
-    → [(day ordinal, insured, registered, active, registered verified)]."""
-    starts, retired = life
-    steps = {S0: (declared, 0, 0, 0)} if starts is None else {S0: (0, 0, 0, 0), starts: (declared, 0, 0, 0)}
-    for key, insured, registered, active, verified in sorted(lines, key=lambda line: line[0]):
-        day = key[0].toordinal()
-        if counts_on(day, starts, retired):
-            steps[day] = (insured, registered, active, registered if verified else 0)
-    if retired is not None:
-        steps = {day: values for day, values in steps.items() if day < retired} | {retired: (0, 0, 0, 0)}
-    return sorted(steps.items())
-
-
-def employer_steps(departments):
-    """The sum of the departments' step functions, one step per day it changes."""
-    deltas = defaultdict(lambda: [0, 0, 0, 0])
-    deltas[S0]  # an employer without departments still has its first step
-    for steps in departments:
-        before = (0, 0, 0, 0)
-        for day, values in steps:
-            delta = deltas[day]
-            for i in range(4):
-                delta[i] += values[i] - before[i]
-            before = values
-    out, running = [], [0, 0, 0, 0]
-    for day in sorted(deltas):
-        running = [a + b for a, b in zip(running, deltas[day])]
-        if not out or out[-1][1:] != running:
-            out.append([day, *running])
-    return out
-
-
 def stock_vector(step):
     _day, insured, registered, active, registered_verified = step
     return (insured, registered, active, registered_verified, 1, 1 if is_full(insured, registered) else 0)
-
-
-def _walk(steps, days):
-    """The value of a step function ([[day, *values]]) on each of `days` (sorted)."""
-    out, i, current = [], 0, None
-    for day in days:
-        while i < len(steps) and steps[i][0] <= day:
-            current = steps[i][1:]
-            i += 1
-        out.append(current)
-    return out
-
-
-def reviewed_steps(department_steps_by_id, line_days, since, steps, lives=None):
-    """The employer's figures over its departments reviewed in a campaign counting
-    from `since` (an ordinal): a department counts from its first counting line
-    dated on or after it, until its life ends (`lives`: {id: (starts, retired)}).
-    → [[day, departments, departments reviewed, insured, registered, active,
-    reviewed (0/1), reviewed and at 100% (0/1)]]; the employer is at 100% by its
-    figures over all its departments (`steps`)."""
-    lives = lives or {}
-    parts, alive = [], []
-    for department_id, own in department_steps_by_id.items():
-        starts, retired = lives.get(department_id, NEVER)
-        alive.append([(S0, (0, 0, 0, 0)), (starts or S0, (1, 0, 0, 0))]
-                     + ([(retired, (0, 0, 0, 0))] if retired is not None else []))
-        first = min((day for day in line_days.get(department_id, ()) if day >= since), default=None)
-        if first is not None:
-            parts.append([(S0, (0, 0, 0, 0))] + [(day, (int(counts_on(day, starts, retired)), v[0], v[1], v[2]))
-                                                 for day, v in own if day >= first])
-    reviewed = employer_steps(parts)
-    counted = employer_steps(alive)
-    days = sorted({row[0] for row in reviewed} | {row[0] for row in steps} | {row[0] for row in counted})
-    out = []
-    for day, mine, total, (count, *_zeros) in zip(days, _walk(reviewed, days), _walk(steps, days),
-                                                  _walk(counted, days)):
-        seen, insured, registered, active = mine
-        vector = [count, seen, insured, registered, active, 1 if seen else 0,
-                  1 if seen and total is not None and is_full(total[0], total[1]) else 0]
-        if not out or out[-1][1:] != vector:
-            out.append([day, *vector])
-    return out
 
 
 def compute_state(departments, visits, lines, obstacles, campaigns=(), lives=None):
@@ -203,13 +124,7 @@ def contributions(district_id, state, sign=1):
         previous = vector
     activity = {(district_id, row[0]): tuple(sign * v for v in row[1:]) for row in state["activity"]}
     obstacles = {(district_id, row[0], row[1]): tuple(sign * v for v in row[2:]) for row in state["obstacles"]}
-    reviewed = {}
-    for campaign_id, steps in (state.get("reviewed") or {}).items():
-        previous = (0,) * len(ReviewedStock.FIELDS)
-        for day, *vector in steps:
-            reviewed[(district_id, day, int(campaign_id))] = tuple(sign * (a - b) for a, b in zip(vector, previous))
-            previous = vector
-    return stock, activity, obstacles, reviewed
+    return stock, activity, obstacles, reviewed_contributions(district_id, state.get("reviewed") or {}, sign)
 
 
 def _add(total, part):
@@ -319,27 +234,12 @@ def _load_history(ids):
     return found, stored_figures
 
 
-def life_of(starts_on, retired_on):
-    """A department's life as the step functions take it (day ordinals or None)."""
-    return (starts_on and starts_on.toordinal(), retired_on and retired_on.toordinal())
-
-
 def _lock_stored(ids) -> dict:
     """Lock these employers' rows of the timeline (in id order) and read what they hold."""
     return {employer_id: (district_id, {"steps": steps or [], "activity": activity or [], "obstacles": obstacles or [],
                                         "reviewed": reviewed or {}})
             for employer_id, district_id, steps, activity, obstacles, reviewed
             in db.session.connection().execute(_LOCK_STORED, {"ids": ids})}
-
-
-_CAMPAIGNS = sa.select(Campaign.id, Campaign.counts_from).order_by(Campaign.id)
-
-
-def campaign_starts():
-    """(id, counting-from ordinal) of every campaign: the figures over departments
-    reviewed are kept for each."""
-    return [(campaign_id, counts_from.toordinal())
-            for campaign_id, counts_from in db.session.connection().execute(_CAMPAIGNS)]
 
 
 def _refresh_batch(ids, stored, pending=None):

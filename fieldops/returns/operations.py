@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from fieldops.audit.operations import record
 from fieldops.campaigns.models import Campaign, CampaignState
+from fieldops.core.errors import OperationError
 from fieldops.core.states import Refused, Stale, move
 from fieldops.extensions import db
 from fieldops.org.models import UnitLevel
@@ -33,9 +34,9 @@ class Figures:
         return {name: getattr(self, name) for name in FIGURES}
 
 
-class ReturnError(Exception):
-    """Why a change was refused; nothing was changed. `field` names the form field
-    the message belongs beside, if any.
+class ReturnError(OperationError):
+    """Why a change of a return was refused (fieldops/core/errors.py); `group_return`:
+    the return as it now is, if any.
 
     reason: not_allowed, not_a_district, group, month_future, month_early, month_late,
     no_campaign, group_not_in_campaign, already_filed, locked, not_locked,
@@ -46,20 +47,11 @@ class ReturnError(Exception):
     CONFLICTS = frozenset({"already_filed", "locked", "not_locked", "changed"})
 
     def __init__(self, reason, group_return=None, field=None):
-        super().__init__(reason)
-        self.reason = reason
+        super().__init__(reason, field)
         self.group_return = group_return
-        self.field = field
 
-    @property
-    def status(self) -> int:
-        if self.reason == "not_allowed":
-            return 403
-        return 409 if self.reason in self.CONFLICTS else 422
-
-    @property
-    def message(self) -> str:
-        messages = {
+    def messages(self) -> dict:
+        return {
             "not_allowed": _("You may not do this with this return."),
             "not_a_district": _("Returns are filed by a district."),
             "group": _("Choose a group reached outside employers."),
@@ -82,7 +74,9 @@ class ReturnError(Exception):
             "using_over": _("People using the app are among those registered: cannot be more."),
             "using_required": _("Enter how many use the app: once given, it cannot become unknown again."),
         }
-        return messages.get(self.reason, _("This cannot be done to this return."))
+
+    def otherwise(self) -> str:
+        return _("This cannot be done to this return.")
 
 
 def check_figures(figures: Figures) -> None:

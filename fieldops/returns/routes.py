@@ -10,6 +10,7 @@ from fieldops.audit.queries import history_of
 from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role
 from fieldops.campaigns.models import ParticipantGroup
+from fieldops.core.errors import act_on
 from fieldops.core.paging import page_of
 from fieldops.extensions import db, htmx
 from fieldops.org.models import OrgUnit
@@ -118,23 +119,8 @@ def show(return_id):
 
 
 def _act(group_return, form, form_name, action, done_message):
-    """Validate `form`, run `action` (one operation), commit; the page again with the
-    messages beside their fields when refused."""
-    if form.validate():
-        try:
-            action(form)
-            db.session.commit()
-        except operations.ReturnError as error:
-            db.session.rollback()
-            db.session.refresh(group_return)
-            target = getattr(form, error.field, None) if error.field else None
-            if target is None:
-                return render_show(group_return, error.status, error=error.message, **{form_name: form})
-            target.errors = list(target.errors) + [error.message]
-            return render_show(group_return, error.status, **{form_name: form})
-        flash(done_message, "success")
-        return redirect(url_for("returns.show", return_id=group_return.id))
-    return render_show(group_return, 422, **{form_name: form})
+    return act_on(group_return, form, form_name, action, done_message, render=render_show,
+                  url=url_for("returns.show", return_id=group_return.id))
 
 
 @bp.post("/<int:return_id>/change")

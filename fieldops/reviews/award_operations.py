@@ -1,13 +1,13 @@
 """State changes of awards after the council's decision, and the record of the
 council's meeting the minutes print. Like fieldops/reviews/operations.py: each
-checks who may act and the state, changes it (a conditional UPDATE), writes its
-audit event and flushes; the view commits."""
+checks who may act and the state, takes its step (a conditional UPDATE and its
+audit event) and flushes; the view commits."""
 from datetime import date, datetime
 
 from fieldops.audit.operations import record
 from fieldops.auth.models import Role
-from fieldops.reviews.models import DECISION_NUMBER_MAX, NAME_MAX, NOTE_MAX, Nomination, NominationState
-from fieldops.reviews.operations import ReviewError, _claim, _clean
+from fieldops.reviews.models import DECISION_NUMBER_MAX, NAME_MAX, NOMINATION, NOTE_MAX, Nomination, NominationState
+from fieldops.reviews.operations import ReviewError, _clean, take_step
 from fieldops.timeutil import local_today, to_local, utcnow
 
 ATTENDEES_MAX = 4000
@@ -34,13 +34,12 @@ def revoke(actor, nomination: Nomination, reason, decision_number, decision_date
         raise ReviewError("decision_date_required", "decision_date")
     if decision_date > local_today() or decision_date < to_local(nomination.decided_at).date():
         raise ReviewError("decision_date_invalid", "decision_date")
-    if not _claim(Nomination, nomination, [Nomination.state == NominationState.approved],
-                  {"state": NominationState.revoked, "revoke_reason": reason, "revoke_decision_number": number,
-                   "revoke_decision_date": decision_date, "revoked_at": now or utcnow(), "revoked_by_id": actor.id}):
-        raise ReviewError("already_revoked" if nomination.state == NominationState.revoked else "changed")
-    record("nomination.revoke", actor=actor, obj=nomination, before={"state": str(NominationState.approved)},
-           after={"state": str(NominationState.revoked), "reason": reason, "decision_number": number,
-                  "decision_date": decision_date.isoformat()})
+    take_step(NOMINATION, nomination, "revoke",
+              {"revoke_reason": reason, "revoke_decision_number": number, "revoke_decision_date": decision_date,
+               "revoked_at": now or utcnow(), "revoked_by_id": actor.id},
+              actor=actor, after={"reason": reason, "decision_number": number,
+                                  "decision_date": decision_date.isoformat()}, now=now,
+              refusal=lambda n: "already_revoked" if n.state == NominationState.revoked else "changed")
 
 
 def record_council(actor, period, held_at: datetime | None, place, chair, secretary, attendees) -> None:

@@ -41,7 +41,7 @@ from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.org.scope import units_in_scope
 from fieldops.outreach import figures as outreach
 from fieldops.progress.models import Metric, PERCENT_METRICS, Target
-from fieldops.progress.timeline import department_steps, employer_steps, life_of
+from fieldops.progress.steps import department_steps, employer_steps, life_of
 from fieldops.reviews import campaign_figures
 from fieldops.timeutil import to_local, utc_bounds
 from fieldops.visits.models import FIGURES_SUBMITTED_AT, ReviewState, Visit, VisitLine, VisitRevision

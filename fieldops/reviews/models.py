@@ -9,6 +9,10 @@ commendation dossiers.
                    decision and the votes are kept)
     Dossier        draft → final → printed; regenerating makes a new version (a new code)
 
+PERIOD, NOMINATION and DOSSIER below are these machines as tables: the `can_*`
+rules read them and fieldops/reviews/operations.py takes their steps through
+fieldops/core/states.py.
+
 A period belongs to the unit that organises it (the nation, a province …):
 everyone below that unit sees it, and those above it too; HR of the organising
 unit or above manages it. Award titles work the same way (no unit: the
@@ -22,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldops.auth.models import Role, User
 from fieldops.campaigns.models import Campaign
+from fieldops.core.states import Machine
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import within
@@ -44,6 +49,9 @@ class ReviewKind(enum.StrEnum):
 class PeriodState(enum.StrEnum):
     open = "open"
     closed = "closed"
+
+
+PERIOD = Machine("review_period", {(PeriodState.open, "close"): PeriodState.closed})
 
 
 class Rule(enum.StrEnum):
@@ -84,6 +92,20 @@ class NominationState(enum.StrEnum):
     revoked = "revoked"
 
 
+NS = NominationState
+# (state, action) → the state after. The council's approval and rejection are
+# both recorded as "nomination.decide"; an edit sends an endorsed nomination back.
+NOMINATION = Machine("nomination", {
+    (NS.proposed, "edit"): NS.proposed,
+    (NS.endorsed, "edit"): NS.proposed,
+    (NS.proposed, "endorse"): NS.endorsed,
+    (NS.endorsed, "approve"): NS.approved,
+    (NS.endorsed, "reject"): NS.rejected,
+    (NS.proposed, "withdraw"): NS.withdrawn,
+    (NS.endorsed, "withdraw"): NS.withdrawn,
+    (NS.approved, "revoke"): NS.revoked,
+}, events={"approve": "decide", "reject": "decide"})
+
 DECIDED = (NominationState.approved, NominationState.rejected, NominationState.revoked)
 ACTIVE_NOMINATION = (NominationState.proposed, NominationState.endorsed, NominationState.approved,
                      NominationState.rejected, NominationState.revoked)
@@ -93,6 +115,13 @@ class DossierStatus(enum.StrEnum):
     draft = "draft"
     final = "final"
     printed = "printed"
+
+
+# Each step is named after the status it marks ("dossier.final", "dossier.printed").
+DOSSIER = Machine("dossier", {
+    (DossierStatus.draft, "final"): DossierStatus.final,
+    (DossierStatus.final, "printed"): DossierStatus.printed,
+})
 
 
 def _enum(cls, name, length=40):
@@ -205,7 +234,7 @@ class ReviewPeriod(db.Model):
         return is_hr(user) and within(self.org_unit, user.org_unit)
 
     def can_close(self, user) -> bool:
-        return self.can_manage(user) and self.is_open
+        return self.can_manage(user) and PERIOD.allows(self.state, "close")
 
     def can_nominate(self, user) -> bool:
         return is_hr(user)
@@ -312,7 +341,7 @@ class Nomination(db.Model):
     period_id: Mapped[int] = mapped_column(sa.ForeignKey("review_period.id"), index=True)
     kind: Mapped[NomineeKind] = mapped_column(_enum(NomineeKind, "nominee_kind", 20))
     # "user:12" or "unit:5": one nomination per nominee and period (a withdrawn one
-    # gives its key up, see operations.withdraw_nomination).
+    # gives its key up, see nomination_operations.withdraw).
     subject_key: Mapped[str] = mapped_column(sa.String(40))
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     org_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"), index=True)
@@ -377,20 +406,26 @@ class Nomination(db.Model):
     def is_decided(self) -> bool:
         return self.state in DECIDED
 
+    @property
+    def is_pending(self) -> bool:
+        """Still to be endorsed or decided: a nominee failing a criterion will need a justification."""
+        return NOMINATION.allows(self.state, "endorse") or NOMINATION.allows(self.state, "approve")
+
     def can_edit(self, user) -> bool:
-        return is_hr(user) and self.state in (NominationState.proposed, NominationState.endorsed)
+        return is_hr(user) and NOMINATION.allows(self.state, "edit")
 
     def can_endorse(self, user) -> bool:
-        return user.role in (Role.hr, Role.supervisor) and self.state == NominationState.proposed
+        return user.role in (Role.hr, Role.supervisor) and NOMINATION.allows(self.state, "endorse")
 
     def can_decide(self, user) -> bool:
-        return is_hr(user) and self.state == NominationState.endorsed
+        return (is_hr(user) and NOMINATION.allows(self.state, "approve")
+                and NOMINATION.allows(self.state, "reject"))
 
     def can_withdraw(self, user) -> bool:
-        return is_hr(user) and self.state in (NominationState.proposed, NominationState.endorsed)
+        return is_hr(user) and NOMINATION.allows(self.state, "withdraw")
 
     def can_revoke(self, user) -> bool:
-        return is_hr(user) and self.state == NominationState.approved
+        return is_hr(user) and NOMINATION.allows(self.state, "revoke")
 
 
 class Dossier(db.Model):
@@ -439,5 +474,4 @@ class Dossier(db.Model):
         return cls.org_unit_id.in_(units_in_scope(root))
 
     def can_mark(self, user, status: DossierStatus) -> bool:
-        following = {DossierStatus.draft: DossierStatus.final, DossierStatus.final: DossierStatus.printed}
-        return is_hr(user) and following.get(self.status) == status
+        return is_hr(user) and DOSSIER.allows(self.status, str(status))

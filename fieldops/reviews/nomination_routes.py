@@ -16,7 +16,7 @@ from fieldops.org.models import OrgUnit
 from fieldops.org.scope import get_or_404, scoped
 from fieldops.progress.format import figure, pct
 from fieldops.reviews import criteria as rules
-from fieldops.reviews import bp, operations, standings
+from fieldops.reviews import bp, nomination_operations, standings
 from fieldops.reviews.forms import DecisionForm, EndorseForm, NominationForm, RevokeForm, WithdrawForm
 from fieldops.reviews.models import Nomination, NominationState, NomineeKind, within
 from fieldops.reviews.operations import ReviewError
@@ -105,7 +105,7 @@ def nominate(period_id):
         return _render_form(period, kind, subject, form, 422)
     title = next((t for t in titles_for(current_user, kind) if t.id == form.award_title_id.data), None)
     try:
-        nomination = operations.nominate(current_user, period, kind, subject, title, form.narrative.data)
+        nomination = nomination_operations.nominate(current_user, period, kind, subject, title, form.narrative.data)
         db.session.commit()
     except ReviewError as error:
         db.session.rollback()
@@ -171,7 +171,7 @@ def nomination_edit(nomination_id):
         return render_template("reviews/nomination_edit.html", **context), 200 if request.method == "GET" else 422
     title = next((t for t in titles_for(current_user, kind) if t.id == form.award_title_id.data), None)
     try:
-        operations.edit_nomination(current_user, n, title, form.narrative.data)
+        nomination_operations.edit_nomination(current_user, n, title, form.narrative.data)
         db.session.commit()
     except ReviewError as error:
         db.session.rollback()
@@ -209,7 +209,7 @@ def _act(n, form_name, form, change, success):
 def endorse(nomination_id):
     n = nomination_or_404(nomination_id)
     form = EndorseForm()
-    return _act(n, "endorse_form", form, lambda: operations.endorse(
+    return _act(n, "endorse_form", form, lambda: nomination_operations.endorse(
         current_user, n, form.endorser_name.data, form.note.data, justification=form.justification.data or ""),
         _("Endorsement recorded."))
 
@@ -219,7 +219,7 @@ def endorse(nomination_id):
 def decide(nomination_id):
     n = nomination_or_404(nomination_id)
     form = DecisionForm()
-    return _act(n, "decision_form", form, lambda: operations.decide(
+    return _act(n, "decision_form", form, lambda: nomination_operations.decide(
         current_user, n, form.decision.data == "approved", form.votes_for.data, form.votes_against.data,
         form.votes_abstain.data, form.note.data, justification=form.justification.data or None),
         _("The council's decision is recorded."))
@@ -230,5 +230,5 @@ def decide(nomination_id):
 def withdraw(nomination_id):
     n = nomination_or_404(nomination_id)
     form = WithdrawForm()
-    return _act(n, "withdraw_form", form, lambda: operations.withdraw(current_user, n, form.reason.data),
+    return _act(n, "withdraw_form", form, lambda: nomination_operations.withdraw(current_user, n, form.reason.data),
                 _("Nomination withdrawn."))

@@ -1,7 +1,11 @@
-"""State changes of reviews. Each checks who may act and the state, changes it
-(with a conditional UPDATE where two people could act at once), writes its audit
-event and flushes; the view (or the command, or the job) commits once.
-Generating a dossier is in fieldops/reviews/dossier.py.
+"""State changes of reviews. Each checks who may act and the state, takes its
+step on the tables of fieldops/reviews/models.py through fieldops/core/states.py
+(a conditional UPDATE, so that of two people acting at once exactly one
+succeeds, and its audit event) and flushes; the view (or the command, or the
+job) commits once. Here: the error they raise, periods, criteria and the
+marking of dossiers; nominations are in fieldops/reviews/nomination_operations.py,
+awards after the council's decision in fieldops/reviews/award_operations.py,
+generating a dossier in fieldops/reviews/dossier.py.
 """
 from decimal import Decimal
 
@@ -10,40 +14,34 @@ from flask_babel import gettext as _
 
 from fieldops.audit.operations import record
 from fieldops.auth.models import Role
+from fieldops.core.errors import OperationError
+from fieldops.core.states import Refused, Stale, move
 from fieldops.extensions import db
 from fieldops.org.models import UnitLevel
 from fieldops.reviews import criteria as rules
 from fieldops.reviews import standings
 from fieldops.reviews.evaluation import Basis
 from fieldops.reviews.models import (
-    COLLECTIVE_ONLY_RULES, DECISION_NUMBER_MAX, JUSTIFICATION_MAX, MAX_VOTES, NAME_MAX, NARRATIVE_MAX, NOTE_MAX,
-    PERCENT_RULES, THRESHOLD_RULES, MAX_COUNT_THRESHOLD, AppliesTo, Criterion, Dossier, DossierStatus, Nomination, NominationState,
-    NomineeKind, PeriodState, ReviewFigure, ReviewKind, ReviewPeriod, Rule, within,
+    COLLECTIVE_ONLY_RULES, DECISION_NUMBER_MAX, JUSTIFICATION_MAX, NAME_MAX, NARRATIVE_MAX, NOTE_MAX, PERCENT_RULES,
+    THRESHOLD_RULES, MAX_COUNT_THRESHOLD, DOSSIER, PERIOD, AppliesTo, Criterion, Dossier, DossierStatus, NomineeKind,
+    PeriodState, ReviewFigure, ReviewKind, ReviewPeriod, Rule, within,
 )
 from fieldops.timeutil import local_today, utcnow
 
-NS = NominationState
 
-
-class ReviewError(Exception):
-    """Why a change was refused; nothing was changed. `field`: the form field the
-    message belongs beside."""
+class ReviewError(OperationError):
+    """Why a change of a review was refused (fieldops/core/errors.py); `values`: what
+    its message names."""
 
     CONFLICTS = frozenset({"already_closed", "changed", "already_nominated", "exists", "state", "already_revoked"})
-    DENIALS = frozenset({"not_allowed"})
 
     def __init__(self, reason, field=None, **values):
-        super().__init__(reason)
-        self.reason, self.field, self.values = reason, field, values
+        super().__init__(reason, field)
+        self.values = values
 
-    @property
-    def status(self) -> int:
-        return 403 if self.reason in self.DENIALS else 409 if self.reason in self.CONFLICTS else 422
-
-    @property
-    def message(self) -> str:
+    def messages(self) -> dict:
         v = self.values
-        messages = {
+        return {
             "not_allowed": _("You may not do this."),
             "already_closed": _("This review is already closed; nothing was changed."),
             "closed": _("This review is closed: its criteria and figures are frozen."),
@@ -91,17 +89,16 @@ class ReviewError(Exception):
             "too_many": _("A dossier holds at most %(limit)s nominees: generate one for each unit below.",
                           limit=v.get("limit", "")),
         }
-        return messages.get(self.reason, _("This cannot be done."))
 
 
-def _claim(model, obj, where, values):
-    result = db.session.execute(sa.update(model).where(model.id == obj.id, *where).values(**values)
-                                .execution_options(synchronize_session="fetch"))
-    if result.rowcount != 1:
-        db.session.refresh(obj)
-        return False
-    db.session.refresh(obj)
-    return True
+def take_step(machine, obj, action, values, *, actor, refusal="changed", **options):
+    """`action` on `obj` as `machine` says (fieldops/core/states.py), audited. When
+    the row moved meanwhile, ReviewError(`refusal`, or `refusal(obj)`), `obj` then
+    showing the row as it now is."""
+    try:
+        return move(machine, obj, action, values, actor=actor, **options)
+    except (Refused, Stale):
+        raise ReviewError(refusal(obj) if callable(refusal) else refusal) from None
 
 
 def _clean(text, limit=None):
@@ -166,7 +163,7 @@ def close_period(actor, period: ReviewPeriod, now=None, report=None, today=None)
     of the review's area are evaluated once more and frozen. Returns how many."""
     if not period.can_manage(actor):
         raise ReviewError("not_allowed")
-    if not period.is_open:
+    if not PERIOD.allows(period.state, "close"):
         raise ReviewError("already_closed")
     if period.cut_off >= (today or local_today()):
         raise ReviewError("not_yet")
@@ -183,9 +180,10 @@ def close_period(actor, period: ReviewPeriod, now=None, report=None, today=None)
     breakdowns = _breakdowns(items, basis)
     if report:
         report(80, "freezing")
-    if not _claim(ReviewPeriod, period, [ReviewPeriod.state == PeriodState.open],
-                  {"state": PeriodState.closed, "closed_at": now, "closed_by_id": actor.id}):
-        raise ReviewError("already_closed")
+    eligible = sum(1 for i in items if i["eligible"])
+    take_step(PERIOD, period, "close", {"closed_at": now, "closed_by_id": actor.id}, actor=actor,
+              refusal="already_closed", before=before, now=now,
+              after=lambda closed: period_snapshot(closed) | {"frozen": len(items), "eligible": eligible})
     rows = [{"period_id": period.id, "kind": NomineeKind(i["kind"]), "subject_key": i["key"],
              "user_id": i["id"] if i["kind"] == NomineeKind.individual else None, "org_unit_id": i["unit_id"],
              "name": i["name"][:NAME_MAX], "figures": i["figures"], "results": i["results"],
@@ -194,8 +192,6 @@ def close_period(actor, period: ReviewPeriod, now=None, report=None, today=None)
              "visits": i["figures"]["visits"], "breakdown": breakdowns[i["key"]]} for i in items]
     for start in range(0, len(rows), 1000):
         db.session.execute(sa.insert(ReviewFigure), rows[start:start + 1000])
-    record("review_period.close", actor=actor, obj=period, before=before,
-           after=period_snapshot(period) | {"frozen": len(rows), "eligible": sum(1 for i in items if i["eligible"])})
     db.session.flush()
     return len(rows)
 
@@ -273,171 +269,6 @@ def delete_criterion(actor, criterion) -> None:
     db.session.flush()
 
 
-# --- nominations --------------------------------------------------------------------------------
-
-
-def nomination_snapshot(n: Nomination) -> dict:
-    return {"period_id": n.period_id, "kind": str(n.kind), "user_id": n.user_id, "org_unit_id": n.org_unit_id,
-            "award_title_id": n.award_title_id, "state": str(n.state), "narrative_chars": len(n.narrative or ""),
-            "narrative_sha256": _sha(n.narrative or "")}
-
-
-def _sha(text):
-    import hashlib
-
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _check_title(title, kind):
-    if title is None or not title.active or not title.fits(kind):
-        raise ReviewError("title_unfit", "award_title_id")
-
-
-def _check_narrative(narrative):
-    narrative = _clean(narrative)
-    if len(narrative) > NARRATIVE_MAX:
-        raise ReviewError("narrative_too_long", "narrative")
-    return narrative
-
-
-def nominate(actor, period, kind, subject, title, narrative, now=None) -> Nomination:
-    """A new nomination of an officer (`subject` a User) or a unit (an OrgUnit) the
-    actor can reach (the view finds it through the scoping helper)."""
-    if not period.can_nominate(actor):
-        raise ReviewError("not_allowed")
-    kind = NomineeKind(kind)
-    unit = subject.org_unit if kind == NomineeKind.individual else subject
-    if kind == NomineeKind.individual and subject.role != Role.officer:
-        raise ReviewError("not_an_officer")
-    if not within(unit, period.org_unit):
-        raise ReviewError("outside_review")
-    if kind == NomineeKind.collective and (unit.id == period.org_unit_id or unit.level == UnitLevel.national):
-        raise ReviewError("not_a_collective")
-    _check_title(title, kind)
-    narrative = _check_narrative(narrative)
-    key = standings.key_of(kind, subject.id)
-    if db.session.scalars(sa.select(Nomination.id).where(Nomination.period_id == period.id,
-                                                         Nomination.subject_key == key)).first():
-        raise ReviewError("already_nominated")
-    now = now or utcnow()
-    standing = standings.standing_of(period, kind, subject)
-    nomination = Nomination(period_id=period.id, kind=kind, subject_key=key,
-                            user_id=subject.id if kind == NomineeKind.individual else None, org_unit_id=unit.id,
-                            award_title_id=title.id, narrative=narrative, state=NS.proposed,
-                            created_by_id=actor.id, created_at=now, updated_at=now)
-    db.session.add(nomination)
-    db.session.flush()
-    record("nomination.create", actor=actor, obj=nomination, after=nomination_snapshot(nomination) | {
-        "eligible": standing["eligible"],
-        "failing": [r["rule"] for r in rules.failing(standing["results"])]})
-    return nomination
-
-
-def edit_nomination(actor, nomination, title, narrative, now=None) -> None:
-    """Title and report; an endorsed nomination goes back to be endorsed again."""
-    if not nomination.can_edit(actor):
-        raise ReviewError("state")
-    _check_title(title, NomineeKind(nomination.kind))
-    narrative = _check_narrative(narrative)
-    before = nomination_snapshot(nomination)
-    was = nomination.state
-    if not _claim(Nomination, nomination, [Nomination.state == was],
-                  {"award_title_id": title.id, "narrative": narrative, "updated_at": now or utcnow(),
-                   "state": NS.proposed, "endorser_name": "", "endorsement_note": "", "endorsed_at": None,
-                   "endorsed_by_id": None, "justification": "", "justified_at": None, "justified_by_id": None}):
-        raise ReviewError("changed")
-    record("nomination.edit", actor=actor, obj=nomination, before=before, after=nomination_snapshot(nomination))
-
-
-def _override(actor, nomination, justification, now):
-    """{} when the nominee meets every criterion; else the justification's columns,
-    after checking it (a new one, or the one already given when `justification` is
-    None). ReviewError when missing or too long."""
-    subject = nomination.user if nomination.kind == NomineeKind.individual else nomination.org_unit
-    standing = standings.standing_of(nomination.period, nomination.kind, subject)
-    if standing["eligible"]:
-        return {}, standing
-    text = _clean(justification if justification is not None else nomination.justification)
-    if not text:
-        raise ReviewError("justification_required", "justification")
-    if len(text) > JUSTIFICATION_MAX:
-        raise ReviewError("justification_too_long", "justification")
-    if justification is None or text == nomination.justification:
-        return {"justification": text}, standing
-    return {"justification": text, "justified_at": now, "justified_by_id": actor.id}, standing
-
-
-def _record_override(actor, nomination, values, standing, step):
-    if "justified_at" in values:
-        record("nomination.override", actor=actor, obj=nomination, after={
-            "step": step, "justification": values["justification"],
-            "failing": [r["rule"] for r in rules.failing(standing["results"])]})
-
-
-def endorse(actor, nomination, endorser_name, note, now=None, justification=None) -> None:
-    """Proposed → endorsed; a nominee who fails a criterion needs a written justification."""
-    if not nomination.can_endorse(actor):
-        raise ReviewError("state" if actor.role in (Role.hr, Role.supervisor) else "not_allowed")
-    endorser_name = " ".join((endorser_name or "").split())[:NAME_MAX]
-    if not endorser_name:
-        raise ReviewError("endorser_required", "endorser_name")
-    note = _clean(note, NOTE_MAX)
-    now = now or utcnow()
-    override, standing = _override(actor, nomination, justification if justification is not None else "", now)
-    if not _claim(Nomination, nomination, [Nomination.state == NS.proposed],
-                  {"state": NS.endorsed, "endorser_name": endorser_name, "endorsement_note": note,
-                   "endorsed_at": now, "endorsed_by_id": actor.id, **override}):
-        raise ReviewError("changed")
-    record("nomination.endorse", actor=actor, obj=nomination, before={"state": str(NS.proposed)},
-           after={"state": str(NS.endorsed), "endorser_name": endorser_name, "note": note,
-                  "override": bool(override)})
-    _record_override(actor, nomination, override, standing, "endorse")
-
-
-def decide(actor, nomination, approved: bool, votes_for, votes_against, votes_abstain, note, now=None,
-           justification=None) -> None:
-    """The emulation council's decision with its vote tally. Approving a nominee who
-    fails a criterion needs a justification: the endorsement's, or one given here."""
-    if not nomination.can_decide(actor):
-        raise ReviewError("state" if actor.role == Role.hr else "not_allowed")
-    votes = [votes_for, votes_against, votes_abstain]
-    if any(v is None or v < 0 for v in votes) or sum(votes) == 0:
-        raise ReviewError("no_votes", "votes_for")
-    if any(v > MAX_VOTES for v in votes) or sum(votes) > MAX_VOTES:
-        raise ReviewError("too_many_votes", "votes_for")
-    if approved and votes_for <= votes_against:
-        raise ReviewError("majority", "votes_for")
-    state = NS.approved if approved else NS.rejected
-    note = _clean(note, NOTE_MAX)
-    now = now or utcnow()
-    override, standing = _override(actor, nomination, justification or None, now) if approved else ({}, None)
-    if not _claim(Nomination, nomination, [Nomination.state == NS.endorsed],
-                  {"state": state, "votes_for": votes_for, "votes_against": votes_against,
-                   "votes_abstain": votes_abstain, "decision_note": note, "decided_at": now,
-                   "decided_by_id": actor.id, **override}):
-        raise ReviewError("changed")
-    record("nomination.decide", actor=actor, obj=nomination, before={"state": str(NS.endorsed)},
-           after={"state": str(state), "votes_for": votes_for, "votes_against": votes_against,
-                  "votes_abstain": votes_abstain, "note": note, "override": bool(override)})
-    _record_override(actor, nomination, override, standing, "approve")
-
-
-def withdraw(actor, nomination, reason, now=None) -> None:
-    """Proposed or endorsed → withdrawn; the nominee may be nominated afresh."""
-    if not nomination.can_withdraw(actor):
-        raise ReviewError("state")
-    reason = _clean(reason, NOTE_MAX)
-    if not reason:
-        raise ReviewError("reason_required", "reason")
-    was = nomination.state
-    if not _claim(Nomination, nomination, [Nomination.state == was],
-                  {"state": NS.withdrawn, "withdraw_reason": reason, "withdrawn_at": now or utcnow(),
-                   "subject_key": f"{nomination.subject_key}#{nomination.id}"}):
-        raise ReviewError("changed")
-    record("nomination.withdraw", actor=actor, obj=nomination, before={"state": str(was)},
-           after={"state": str(NS.withdrawn), "reason": reason})
-
-
 # --- dossiers -----------------------------------------------------------------------------------
 
 
@@ -446,9 +277,7 @@ def mark_dossier(actor, dossier: Dossier, status, now=None) -> None:
     status = DossierStatus(status)
     if not dossier.can_mark(actor, status):
         raise ReviewError("state")
-    was = dossier.status
-    stamp = {"finalized_at": now or utcnow()} if status == DossierStatus.final else {"printed_at": now or utcnow()}
-    if not _claim(Dossier, dossier, [Dossier.status == was], {"status": status, **stamp}):
-        raise ReviewError("changed")
-    record(f"dossier.{status.value}", actor=actor, obj=dossier, before={"status": str(was)},
-           after={"status": str(status), "code": dossier.verification_code})
+    now = now or utcnow()
+    stamp = {"finalized_at": now} if status == DossierStatus.final else {"printed_at": now}
+    take_step(DOSSIER, dossier, status.value, stamp, actor=actor, column="status",
+              after={"code": dossier.verification_code}, now=now)
