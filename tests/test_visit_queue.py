@@ -327,9 +327,12 @@ def test_the_second_submit_of_a_bulk_verifies_nothing_new(world, supervisor):
 
 @pytest.mark.parametrize("values", [["{ht}.1"], ["{ht}.1", "{morning}.1"], ["999999.1"]])
 def test_ids_outside_the_area_answer_404_and_nothing_is_verified(world, supervisor, values):
+    raw = values
     values = [v.format(ht=world["visits"]["ht"].id, morning=world["visits"]["morning"].id) for v in values]
     assert bulk(supervisor, values).status_code == 404
     assert state(world["visits"]["ht"]) == state(world["visits"]["morning"]) == ReviewState.submitted
+    denied = db.session.scalars(sa.select(AuditEvent.after).where(AuditEvent.action == "access.denied")).all()
+    assert [event["target"] for event in denied] == ([f"visit:{world['visits']['ht'].id}"] if "{ht}.1" in raw else [])
 
 
 @pytest.mark.parametrize("values", [[], ["abc"], ["1"], ["1.x"], ["-3.1"], ["1" * 40 + ".1"], ["\x00.1"]])

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 import sqlalchemy as sa
 
+from fieldops.audit.operations import record_denied
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
 from fieldops.core.navigation import safe_next
@@ -98,7 +99,11 @@ def bulk_verify():
                                 .options(sa.orm.joinedload(Visit.employer), sa.orm.joinedload(Visit.officer))
                                 .order_by(Visit.submitted_at, Visit.id)).all()
     if len(visits) != len(seen):
-        abort(404)  # an id outside the area, or none: nothing is verified
+        # An id outside the area, or none: nothing is verified; an attempt outside is audited as get_or_404 does.
+        outside = sorted(set(seen) - {visit.id for visit in visits})
+        for visit_id in db.session.scalars(sa.select(Visit.id).where(Visit.id.in_(outside)).order_by(Visit.id)):
+            record_denied(current_user, f"visit:{visit_id}", "out_of_scope")
+        abort(404)
     if request.form.get("confirm") != "1":
         return render_template("visits/bulk_confirm.html", visits=visits, seen=seen, back=back)
     verified, skipped = operations.verify_many(current_user, {visit: seen[visit.id] for visit in visits})
