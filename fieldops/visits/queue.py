@@ -113,7 +113,8 @@ def officers_for_choice(user):
 
 _LINES = (
     sa.select(VisitLine.visit_id, VisitLine.labour_department_id, LabourDepartment.name,
-              LabourDepartment.insured_declared, VisitLine.insured, VisitLine.registered, VisitLine.active, LabourDepartment.current_visit_id,
+              LabourDepartment.insured_declared, VisitLine.insured, VisitLine.registered, VisitLine.active,
+              LabourDepartment.current_visit_id,
               LabourDepartment.insured.label("current_insured"), LabourDepartment.current_registered,
               LabourDepartment.current_active)
     .join(LabourDepartment, LabourDepartment.id == VisitLine.labour_department_id)

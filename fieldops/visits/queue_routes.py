@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from fieldops.audit.operations import record_denied
 from fieldops.auth.access import roles_required
@@ -72,7 +72,7 @@ def queue():
 def _seen(values) -> dict[int, int]:
     """{visit id: revision seen} from "id.revision" values; others are dropped."""
     seen = {}
-    for value in values[:queries.MAX_BULK + 1]:
+    for value in values:
         visit_id, _dot, revision = str(value).partition(".")
         visit_id, revision = whole_number(visit_id), whole_number(revision, digits=6)
         if visit_id and revision:
@@ -96,12 +96,12 @@ def bulk_verify():
         flash(_("Tick the visits to verify, or verify all those the filters select."), "error")
         return redirect(back)
     visits = db.session.scalars(scoped(Visit, current_user).where(Visit.id.in_(list(seen)))
-                                .options(sa.orm.joinedload(Visit.employer), sa.orm.joinedload(Visit.officer))
+                                .options(joinedload(Visit.employer), joinedload(Visit.officer))
                                 .order_by(Visit.submitted_at, Visit.id)).all()
     if len(visits) != len(seen):
         # An id outside the area, or none: nothing is verified; an attempt outside is audited as get_or_404 does.
         outside = sorted(set(seen) - {visit.id for visit in visits})
-        for visit_id in db.session.scalars(sa.select(Visit.id).where(Visit.id.in_(outside)).order_by(Visit.id)):
+        for visit_id in db.session.scalars(sa.select(Visit.id).where(Visit.id.in_(outside)).order_by(Visit.id)).all():
             record_denied(current_user, f"visit:{visit_id}", "out_of_scope")
         abort(404)
     if request.form.get("confirm") != "1":

@@ -60,7 +60,8 @@ def test_supervisor_filters_the_queue_and_verifies_the_selection(browser_page, v
     page.wait_for_url(re.compile(r"employer=" + re.escape(code)))
     page.wait_for_function("ids => document.querySelectorAll('#review-queue .review-card').length === ids",
                            arg=len(chosen))
-    shown = {int(n) for n in page.eval_on_selector_all("#review-queue .review-card", "cs => cs.map(c => c.dataset.visit)")}
+    shown = {int(n) for n in page.eval_on_selector_all("#review-queue .review-card",
+                                                       "cards => cards.map(c => c.dataset.visit)")}
     assert shown == chosen
     assert page.locator("#review-queue .changes li").count() >= len(chosen)  # figures on every card
     assert _fits(page)
