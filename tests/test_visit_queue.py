@@ -31,7 +31,8 @@ def world(org, users):
                                  departments=[("Văn phòng", 40), ("Phân xưởng", 120)])
     song_da = factories.employer(org["HN-BD"], name="Công ty Sông Đà", unit_code="SD-77",
                                  departments=[("Toàn đơn vị", 30)])
-    ht = factories.employer(org["HT-TP"], name="Công ty Cấp nước Hà Tĩnh", departments=[("Toàn đơn vị", 30)])
+    ht = factories.employer(org["HT-TP"], name="Công ty Cấp nước Hà Tĩnh",
+                            departments=[("Toàn đơn vị", 30)])
 
     def visit(who, employer, day, figures, hour=9, purpose=VisitPurpose.registration_drive):
         return factories.visit(who, employer, visit_date=day, figures=figures, purpose=purpose,
@@ -103,8 +104,9 @@ def test_each_card_shows_the_figures_and_their_change_per_department(world, supe
     assert "Phân xưởng: insured 120 → 120 (±0); registered 30 → 60 (+30); active 10 → 20 (+10)" in afternoon
     # Sông Đà: the 10/06 visit is current, against the one before it (the April one was returned);
     # the 05/06 one, older, against the current figures: what the department would be without it.
-    assert "insured 30 → 31 (+1); registered 12 → 15 (+3); active 6 → 8 (+2)" in found[world["visits"]["song_da"].id]
-    assert "insured 31 → 30 (−1); registered 15 → 12 (−3); active 8 → 6 (−2)" in found[world["visits"]["team"].id]
+    song_da, team = found[world["visits"]["song_da"].id], found[world["visits"]["team"].id]
+    assert "insured 30 → 31 (+1); registered 12 → 15 (+3); active 6 → 8 (+2)" in song_da
+    assert "insured 31 → 30 (−1); registered 15 → 12 (−3); active 8 → 6 (−2)" in team
 
 
 def test_a_department_first_counted_starts_from_its_declared_headcount(world, supervisor):
@@ -130,7 +132,7 @@ def test_same_day_repeats_are_flagged(world, supervisor):
     flag = "Same day: 1 other visit by this officer to this employer"
     assert flag in found[world["visits"]["morning"].id] and flag in found[world["visits"]["afternoon"].id]
     # Another officer, or another day, at the same employer: no flag.
-    assert "Same day" not in found[world["visits"]["team"].id] and "Same day" not in found[world["visits"]["song_da"].id]
+    assert all("Same day" not in found[world["visits"][name].id] for name in ("team", "song_da"))
 
 
 def _statements(client, path):
@@ -297,7 +299,8 @@ def test_visits_changed_meanwhile_are_skipped_and_named(world, supervisor, clien
     bulk(supervisor, seen)
     messages = flashes(supervisor.get("/visits/review").get_data(as_text=True))
     assert "1 visit verified." in messages
-    assert "Not verified: Công ty TNHH Hồng Hà (01/06/2023, Nguyễn Văn officer.hn) — changed since you saw it" in messages
+    assert ("Not verified: Công ty TNHH Hồng Hà (01/06/2023, Nguyễn Văn officer.hn) — changed since you saw it"
+            in messages)
     assert "Not verified: Công ty Sông Đà (05/06/2023, Trần Thị Ngọc Hà) — already reviewed" in messages
     assert state(morning) == ReviewState.submitted and verify_events(morning) == 0
     assert verify_events(world["visits"]["team"]) == 1  # the other supervisor's only
