@@ -390,3 +390,36 @@ def test_the_queue_reads_visits_their_lines_and_departments_by_index(world, supe
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
     assert _full_scans(statements) == []
+
+
+def test_two_supervisors_verifying_the_same_selection_at_once_verify_each_visit_once(app, world, org):
+    """Real concurrent transactions (PostgreSQL): both batches finish, in whatever
+    order their visits were ticked (the employers' timelines are locked in one
+    order), and each visit is verified and audited once."""
+    import threading
+
+    from fieldops.auth.models import User
+    from tests.concurrency import run_at_once
+    from tests.test_visit_concurrency import _in_thread
+
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("needs concurrent writers: runs on PostgreSQL (FIELDOPS_TEST_DATABASE_URL)")
+    second = factories.user(org["HN-BD"], Role.supervisor, username="supervisor.hn2", full_name="Lê Văn Hai")
+    db.session.commit()
+    chosen = [world["visits"][name].id for name in ("morning", "afternoon", "team", "song_da")]
+    barrier, results = threading.Barrier(2), {}
+
+    def batch(supervisor_id, order):
+        def work():
+            visits = [db.session.get(Visit, visit_id) for visit_id in order]
+            operations.verify_many(db.session.get(User, supervisor_id), {visit: visit.revision for visit in visits})
+        return work
+
+    first, second = batch(world["users"]["HN"]["supervisor"].id, chosen), batch(second.id, chosen[::-1])
+    run_at_once(lambda: _in_thread(app, results, "first", first, before=barrier.wait),
+                lambda: _in_thread(app, results, "second", second, before=barrier.wait))
+    assert {key: outcome[0] for key, outcome in results.items()} == {"first": "ok", "second": "ok"}, results
+    db.session.expire_all()
+    for visit_id in chosen:
+        assert db.session.get(Visit, visit_id).state == ReviewState.verified
+        assert verify_events(db.session.get(Visit, visit_id)) == 1
