@@ -423,3 +423,12 @@ def test_two_supervisors_verifying_the_same_selection_at_once_verify_each_visit_
     for visit_id in chosen:
         assert db.session.get(Visit, visit_id).state == ReviewState.verified
         assert verify_events(db.session.get(Visit, visit_id)) == 1
+
+
+def test_the_follow_up_queue_opens_on_the_proposals_awaiting_the_supervisors_decision(world, supervisor, client_as):
+    page = supervisor.get("/followups/").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="state".*?</select>', page, re.S).group(0)
+    assert re.search(r'<option selected value="proposed">|<option value="proposed" selected>', select), select
+    assert '<option value="all">' in select  # every state, a filter away
+    viewer = client_as("viewer").get("/followups/").get_data(as_text=True)
+    assert re.search(r'<option selected value="all">|<option value="all" selected>', viewer)
