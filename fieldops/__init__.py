@@ -37,7 +37,8 @@ def create_app(overrides=None):
     transactions.install(app)
 
     for package, modules in (("shell", ["routes"]), ("auth", ["routes", "account_routes"]), ("orgadmin", ["routes"]),
-                             ("employers", ["routes", "import_routes", "life_routes"]), ("visits", ["routes"]),
+                             ("employers", ["routes", "import_routes", "life_routes"]),
+                             ("visits", ["routes", "queue_routes"]),
                              ("followups", ["routes", "action_routes", "care_routes"])):
         _register_pages(app, package, modules)
     _register_hooks()

@@ -59,6 +59,7 @@ EXPECTED = {
     "visits.edit": Access((O,)),
     "visits.queue": Access((S,)),
     "visits.review": Access((S,)),
+    "visits.bulk_verify": Access((S,)),
     "employers.import_file": Access((A,)),
     "employers.import_report": Access((A,), get_status=302),  # not an import's job: off to the job's page
     # follow-ups: everyone reads in their area; officers propose and do; supervisors decide

@@ -154,14 +154,16 @@ def _ids(page):
 
 
 @pytest.mark.parametrize("query, expected", [
-    ("", {"proposed", "this_week", "overdue", "officer2", "done"}),
+    ("", {"proposed", "this_week"}),  # opened afresh: what awaits the supervisor's decision
+    ("state=all", {"proposed", "this_week", "overdue", "officer2", "done"}),
+    ("state=", {"proposed", "this_week", "overdue", "officer2", "done"}),
     ("state=proposed", {"proposed", "this_week"}),
     ("kind=training", {"this_week"}),
-    ("overdue=y", {"overdue"}),
+    ("overdue=y&state=all", {"overdue"}),
     ("week=y", {"this_week"}),
-    ("officer={officer2}", {"officer2"}),
+    ("officer={officer2}&state=all", {"officer2"}),
     ("unit={team}", set()),
-    ("unit={district}", {"proposed", "this_week", "overdue", "officer2", "done"}),
+    ("unit={district}&state=all", {"proposed", "this_week", "overdue", "officer2", "done"}),
     ("state=nonsense&kind=nonsense&unit=99999", {"proposed", "this_week", "overdue", "officer2", "done"}),
 ])
 def test_queue_filters(app, fu, queue, query, expected):
@@ -173,7 +175,7 @@ def test_queue_filters(app, fu, queue, query, expected):
 
 def test_queue_counts_per_state_and_overdue_shows(app, fu, queue):
     client = client_for(app, fu["supervisor"])
-    page = client.get("/followups/").get_data(as_text=True)
+    page = client.get("/followups/?state=all").get_data(as_text=True)
     counts_bar = re.search(r'id="followup-counts"[^>]*>(.*?)</nav>', page, re.S).group(1)
     found = dict(re.findall(r'data-state="(\w+)">[^<]*<strong>(\d+)</strong>', counts_bar))
     assert found == {"proposed": "2", "approved": "1", "rejected": "0", "in_progress": "1", "done": "1",

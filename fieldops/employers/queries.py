@@ -12,7 +12,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _matching(stmt, q: str):
+def matching_employers(stmt, q: str):
     """`stmt` narrowed to the employers whose name or codes contain every word of
     `q`, accents ignored."""
     for word in fold(q).split()[:8]:
@@ -26,12 +26,12 @@ def search_employers(user, q: str):
     shown = (sa.select(Employer.id, Employer.name, Employer.unit_code, Employer.tax_code, Employer.address,
                        OrgUnit.code.label("district_code"))
              .join(OrgUnit, OrgUnit.id == Employer.district_id))
-    return _matching(scoped(Employer, user, shown), q).order_by(Employer.name, Employer.id)
+    return matching_employers(scoped(Employer, user, shown), q).order_by(Employer.name, Employer.id)
 
 
 def count_employers(user, q: str) -> int:
     """How many match: read from the employer index alone, without the rows' district."""
-    return db.session.scalar(_matching(scoped(Employer, user, sa.select(sa.func.count()).select_from(Employer)), q))
+    return db.session.scalar(matching_employers(scoped(Employer, user, sa.select(sa.func.count()).select_from(Employer)), q))
 
 
 def search_page(user, q: str):

@@ -86,7 +86,7 @@ class QueueFilterForm(Form):
         self.unit.choices = [(0, everything)] + list(units)
         self.officer.choices = [(0, everything)]
         self.kind.choices = [("", everything)] + kind_choices()
-        self.state.choices = [("", everything)] + state_choices()
+        self.state.choices = [("all", everything)] + state_choices()
 
     def fill_officers(self, officers):
         """Officers to choose from; None when too many to list (choose a unit first)."""

@@ -25,6 +25,7 @@ S = FollowUpState
 DUE_SOON_DAYS = 7
 RETURNED_DAYS = 30
 WORKING_STATES = (S.approved, S.in_progress)
+ALL_STATES = "all"
 
 
 def week_of(today: date) -> tuple[date, date]:
@@ -61,8 +62,8 @@ class QueueFilters:
             args["officer"] = self.officer_id
         if self.kind:
             args["kind"] = self.kind.value
-        if self.state:
-            args["state"] = self.state.value
+        # "all" said outright: without a state the queue opens on what awaits the viewer's decision.
+        args["state"] = self.state.value if self.state else ALL_STATES
         if self.overdue:
             args["overdue"] = "1"
         if self.due_this_week:
@@ -86,6 +87,12 @@ def _filtered(stmt, filters: QueueFilters, today: date, with_state=True):
         monday, sunday = week_of(today)
         stmt = stmt.where(FollowUp.state.in_(OPEN_STATES), FollowUp.due_date.between(monday, sunday))
     return stmt
+
+
+def awaiting_decision(user) -> FollowUpState | None:
+    """The state the queue opens on: what awaits the user's decision (a supervisor
+    decides proposals); None, every state, for the others."""
+    return S.proposed if user.role == Role.supervisor else None
 
 
 def queue(user, filters: QueueFilters, today: date):

@@ -79,7 +79,11 @@ def _filters(form) -> queries.QueueFilters:
     filters.officer_id = form.chosen(form.officer)
     kind, state = form.chosen(form.kind), form.chosen(form.state)
     filters.kind = FollowUpKind(kind) if kind else None
-    filters.state = FollowUpState(state) if state else None
+    if "state" not in request.args:  # opened afresh: on what awaits the viewer's decision
+        filters.state = queries.awaiting_decision(current_user)
+        form.state.data = filters.state.value if filters.state else queries.ALL_STATES
+    else:
+        filters.state = FollowUpState(state) if state and state != queries.ALL_STATES else None
     filters.overdue, filters.due_this_week = bool(form.overdue.data), bool(form.week.data)
     return filters
 

@@ -13,7 +13,7 @@ from wtforms.fields import DateField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import NumberInput
 
-from fieldops.core.forms import Form
+from fieldops.core.forms import Form, choice_id
 from fieldops.core.numbers import whole_number
 from fieldops.definitions import counts_on
 from fieldops.timeutil import format_date, local_today
@@ -313,4 +313,41 @@ class ReviewForm(Form):
         if self.decision.data == "return" and not (self.reason.data or "").strip():
             self.reason.errors = [_l("Say why the visit is returned, so the officer can correct it.")]
             return False
+        return ok
+
+
+class QueueFilterForm(Form):
+    """The review queue's filters, read from the query string: a value that cannot
+    be read gets a message and filters nothing."""
+
+    class Meta:
+        csrf = False
+
+    officer = SelectField(_l("Officer"), coerce=choice_id, validate_choice=False)
+    date_from = DateField(_l("From (date)"), format=["%Y-%m-%d", "%d/%m/%Y"], validators=[Optional()])
+    date_to = DateField(_l("To (date)"), format=["%Y-%m-%d", "%d/%m/%Y"], validators=[Optional()])
+    purpose = SelectField(_l("Purpose"), validate_choice=False)
+    state = SelectField(_l("State"), validate_choice=False)
+    employer = StringField(_l("Employer (name or code)"), filters=[lambda text: (text or "").strip()],
+                           validators=[Length(max=100)])
+
+    def fill_choices(self, officers, states):
+        """`officers`: (id, name) of the area's, None when too many to list."""
+        self.too_many_officers = officers is None
+        self.officer.choices = [(0, _l("All"))] + list(officers or [])
+        self.purpose.choices = [("", _l("All"))] + purpose_choices()
+        self.state.choices = states
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        for select, message in ((self.officer, _l("Choose an officer from the list.")),
+                                (self.purpose, _l("Choose a purpose from the list.")),
+                                (self.state, _l("Choose a state from the list."))):
+            sent = (select.raw_data or [""])[0]
+            if sent not in ("", "0") and select.data not in {value for value, _label in select.choices if value}:
+                select.errors = list(select.errors) + [message]
+                ok = False
+        if self.date_from.data and self.date_to.data and self.date_to.data < self.date_from.data:
+            self.date_to.errors = list(self.date_to.errors) + [_l("The end date is before the start date.")]
+            ok = False
         return ok

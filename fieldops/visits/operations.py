@@ -187,11 +187,12 @@ def revise_visit(actor, visit: Visit, data: VisitInput, *, base_revision: int, p
     return revision
 
 
-def _review(actor, visit: Visit, action: str, reason: str, now) -> None:
+def _review(actor, visit: Visit, action: str, reason: str, now, revision=None) -> None:
+    """`revision`: the one the reviewer saw (None: the visit's own); another one is stale."""
     if not visit.can_review(actor):
         raise VisitStateError("not_reviewer" if visit.state == ReviewState.submitted else "already_reviewed")
     now = now or utcnow()
-    number = visit.revision
+    number = visit.revision if revision is None else revision
     after = {"revision": number} | ({"reason": reason} if reason else {})
     with history_change(visit.employer_id):  # a return takes the figures out; a verification, the verified share
         try:
@@ -207,8 +208,24 @@ def _review(actor, visit: Visit, action: str, reason: str, now) -> None:
     reviewed([visit], actor, action, reason, now=now)
 
 
-def verify_visit(actor, visit: Visit, now=None) -> None:
-    _review(actor, visit, "verify", "", now)
+def verify_visit(actor, visit: Visit, now=None, revision=None) -> None:
+    _review(actor, visit, "verify", "", now, revision)
+
+
+def verify_many(actor, seen: dict, now=None):
+    """Verify each visit of `seen` ({visit: the revision the reviewer saw}), one
+    audit event each. Returns (verified, skipped): skipped holds (visit, reason)
+    for those no longer waiting, edited since, or the actor's own (VisitStateError). Taken in employer order, the order
+    the timelines are locked in (fieldops/progress/timeline.py)."""
+    now = now or utcnow()
+    verified, skipped = [], []
+    for visit in sorted(seen, key=lambda v: (v.employer_id, v.id)):
+        try:
+            verify_visit(actor, visit, now=now, revision=seen[visit])
+            verified.append(visit)
+        except VisitStateError as error:
+            skipped.append((visit, error.reason))
+    return verified, skipped
 
 
 def return_visit(actor, visit: Visit, reason: str, now=None) -> None:

@@ -62,25 +62,12 @@ def recent_visits(user, limit=8) -> list[sa.Row]:
     return db.session.execute(_RECENT_VISITS, {"officer_id": user.id, "limit": limit} | area_of(user)).all()
 
 
-# Visits in the user's area waiting for review, not their own: the supervisor's
-# queue (oldest first) and its count on their home. Built once, like the officer's visits.
+# Visits in the user's area waiting for review, not their own: their count on the
+# supervisor's home (the queue itself: fieldops/visits/queue.py). Built once, like the officer's visits.
 _WAITING_REVIEW = (in_area(Visit.district_id), Visit.state == ReviewState.submitted,
                    Visit.officer_id != sa.bindparam("reviewer_id"))
-_REVIEW_QUEUE = (
-    sa.select(Visit.id, Visit.visit_date, Visit.purpose, Visit.revision, Visit.submitted_at, Visit.resubmitted_at,
-              Employer.name.label("employer_name"), User.full_name.label("officer_name"))
-    .join(Employer, Employer.id == Visit.employer_id)
-    .join(User, User.id == Visit.officer_id)
-    .where(*_WAITING_REVIEW)
-    .order_by(Visit.submitted_at, Visit.id)
-)
 # count(*), not of a column the index lacks: in a large district the count comes from the index alone.
 _WAITING_REVIEW_COUNT = sa.select(sa.func.count()).select_from(Visit).where(*_WAITING_REVIEW)
-
-
-def review_queue(user):
-    """The queue (a statement of rows, to be paged)."""
-    return _REVIEW_QUEUE.params(reviewer_id=user.id, **area_of(user))
 
 
 def waiting_review_count(user) -> int:

@@ -21,8 +21,7 @@ from fieldops.visits import bp, operations, rules
 from fieldops.visits.forms import LineForm, ObstacleForm, ReviewForm, VisitForm
 from fieldops.visits.labels import template_globals
 from fieldops.visits.models import Visit
-from fieldops.visits.queries import (department_figures, earliest_visit_date, my_visits, own_visit_dates,
-                                     review_queue, visit_by_key, waiting_review_count)
+from fieldops.visits.queries import department_figures, earliest_visit_date, my_visits, own_visit_dates, visit_by_key
 
 
 @bp.record_once
@@ -254,13 +253,6 @@ def _render_show(visit, revision, review_form, status=200):
     )
     # The tablet's outbox knows its visit arrived when it lands on this page.
     return response, status, {"X-Visit-Id": str(visit.id)}
-
-
-@bp.get("/review")
-@roles_required(Role.supervisor)
-def queue():
-    page = page_of(review_queue(current_user), rows=True, total=lambda: waiting_review_count(current_user))
-    return render_template("visits/queue.html", page=page)
 
 
 @bp.post("/<int:visit_id>/review")

@@ -1,0 +1,120 @@
+"""The supervisor's review queue (fieldops/visits/queue.py) and its bulk verify,
+on the visits blueprint."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from fieldops.audit.operations import record_denied
+from fieldops.auth.access import roles_required
+from fieldops.auth.models import Role
+from fieldops.core.navigation import safe_next
+from fieldops.core.numbers import whole_number
+from fieldops.core.paging import page_of
+from fieldops.extensions import db, htmx
+from fieldops.org.scope import scoped
+from fieldops.timeutil import format_date
+from fieldops.visits import bp, operations, queue as queries
+from fieldops.visits.forms import QueueFilterForm
+from fieldops.visits.labels import state_labels
+from fieldops.visits.models import ReviewState, Visit, VisitPurpose
+from fieldops.visits.queries import waiting_review_count
+
+
+def _state_choices():
+    labels = state_labels()
+    return [(state.value, labels[state]) for state in ReviewState] + [(queries.ALL_STATES, _l("All"))]
+
+
+def _filters(form) -> queries.QueueFilters:
+    """The filters the form could read; a value it could not read filters nothing."""
+    valid = form.validate()
+    filters = queries.QueueFilters(errors=[] if valid else [
+        (field, error) for field in form if field.errors for error in field.errors])
+    if not form.officer.errors:
+        filters.officer_id = form.officer.data or None
+    if not form.date_from.errors:
+        filters.date_from = form.date_from.data
+    if not form.date_to.errors:
+        filters.date_to = form.date_to.data
+    if form.purpose.data and not form.purpose.errors:
+        filters.purpose = VisitPurpose(form.purpose.data)
+    if form.state.data and not form.state.errors:
+        filters.state = None if form.state.data == queries.ALL_STATES else ReviewState(form.state.data)
+    if not form.employer.errors:
+        filters.employer = form.employer.data or ""
+    return filters
+
+
+@bp.get("/review")
+@roles_required(Role.supervisor)
+def queue():
+    form = QueueFilterForm(formdata=request.args)
+    form.fill_choices(queries.officers_for_choice(current_user), _state_choices())
+    filters = _filters(form)
+    if not request.args.get("state"):
+        form.state.data = ReviewState.submitted.value
+    # Unfiltered, the count of all waiting is read from its index alone (fieldops/visits/queries.py).
+    total = (lambda: waiting_review_count(current_user)) if not filters.as_args() else (
+        lambda: queries.count_cards(current_user, filters))
+    page = page_of(queries.review_cards(current_user, filters), rows=True, total=total)
+    # "Verify all" is offered for what the filters select, once they could all be read.
+    selection = [] if filters.errors else queries.waiting_selection(current_user, filters)
+    context = dict(page=page, form=form, filters=filters, selection=selection, max_bulk=queries.MAX_BULK,
+                   changes=queries.card_changes([card.id for card in page.items]))
+    template = "visits/_queue_list.html" if htmx.target == "review-results" else "visits/queue.html"
+    return render_template(template, **context)
+
+
+def _seen(values) -> dict[int, int]:
+    """{visit id: revision seen} from "id.revision" values; others are dropped."""
+    seen = {}
+    for value in values:
+        visit_id, _dot, revision = str(value).partition(".")
+        visit_id, revision = whole_number(visit_id), whole_number(revision, digits=6)
+        if visit_id and revision:
+            seen[visit_id] = revision
+    return seen
+
+
+@bp.post("/review/verify")
+@roles_required(Role.supervisor)
+def bulk_verify():
+    """Verify a selection of the queue: asked, confirmed, then each visit verified
+    on its own; those changed since the supervisor saw them are skipped and named."""
+    # CSRF is checked for every POST (fieldops/extensions.py): without it, 400 before this line.
+    back = safe_next(request.form.get("next")) or url_for("visits.queue")
+    values = request.form.getlist("all" if request.form.get("which") == "all" else "pick")
+    if len(values) > queries.MAX_BULK:
+        flash(_("Verify at most %(num)d visits at a time: narrow the filters.", num=queries.MAX_BULK), "error")
+        return redirect(back)
+    seen = _seen(values)
+    if not seen:
+        flash(_("Tick the visits to verify, or verify all those the filters select."), "error")
+        return redirect(back)
+    visits = db.session.scalars(scoped(Visit, current_user).where(Visit.id.in_(list(seen)))
+                                .options(joinedload(Visit.employer), joinedload(Visit.officer))
+                                .order_by(Visit.submitted_at, Visit.id)).all()
+    if len(visits) != len(seen):
+        # An id outside the area, or none: nothing is verified; an attempt outside is audited as get_or_404 does.
+        outside = sorted(set(seen) - {visit.id for visit in visits})
+        for visit_id in db.session.scalars(sa.select(Visit.id).where(Visit.id.in_(outside)).order_by(Visit.id)).all():
+            record_denied(current_user, f"visit:{visit_id}", "out_of_scope")
+        abort(404)
+    if request.form.get("confirm") != "1":
+        return render_template("visits/bulk_confirm.html", visits=visits, seen=seen, back=back)
+    verified, skipped = operations.verify_many(current_user, {visit: seen[visit.id] for visit in visits})
+    db.session.commit()
+    if verified:
+        flash(ngettext("%(num)d visit verified.", "%(num)d visits verified.", len(verified)), "success")
+    else:
+        flash(_("No visit was verified."), "info")
+    why = {"changed": _l("changed since you saw it"), "already_reviewed": _l("already reviewed"),
+           "not_reviewer": _l("your own visit")}
+    for visit, reason in skipped:
+        flash(_("Not verified: %(what)s — %(why)s", why=why[reason], what="%s (%s, %s)" % (
+            visit.employer.name, format_date(visit.visit_date), visit.officer.full_name)), "error")
+    return redirect(back)

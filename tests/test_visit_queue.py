@@ -1,0 +1,434 @@
+"""The supervisor's review queue: figures and their change per department, same-day
+repeats, filters (hostile values included), and bulk verify of a selection."""
+import html
+import re
+from datetime import date, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from fieldops.audit.models import AuditEvent
+from fieldops.auth.models import Role
+from fieldops.extensions import db
+from fieldops.visits import operations
+from fieldops.visits.models import ReviewState, Visit, VisitPurpose
+from tests import factories
+from tests.conftest import csrf_token_from, sign_in
+from tests.visit_helpers import in_english
+
+
+@pytest.fixture
+def world(org, users):
+    """Ba Đình: Hồng Hà (Văn phòng 40, Phân xưởng 120) with a verified visit of
+    March; waiting: officer.hn's two visits to Hồng Hà on 01/06 and one to Sông Đà
+    (code SD-77) on 10/06, the team officer's to Sông Đà on 05/06 (guidance); a
+    returned one. Hà Tĩnh: a waiting visit of its own."""
+    factories.campaign()
+    officer, supervisor = users["HN"]["officer"], users["HN"]["supervisor"]
+    team_officer = factories.user(org["HN-BD-T1"], Role.officer, username="officer.team",
+                                  full_name="Trần Thị Ngọc Hà")
+    hong_ha = factories.employer(org["HN-BD"], name="Công ty TNHH Hồng Hà",
+                                 departments=[("Văn phòng", 40), ("Phân xưởng", 120)])
+    song_da = factories.employer(org["HN-BD"], name="Công ty Sông Đà", unit_code="SD-77",
+                                 departments=[("Toàn đơn vị", 30)])
+    ht = factories.employer(org["HT-TP"], name="Công ty Cấp nước Hà Tĩnh",
+                            departments=[("Toàn đơn vị", 30)])
+
+    def visit(who, employer, day, figures, hour=9, purpose=VisitPurpose.registration_drive):
+        return factories.visit(who, employer, visit_date=day, figures=figures, purpose=purpose,
+                               now=datetime(day.year, day.month, day.day, hour))
+
+    march = visit(officer, hong_ha, date(2023, 3, 1), {"Văn phòng": (40, 10, 5), "Phân xưởng": (120, 30, 10)})
+    operations.verify_visit(supervisor, march, now=datetime(2023, 3, 2))
+    returned = visit(officer, song_da, date(2023, 4, 1), {"Toàn đơn vị": (30, 3, 1)})
+    operations.return_visit(supervisor, returned, "Số liệu chưa khớp", now=datetime(2023, 4, 2))
+    made = {
+        "march": march, "returned": returned,
+        "morning": visit(officer, hong_ha, date(2023, 6, 1), {"Văn phòng": (42, 25, 12)}, hour=9),
+        "afternoon": visit(officer, hong_ha, date(2023, 6, 1), {"Phân xưởng": (120, 60, 20)}, hour=15),
+        "team": visit(team_officer, song_da, date(2023, 6, 5), {"Toàn đơn vị": (30, 12, 6)},
+                      purpose=VisitPurpose.guidance),
+        "song_da": visit(officer, song_da, date(2023, 6, 10), {"Toàn đơn vị": (31, 15, 8)}),
+        "ht": visit(users["HT"]["officer"], ht, date(2023, 6, 1), {"Toàn đơn vị": (30, 15, 10)}),
+    }
+    db.session.commit()
+    return {"org": org, "users": users, "visits": made, "team_officer": team_officer, "hong_ha": hong_ha}
+
+
+@pytest.fixture
+def supervisor(client_as):
+    return in_english(client_as("supervisor"))
+
+
+def cards(page) -> dict:
+    """{visit id: the card's text}, in queue order."""
+    found = re.findall(r'<li class="review-card" data-visit="(\d+)">(.*?)</li>\s*(?=<li class="review-card"|</ul>)',
+                       page, re.S)
+    text = {int(n): " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split()) for n, body in found}
+    return {n: body.replace(" :", ":").replace(" ;", ";") for n, body in text.items()}
+
+
+def shown(page) -> set:
+    return set(cards(page))
+
+
+def ids(world, *names):
+    return {world["visits"][name].id for name in names}
+
+
+def flashes(page):
+    return [" ".join(html.unescape(m).split()) for m in re.findall(r'<p class="flash flash-\w+">(.*?)</p>', page, re.S)]
+
+
+def state(visit):
+    return db.session.scalar(sa.select(Visit.state).where(Visit.id == visit.id))
+
+
+def verify_events(visit):
+    return db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+        AuditEvent.action == "visit.verify", AuditEvent.object_id == str(visit.id)))
+
+
+# --- what a card shows ------------------------------------------------------------------
+
+
+def test_each_card_shows_the_figures_and_their_change_per_department(world, supervisor):
+    page = supervisor.get("/visits/review").get_data(as_text=True)
+    assert shown(page) == ids(world, "morning", "afternoon", "team", "song_da")  # not Hà Tĩnh's, not returned
+    found = cards(page)
+    # Văn phòng: 40/10/5 in March (verified), now 42/25/12.
+    morning = found[world["visits"]["morning"].id]
+    assert "Văn phòng: insured 40 → 42 (+2); registered 10 → 25 (+15); active 5 → 12 (+7)" in morning
+    assert "Phân xưởng" not in morning
+    afternoon = found[world["visits"]["afternoon"].id]
+    assert "Phân xưởng: insured 120 → 120 (±0); registered 30 → 60 (+30); active 10 → 20 (+10)" in afternoon
+    # Sông Đà: the 10/06 visit is current, against the one before it (the April one was returned);
+    # the 05/06 one, older, against the current figures: what the department would be without it.
+    song_da, team = found[world["visits"]["song_da"].id], found[world["visits"]["team"].id]
+    assert "insured 30 → 31 (+1); registered 12 → 15 (+3); active 6 → 8 (+2)" in song_da
+    assert "insured 31 → 30 (−1); registered 15 → 12 (−3); active 8 → 6 (−2)" in team
+
+
+def test_a_department_first_counted_starts_from_its_declared_headcount(world, supervisor):
+    employer = factories.employer(world["org"]["HN-BD"], name="Công ty Mới", departments=[("Toàn đơn vị", 25)])
+    first = factories.visit(world["users"]["HN"]["officer"], employer, visit_date=date(2023, 6, 2),
+                            figures={"Toàn đơn vị": (26, 9, 4)})
+    db.session.commit()
+    card = cards(supervisor.get("/visits/review").get_data(as_text=True))[first.id]
+    assert "Toàn đơn vị: insured 25 → 26 (+1); registered 0 → 9 (+9); active 0 → 4 (+4)" in card
+
+
+def test_a_back_dated_visit_is_compared_with_the_current_figures(world, supervisor):
+    """Waiting, but older than the department's current line: against what is current."""
+    back = factories.visit(world["users"]["HN"]["officer"], world["hong_ha"], visit_date=date(2023, 5, 1),
+                           figures={"Văn phòng": (41, 20, 9)}, now=datetime(2023, 6, 20, 9))
+    db.session.commit()
+    card = cards(supervisor.get("/visits/review").get_data(as_text=True))[back.id]
+    assert "Văn phòng: insured 42 → 41 (−1); registered 25 → 20 (−5); active 12 → 9 (−3)" in card
+
+
+def test_same_day_repeats_are_flagged(world, supervisor):
+    found = cards(supervisor.get("/visits/review").get_data(as_text=True))
+    flag = "Same day: 1 other visit by this officer to this employer"
+    assert flag in found[world["visits"]["morning"].id] and flag in found[world["visits"]["afternoon"].id]
+    # Another officer, or another day, at the same employer: no flag.
+    assert all("Same day" not in found[world["visits"][name].id] for name in ("team", "song_da"))
+
+
+def _statements(client, path):
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_the_queue_costs_the_same_statements_for_two_cards_or_twenty(world, supervisor, app):
+    path = "/visits/review?employer=hong+ha"
+    two = _statements(supervisor, path)
+    officer = world["users"]["HN"]["officer"]
+    for day in range(2, app.config["PAGE_SIZE"] - 1):  # up to a page less one: no count of all asked
+        factories.visit(officer, world["hong_ha"], visit_date=date(2023, 6, day), now=datetime(2023, 6, day, 9))
+    db.session.commit()
+    page = supervisor.get(path).get_data(as_text=True)
+    assert len(shown(page)) == app.config["PAGE_SIZE"] - 1 and "Same day" in page
+    assert _statements(supervisor, path) == two
+
+
+# --- filters ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("", {"morning", "afternoon", "team", "song_da"}),
+    ("officer={team_officer}", {"team"}),
+    ("date_from=2023-06-05", {"team", "song_da"}),
+    ("date_to=2023-06-05", {"morning", "afternoon", "team"}),
+    ("date_from=05/06/2023&date_to=05/06/2023", {"team"}),
+    ("purpose=guidance", {"team"}),
+    ("state=returned", {"returned"}),
+    ("state=verified", {"march"}),
+    ("state=all", {"march", "returned", "morning", "afternoon", "team", "song_da"}),
+    ("employer=hong+ha", {"morning", "afternoon"}),  # accents ignored
+    ("employer=SD-77", {"team", "song_da"}),  # by code
+    ("employer=Sông+Đà&officer={officer}", {"song_da"}),
+    ("employer=nobody", set()),
+])
+def test_each_filter_narrows_the_queue(world, supervisor, query, expected):
+    query = query.format(team_officer=world["team_officer"].id, officer=world["users"]["HN"]["officer"].id)
+    page = supervisor.get(f"/visits/review?{query}").get_data(as_text=True)
+    assert shown(page) == ids(world, *expected)
+    assert "could not be read" not in page
+    if not expected:
+        assert "No visit matches these filters." in page
+
+
+def test_only_the_officers_of_the_area_are_offered(world, supervisor):
+    page = supervisor.get("/visits/review").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="officer".*?</select>', page, re.S).group(0)
+    assert "Trần Thị Ngọc Hà" in select and world["users"]["HN"]["officer"].full_name in select
+    assert world["users"]["HT"]["officer"].full_name not in select
+
+
+@pytest.mark.parametrize("query, field", [
+    ("officer=abc", "Officer"),
+    ("officer={ht_officer}", "Officer"),  # another province's officer: not among the choices
+    ("officer=99999999999999999999", "Officer"),
+    ("date_from=2023-02-30", "From (date)"),
+    ("date_from=%3Cscript%3Ealert(1)%3C/script%3E", "From (date)"),
+    ("date_to=" + "9" * 5000, "To (date)"),
+    ("date_from=2023-06-10&date_to=2023-06-01", "To (date)"),
+    ("purpose=bribery", "Purpose"),
+    ("state=deleted", "State"),
+    ("employer=" + "x" * 500, "Employer (name or code)"),
+])
+def test_a_filter_that_cannot_be_read_says_so_and_filters_nothing(world, supervisor, query, field):
+    query = query.format(ht_officer=world["users"]["HT"]["officer"].id)
+    response = supervisor.get(f"/visits/review?{query}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    summary = re.search(r'id="filter-errors">(.*?)</div>', page, re.S).group(1)
+    assert field in html.unescape(summary) and "<script>" not in page.split("<main", 1)[-1]
+    assert shown(page)  # the list is still there, the bad value left out
+    assert 'id="verify-all"' not in page  # no bulk verify of a selection the filters could not say
+
+
+def test_a_nul_character_in_a_filter_is_not_understood(world, supervisor):
+    response = supervisor.get("/visits/review?employer=a%00b")
+    assert response.status_code == 400 and "The request could not be understood." in response.get_data(as_text=True)
+
+
+def test_htmx_gets_the_list_alone(world, supervisor):
+    fragment = supervisor.get("/visits/review?purpose=guidance",
+                              headers={"HX-Request": "true", "HX-Target": "review-results"}).get_data(as_text=True)
+    assert "<html" not in fragment and shown(fragment) == ids(world, "team")
+    assert "Verify all 1 visit shown" in fragment
+
+
+def test_the_pager_keeps_the_filters(world, supervisor, app):
+    officer = world["users"]["HN"]["officer"]
+    for day in range(1, app.config["PAGE_SIZE"] + 2):
+        factories.visit(officer, world["hong_ha"], visit_date=date(2023, 7, day), now=datetime(2023, 7, day, 9))
+    db.session.commit()
+    page = supervisor.get("/visits/review?employer=hong+ha&date_from=2023-07-01").get_data(as_text=True)
+    assert len(shown(page)) == app.config["PAGE_SIZE"]
+    assert "employer=hong+ha" in html.unescape(page) and "page=2" in page
+    assert f"Verify all {app.config['PAGE_SIZE'] + 1} visits shown" in page
+
+
+# --- bulk verify ------------------------------------------------------------------------
+
+
+def picks(world, *names):
+    return [f"{world['visits'][name].id}.{world['visits'][name].revision}" for name in names]
+
+
+def bulk(client, values, confirm=True, which="pick", next_="/visits/review"):
+    data = {which: values, "which": "all" if which == "all" else "picked", "next": next_}
+    if confirm:
+        data["confirm"] = "1"
+    return client.post("/visits/review/verify", data=data)
+
+
+def test_bulk_verify_asks_first_then_verifies_only_the_selection_each_audited(world, supervisor):
+    asked = bulk(supervisor, picks(world, "morning", "team"), confirm=False)
+    assert asked.status_code == 200
+    text = " ".join(html.unescape(asked.get_data(as_text=True)).split())
+    assert "Verify these 2 visits?" in text and "Công ty TNHH Hồng Hà" in text and "Công ty Sông Đà" in text
+    assert state(world["visits"]["morning"]) == ReviewState.submitted  # asked, not done
+
+    response = bulk(supervisor, picks(world, "morning", "team"))
+    assert response.status_code == 302 and response.location == "/visits/review"
+    page = supervisor.get("/visits/review").get_data(as_text=True)
+    assert "2 visits verified." in flashes(page)
+    for name in ("morning", "team"):
+        assert state(world["visits"][name]) == ReviewState.verified and verify_events(world["visits"][name]) == 1
+    for name in ("afternoon", "song_da", "ht"):
+        assert state(world["visits"][name]) == ReviewState.submitted and verify_events(world["visits"][name]) == 0
+    assert shown(page) == ids(world, "afternoon", "song_da")
+
+
+def test_verify_all_the_filters_select(world, supervisor):
+    page = supervisor.get("/visits/review?employer=hong+ha").get_data(as_text=True)
+    assert "Verify all 2 visits shown" in page
+    values = re.findall(r'name="all" value="([\d.]+)"', page)
+    assert sorted(values) == sorted(picks(world, "morning", "afternoon"))
+    response = bulk(supervisor, values, which="all", next_="/visits/review?employer=hong+ha")
+    assert response.location == "/visits/review?employer=hong+ha"
+    assert state(world["visits"]["morning"]) == state(world["visits"]["afternoon"]) == ReviewState.verified
+    assert state(world["visits"]["song_da"]) == ReviewState.submitted
+
+
+def test_visits_changed_meanwhile_are_skipped_and_named(world, supervisor, client_as):
+    seen = picks(world, "morning", "team", "song_da")
+    # Meanwhile: the officer edits one, another supervisor verifies another.
+    morning = world["visits"]["morning"]
+    operations.revise_visit(world["users"]["HN"]["officer"], morning, _input_of(morning),
+                            base_revision=1, payload_hash="edited")
+    factories.user(world["org"]["HN"], Role.supervisor, username="supervisor.hn2", full_name="Lê Văn Hai")
+    db.session.commit()
+    operations.verify_visit(db.session.scalars(sa.select(type(world["users"]["HN"]["supervisor"]))
+                                               .filter_by(username="supervisor.hn2")).one(), world["visits"]["team"])
+    db.session.commit()
+
+    bulk(supervisor, seen)
+    messages = flashes(supervisor.get("/visits/review").get_data(as_text=True))
+    assert "1 visit verified." in messages
+    assert ("Not verified: Công ty TNHH Hồng Hà (01/06/2023, Nguyễn Văn officer.hn) — changed since you saw it"
+            in messages)
+    assert "Not verified: Công ty Sông Đà (05/06/2023, Trần Thị Ngọc Hà) — already reviewed" in messages
+    assert state(morning) == ReviewState.submitted and verify_events(morning) == 0
+    assert verify_events(world["visits"]["team"]) == 1  # the other supervisor's only
+    assert state(world["visits"]["song_da"]) == ReviewState.verified
+
+
+def _input_of(visit):
+    from fieldops.visits.forms import LineInput, VisitInput
+
+    return VisitInput(visit_date=visit.visit_date, purpose=visit.purpose, notes="corrected", latitude=None,
+                      longitude=None, obstacles=[], lines=[
+                          LineInput(department=line.department, new_name="", insured=line.insured,
+                                    registered=line.registered - 1, active=0, newly_registered=0)
+                          for line in visit.lines])
+
+
+def test_the_second_submit_of_a_bulk_verifies_nothing_new(world, supervisor):
+    values = picks(world, "morning", "afternoon")
+    bulk(supervisor, values)
+    events = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)))
+    bulk(supervisor, values)
+    messages = flashes(supervisor.get("/visits/review").get_data(as_text=True))
+    assert "No visit was verified." in messages
+    assert sum("already reviewed" in m for m in messages) == 2
+    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) == events
+
+
+@pytest.mark.parametrize("values", [["{ht}.1"], ["{ht}.1", "{morning}.1"], ["999999.1"]])
+def test_ids_outside_the_area_answer_404_and_nothing_is_verified(world, supervisor, values):
+    raw = values
+    values = [v.format(ht=world["visits"]["ht"].id, morning=world["visits"]["morning"].id) for v in values]
+    assert bulk(supervisor, values).status_code == 404
+    assert state(world["visits"]["ht"]) == state(world["visits"]["morning"]) == ReviewState.submitted
+    denied = db.session.scalars(sa.select(AuditEvent.after).where(AuditEvent.action == "access.denied")).all()
+    assert [event["target"] for event in denied] == ([f"visit:{world['visits']['ht'].id}"] if "{ht}.1" in raw else [])
+
+
+@pytest.mark.parametrize("values", [[], ["abc"], ["1"], ["1.x"], ["-3.1"], ["1" * 40 + ".1"], ["\x00.1"]])
+def test_nothing_usable_ticked_is_said(world, supervisor, values):
+    response = bulk(supervisor, values)
+    assert response.status_code == 302
+    assert "Tick the visits to verify, or verify all those the filters select." in flashes(
+        supervisor.get("/visits/review").get_data(as_text=True))
+    assert state(world["visits"]["morning"]) == ReviewState.submitted
+
+
+def test_a_batch_over_the_cap_is_refused_with_a_message(world, supervisor):
+    values = [f"{world['visits']['morning'].id}.1"] + [f"{n}.1" for n in range(1_000_000, 1_000_200)]
+    bulk(supervisor, values)
+    assert "Verify at most 200 visits at a time: narrow the filters." in flashes(
+        supervisor.get("/visits/review").get_data(as_text=True))
+    assert state(world["visits"]["morning"]) == ReviewState.submitted
+
+
+def test_bulk_verify_is_for_supervisors_and_needs_the_csrf_token(world, app, client_as):
+    assert bulk(client_as("officer"), picks(world, "team")).status_code == 403
+    client = sign_in(app.test_client(), world["users"]["HN"]["supervisor"])
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert bulk(client, picks(world, "morning")).status_code == 400
+        assert state(world["visits"]["morning"]) == ReviewState.submitted
+        token = csrf_token_from(client.get("/visits/review").get_data(as_text=True))
+        response = client.post("/visits/review/verify", data={
+            "pick": picks(world, "morning"), "which": "picked", "confirm": "1", "csrf_token": token})
+        assert response.status_code == 302 and state(world["visits"]["morning"]) == ReviewState.verified
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_a_next_address_elsewhere_is_not_followed(world, supervisor):
+    response = bulk(supervisor, picks(world, "morning"), next_="https://evil.example/")
+    assert response.location == "/visits/review"
+
+
+@pytest.mark.parametrize("query", ["", "state=all&employer=hong+ha&date_from=2023-06-01&purpose=registration_drive"])
+def test_the_queue_reads_visits_their_lines_and_departments_by_index(world, supervisor, query):
+    from tests.test_visit_pages import _full_scans
+
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert supervisor.get(f"/visits/review?{query}").status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert _full_scans(statements) == []
+
+
+def test_two_supervisors_verifying_the_same_selection_at_once_verify_each_visit_once(app, world, org):
+    """Real concurrent transactions (PostgreSQL): both batches finish, in whatever
+    order their visits were ticked (the employers' timelines are locked in one
+    order), and each visit is verified and audited once."""
+    import threading
+
+    from fieldops.auth.models import User
+    from tests.concurrency import run_at_once
+    from tests.test_visit_concurrency import _in_thread
+
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("needs concurrent writers: runs on PostgreSQL (FIELDOPS_TEST_DATABASE_URL)")
+    second = factories.user(org["HN-BD"], Role.supervisor, username="supervisor.hn2", full_name="Lê Văn Hai")
+    db.session.commit()
+    chosen = [world["visits"][name].id for name in ("morning", "afternoon", "team", "song_da")]
+    barrier, results = threading.Barrier(2), {}
+
+    def batch(supervisor_id, order):
+        def work():
+            visits = [db.session.get(Visit, visit_id) for visit_id in order]
+            operations.verify_many(db.session.get(User, supervisor_id), {visit: visit.revision for visit in visits})
+        return work
+
+    first, second = batch(world["users"]["HN"]["supervisor"].id, chosen), batch(second.id, chosen[::-1])
+    run_at_once(lambda: _in_thread(app, results, "first", first, before=barrier.wait),
+                lambda: _in_thread(app, results, "second", second, before=barrier.wait))
+    assert {key: outcome[0] for key, outcome in results.items()} == {"first": "ok", "second": "ok"}, results
+    db.session.expire_all()
+    for visit_id in chosen:
+        assert db.session.get(Visit, visit_id).state == ReviewState.verified
+        assert verify_events(db.session.get(Visit, visit_id)) == 1
+
+
+def test_the_follow_up_queue_opens_on_the_proposals_awaiting_the_supervisors_decision(world, supervisor, client_as):
+    page = supervisor.get("/followups/").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="state".*?</select>', page, re.S).group(0)
+    assert re.search(r'<option selected value="proposed">|<option value="proposed" selected>', select), select
+    assert '<option value="all">' in select  # every state, a filter away
+    viewer = client_as("viewer").get("/followups/").get_data(as_text=True)
+    assert re.search(r'<option selected value="all">|<option value="all" selected>', viewer)
