@@ -25,6 +25,7 @@ DETAILS = [re.compile(p) for p in (
     r"^/followups/escalations$", r"^/outreach/\d+$", r"^/outreach/plan", r"^/reviews/\d+$",
     r"^/reviews/\d+/(nominations|ranking)$", r"^/reviews/nominations/\d+$", r"^/reviews/dossiers$",
     r"^/progress/units/\d+/worklist$",
+    r"^/(employers|returns|progress/targets)/import$",
 )]
 # Leaders of a district and of a province: the demo has the national one ("viewer").
 LEADERS = [("viewer.hn-bd", "Lê Thị Quận", "HN-BD"), ("viewer.hn", "Trần Văn Thành", "HN")]
@@ -137,7 +138,6 @@ def test_every_page_fits_a_tablet(browser_page, leaders, username):
         page.wait_for_load_state("domcontentloaded")
         paths += detail_paths(page, seen)
         problems.update(measure(page, path))
-    print(username, len(visited), visited)
     assert not problems, "\n".join(f"{where}: {what}" for where, found in problems.items() for what in found)
     # The main detail pages of the role were among them.
     assert len(visited) > len(nav_paths(page))

@@ -130,3 +130,19 @@ window.FieldOps.percentText = function (value) {
   document.addEventListener("toggle", function () { cue(); }, true);
   window.addEventListener("resize", cue);
 })();
+
+// The top bar's "More" menu (a <details>): a tap elsewhere or Escape closes it.
+(function () {
+  "use strict";
+
+  document.addEventListener("click", function (event) {
+    var menu = document.getElementById("nav-more");
+    if (menu && menu.open && !menu.contains(event.target)) menu.open = false;
+  });
+  document.addEventListener("keydown", function (event) {
+    var menu = document.getElementById("nav-more");
+    if (event.key !== "Escape" || !menu || !menu.open) return;
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+})();
