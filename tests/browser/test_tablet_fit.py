@@ -115,6 +115,8 @@ def measure(page, path):
     problems = {}
     for viewport in ("landscape", "portrait"):
         page.set_viewport_size(VIEWPORTS[viewport])
+        # The page's own answer to the new size (app.js) comes with the next frames.
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
         found = page.evaluate(MEASURE, {"bar": TOP_BAR_MAX, "touch": TOUCH})
         if found:
             problems[f"{path} ({viewport})"] = found

@@ -120,15 +120,23 @@ window.FieldOps.percentText = function (value) {
     }
   }
 
+  // A box or its table changing size (a turned tablet, a font loaded, a <details>
+  // opened) measures the boxes again.
+  var watcher = window.ResizeObserver ? new ResizeObserver(cue) : null;
+
   function fit(root) {
     label(root || document);
     cue();
+    if (!watcher) return;
+    var boxes = document.querySelectorAll(".table-scroll");
+    for (var i = 0; i < boxes.length; i++) {
+      watcher.observe(boxes[i]);
+      if (boxes[i].firstElementChild) watcher.observe(boxes[i].firstElementChild);
+    }
   }
 
   document.addEventListener("DOMContentLoaded", function () { fit(document); });
   document.addEventListener("htmx:afterSettle", function (event) { fit(event.detail.elt); });
-  document.addEventListener("toggle", function () { cue(); }, true);
-  window.addEventListener("resize", cue);
 })();
 
 // The top bar's "More" menu (a <details>): a tap elsewhere or Escape closes it.
