@@ -116,3 +116,24 @@ def test_gunicorn_settings_freeze_what_a_worker_loaded():
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.parametrize("role", ["officer", "supervisor", "viewer", "hr", "admin", "care"])
+def test_the_top_bar_shows_the_roles_most_used_pages_and_the_rest_under_more(users, client_as, role):
+    """Every page of a role's navigation is in the top bar's row or in its "More" menu
+    (a landscape-only one in both: the menu shows it in portrait), with the account,
+    the language and signing out; each most used page of the role is in the row."""
+    from fieldops.auth.models import Role
+    from fieldops.shell.context import NAV_PRIMARY
+
+    page = client_as(role).get("/").get_data(as_text=True)
+    nav = page.split('<nav class="mainnav"', 1)[1].split("</nav>", 1)[0]
+    row, menu = nav.split('<details class="nav-more"', 1)
+    in_row = re.findall(r'<a href="([^"]+)" class="nav-top', row)
+    assert len(in_row) == len(NAV_PRIMARY[Role(role)]) and len(in_row) <= 3
+    in_menu = re.findall(r'<a href="([^"]+)"', menu)
+    landscape_only = re.findall(r'<a href="([^"]+)" class="nav-top nav-landscape', row)
+    assert set(landscape_only) <= set(in_menu)
+    assert len(in_menu) == len(set(in_menu))
+    assert "/" in in_menu and "/account" in in_menu
+    assert 'id="logout-form"' in menu and 'name="lang"' in menu

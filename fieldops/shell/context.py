@@ -16,6 +16,7 @@ def register(app):
             "Role": Role,
             "current_locale": str(get_locale()),
             "nav_items": nav_items(),
+            "nav_primary": nav_primary(),
             "role_labels": role_labels(),
             "level_labels": level_labels(),
         }
@@ -32,6 +33,26 @@ def level_labels():
         UnitLevel.district: _l("District"),
         UnitLevel.team: _l("Team"),
     }
+
+
+# The destinations each role uses most, shown in the top bar's row; every other one
+# is in its "More" menu. Only the first two fit beside the rest in portrait (800 px).
+NAV_PRIMARY = {
+    Role.officer: ("visits.start", "visits.mine", "followups.mine"),
+    Role.supervisor: ("visits.queue", "followups.queue", "progress.dashboard_home"),
+    Role.viewer: ("progress.dashboard_home", "returns.index", "reviews.index"),
+    Role.hr: ("reviews.index", "progress.dashboard_home", "progress.targets"),
+    Role.admin: ("auth.users", "employers.index", "org.units"),
+    Role.care: ("followups.care_queue", "followups.queue"),
+}
+NAV_PRIMARY_PORTRAIT = 2
+
+
+def nav_primary():
+    """Endpoint → True when the top bar shows it in portrait too, False when in landscape only."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return {}
+    return {endpoint: i < NAV_PRIMARY_PORTRAIT for i, endpoint in enumerate(NAV_PRIMARY.get(current_user.role, ()))}
 
 
 def nav_items():

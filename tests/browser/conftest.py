@@ -89,3 +89,17 @@ def sign_in(page, username, password="fieldops-demo-2023"):
     page.fill("input[name=password]", password)
     page.click("form button.primary")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def open_more_menu(page):
+    """Opens the top bar's "More" menu (the rest of the navigation, the language, signing out)."""
+    if page.locator("#nav-more[open]").count() == 0:
+        page.click("#nav-more summary")
+
+
+def follow_nav(page, href):
+    """Follows the top bar's link to `href`, from its row or from its "More" menu."""
+    link = page.locator(f"nav.mainnav a[href='{href}']:visible")
+    if link.count() == 0:
+        open_more_menu(page)
+    link.first.click()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from fieldops.campaigns.models import Campaign
 from fieldops.extensions import db
 from fieldops.progress.models import Target
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import follow_nav, sign_in
 from tests.browser.test_progress_flow import no_sideways_scroll, small_targets
 
 
@@ -31,7 +31,7 @@ def test_admin_sets_up_2024_copies_and_allocates_the_targets(browser_page, viewp
     _forget_the_demos_2024()
     page = browser_page(viewport)
     sign_in(page, "admin")
-    page.click("nav a[href='/admin/campaigns/']")
+    follow_nav(page, "/admin/campaigns/")
     page.wait_for_selector("#campaigns-table tr[data-campaign='2023']")
     page.click("#campaign-new")
 

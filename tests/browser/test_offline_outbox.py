@@ -11,7 +11,7 @@ from fieldops.auth.models import User
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.visits.models import Visit
-from tests.browser.conftest import VIEWPORTS, sign_in
+from tests.browser.conftest import VIEWPORTS, open_more_menu, sign_in
 from tests.browser.offline_helpers import FlakyServer, outbox, until, wait_for_sync, wait_for_worker
 
 # demo data: Văn phòng (137) and Phân xưởng sản xuất (50), no visit yet
@@ -182,6 +182,7 @@ def test_items_wait_for_their_own_officer_and_a_fresh_session(tablet, flaky):
     page.wait_for_timeout(300)
     assert visits_at(EMPLOYER) == []
     page.once("dialog", lambda dialog: dialog.accept())  # nothing of theirs waits: no question
+    open_more_menu(page)
     page.click("#logout-form button")
     page.wait_for_url(re.compile("/login"))
 
@@ -207,6 +208,7 @@ def test_signing_out_with_items_waiting_asks_first(tablet, flaky):
         dialog.dismiss()
 
     page.on("dialog", refuse)
+    open_more_menu(page)
     page.click("#logout-form button")
     assert messages and "đăng xuất" in messages[0].lower()
     assert page.locator("#visit-form").is_visible()  # stayed, signed in

@@ -11,7 +11,7 @@ import pytest
 
 from fieldops.extensions import db
 from fieldops.outreach.models import OutreachActivity, OutreachState
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import follow_nav, sign_in
 from tests.outreach_helpers import image_bytes
 
 
@@ -28,7 +28,7 @@ def test_officer_records_a_school_session_with_a_photo_and_the_supervisor_verifi
     errors = []
     officer.on("pageerror", lambda error: errors.append(str(error)))
     sign_in(officer, "officer.hn")
-    officer.click('nav.mainnav a[href="/outreach/"]')
+    follow_nav(officer, "/outreach/")
     officer.wait_for_url("**/outreach/")
     officer.click("#outreach-new")
     officer.wait_for_url("**/outreach/new")

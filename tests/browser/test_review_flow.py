@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from fieldops.auth.models import User
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import follow_nav, sign_in
 
 
 def no_sideways_scroll(page):
@@ -125,7 +125,7 @@ def test_hr_closes_a_review_nominates_and_prints_the_dossier(browser_page, viewp
 def test_leadership_reads_the_closed_review_on_a_tablet(browser_page):
     page = browser_page("portrait")
     sign_in(page, "viewer")
-    page.click("nav a[href='/reviews/']")
+    follow_nav(page, "/reviews/")
     page.click("#review-periods a[data-kind=interim]")
     page.wait_for_selector("#period-closed")
     assert page.locator("#review-close").count() == 0 and page.locator("#dossier-generate").count() == 0

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import open_more_menu, sign_in
 
 
 @pytest.mark.parametrize("viewport", ["landscape", "portrait"])
@@ -20,11 +20,13 @@ def test_officer_signs_in_switches_to_english_and_signs_out(browser_page, viewpo
     # it was when asked, and would put back the language it had.
     page.wait_for_load_state("networkidle")
     with page.expect_navigation():
+        open_more_menu(page)
         page.click("button:has-text('English')")
     page.wait_for_selector("html[lang=en]")
     page.wait_for_load_state("networkidle")
     assert "Hello, Đỗ Thu Hương" in page.locator("h1").inner_text()
 
+    open_more_menu(page)
     page.click("button:has-text('Sign out')")
     page.wait_for_url("**/login")
     assert page.locator("h1").inner_text() == "Sign in"
