@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from fieldops.extensions import db
 from fieldops.followups.models import FollowUp, FollowUpState
 from fieldops.visits.models import ReviewState, Visit
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import open_more_menu, sign_in
 
 SUMMARY = "[data-error-summary]"
 
@@ -88,6 +88,7 @@ def test_a_visit_with_errors_brings_its_summary_into_view(browser_page, viewport
 def test_the_visit_form_writes_live_figures_in_the_pages_language(browser_page):
     page = browser_page("landscape")
     sign_in(page, "officer.hn")
+    open_more_menu(page)
     page.click("button[lang=en]")
     page.wait_for_selector("html[lang=en]")
     open_visit_form(page)
