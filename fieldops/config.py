@@ -50,6 +50,8 @@ class Config:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024 + 64 * 1024
     # A larger employer file (~15,000 rows) is imported by the job worker, not the request.
     EMPLOYER_IMPORT_INLINE_MAX_BYTES = 1024 * 1024
+    # A larger file of targets or group returns (~5,000 rows) is imported by the job worker.
+    IMPORT_INLINE_MAX_BYTES = 256 * 1024
     # How long a unit's progress report is served from its kept copy (fieldops/progress/snapshots.py).
     PROGRESS_REPORT_SECONDS = 60
     # Where the app is reached from outside: printed (with a QR code) on every page of a dossier.
