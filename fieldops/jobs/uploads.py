@@ -10,8 +10,9 @@ from collections import Counter
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from flask import abort, make_response, redirect, render_template, request
+from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.auth.models import User
@@ -57,12 +58,16 @@ def kept_result(job):
     return result, bool(kept.get("conflict"))
 
 
-def upload_handler(kind, importer, conflicts, title, link):
+def upload_handler(kind, importer, conflicts, title, report_endpoint):
     """Register the job that runs `importer(actor, fileobj, filename, dry_run=…,
     progress=…, **options)` on a file queued by `queue_upload`; `conflicts`: the exceptions
-    meaning the database changed under the import (nothing written, try again)."""
+    meaning the database changed under the import (nothing written, try again);
+    `title(filename)`: what the job is, in words; `report_endpoint`: its page (job_id=)."""
 
-    @handler(kind, title=title, link=link)
+    def link(job):
+        return url_for(report_endpoint, job_id=job.id), _("See the report")
+
+    @handler(kind, title=lambda job: title((job.params or {}).get("filename", "")), link=link)
     def run(job, report):
         params = job.params or {}
         actor = db.session.get(User, params.get("actor_id"))

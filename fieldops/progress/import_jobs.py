@@ -1,5 +1,7 @@
 """A large targets file sent from the web is imported by the job worker
 (fieldops/jobs/uploads.py), into the campaign chosen on the page."""
+from flask_babel import gettext as _
+
 from fieldops.campaigns.models import Campaign
 from fieldops.extensions import db
 from fieldops.jobs.uploads import upload_handler
@@ -13,17 +15,5 @@ def _import(actor, fileobj, filename, *, dry_run, progress, campaign_id):
                           progress=progress)
 
 
-def _title(job):
-    from flask_babel import gettext as _
-
-    return _("Targets import: %(file)s", file=(job.params or {}).get("filename", ""))
-
-
-def _link(job):
-    from flask import url_for
-    from flask_babel import gettext as _
-
-    return url_for("progress.targets_import_report", job_id=job.id), _("See the report")
-
-
-upload_handler(IMPORT, _import, (), _title, _link)
+upload_handler(IMPORT, _import, (), lambda file: _("Targets import: %(file)s", file=file),
+               "progress.targets_import_report")
