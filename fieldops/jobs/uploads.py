@@ -52,7 +52,9 @@ def plain_result(result) -> dict:
 def kept_result(job):
     """(result for the report template, conflict?) of a finished import job."""
     kept = dict(job.result or {})
-    errors = [SimpleNamespace(row=r, column=c, message=m, value=(v or [""])[0]) for r, c, m, *v in kept.pop("errors", [])]
+    # A report kept before problems quoted the value found has three items a problem.
+    errors = [SimpleNamespace(row=r, column=c, message=m, value=(v or [""])[0])
+              for r, c, m, *v in kept.pop("errors", [])]
     counts = Counter(kept.pop("counts", {}))
     result = SimpleNamespace(**kept, errors=errors, counts=counts, ok=not kept.get("error_count"))
     return result, bool(kept.get("conflict"))
