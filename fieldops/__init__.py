@@ -27,9 +27,10 @@ def create_app(overrides=None):
     csrf.init_app(app)
     htmx.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh")
-    from fieldops.core import translations
+    from fieldops.core import sessions, translations
 
     translations.install(app)
+    sessions.install(app)
     _init_login(app)
     _init_sqlite(app)
     from fieldops.core import transactions

@@ -61,7 +61,9 @@ EXPECTED = {
     "visits.review": Access((S,)),
     "visits.bulk_verify": Access((S,)),
     "employers.import_file": Access((A,)),
-    "employers.import_report": Access((A,), get_status=302),  # not an import's job: off to the job's page
+    # an import's job page follows its progress, then shows its report; the world's job is no import: 404
+    "employers.import_report": Access((A,), get_status=404),
+    "employers.import_template": Access((A,)),
     # follow-ups: everyone reads in their area; officers propose and do; supervisors decide
     "followups.queue": Access(ALL),
     "followups.mine": Access((O,)),
@@ -95,6 +97,8 @@ EXPECTED = {
     "progress.target_edit": Access((A, H)),
     "progress.target_delete": Access((A, H)),
     "progress.targets_import": Access((A, H)),
+    "progress.targets_import_report": Access((A, H), get_status=404),
+    "progress.targets_import_template": Access((A, H)),
     # reviews: HR runs them; leadership, supervisors and admins read them in their area; a unit's
     # leader (supervisor) may record an endorsement; anyone signed in checks a dossier's code
     "reviews.index": Access((V, S, H, A)),
@@ -138,6 +142,7 @@ EXPECTED = {
     # their import: those who file them, and admins; the districts missing a return: those who oversee.
     "returns.import_file": Access((O, S, A)),
     "returns.import_template": Access((O, S, A)),
+    "returns.import_report": Access((O, S, A), get_status=404),
     "returns.missing": Access((S, V, A, H)),
     # outreach: the district's officers and supervisors plan and record it, its supervisors verify it;
     # everyone reads their area's

@@ -512,8 +512,9 @@ def test_cli_reports_every_problem_and_exits_non_zero(app, admin, tmp_path):
     path.write_bytes(xlsx_bytes(GOOD + [["TA0003", "Công ty", "", "HT-TP", "", -2]]))
     outcome = invoke(app, path, "--as", "admin.hn")
     assert outcome.exit_code == 1
-    assert "Row 5, Mã cơ quan BHXH: District HT-TP is outside your area." in outcome.stdout
-    assert "Row 5, Số lao động tham gia: Must not be negative." in outcome.stdout
+    # Each problem names its row, its column and the value found there.
+    assert "Row 5, Mã cơ quan BHXH “HT-TP”: District HT-TP is outside your area." in outcome.stdout
+    assert "Row 5, Số lao động tham gia “-2”: Must not be negative." in outcome.stdout
     assert "2 problems found; nothing was imported." in outcome.stderr
     assert_nothing_saved()
 
@@ -565,7 +566,8 @@ def test_web_report_lists_row_column_and_reason(admin, client_as):
     response = upload(client_as("admin"), csv_bytes(rows))
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "1 problem found; nothing was imported" in html
-    assert "<td>5</td><td>Số lao động tham gia</td><td>Enter a whole number, without decimals" in html
+    assert ("<td>5</td><td>Số lao động tham gia</td><td><code>2,5</code></td>"
+            "<td>Enter a whole number, without decimals") in html
     assert_nothing_saved()
 
 

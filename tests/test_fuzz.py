@@ -1,17 +1,22 @@
 """No input answers 500 (issue 22). Generated, not listed: every route of the URL
-map, as a role allowed to use it, gets each hostile value in every parameter its
-views read from the address (the names are read from the source) and in every
-field of every form its pages show (parsed from the HTML), in every path
-parameter that is not a number, and the forms are sent back with each field
-hostile in turn."""
+map, as each role allowed to use it (tests/test_access.py's table; a public one
+also signed out), gets each hostile value in every parameter its views read from
+the address (the names are read from the source) and in every field of every form
+its pages show to that role (parsed from the HTML), in every path parameter that
+is not a number, and the forms are sent back with each field hostile in turn.
+A request that signs its user out (signing out, a password reset, a user
+deactivated) is followed by the session given back, so later ones still count."""
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+import sqlalchemy as sa
 
-from fieldops.auth.models import Role
+from fieldops.auth.models import Role, User, UserSession
+from fieldops.extensions import db
+from fieldops.timeutil import utcnow
 from tests.test_access import EXPECTED, built_world, client_as, world  # noqa: F401  (the access walk's fixtures)
 
 HOSTILE = ["²", "①", "١٢", "\x00", "a\r\nb", "x" * 10_240, "-1", "-99999999999999999999"]
@@ -66,24 +71,38 @@ def forms_of(html):
     return parser.forms
 
 
-def _role_for(endpoint):
+def _roles_for(endpoint):
+    """Every role that may use the route; a public one as the signed out (None) and an officer."""
     roles = EXPECTED[endpoint].roles
-    if roles is None:
-        return Role.officer
-    return Role.officer if Role.officer in roles else roles[0]
+    return [None, Role.officer] if roles is None else list(roles)
 
 
 class Fuzz:
     def __init__(self, app, client_as):
         self.app, self.client_as, self.failures, self.clients = app, client_as, [], {}
+        self.sent, self.signed_out = 0, 0
 
     def client(self, role):
         if role not in self.clients:
-            self.clients[role] = self.client_as(str(role))
+            self.clients[role] = self.app.test_client() if role is None else self.client_as(str(role))
         return self.clients[role]
+
+    def _sign_in_again(self, role):
+        """Every session live again, every user active, this role's client given its session back."""
+        with db.engine.begin() as connection:
+            connection.execute(sa.update(UserSession).values(ended_at=None, last_seen_at=utcnow()))
+            connection.execute(sa.update(User).values(active=True))
+        self.clients.pop(role, None)
+        self.signed_out += 1
 
     def send(self, role, method, url, data=None, headers=None):
         response = self.client(role).open(url, method=method, data=data, headers=headers)
+        self.sent += 1
+        if role is not None and response.status_code == 302 and "/login" in (response.location or ""):
+            self._sign_in_again(role)
+            response = self.client(role).open(url, method=method, data=data, headers=headers)
+            if response.status_code == 302 and "/login" in (response.location or ""):
+                self._sign_in_again(role)  # the request itself signs out
         if response.status_code >= 500:
             shown = {k: (v[:20] + "…" if isinstance(v, str) and len(v) > 20 else v) for k, v in (data or {}).items()}
             self.failures.append(f"{role} {method} {url[:160]} {shown} → {response.status_code}")
@@ -117,34 +136,36 @@ def test_the_parameters_are_read_from_the_source():
 def test_no_hostile_value_in_an_address_answers_500(app, fuzz):
     names = address_parameters()
     for rule in _rules(app):
-        role = _role_for(rule.endpoint)
-        for value in HOSTILE:
-            url = _url(app, rule, fuzz.world, value)
-            query = urlencode({name: value for name in names})
-            if "GET" in rule.methods:
-                fuzz.send(role, "GET", f"{url}?{query}")
-                if value == "²":  # as htmx asks for a fragment
-                    fuzz.send(role, "GET", f"{url}?{query}", headers={"HX-Request": "true", "HX-Target": value})
-            else:
-                fuzz.send(role, "POST", f"{url}?{query}", data={name: value for name in names})
+        for role in _roles_for(rule.endpoint):
+            for value in HOSTILE:
+                url = _url(app, rule, fuzz.world, value)
+                query = urlencode({name: value for name in names})
+                if "GET" in rule.methods:
+                    fuzz.send(role, "GET", f"{url}?{query}")
+                    if value == "²":  # as htmx asks for a fragment
+                        fuzz.send(role, "GET", f"{url}?{query}", headers={"HX-Request": "true", "HX-Target": value})
+                else:
+                    fuzz.send(role, "POST", f"{url}?{query}", data={name: value for name in names})
+    assert fuzz.sent > 2500
     assert not fuzz.failures, "\n".join(fuzz.failures)
 
 
 def _pages(app, fuzz):
-    """(role, page address, its forms) of every page a role allowed to open it gets."""
+    """(role, page address, its forms) of every page, as each role allowed to open it gets it."""
     for rule in _rules(app):
         if "GET" not in rule.methods:
             continue
-        role = _role_for(rule.endpoint)
         url = _url(app, rule, fuzz.world)
-        response = fuzz.send(role, "GET", url)
-        if response.status_code == 200 and response.mimetype == "text/html":
-            yield role, url, forms_of(response.get_data(as_text=True))
+        for role in _roles_for(rule.endpoint):
+            response = fuzz.send(role, "GET", url)
+            if response.status_code == 200 and response.mimetype == "text/html":
+                yield role, url, forms_of(response.get_data(as_text=True))
 
 
 def test_no_hostile_value_in_a_form_field_answers_500(app, fuzz):
     sent = 0
-    for role, page, forms in list(_pages(app, fuzz)):
+    pages = list(_pages(app, fuzz))
+    for role, page, forms in pages:
         for method, action, fields in forms:
             target = action or page
             if urlsplit(target).netloc or not fields:
@@ -165,7 +186,7 @@ def test_no_hostile_value_in_a_form_field_answers_500(app, fuzz):
                     else:
                         fuzz.send(role, "GET", f"{target}?{urlencode(data)}")
                     sent += 1
-    assert sent > 500
+    assert sent > 2000 and {role for role, _page, _forms in pages} >= set(Role)
     assert not fuzz.failures, "\n".join(fuzz.failures)
 
 

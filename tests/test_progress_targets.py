@@ -134,7 +134,7 @@ def upload(client, campaign, content, name="chi-tieu.csv", dry_run=False):
 
 def report_rows(page):
     table = page.split('id="import-errors"')[1].split("</table>")[0]
-    return [tuple(cells) for cells in re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", table)]
+    return [tuple(cells) for cells in re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>.*?</td><td>([^<]*)</td></tr>", table)]
 
 
 GOOD = ("Mã đơn vị,Tên đơn vị,Chỉ tiêu,Giá trị\n"

@@ -137,3 +137,46 @@ def test_the_top_bar_shows_the_roles_most_used_pages_and_the_rest_under_more(use
     assert len(in_menu) == len(set(in_menu))
     assert "/" in in_menu and "/account" in in_menu
     assert 'id="logout-form"' in menu and 'name="lang"' in menu
+# --- the session cookie and background requests ----------------------------------------
+
+
+def _set_cookies(response, app):
+    name = app.config["SESSION_COOKIE_NAME"]
+    return [h for h in response.headers.getlist("Set-Cookie") if h.startswith(name + "=")]
+
+
+def test_a_background_answer_does_not_send_the_session_back_a_page_still_refreshes_it(app, users, client_as):
+    officer = client_as("officer")
+    assert _set_cookies(officer.get("/"), app)  # a page keeps the session alive
+    for url in ("/offline/sync", "/healthz", "/sw.js", "/manifest.webmanifest"):
+        response = officer.get(url)
+        assert response.status_code == 200 and not _set_cookies(response, app), url
+
+
+def test_a_slow_background_answer_does_not_put_back_the_language_switched_from(app, users, client_as):
+    """The tablet's sync asked before the switch answers after it: the browser keeps the new language."""
+    from tests.conftest import sign_in
+
+    name = app.config["SESSION_COOKIE_NAME"]
+    tablet = client_as("officer")
+    asked_before = tablet.get_cookie(name).value
+    tablet.post("/language", data={"lang": "en", "next": "/"})
+    slow = app.test_client()
+    slow.set_cookie(name, asked_before)
+    assert not _set_cookies(slow.get("/offline/sync"), app)
+    tablet.post("/logout")
+    assert 'lang="en"' in tablet.get("/login").get_data(as_text=True)
+    assert sign_in(app.test_client(), users["HN"]["officer"])
+
+
+def test_a_jobs_progress_polled_in_the_background_does_not_send_the_session_back(app, users, client_as):
+    from fieldops.extensions import db
+    from fieldops.jobs.operations import enqueue
+
+    hr = users["HN"]["hr"]
+    job = enqueue(hr, "test.noop", {}, hr.org_unit_id)
+    db.session.commit()
+    client = client_as("hr")
+    assert _set_cookies(client.get(f"/jobs/{job.id}"), app)  # the page
+    polled = client.get(f"/jobs/{job.id}", headers={"HX-Request": "true", "HX-Target": f"job-{job.id}"})
+    assert polled.status_code == 200 and not _set_cookies(polled, app)

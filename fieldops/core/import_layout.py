@@ -1,6 +1,8 @@
 """What the spreadsheet imports share (employers, targets, group returns): their
 columns, found by header in either language, a cell read as text (a formula is
-refused, not evaluated), the rows checked, and the result the report shows."""
+refused, not evaluated), the rows checked, the result the report shows (each
+problem with the value found), and the template file made from the columns."""
+import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -14,6 +16,9 @@ from fieldops.extensions import db
 from fieldops.textfold import fold
 
 MAX_ERRORS = 1000  # listed in the report; the rest are only counted
+VALUE_SHOWN = 60  # characters of a value a problem quotes
+PROGRESS_EVERY = 1000  # rows between two reports of progress
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class Column(NamedTuple):
@@ -27,6 +32,18 @@ class RowError:
     row: int | None
     column: str
     message: str
+    value: str = ""  # the value found, as shown (shortened, control characters written out)
+
+
+def shown_value(raw) -> str:
+    """A cell's value as a problem quotes it: a formula as written, control characters as
+    \\xNN, at most VALUE_SHOWN characters."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(raw).strip())
+    return text if len(text) <= VALUE_SHOWN else text[:VALUE_SHOWN - 1] + "…"
 
 
 @dataclass
@@ -43,10 +60,10 @@ class ImportResult:
     def ok(self) -> bool:
         return self.error_count == 0
 
-    def add_error(self, row, column, message):
+    def add_error(self, row, column, message, value=None):
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS:
-            self.errors.append(RowError(row, column, message))
+            self.errors.append(RowError(row, column, str(message), shown_value(value)))
 
 
 def header_key(text) -> str:
@@ -99,9 +116,10 @@ class Layout:
         return self.labels.get(name, name)
 
 
-def checked_rows(fileobj, filename, result, columns, make_checker, max_rows):
+def checked_rows(fileobj, filename, result, columns, make_checker, max_rows, progress=None):
     """The rows of the file that `make_checker(layout)`'s `check` passed; what is wrong
-    with a row or with the file as a whole is in `result`'s errors, by row."""
+    with a row or with the file as a whole is in `result`'s errors, by row.
+    `progress("checked", rows)` is called now and then."""
     good = []
     try:
         layout = checker = None
@@ -116,6 +134,8 @@ def checked_rows(fileobj, filename, result, columns, make_checker, max_rows):
             row = checker.check(number, cells)
             if row is not None:
                 good.append(row)
+            if progress and result.rows % PROGRESS_EVERY == 0:
+                progress("checked", result.rows)
         if layout is None:
             raise TableError(_("The file is empty."))
         if result.rows == 0:
@@ -126,6 +146,47 @@ def checked_rows(fileobj, filename, result, columns, make_checker, max_rows):
     return good
 
 
+def header_check(columns):
+    """What refused_at_once checks of a file's first row for an import of `columns`."""
+    return lambda number, cells: Layout(number, cells, ImportResult(filename="", dry_run=True), columns)
+
+
+def refused_at_once(fileobj, filename, result, check_header) -> bool:
+    """Whether the file is refused from what costs little to read: its kind and size, a
+    workbook's directory, its header row (`check_header(number, cells)` raises TableError).
+    Then why is in `result`. A file that passes is imported later, by the job worker."""
+    rows = None
+    try:
+        rows = Table(fileobj, filename).rows()
+        first = next(rows, None)
+        if first is None:
+            raise TableError(_("The file is empty."))
+        check_header(*first)
+    except TableError as error:
+        result.add_error(error.row, "", error.message)
+    finally:
+        if rows is not None:
+            rows.close()
+        fileobj.seek(0)
+    return not result.ok
+
+
+def template_file(columns, example, file_format, name):
+    """The template an import page offers: its columns' headers as the importer reads them
+    and one example row (`example`: field → value), as XLSX or CSV."""
+    from flask import Response
+
+    from fieldops.core.exporting import Sheet, csv_chunks, xlsx_bytes
+
+    sheet = Sheet(name[:31], [c.vietnamese for c in columns], [[example.get(c.field, "") for c in columns]])
+    if file_format == "xlsx":
+        mimetype, body = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx_bytes([sheet])
+    else:
+        file_format, mimetype, body = "csv", "text/csv; charset=utf-8", "".join(csv_chunks(sheet)).encode()
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename={name}.{file_format}"})
+
+
 def finish_command(result, dry_run, summary_lines, *, count_unlisted=False):
     """The end of an import run from the command line, all or nothing: the problems
     by row and exit status 1, or the rows written (rolled back for a dry run) and
@@ -134,7 +195,8 @@ def finish_command(result, dry_run, summary_lines, *, count_unlisted=False):
         db.session.rollback()
         for error in result.errors:
             where = _("Row %(row)s", row=error.row) if error.row else _("File")
-            click.echo(f"{where}" + (f", {error.column}" if error.column else "") + f": {error.message}")
+            found = f" “{error.value}”" if error.value else ""
+            click.echo(f"{where}" + (f", {error.column}{found}" if error.column else "") + f": {error.message}")
         if count_unlisted and result.error_count > len(result.errors):
             click.echo(_("… and %(num)d more problems.", num=result.error_count - len(result.errors)))
         click.echo(_("%(num)d problems found; nothing was imported.", num=result.error_count), err=True)

@@ -1,22 +1,23 @@
 """The admins' import page: upload a CSV or XLSX file of employers, check it, import it."""
-from flask import current_app, redirect, render_template, url_for
+from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
-from fieldops.core.spreadsheet import MAX_FILE_BYTES
+from fieldops.core.import_layout import template_file
+from fieldops.core.sessions import background
 from fieldops.employers import bp
 from fieldops.employers.forms import ImportForm
 from fieldops.employers.import_jobs import IMPORT
-from fieldops.employers.import_rows import COLUMNS, MAX_INSURED_TEXT
+from fieldops.employers.import_rows import COLUMNS, MAX_INSURED_TEXT, Layout
 from fieldops.employers.importing import ImportConflict, import_employers
 from fieldops.employers.models import WHOLE_EMPLOYER
 from fieldops.extensions import db
-from fieldops.jobs.models import Job, JobState
-from fieldops.jobs.uploads import kept_result, queue_upload, too_large_for_a_request
-from fieldops.org.scope import get_or_404
+from fieldops.jobs.uploads import import_job, import_or_queue, import_page, polled
+from fieldops.org.models import OrgUnit, UnitLevel
+from fieldops.org.scope import scoped
 
 
 def column_help():
@@ -35,44 +36,47 @@ def column_help():
     return [(c.vietnamese, c.field, described[c.field]) for c in COLUMNS]
 
 
+def _conflict():
+    return _("The employers changed while the file was being imported; nothing was imported. Try again.")
+
+
+def _page(**context):
+    return import_page("employers/import.html", "employers/_import_report.html", columns=column_help(),
+                       **context)
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(Role.admin)
 def import_file():
     form = ImportForm()
-    result, conflict = None, None
-    if form.validate_on_submit():
-        upload = form.file.data
-        if too_large_for_a_request(upload.stream, current_app.config["EMPLOYER_IMPORT_INLINE_MAX_BYTES"]) \
-                and not too_large_for_a_request(upload.stream, MAX_FILE_BYTES):
-            job = queue_upload(current_user, IMPORT, upload.stream.read(), upload.filename or "", form.dry_run.data)
-            db.session.commit()
-            return redirect(url_for("jobs.show", job_id=job.id), 303)
-        try:
-            result = import_employers(current_user, upload.stream, upload.filename or "", dry_run=form.dry_run.data,
-                                      whole_employer=form.whole_employer.data or None)
-        except ImportConflict:
-            db.session.rollback()
-            conflict = _("The employers changed while the file was being imported; nothing was imported. Try again.")
-        else:
-            if result.ok and not result.dry_run:
-                db.session.commit()
-            else:
-                db.session.rollback()
-    failed = form.errors or conflict or (result is not None and not result.ok)
-    return render_template(
-        "employers/import.html", form=form, result=result, conflict=conflict, columns=column_help()
-    ), (422 if failed else 200)
+    whole_employer = form.whole_employer.data or None
+    job, result, conflict, failed = import_or_queue(
+        form, IMPORT, lambda stream, filename, dry_run: import_employers(
+            current_user, stream, filename, dry_run=dry_run, whole_employer=whole_employer),
+        limit=current_app.config["EMPLOYER_IMPORT_INLINE_MAX_BYTES"], check_header=Layout,
+        conflict=ImportConflict, conflict_message=_conflict, options={"whole_employer": whole_employer})
+    return _page(form=form, job=job, result=result, conflict=conflict, failed=bool(form.errors or failed),
+                 report_url=job and url_for("employers.import_report", job_id=job.id))
 
 
 @bp.get("/import/jobs/<int:job_id>")
+@background(when=polled)
 @roles_required(Role.admin)
 def import_report(job_id):
-    """The report of an import the job worker ran."""
-    job = get_or_404(Job, job_id, current_user)
-    if job.kind != IMPORT or job.state != JobState.done:  # its page says what it is and how far it got
-        return redirect(url_for("jobs.show", job_id=job.id))
-    result, conflict = kept_result(job)
-    conflict = conflict and _("The employers changed while the file was being imported; nothing was imported. "
-                              "Try again.")
-    return render_template("employers/import.html", form=ImportForm(), result=None if conflict else result,
-                           conflict=conflict, columns=column_help())
+    """An import the job worker runs: its progress, then its report."""
+    job, result, conflict = import_job(job_id, IMPORT, _conflict)
+    return _page(form=ImportForm(formdata=None), job=job, result=result, conflict=conflict,
+                 report_url=url_for("employers.import_report", job_id=job.id))
+
+
+@bp.get("/import/template")
+@roles_required(Role.admin)
+def import_template():
+    """The columns the import reads, and an example row that imports as it is (into one's area)."""
+    district = db.session.scalars(scoped(OrgUnit, current_user).where(OrgUnit.level == UnitLevel.district)
+                                  .order_by(OrgUnit.code)).first()
+    example = {"unit_code": "VD-0001", "name": "Công ty TNHH Ví Dụ", "tax_code": "0100000001",
+               "district_code": district.code if district else "", "department": "Văn phòng", "insured": 120,
+               "address": "1 Phố Ví Dụ", "sector": "Dịch vụ", "contact_name": "Nguyễn Văn A",
+               "contact_phone": "0912 345 678"}
+    return template_file(COLUMNS, example, request.args.get("format"), "employers-template")

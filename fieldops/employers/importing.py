@@ -89,10 +89,12 @@ class Checker:
         self.employers = {}
         self.pairs = {}  # hash((unit code, department key)) → first row
         self._unchecked = {}  # unit codes not yet looked up in the database → first row
+        self.cells = ()  # of the row being checked: the values its problems quote
 
     def check(self, number, cells) -> Row | None:
         """The row when it is good (so far as rows seen until now tell)."""
         errors_before = self.result.error_count
+        self.cells = cells
         row, problems = self.layout.clean(number, cells)
         if row.district_code and row.district_code not in self.districts:
             problems.append(("district_code", self._district_problem(row.district_code)))
@@ -165,11 +167,14 @@ class Checker:
         for code, district_id in existing:
             if district_id not in self.scope_ids:
                 self._error(self._unchecked[code], "unit_code",
-                            _("Another employer, outside your area, already has unit code %(code)s.", code=code))
+                            _("Another employer, outside your area, already has unit code %(code)s.", code=code),
+                            value=code)
         self._unchecked = {}
 
-    def _error(self, number, name, message):
-        self.result.add_error(number, self.layout.label(name), message)
+    def _error(self, number, name, message, value=None):
+        if value is None and name in self.layout.index and self.layout.index[name] < len(self.cells):
+            value = self.cells[self.layout.index[name]]
+        self.result.add_error(number, self.layout.label(name), message, value)
 
 
 def import_employers(actor, fileobj, filename="", *, dry_run=False, progress=None, whole_employer=None) -> ImportResult:

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
+from fieldops.core.sessions import background
 from fieldops.extensions import db, htmx
 from fieldops.jobs import bp, operations
 from fieldops.jobs.models import Job
@@ -22,6 +23,7 @@ def _register(state):
 
 
 @bp.get("/<int:job_id>")
+@background(when=lambda: bool(htmx.target and htmx.target.startswith("job-")))
 @roles_required(*MANAGERS)
 def show(job_id):
     job = get_or_404(Job, job_id, current_user)

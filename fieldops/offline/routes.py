@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from fieldops.auth.access import public, roles_required
 from fieldops.auth.models import Role
+from fieldops.core.sessions import background
 from fieldops.offline import bp, shell, sync, texts
 from fieldops.visits.forms import LineForm, ObstacleForm, VisitForm
 
@@ -19,6 +20,7 @@ _WORKER = Path(__file__).resolve().parent.parent / "static" / "js" / "service_wo
 
 
 @bp.get("/manifest.webmanifest")
+@background
 @public
 def manifest():
     body = {
@@ -41,6 +43,7 @@ def manifest():
 
 
 @bp.get("/sw.js")
+@background
 @public
 def service_worker():
     """At the root, so it may answer for every page; its first line names the
@@ -75,6 +78,7 @@ def outbox():
 
 
 @bp.get("/offline/sync")
+@background
 @roles_required(Role.officer)
 def district_data():
     """The officer's district for the tablet: everything, or what changed since

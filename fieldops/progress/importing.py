@@ -65,6 +65,7 @@ class Checker:
         self.units = {}  # code → OrgUnit or None, looked up once
         self.scope = set(db.session.scalars(units_in_scope(actor.org_unit)))
         self.seen = {}  # (unit id, metric) → first row
+        self.cells = ()  # of the row being checked: the values its problems quote
 
     def _unit(self, code):
         if code not in self.units:
@@ -72,10 +73,11 @@ class Checker:
         return self.units[code]
 
     def _error(self, number, name, message):
-        self.result.add_error(number, self.layout.label(name), str(message))
+        value = self.layout.cell(self.cells, name) if name in self.layout.index else None
+        self.result.add_error(number, self.layout.label(name), str(message), value)
 
     def check(self, number, cells):
-        layout, before = self.layout, self.result.error_count
+        layout, before, self.cells = self.layout, self.result.error_count, cells
         code = cell_text(layout.cell(cells, "unit_code"))
         unit = None
         if code is None:
@@ -125,10 +127,12 @@ class Checker:
         return None
 
 
-def import_targets(actor, campaign, fileobj, filename="", *, dry_run=False) -> ImportResult:
-    """Check the whole file, then (unless `dry_run`, or on any error) write it. Flushes; the caller commits."""
+def import_targets(actor, campaign, fileobj, filename="", *, dry_run=False, progress=None) -> ImportResult:
+    """Check the whole file, then (unless `dry_run`, or on any error) write it. Flushes; the caller commits.
+    `progress(stage, rows)` is called now and then, stage "checked" or "written"."""
     result = ImportResult(filename=filename or "", dry_run=dry_run)
-    good = checked_rows(fileobj, filename, result, COLUMNS, lambda layout: Checker(actor, layout, result), MAX_ROWS)
+    good = checked_rows(fileobj, filename, result, COLUMNS, lambda layout: Checker(actor, layout, result), MAX_ROWS,
+                        progress)
     if not result.ok:
         return result
     counts = Counter()
@@ -136,6 +140,8 @@ def import_targets(actor, campaign, fileobj, filename="", *, dry_run=False) -> I
         _count_dry(campaign, good, counts)
     else:
         write_imported(actor, campaign, good, result.filename, counts)
+        if progress:
+            progress("written", len(good))
     result.counts = counts
     return result
 

@@ -1,6 +1,6 @@
 """Targets: listed per unit beside the sum of its children's, created, edited,
 deleted and imported by admins and HR, in their own area."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -8,15 +8,18 @@ from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
 from fieldops.campaigns.models import Campaign
 from fieldops.campaigns.queries import all_campaigns, chosen_campaign
-from fieldops.core.import_layout import import_upload
+from fieldops.core.import_layout import header_check, template_file
 from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
+from fieldops.core.sessions import background
 from fieldops.extensions import db
+from fieldops.jobs.uploads import import_job, import_or_queue, import_page, polled
 from fieldops.org.models import OrgUnit
 from fieldops.org.queries import units_for_choice
 from fieldops.org.scope import get_or_404
 from fieldops.progress import bp, operations, queries
 from fieldops.progress.forms import DeleteForm, TargetForm, TargetImportForm, TargetValueForm, metric_problem
+from fieldops.progress.import_jobs import IMPORT
 from fieldops.progress.importing import COLUMNS, METRIC_NAMES, import_targets
 from fieldops.progress.models import PERCENT_METRICS, Metric, Target
 from fieldops.timeutil import local_today
@@ -139,6 +142,11 @@ def column_help():
     return [(c.vietnamese, c.field, described[c.field]) for c in COLUMNS]
 
 
+def _import_page(**context):
+    return import_page("progress/targets_import.html", "progress/_import_report.html", columns=column_help(),
+                       **context)
+
+
 @bp.route("/targets/import", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def targets_import():
@@ -147,7 +155,32 @@ def targets_import():
     if request.method == "GET":
         campaign = _chosen_campaign()
         form.campaign_id.data = campaign.id if campaign else None
-    result, _conflict, failed = import_upload(form, lambda stream, filename, dry_run: import_targets(
-        current_user, db.session.get(Campaign, form.campaign_id.data), stream, filename, dry_run=dry_run))
-    return render_template("progress/targets_import.html", form=form, result=result, columns=column_help()), (
-        422 if failed else 200)
+    job, result, _conflict, failed = import_or_queue(
+        form, IMPORT, lambda stream, filename, dry_run: import_targets(
+            current_user, db.session.get(Campaign, form.campaign_id.data), stream, filename, dry_run=dry_run),
+        limit=current_app.config["IMPORT_INLINE_MAX_BYTES"], check_header=header_check(COLUMNS),
+        options={"campaign_id": form.campaign_id.data})
+    return _import_page(form=form, job=job, result=result, failed=bool(form.errors or failed),
+                        report_url=job and url_for("progress.targets_import_report", job_id=job.id))
+
+
+@bp.get("/targets/import/jobs/<int:job_id>")
+@background(when=polled)
+@roles_required(*EDITORS)
+def targets_import_report(job_id):
+    """An import the job worker runs: its progress, then its report."""
+    job, result, _conflict = import_job(job_id, IMPORT, lambda: None)
+    form = TargetImportForm(formdata=None, data={"campaign_id": (job.params.get("options") or {}).get("campaign_id")})
+    form.campaign_id.choices = _campaign_choices()
+    return _import_page(form=form, job=job, result=result,
+                        report_url=url_for("progress.targets_import_report", job_id=job.id))
+
+
+@bp.get("/targets/import/template")
+@roles_required(*EDITORS)
+def targets_import_template():
+    """The columns the import reads, and an example row (a target of one's own unit)."""
+    unit = current_user.org_unit
+    example = {"unit_code": unit.code, "metric": METRIC_NAMES[Metric.visits][3], "value": 100,
+               "unit_name": unit.name}
+    return template_file(COLUMNS, example, request.args.get("format"), "targets-template")

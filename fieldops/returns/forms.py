@@ -5,7 +5,7 @@ import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from markupsafe import Markup
 from wtforms import BooleanField, Field, HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional
@@ -19,8 +19,6 @@ from fieldops.visits.forms import CountField
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _MONTH_VI = re.compile(r"^(\d{1,2})/(\d{4})$")
-# An import file: far above the 20,000 rows of CSV it may hold.
-MAX_IMPORT_BYTES = 4 * 1024 * 1024
 
 
 def parse_month(raw: str):
@@ -130,7 +128,6 @@ class ImportForm(Form):
         validators=[
             FileRequired(message=_l("Choose a CSV or XLSX file.")),
             FileAllowed(["csv", "xlsx"], message=_l("Only CSV and XLSX files can be imported.")),
-            FileSize(MAX_IMPORT_BYTES, message=_l("The file is too large: at most 4 MB.")),
         ],
     )
     dry_run = BooleanField(_l("Check only (dry run): report problems and what would change, write nothing"))

@@ -1,19 +1,23 @@
-"""The returns' import page and its template file, and the page of the returns
-still missing for the last closed month (with its count for the home page)."""
-from flask import Response, render_template
+"""The returns' import page (a large file imported by the job worker, the page
+following it), its template file, and the page of the returns still missing for
+the last closed month (with its count for the home page)."""
+from flask import current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
-from fieldops.core.import_layout import import_upload
+from fieldops.core.import_layout import header_check, template_file
 from fieldops.core.paging import page_of
-from fieldops.core.exporting import Sheet, csv_chunks
+from fieldops.core.sessions import background
 from fieldops.extensions import db
+from fieldops.jobs.uploads import import_job, import_or_queue, import_page, polled
 from fieldops.returns import bp, queries
 from fieldops.returns.forms import ImportForm
+from fieldops.returns.import_jobs import IMPORT
 from fieldops.returns.importing import COLUMNS, GROUP_NAMES, MAX_ROWS, import_returns
+from fieldops.returns.models import GroupReturn
 from fieldops.timeutil import local_today
 
 IMPORTERS = (Role.officer, Role.supervisor, Role.admin)
@@ -37,31 +41,51 @@ def column_help():
     return [(c.vietnamese, c.field, described[c.field]) for c in COLUMNS]
 
 
+def _conflict():
+    return _("Returns were filed while the file was being imported; nothing was imported. Import it again to see "
+             "which.")
+
+
+def _page(**context):
+    return import_page("returns/import.html", "returns/_import_report.html", columns=column_help(),
+                       max_rows=MAX_ROWS, **context)
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(*IMPORTERS)
 def import_file():
     form = ImportForm()
-    result, conflict, failed = import_upload(
-        form, lambda stream, filename, dry_run: import_returns(current_user, stream, filename, dry_run=dry_run),
-        IntegrityError,  # a return of the file was filed by someone else while it was being imported
-        lambda: _("Returns were filed while the file was being imported; nothing was imported. "
-                  "Import it again to see which."))
-    return render_template("returns/import.html", form=form, result=result, conflict=conflict,
-                           columns=column_help(), max_rows=MAX_ROWS), (422 if failed else 200)
+    job, result, conflict, failed = import_or_queue(
+        form, IMPORT, lambda stream, filename, dry_run: import_returns(current_user, stream, filename, dry_run=dry_run),
+        limit=current_app.config["IMPORT_INLINE_MAX_BYTES"], check_header=header_check(COLUMNS),
+        conflict=IntegrityError,  # a return of the file was filed by someone else while it was being imported
+        conflict_message=_conflict)
+    return _page(form=form, job=job, result=result, conflict=conflict, failed=bool(form.errors or failed),
+                 report_url=job and url_for("returns.import_report", job_id=job.id))
 
 
-@bp.get("/import/template.csv")
+@bp.get("/import/jobs/<int:job_id>")
+@background(when=polled)
+@roles_required(*IMPORTERS)
+def import_report(job_id):
+    """An import the job worker runs: its progress, then its report."""
+    job, result, conflict = import_job(job_id, IMPORT, _conflict)
+    return _page(form=ImportForm(formdata=None), job=job, result=result, conflict=conflict,
+                 report_url=url_for("returns.import_report", job_id=job.id))
+
+
+@bp.get("/import/template")
 @roles_required(*IMPORTERS)
 def import_template():
-    """The columns, and a row per district of one's area and group for the last closed month to fill in."""
+    """The columns the import reads, and an example row for a district of one's area and the last closed month."""
     campaign, month = queries.last_closed_month(local_today())
     groups = queries.expected_groups(campaign) if campaign else []
-    rows = [(d.code, str(g), month.strftime("%Y-%m")) + ("",) * (len(COLUMNS) - 3)
-            for d in db.session.scalars(queries.districts(current_user)) for g in groups] if month else []
-    response = Response(csv_chunks(Sheet(_("Group returns"), [c.vietnamese for c in COLUMNS], rows)),
-                        mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = "attachment; filename=group-returns.csv"
-    return response
+    district = next((d for d in db.session.scalars(queries.districts(current_user))
+                     if GroupReturn.can_import(current_user, d)), None)
+    example = {"district_code": district.code if district else "",
+               "group": GROUP_NAMES[groups[0]][2] if groups else "", "month": month.strftime("%m/%Y") if month else "",
+               "participants": 100, "registered": 60, "new_participants": 10, "new_registered": 8, "using": 50}
+    return template_file(COLUMNS, example, request.args.get("format"), "group-returns-template")
 
 
 # --- missing returns ------------------------------------------------------------------

@@ -65,6 +65,7 @@ class Checker:
         self.districts = {}  # code → OrgUnit or None, looked up once
         self.seen = {}  # (district id, group, month) → first row
         self.months = {}  # (month, group) → its ReturnError or None, checked once (a query each)
+        self.cells = ()  # of the row being checked: the values its problems quote
 
     def _district(self, code):
         if code not in self.districts:
@@ -72,7 +73,8 @@ class Checker:
         return self.districts[code]
 
     def _error(self, number, name, message):
-        self.result.add_error(number, self.layout.label(name), str(message))
+        value = self.layout.cell(self.cells, name) if name in self.layout.index else None
+        self.result.add_error(number, self.layout.label(name), str(message), value)
 
     def _check_district(self, number, cells):
         code = cell_text(self.layout.cell(cells, "district_code"))
@@ -148,7 +150,7 @@ class Checker:
 
     def check(self, number, cells):
         """(district, group, month, figures, existing return or None) when the row is good, else None."""
-        before = self.result.error_count
+        before, self.cells = self.result.error_count, cells
         district = self._check_district(number, cells)
         group = self._check_group(number, cells)
         month = self._check_month(number, cells)
@@ -189,12 +191,14 @@ def _same(existing, figures) -> bool:
     return existing.figures == wanted
 
 
-def import_returns(actor, fileobj, filename="", *, dry_run=False, today=None) -> ImportResult:
+def import_returns(actor, fileobj, filename="", *, dry_run=False, today=None, progress=None) -> ImportResult:
     """Check the whole file, then (unless `dry_run`, or on any error) file its new returns.
-    Flushes; the caller commits (and rolls back on an IntegrityError: a return filed meanwhile)."""
+    Flushes; the caller commits (and rolls back on an IntegrityError: a return filed meanwhile).
+    `progress(stage, rows)` is called now and then, stage "checked" or "written"."""
     result = ImportResult(filename=(filename or "")[:200], dry_run=dry_run)
     today = today or local_today()
-    good = checked_rows(fileobj, filename, result, COLUMNS, lambda layout: Checker(actor, layout, result, today), MAX_ROWS)
+    good = checked_rows(fileobj, filename, result, COLUMNS, lambda layout: Checker(actor, layout, result, today),
+                        MAX_ROWS, progress)
     if not result.ok:
         return result
     new = [(district, group, month, figures) for district, group, month, figures, existing in good
@@ -202,4 +206,6 @@ def import_returns(actor, fileobj, filename="", *, dry_run=False, today=None) ->
     result.counts = Counter(created=len(new), unchanged=len(good) - len(new))
     if not dry_run:
         operations.file_imported(actor, new, result.filename)
+        if progress:
+            progress("written", len(good))
     return result

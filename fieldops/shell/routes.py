@@ -7,6 +7,7 @@ from fieldops.auth.access import public, signed_in
 from fieldops.auth.models import Role
 from fieldops.auth.operations import set_language
 from fieldops.core.navigation import safe_next
+from fieldops.core.sessions import background
 from fieldops.extensions import db
 from fieldops.progress.queries import employers_furthest_from_full
 from fieldops.shell import bp
@@ -28,6 +29,7 @@ def home():
 
 
 @bp.get("/healthz")
+@background
 @public
 def healthz():
     try:
