@@ -36,7 +36,7 @@ ROUTES = {
     "worklist-xlsx": ("/progress/units/{unit}/worklist?format=xlsx", "xlsx"),
     "followups-csv": ("/followups/export?kind=escalation&proposals=1&format=csv", "csv"),
     "followups-xlsx": ("/followups/export?kind=escalation&proposals=1&format=xlsx", "xlsx"),
-    "returns-template": ("/returns/import/template.csv", "csv"),
+    "returns-template": ("/returns/import/template?format=csv", "csv"),
 }
 MIMETYPES = {"csv": "text/csv", "zip": "application/zip",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
