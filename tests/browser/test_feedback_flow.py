@@ -8,6 +8,7 @@ from fieldops.extensions import db
 from fieldops.followups.models import FollowUp, FollowUpState
 from fieldops.visits.models import ReviewState, Visit
 from tests.browser.conftest import open_more_menu, sign_in
+from tests.browser.test_visit_flow import open_form_by_search
 
 SUMMARY = "[data-error-summary]"
 
@@ -58,21 +59,13 @@ def test_a_follow_up_rejected_in_the_queue_without_a_reason_answers_in_its_row(b
     assert db.session.get(FollowUp, followup_id).state == FollowUpState.proposed
 
 
-EMPLOYER = "Công ty TNHH May mặc Hồng Hà"  # demo data: Văn phòng (137) and Phân xưởng sản xuất (50)
-
-
-def open_visit_form(page):
-    page.click("nav a[href='/visits/new']")
-    page.locator("#visit-employer-search").press_sequentially("hong ha", delay=40)
-    page.locator("#visit-employers a", has_text=EMPLOYER).click()
-    page.wait_for_selector("#visit-form")
 
 
 @pytest.mark.parametrize("viewport", ["landscape", "portrait"])
 def test_a_visit_with_errors_brings_its_summary_into_view(browser_page, viewport):
     page = browser_page(viewport)
     sign_in(page, "officer.hn")
-    open_visit_form(page)
+    open_form_by_search(page)
     page.fill("#visit_date", "2023-06-15")
     page.select_option("#purpose", "registration_drive")
     office = page.locator("[data-line]", has=page.locator("h3", has_text="Văn phòng"))
@@ -91,7 +84,7 @@ def test_the_visit_form_writes_live_figures_in_the_pages_language(browser_page):
     open_more_menu(page)
     page.click("button[lang=en]")
     page.wait_for_selector("html[lang=en]")
-    open_visit_form(page)
+    open_form_by_search(page)
     office = page.locator("[data-line]", has=page.locator("h3", has_text="Văn phòng"))
     office.locator("[data-count=registered]").fill("100")
     page.locator("[data-line]", has=page.locator("h3", has_text="Phân xưởng")).locator(
