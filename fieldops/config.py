@@ -52,6 +52,8 @@ class Config:
     EMPLOYER_IMPORT_INLINE_MAX_BYTES = 1024 * 1024
     # How long a unit's progress report is served from its kept copy (fieldops/progress/snapshots.py).
     PROGRESS_REPORT_SECONDS = 60
+    # After a write, the browser's requests read the primary this long, not a replica lagging behind.
+    REPLICA_STICKY_SECONDS = 30
     # Where the app is reached from outside: printed (with a QR code) on every page of a dossier.
     FIELDOPS_PUBLIC_URL = "http://localhost:5000"
 
@@ -95,6 +97,9 @@ def load_config(app, overrides=None):
     app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL") or (
         "sqlite:///" + os.path.join(app.instance_path, "fieldops.sqlite3")
     )
+    if os.environ.get("DATABASE_REPLICA_URL"):
+        # Dashboards, reports and exports read from it (fieldops/core/replica.py).
+        app.config["SQLALCHEMY_BINDS"] = {"replica": os.environ["DATABASE_REPLICA_URL"]}
     if overrides:
         app.config.update(overrides)
 
