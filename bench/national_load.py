@@ -40,7 +40,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 
 # A benchmark runs the development configuration unless told otherwise (fieldops/config.py).
 os.environ.setdefault("FIELDOPS_ENV", "development")
@@ -52,8 +52,16 @@ sys.path.insert(0, os.path.join(ROOT, "bench"))
 import visits_bench  # noqa: E402  (the server and the HTTP client)
 
 SCENARIOS = ["officer_home", "employer_search", "employer_page", "visit_submit", "supervisor_queue",
-             "dashboard_national", "dashboard_province", "dashboard_district", "export_province"]
-PASSWORD = "fieldops-demo-2023"  # fieldops.demo.accounts.DEMO_PASSWORD, every generated account's
+             "dashboard_national", "dashboard_province", "dashboard_district", "export_province",
+             "campaign_headline", "sync_first", "sync_incremental", "outbox_replay", "care_queue", "review_bulk_verify"]
+# Scenarios measured by one row of locust's statistics (bench/locustfile.py fires it) rather than all their requests.
+BATCH_ROWS = {"outbox_replay": "outbox replay of 20", "review_bulk_verify": "bulk verify of 100"}
+# The supervisor's bulk verify is being built on another branch: measured only where the app has it.
+BULK_VERIFY_PATH = "/visits/review/bulk"
+# A tablet's incremental sync asks for what changed since its last one, an hour ago here.
+SYNC_SINCE_SECONDS = 3600
+PASSWORD = "fieldops-demo-2023"
+STICKY_COOKIE = "fieldops_primary_until"  # fieldops.core.replica.COOKIE  # fieldops.demo.accounts.DEMO_PASSWORD, every generated account's
 
 
 def machine(url):
@@ -110,8 +118,57 @@ def pick_accounts(url, officers, others, seed=7):
             out["province_viewer"].append({"username": username, "unit_id": unit_id})
         unit_id = conn.execute(sa.text("SELECT id FROM org_unit WHERE level = 'national'")).scalar()
         out["viewer"].append({"username": "viewer", "unit_id": unit_id})
+        largest = districts and max(districts, key=lambda d: (d[1], -d[0]))[0]
+        out["largest_officer"] = [{"username": conn.execute(sa.text(
+            "SELECT username FROM \"user\" WHERE role = 'officer' AND org_unit_id = :d ORDER BY id LIMIT 1"),
+            {"d": largest}).scalar(), "unit_id": largest}]
+        out["largest_supervisor"] = [{"username": conn.execute(sa.text(
+            "SELECT username FROM \"user\" WHERE role = 'supervisor' AND org_unit_id = :d LIMIT 1"),
+            {"d": largest}).scalar(), "unit_id": largest}]
+        out["care"] = [{"username": u} for u in care_accounts(conn, others)]
     engine.dispose()
     return out
+
+
+def care_accounts(conn, count):
+    """The Customer Care Center's accounts of the provinces with the most escalations awaiting an answer;
+    data generated before the role existed gets one per province (the demo password, as every account)."""
+    import sqlalchemy as sa
+
+    provinces = conn.execute(sa.text(
+        "SELECT p.id, p.code FROM follow_up f JOIN org_unit d ON d.id = f.district_id JOIN org_unit p ON p.id = d.parent_id "
+        "WHERE f.kind = 'escalation' AND f.care_answer IS NULL GROUP BY p.id, p.code ORDER BY count(*) DESC, p.id "
+        "LIMIT :n"), {"n": count}).all()
+    usernames = []
+    for province_id, code in provinces:
+        username = f"care.{code.lower()}"
+        if not conn.execute(sa.text("SELECT 1 FROM \"user\" WHERE username = :u"), {"u": username}).scalar():
+            conn.execute(sa.text(
+                "INSERT INTO \"user\" (username, full_name, password_hash, role, org_unit_id, preferred_language, "
+                "active, created_at, password_changed_at) SELECT :u, 'Trung tâm Chăm sóc khách hàng', password_hash, "
+                "'care', :p, 'vi', true, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' FROM \"user\" WHERE username = 'viewer'"), {"u": username, "p": province_id})
+            conn.commit()
+        usernames.append(username)
+    return usernames
+
+
+def waiting_visits(url, district):
+    """The district's visits waiting for review, for the bulk verify (oldest first)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        ids = conn.execute(sa.text("SELECT id FROM visit WHERE district_id = :d AND state = 'submitted' "
+                                   "ORDER BY submitted_at, id"), {"d": district}).scalars().all()
+    engine.dispose()
+    return ids
+
+
+def has_route(path):
+    from fieldops import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    return any(rule.rule == path for rule in app.url_map.iter_rules())
 
 
 def sign_in(port, account):
@@ -124,6 +181,9 @@ def sign_in(port, account):
         raise RuntimeError(f"sign-in of {account['username']} failed: {status}")
     _status, page = visits_bench.request(port, "GET", "/", cookies=cookies)
     account["csrf"] = re.search(rb'"X-CSRFToken": "([^"]+)"', page).group(1).decode()
+    # Signing in wrote, so the browser reads the primary for a while (fieldops/core/replica.py); the
+    # benchmark's users are people who signed in earlier.
+    cookies.pop(STICKY_COOKIE, None)
     account["cookies"] = cookies
     return account
 
@@ -131,16 +191,31 @@ def sign_in(port, account):
 def run_locust(port, fixture, scenario, clients, duration, workdir):
     prefix = os.path.join(workdir, f"{scenario}-{clients}")
     env = dict(os.environ, SCENARIO=scenario, NATIONAL_FIXTURE=fixture)
-    subprocess.run([os.path.join(ROOT, ".venv/bin/locust"), "-f", os.path.join(ROOT, "bench/locustfile.py"),
+    done = subprocess.run([os.path.join(ROOT, ".venv/bin/locust"), "-f", os.path.join(ROOT, "bench/locustfile.py"),
                     "--headless", "-u", str(clients), "-r", str(clients), "-t", f"{duration}s",
                     "--host", f"http://127.0.0.1:{port}", "--csv", prefix, "--only-summary",
                     "--loglevel", "ERROR", "--stop-timeout", "10"],
                    env=env, cwd=ROOT, check=False, capture_output=True)
+    wanted = BATCH_ROWS.get(scenario, "Aggregated")
     with open(prefix + "_stats.csv", newline="") as f:
-        row = next(r for r in csv.DictReader(f) if r["Name"] == "Aggregated")
+        row = next((r for r in csv.DictReader(f) if r["Name"] == wanted), None)
+    if row is None:  # a batch that ended as the run stopped reaches the printed summary only
+        return summary_row(done.stderr.decode(), wanted)
     return {"requests": int(row["Request Count"]), "failures": int(row["Failure Count"]),
             "rps": round(float(row["Requests/s"]), 1), "p50_ms": float(row["50%"]),
             "p95_ms": float(row["95%"]), "p99_ms": float(row["99%"])}
+
+
+def summary_row(text, name):
+    """The row of `name` in locust's printed summary (its statistics, then its percentiles)."""
+    stats = re.search(rf"{re.escape(name)}\s+(\d+)\s+(\d+)\(.*?\|.*?\|\s+([\d.]+)", text)
+    percentiles = re.findall(rf"{re.escape(name)}\s+((?:\d+\s+){{11}})\d+\s*$", text, re.M)
+    if not stats or not percentiles:  # no batch finished within the run
+        return {"requests": 0, "failures": 0, "rps": 0.0, "p50_ms": 0, "p95_ms": 0, "p99_ms": 0,
+                "note": f"no {name!r} finished within the run"}
+    p = [float(x) for x in percentiles[-1].split()]
+    return {"requests": int(stats.group(1)), "failures": int(stats.group(2)), "rps": round(float(stats.group(3)), 1),
+            "p50_ms": p[0], "p95_ms": p[5], "p99_ms": p[7]}
 
 
 BENCH_KEY_PREFIX = "bench-"  # the idempotency keys of the visits the submit scenario records
@@ -179,9 +254,21 @@ def remove_submitted_visits(url, where=None) -> int:
 
 
 def http_scenarios(args, records):
+    import sqlalchemy as sa
+
+    import replica
+
     removed = remove_submitted_visits(args.database)
     if removed:
         print(f"removed the {removed:,} visits earlier runs submitted", flush=True)
+    scenarios = list(args.scenarios)
+    if "review_bulk_verify" in scenarios and not has_route(BULK_VERIFY_PATH):
+        scenarios.remove("review_bulk_verify")
+        print(f"skipped review_bulk_verify: this app has no {BULK_VERIFY_PATH} (branch h20queue)", flush=True)
+    database = sa.engine.make_url(args.database).database
+    if args.replica:
+        print("starting the streaming replica…", flush=True)
+        os.environ["DATABASE_REPLICA_URL"] = replica.replica_url(database, replica.start())
     port = visits_bench.free_port()
     server = visits_bench.start_server(args.database, port, workers=args.workers, threads=args.threads)
     try:
@@ -193,19 +280,33 @@ def http_scenarios(args, records):
         with tempfile.TemporaryDirectory(prefix="fieldops-national-") as workdir:
             fixture = os.path.join(workdir, "fixture.json")
             with open(fixture, "w") as f:
-                json.dump({"accounts": accounts}, f)
+                json.dump({"accounts": accounts, "batch_rows": BATCH_ROWS, "bulk_verify_path": BULK_VERIFY_PATH,
+                           "campaign": campaign_of(args.database),
+                           "sync_since": (datetime.utcnow() - timedelta(seconds=SYNC_SINCE_SECONDS)).isoformat(),
+                           "waiting": waiting_visits(args.database, accounts["largest_officer"][0]["unit_id"])
+                           if "review_bulk_verify" in scenarios else []}, f)
             for clients in args.concurrency:
                 before = run_locust(port, fixture, "healthz", clients, args.duration, workdir)
                 measured = []
-                for scenario in args.scenarios:
+                for scenario in scenarios:
+                    primary = replica.ServerLoad(database)
+                    standby = replica.ServerLoad(database, replica.PORT) if args.replica else None
                     result = run_locust(port, fixture, scenario, clients, args.duration, workdir)
                     result["load_average"] = os.getloadavg()
+                    result["primary"] = primary.since(result["requests"])
+                    if standby:
+                        result["replica"] = standby.since(result["requests"])
+                        result["replica_lag_bytes"] = replica.lag_bytes()
                     measured.append((scenario, result))
                     print(f"  {clients:>3} clients  {scenario:<20} {result['rps']:7.1f} req/s  "
                           f"p50 {result['p50_ms']:6.0f}  p95 {result['p95_ms']:6.0f}  p99 {result['p99_ms']:6.0f} ms"
-                          f"  failures {result['failures']}", flush=True)
+                          f"  failures {result['failures']}  primary {result['primary']['cpu_ms_per_request']} ms/req"
+                          + (f", replica {result['replica']['cpu_ms_per_request']} ms/req" if standby else ""),
+                          flush=True)
                 after = run_locust(port, fixture, "healthz", clients, args.duration, workdir)
                 healthz = round((before["rps"] + after["rps"]) / 2, 1)
+                print(f"  {clients:>3} clients  healthz {before['rps']} req/s before the pages, {after['rps']} after",
+                      flush=True)
                 records.append({"scenario": "healthz", "concurrency": clients, **before, "healthz_rps": healthz,
                                 "healthz_after": after, "load_average": os.getloadavg()})
                 for scenario, result in measured:
@@ -213,6 +314,19 @@ def http_scenarios(args, records):
                                     "ratio_to_healthz": round(result["rps"] / healthz, 2) if healthz else None})
     finally:
         visits_bench.stop_server(server)
+        if args.replica:
+            replica.stop()
+            os.environ.pop("DATABASE_REPLICA_URL", None)
+
+
+def campaign_of(url):
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        campaign = conn.execute(sa.text("SELECT id FROM campaign ORDER BY starts_on DESC, id DESC LIMIT 1")).scalar()
+    engine.dispose()
+    return campaign
 
 
 def scratch_database(args):
@@ -265,13 +379,15 @@ def direct_scenarios(args, records):
 
 
 def table(records):
-    lines = ["| scenario | clients | req/s | p50 ms | p95 ms | p99 ms | /healthz req/s | ratio | load |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| scenario | clients | req/s | p50 ms | p95 ms | p99 ms | /healthz req/s | ratio | load "
+             "| primary CPU ms/req | replica CPU ms/req |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in records:
         ratio = r.get("ratio_to_healthz")
         lines.append(f"| {r['scenario']} | {r['concurrency']} | {r['rps']} | {r['p50_ms']:g} | {r['p95_ms']:g} | "
                      f"{r['p99_ms']:g} | {r['healthz_rps'] if r['healthz_rps'] is not None else '—'} | "
-                     f"{'—' if ratio is None else f'{ratio:.0%}'} | {r['load_average'][0]:.1f} |")
+                     f"{'—' if ratio is None else f'{ratio:.0%}'} | {r['load_average'][0]:.1f} | "
+                     f"{r.get('primary', {}).get('cpu_ms_per_request', '—')} | "
+                     f"{r.get('replica', {}).get('cpu_ms_per_request', '—')} |")
     return "\n".join(lines)
 
 
@@ -288,13 +404,15 @@ def main():
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-direct", action="store_true")
+    parser.add_argument("--replica", action="store_true",
+                        help="serve through a streaming replica of the cluster (bench/replica.py; run as root)")
     args = parser.parse_args()
 
     report = {"benchmark": "national", "when": datetime.now().isoformat(timespec="seconds"),
               "machine": machine(args.database),
               "config": {"gunicorn_workers": args.workers, "gunicorn_threads": args.threads,
                          "duration_s": args.duration, "concurrency": args.concurrency,
-                         "database": args.database.rsplit("/", 1)[-1]},
+                         "database": args.database.rsplit("/", 1)[-1], "replica": args.replica},
               "records": []}
     records = report["records"]
     began = time.perf_counter()

@@ -217,7 +217,8 @@ def free_port():
 
 
 def start_server(url, port, workers=2, threads=1):
-    env = dict(os.environ, DATABASE_URL=url, FIELDOPS_ENV="production", SECRET_KEY=secrets.token_urlsafe(48))
+    env = dict(os.environ, DATABASE_URL=url, FIELDOPS_ENV="production", SECRET_KEY=secrets.token_urlsafe(48),
+               FIELDOPS_PUBLIC_URL="https://fieldops.example")  # production wants the printed address
     process = subprocess.Popen(
         [os.path.join(ROOT, ".venv/bin/gunicorn"), "--workers", str(workers), "--threads", str(threads),
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],

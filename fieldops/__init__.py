@@ -33,9 +33,10 @@ def create_app(overrides=None):
     sessions.install(app)
     _init_login(app)
     _init_sqlite(app)
-    from fieldops.core import transactions
+    from fieldops.core import replica, transactions
 
     transactions.install(app)
+    replica.install(app)
 
     for package, modules in (("shell", ["routes"]), ("auth", ["routes", "account_routes"]), ("orgadmin", ["routes"]),
                              ("employers", ["routes", "import_routes", "life_routes"]),

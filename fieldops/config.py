@@ -31,6 +31,10 @@ class Config:
     SESSION_COOKIE_SECURE = False
     SESSION_COOKIE_NAME = "fieldops_session"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # The cookie lives 12 hours from sign-in, as long as the session may (SESSION_ABSOLUTE_TIMEOUT), and
+    # the server-side session keeps the idle timeout: re-signing it on every answer (a fifth of /healthz's
+    # CPU) would change nothing a user sees.
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
     LOGIN_FAILURE_LIMIT = 10
@@ -55,6 +59,8 @@ class Config:
     IMPORT_INLINE_MAX_BYTES = 32 * 1024
     # How long a unit's progress report is served from its kept copy (fieldops/progress/snapshots.py).
     PROGRESS_REPORT_SECONDS = 60
+    # After a write, the browser's requests read the primary this long, not a replica lagging behind.
+    REPLICA_STICKY_SECONDS = 30
     # Where the app is reached from outside: printed (with a QR code) on every page of a dossier.
     FIELDOPS_PUBLIC_URL = "http://localhost:5000"
 
@@ -98,6 +104,9 @@ def load_config(app, overrides=None):
     app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL") or (
         "sqlite:///" + os.path.join(app.instance_path, "fieldops.sqlite3")
     )
+    if os.environ.get("DATABASE_REPLICA_URL"):
+        # Dashboards, reports and exports read from it (fieldops/core/replica.py).
+        app.config["SQLALCHEMY_BINDS"] = {"replica": os.environ["DATABASE_REPLICA_URL"]}
     if overrides:
         app.config.update(overrides)
 

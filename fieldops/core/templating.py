@@ -1,4 +1,4 @@
-from flask import request
+from flask import has_request_context, request, url_for
 
 from fieldops import definitions
 from fieldops.core.forms import error_entries
@@ -12,7 +12,30 @@ CSP = (
 )
 
 
+def cached_url_for(app):
+    """The templates' url_for, remembering the addresses that are the same on
+    every page (a static file, a page without arguments: the frame's dozen
+    links), each built once per process instead of on every page. Addresses with
+    arguments, or of a blueprint whose URL defaults depend on the request, are
+    built every time."""
+    built = {}
+
+    def template_url_for(endpoint, **values):
+        if not has_request_context() or endpoint.startswith(".") \
+                or (values and not (endpoint == "static" and values.keys() == {"filename"})) \
+                or endpoint.rpartition(".")[0] in app.url_default_functions:
+            return url_for(endpoint, **values)
+        key = (request.script_root, endpoint, values.get("filename"))
+        found = built.get(key)
+        if found is None:
+            found = built[key] = url_for(endpoint, **values)
+        return found
+
+    return template_url_for
+
+
 def register(app):
+    app.jinja_env.globals["url_for"] = cached_url_for(app)
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["number"] = lambda n: "" if n is None else figure(n)

@@ -18,6 +18,7 @@ from fieldops.auth.models import Role, User
 from fieldops.core.navigation import safe_next
 from fieldops.core.paging import page_of
 from fieldops.core.exporting import Sheet, csv_chunks, write_xlsx
+from fieldops.core.replica import reads_replica
 from fieldops.employers.models import Employer
 from fieldops.employers.queries import search_page
 from fieldops.extensions import db, htmx
@@ -133,6 +134,7 @@ def escalations():
 
 @bp.get("/export")
 @signed_in
+@reads_replica
 def export():
     """The follow-ups of one kind (escalations unless told) as XLSX or CSV."""
     kind_arg = request.args.get("kind", FollowUpKind.escalation.value)

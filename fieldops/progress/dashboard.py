@@ -213,6 +213,7 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
         "stock": None, "outside": None, "work": None, "followups": None, "months": [], "obstacles": [], "officers": None,
     }
     child_assessments, unstaffed = {}, set()
+    months_read = {}
     officers = officer_work.officers_of(unit) if unit.level in (UnitLevel.district, UnitLevel.team) else []
     works = officer_work.officers_work([o.id for o in officers], *span) if officers else {}
     if is_team(unit):
@@ -226,6 +227,7 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
         month_ends = fig.month_ends_between(campaign.counts_from, as_of)
         stocks = fig.stock_as_of(unit, month_ends)
         reviewed_months = fig.reviewed_as_of(unit, campaign.id, month_ends)
+        months_read = {d: (stocks[d], reviewed_months[d]) for d in month_ends}
         stock, child_stock = fig.stock_by_child(unit, as_of, children)
         reviewed, child_reviewed = fig.reviewed_by_child(unit, campaign.id, as_of, children)
         flows = fig.flows(unit, {"period": span, "to_date": to_date}, children)
@@ -293,7 +295,7 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
                          "metrics": _metric_dict(child_assessments[child.id]), **row})
         report["children"] = rows
     report["targets"] = _target_rows(unit, assessments, targets, children)
-    previous, report["previous"] = _previous(unit, campaign, period, as_of, targets)
+    previous, report["previous"] = _previous(unit, campaign, period, as_of, targets, months_read)
     report["goals"] = goals.goal_cards(assessments, previous)
     report["leaderboard"] = _leaderboard(children, child_assessments, rank, as_of, unstaffed)
     if officers:
@@ -309,10 +311,11 @@ def _using_dict(stock, outside):
             "returns_unknown": outside.using_unknown}
 
 
-def _previous(unit, campaign, period, as_of, targets):
+def _previous(unit, campaign, period, as_of, targets, months_read):
     """The unit's assessments and headline figures as of the previous period's end
     (for the change shown beside each), or (None, None) when the campaign had not
-    started counting then."""
+    started counting then. The stock and the reviewed figures as of that day, a
+    month's end, are among the month ends read for the chart (`months_read`)."""
     day = goals.previous_as_of(period, as_of, campaign.counts_from)
     if day is None:
         return None, None
@@ -322,8 +325,7 @@ def _previous(unit, campaign, period, as_of, targets):
         officers = officer_work.officers_of(unit)
         visits = sum(officer_work.visit_counts([o.id for o in officers], *to_date).values()) if officers else 0
         return _assessments(unit, targets, None, visits, share), {"as_of": day}
-    stock, _children = fig.stock_by_child(unit, day)
-    reviewed, _children = fig.reviewed_by_child(unit, campaign.id, day)
+    stock, reviewed = months_read[day]
     to_date_flows, _children = fig.flows(unit, {"to_date": to_date})["to_date"]
     outside, _children = returns_figures.outside_by_child(unit, {"to_date": campaign.counts_from}, day,
                                                           known_by=period.returns_known_by(day))["to_date"]

@@ -21,6 +21,7 @@ from fieldops.campaigns.queries import all_campaigns, chosen_campaign
 from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
 from fieldops.core.exporting import Sheet, csv_chunks, write_xlsx
+from fieldops.core.replica import reads_replica
 from fieldops.employers.models import Employer
 from fieldops.extensions import db, htmx
 from fieldops.org.models import OrgUnit
@@ -113,12 +114,14 @@ def _unit_page(unit):
 
 @bp.get("/")
 @roles_required(*VIEWERS)
+@reads_replica
 def dashboard_home():
     return _unit_page(current_user.org_unit)
 
 
 @bp.get("/units/<int:unit_id>")
 @roles_required(*VIEWERS)
+@reads_replica
 def unit(unit_id):
     return _unit_page(get_or_404(OrgUnit, unit_id, current_user))
 
@@ -130,6 +133,7 @@ def _failed(setup):
 
 @bp.get("/units/<int:unit_id>/export")
 @roles_required(*VIEWERS)
+@reads_replica
 def export(unit_id):
     """A table of the dashboard (?table=; all of them by default) as XLSX or CSV (several tables: a ZIP of CSV files)."""
     unit = get_or_404(OrgUnit, unit_id, current_user)
@@ -149,6 +153,7 @@ def export(unit_id):
 
 @bp.get("/units/<int:unit_id>/report")
 @roles_required(*VIEWERS)
+@reads_replica
 def report(unit_id):
     """The printable leadership report (PDF) for the period."""
     unit = get_or_404(OrgUnit, unit_id, current_user)

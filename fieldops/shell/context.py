@@ -1,4 +1,11 @@
-"""What every page's frame shows: the navigation per role, the role and level labels."""
+"""What every page's frame shows: the navigation per role, the role and level labels.
+
+Every page renders the frame, so what it needs is made once per process: the
+labels stay lazy (translated where a page shows them), and each role's
+navigation is translated once per language.
+"""
+from functools import cache
+
 from flask import has_request_context
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -12,20 +19,30 @@ from fieldops.org.models import UnitLevel
 def register(app):
     @app.context_processor
     def shell_context():
+        locale = str(get_locale())
+        signed_in = has_request_context() and current_user.is_authenticated
         return {
             "Role": Role,
-            "current_locale": str(get_locale()),
-            "nav_items": nav_items(),
+            "current_locale": locale,
+            "nav_items": translated_nav(current_user.role, locale) if signed_in else (),
             "nav_primary": nav_primary(),
             "role_labels": role_labels(),
             "level_labels": level_labels(),
         }
 
 
+@cache
+def translated_nav(role, _locale):
+    """nav_items() of a role with its labels translated into the language in force (the cache's key)."""
+    return tuple((endpoint, str(label)) for endpoint, label in nav_items(role))
+
+
+@cache
 def role_labels():
     return dict(role_choices())
 
 
+@cache
 def level_labels():
     return {
         UnitLevel.national: _l("National"),
@@ -55,12 +72,10 @@ def nav_primary():
     return {endpoint: i < NAV_PRIMARY_PORTRAIT for i, endpoint in enumerate(NAV_PRIMARY.get(current_user.role, ()))}
 
 
-def nav_items():
+def nav_items(role):
     """Navigation per role: (endpoint, label)."""
-    if not has_request_context() or not current_user.is_authenticated:
-        return []
     items = [("core.home", _l("Home"))]
-    if current_user.role == Role.admin:
+    if role == Role.admin:
         items += [
             ("org.units", _l("Org units")),
             ("campaigns.index", _l("Campaigns")),
@@ -69,28 +84,28 @@ def nav_items():
         ]
     else:
         items.append(("employers.index", _l("Employers")))
-    if current_user.role == Role.officer:
+    if role == Role.officer:
         items += [("visits.start", _l("New visit")), ("visits.mine", _l("My visits"))]
-    elif current_user.role == Role.supervisor:
+    elif role == Role.supervisor:
         items.append(("visits.queue", _l("Review queue")))
-    if current_user.role == Role.care:
+    if role == Role.care:
         # The Customer Care Center answers the escalations supervisors approved (fieldops/followups/care.py).
         return items + [("followups.care_queue", _l("Escalations to answer")),
                         ("followups.queue", _l("Follow-ups"))]
     # Follow-ups (fieldops/followups): the officer's own queue, everyone else's area queue.
-    items.append(("followups.mine", _l("My follow-ups")) if current_user.role == Role.officer
+    items.append(("followups.mine", _l("My follow-ups")) if role == Role.officer
                  else ("followups.queue", _l("Follow-ups")))
     # Progress (fieldops/progress): the officer's own achievements, everyone else's dashboard; targets.
-    items.append(("progress.mine", _l("My achievements")) if current_user.role == Role.officer
+    items.append(("progress.mine", _l("My achievements")) if role == Role.officer
                  else ("progress.dashboard_home", _l("Progress")))
     # Group returns (fieldops/returns): the districts file them monthly; everyone reads their area's.
     items.append(("returns.index", _l("Group returns")))
     # Outreach (fieldops/outreach): the districts plan and record it; leadership reads it.
-    if current_user.role in (Role.officer, Role.supervisor, Role.viewer):
+    if role in (Role.officer, Role.supervisor, Role.viewer):
         items.append(("outreach.index", _l("Outreach")))
-    if current_user.role in (Role.admin, Role.hr):
+    if role in (Role.admin, Role.hr):
         items.append(("progress.targets", _l("Targets")))
     # Reviews (fieldops/reviews): HR runs them; leadership, supervisors and admins read them.
-    if current_user.role != Role.officer:
+    if role != Role.officer:
         items.append(("reviews.index", _l("Interim and final reviews")))
     return items
