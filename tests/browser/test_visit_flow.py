@@ -10,6 +10,7 @@ from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.visits.models import ReviewState, Visit
 from tests.browser.conftest import sign_in
+from tests.browser.offline_helpers import until
 
 VISIT_PAGE = re.compile(r"/visits/\d+$")
 EMPLOYER = "Công ty TNHH May mặc Hồng Hà"  # demo data: Văn phòng (137) and Phân xưởng sản xuất (50), no visit yet
@@ -170,7 +171,13 @@ def test_a_visit_typed_without_network_is_kept_and_sent_once_when_back(browser_p
 
     # Closed by accident and reopened: what was typed comes back, with the same key.
     key = officer.input_value("input[name=idempotency_key]")
-    officer.wait_for_timeout(400)  # the draft is saved a moment after typing
+    # The draft is saved a moment after typing: wait for a save made after the last key typed.
+    typed_at = officer.evaluate("() => Date.now()")
+    added.locator("[data-count=active]").fill("1")
+    until(officer, f"""() => Object.keys(localStorage).some(name => {{
+        const draft = JSON.parse(localStorage.getItem(name) || 'null');
+        return draft && draft.key === {key!r} && draft.saved_at >= {typed_at};
+    }})""")
     officer.reload()
     assert officer.locator("#draft-restored").is_visible()
     assert line(officer, "Văn phòng").locator("[data-count=registered]").input_value() == "70"
@@ -190,7 +197,8 @@ def test_a_visit_typed_without_network_is_kept_and_sent_once_when_back(browser_p
 
     # Back online: the outbox sends it, once, even when told twice.
     officer.context.set_offline(False)
-    officer.click("#outbox-send")
+    # Told twice: by the connection coming back (which may send it first) and by the button.
+    officer.evaluate("() => { const send = document.getElementById('outbox-send'); if (send) send.click(); }")
     # The form becomes a plain "sent", with the visit's link and no stale notice.
     officer.wait_for_selector("#visit-sent")
     assert not officer.locator("#visit-offline").is_visible()
