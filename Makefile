@@ -49,8 +49,10 @@ run: migrate
 	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
+# The suite on every core: each worker has its own database (tests/conftest.py) and
+# takes whole modules, so a module's shared world is built once.
 test: chromium install-dev translations
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 # The browser tests drive Debian's Chromium (tests/browser/conftest.py): installed here when it
 # is missing and we are root, otherwise `make test` stops before anything else with the command.

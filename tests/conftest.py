@@ -17,8 +17,22 @@ PASSWORD = factories.PASSWORD
 def _database_url(tmp_path_factory):
     url = os.environ.get("FIELDOPS_TEST_DATABASE_URL")
     if url:
-        return url
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        return _worker_database(url, worker) if worker else url
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "fieldops-test.sqlite3")
+
+
+def _worker_database(url, worker):
+    """A PostgreSQL database of this worker's own (`make test` runs one worker per core):
+    the given one's name with the worker's, made afresh."""
+    given = sa.engine.make_url(url)
+    own = given.set(database=f"{given.database}_{worker}")
+    server = sa.create_engine(given, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{own.database}"')
+    server.dispose()
+    return own.render_as_string(hide_password=False)
 
 
 def _drop_everything(engine):
