@@ -75,7 +75,7 @@ def test_the_dashboard_and_the_export_show_them(world, app):
     page = client.get(f"/progress/units/{org['HN'].id}?period=2023-06").get_data(as_text=True)
     # The employer channel's 37 registered as of 30/06/2023, and 170 outside employers.
     assert _figure(page, "registered") == "37" and _figure(page, "registered_all") == "207"
-    assert _figure(page, "new_voluntary_rate") == "100,0%"  # June: 20 of 20
+    assert _figure(page, "new_voluntary_rate") == "100.0%"  # June: 20 of 20
     assert 'id="progress-outside"' in page and "Household health insurance" in page
     exported = client.get(f"/progress/units/{org['HN'].id}/export?period=2023-06&format=csv")
     rows = all_rows(exported.data, "en")
