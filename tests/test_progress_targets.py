@@ -228,3 +228,16 @@ def test_targets_import_from_the_command_line(campaign, org, users, app, tmp_pat
     bad.write_text("unit_code,metric,value\nHN,visits,-1\n", encoding="utf-8")
     refused = runner.invoke(args=["progress", "targets-import", str(bad)])
     assert refused.exit_code == 1 and "Row 2" in refused.output and len(targets()) == 3
+
+
+def test_a_percentage_target_reads_as_a_percentage_wherever_it_is_shown(campaign, org, client_as):
+    """The targets page and the dashboard's targets write a coverage target with its sign
+    and the one rounding of percentages, as the goal cards do."""
+    client = client_as("admin")
+    assert new(client, campaign, org["HN-BD"], "coverage_pct", "97,5").status_code == 302
+    page = client.get(f"/progress/targets?campaign={campaign.id}").get_data(as_text=True)
+    cell = page.split('data-unit="HN-BD"', 1)[1].split('data-metric="coverage_pct">', 1)[1].split("</td>", 1)[0]
+    assert "97,5%" in cell
+    dashboard = client.get(f"/progress/units/{org['HN-BD'].id}?campaign={campaign.id}").get_data(as_text=True)
+    row = dashboard.split('<tr data-metric="coverage_pct">', 1)[1].split("</tr>", 1)[0]
+    assert "97,5%" in row and re.search(r'data-figure="gap">[0-9.,]+%<', row)

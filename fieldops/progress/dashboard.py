@@ -186,11 +186,15 @@ def _target_rows(unit, assessments, child_targets, children):
         summed = None
         if metric not in PERCENT_METRICS and any(v is not None for v in values):
             summed = as_number(sum((Fraction(str(v)) for v in values if v is not None), Fraction(0)), 2)
-        rows.append({"metric": metric.value, "label": str(labels[metric]), "target": as_number(a.target, 2),
+        # A percentage keeps its digits for the one rounding of the pages (definitions.shown_percent).
+        percent = metric in PERCENT_METRICS
+        digits = 4 if percent else 2
+        rows.append({"metric": metric.value, "percent": percent, "label": str(labels[metric]),
+                     "target": as_number(a.target, digits),
                      "comparison": a.comparison.value, "comparison_label": str(comparisons[a.comparison]),
-                     "gap": as_number(a.gap(Fraction(1, 10) if metric in PERCENT_METRICS else 1), 2),
+                     "gap": as_number(a.gap(Fraction(1, 10) if percent else 1), digits),
                      "children_sum": summed, "children_with_target": sum(v is not None for v in values),
-                     "achieved": as_number(a.achieved, 2), "expected": as_number(a.expected, 2),
+                     "achieved": as_number(a.achieved, digits), "expected": as_number(a.expected, digits),
                      "progress": as_percent(a.progress), "status": a.status, "status_label": str(statuses[a.status])})
     return rows
 

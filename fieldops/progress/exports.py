@@ -99,8 +99,12 @@ def _funnel(report):
 def _targets(report):
     header = [_("Metric"), _("Comparison"), _("Target"), _("Children's targets, summed"), _("Achieved"),
               _("Gap"), _("Expected by now"), _("Progress (%)"), _("Status")]
-    return header, [[t["label"], t["comparison_label"], t["target"], t["children_sum"], t["achieved"], t["gap"],
-                     t["expected"], _pct(t["progress"]), t["status_label"]] for t in report["targets"]]
+    def value(t, key):  # a percentage target's figures as the page shows them
+        return _pct(t[key]) if t["percent"] else t[key]
+
+    return header, [[t["label"], t["comparison_label"], value(t, "target"), t["children_sum"], value(t, "achieved"),
+                     value(t, "gap"), value(t, "expected"), _pct(t["progress"]), t["status_label"]]
+                    for t in report["targets"]]
 
 
 def _groups(report):
