@@ -93,3 +93,47 @@ def test_postgresql_keeps_the_statements_prepared_from_one_request_to_the_next(o
     prepared = db.session.scalars(sa.text(
         "SELECT statement FROM pg_prepared_statements WHERE statement LIKE 'SELECT org_unit.code%'")).all()
     assert len(prepared) == 1
+
+
+class _Undone(Exception):
+    def __init__(self, sqlstate):
+        self.sqlstate = sqlstate
+
+
+def _undone_by_the_database(sqlstate):
+    return sa.exc.OperationalError("UPDATE progress_stock …", {}, _Undone(sqlstate))
+
+
+def test_work_undone_for_a_deadlock_is_done_again_from_the_start_and_saved_once(app):
+    from fieldops.core.transactions import committed_with_retries
+
+    tries = []
+
+    def work():
+        db.session.add(OrgUnit(code=f"T{len(tries)}", name="Thử", level=UnitLevel.national, path="/"))
+        db.session.flush()
+        tries.append(1)
+        if len(tries) == 1:
+            raise _undone_by_the_database("40P01")  # the first attempt met another writer
+        return "done"
+
+    assert committed_with_retries(work) == "done"
+    db.session.expire_all()
+    assert [u.code for u in _read_units()] == ["T1"]  # the undone attempt left nothing
+
+
+@pytest.mark.parametrize("sqlstate, attempts", [("23505", 1), ("40P01", 3)])
+def test_other_errors_and_a_deadlock_every_time_are_not_hidden(app, sqlstate, attempts):
+    from fieldops.core.transactions import committed_with_retries
+
+    tries = []
+
+    def work():
+        tries.append(1)
+        db.session.add(OrgUnit(code=f"T{len(tries)}", name="Thử", level=UnitLevel.national, path="/"))
+        db.session.flush()
+        raise _undone_by_the_database(sqlstate)
+
+    with pytest.raises(sa.exc.OperationalError):
+        committed_with_retries(work)
+    assert len(tries) == attempts and _read_units() == []

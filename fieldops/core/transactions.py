@@ -53,3 +53,26 @@ def install(app):
     sa.event.listen(engine, "before_cursor_execute", _note_writes)
     # Registered after Flask-SQLAlchemy's teardown, so it runs before it.
     app.teardown_appcontext(end_request_transaction)
+
+
+# PostgreSQL's answers to two transactions that could not both go on: a deadlock
+# (each waits for a row the other holds) or a serialization failure. Either one
+# was undone whole, so doing it again from the start is safe.
+RETRYABLE = {"40P01", "40001"}
+
+
+def committed_with_retries(work, attempts=3):
+    """Run `work()` and commit, again from the start (after a rollback) when the
+    database undid it for a deadlock: an operation that writes many rows in one
+    transaction (a bulk verify) can meet another writer holding some of them."""
+    for attempt in range(1, attempts + 1):
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except sa.exc.DBAPIError as error:
+            db.session.rollback()
+            if attempt == attempts or getattr(error.orig, "sqlstate", None) not in RETRYABLE:
+                raise
+            current_app.logger.warning("transaction undone by the database (%s), tried again",
+                                       getattr(error.orig, "sqlstate", None))

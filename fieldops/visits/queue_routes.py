@@ -14,6 +14,7 @@ from fieldops.auth.models import Role
 from fieldops.core.navigation import safe_next
 from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
+from fieldops.core.transactions import committed_with_retries
 from fieldops.extensions import db, htmx
 from fieldops.org.scope import scoped
 from fieldops.timeutil import format_date
@@ -106,8 +107,10 @@ def bulk_verify():
         abort(404)
     if request.form.get("confirm") != "1":
         return render_template("visits/bulk_confirm.html", visits=visits, seen=seen, back=back)
-    verified, skipped = operations.verify_many(current_user, {visit: seen[visit.id] for visit in visits})
-    db.session.commit()
+    # Many visits in one transaction may meet another writer of the district's figures
+    # in a deadlock; the database undoes one side whole, and it is done again.
+    verified, skipped = committed_with_retries(
+        lambda: operations.verify_many(current_user, {visit: seen[visit.id] for visit in visits}))
     if verified:
         flash(ngettext("%(num)d visit verified.", "%(num)d visits verified.", len(verified)), "success")
     else:
