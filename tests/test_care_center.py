@@ -18,6 +18,7 @@ from tests import factories
 from tests.conftest import sign_in
 from tests.export_files import csv_rows
 from tests.followup_helpers import fu, in_english  # noqa: F401
+from tests.statements import recorded
 
 
 @pytest.fixture
@@ -106,16 +107,8 @@ def test_bad_answers_are_refused_and_change_nothing(app, fu, center):
 
 
 def _statements(client, path):
-    sent = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        sent.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with recorded() as sent:
         page = client.get(path)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
     assert page.status_code == 200
     return page.get_data(as_text=True), len(sent)
 

@@ -9,11 +9,11 @@ import time
 from datetime import datetime
 
 from PIL import Image
-import sqlalchemy as sa
 
 from fieldops.extensions import db
 from fieldops.offline import shell
 from tests import factories
+from tests.statements import recorded
 
 
 def test_the_manifest_installs_fieldops_in_vietnamese_with_png_icons(client):
@@ -123,16 +123,8 @@ def test_an_incremental_sync_brings_only_the_employers_changed_since(client_as, 
 
 
 def _statements_of(client, since):
-    sent = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        sent.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with recorded() as sent:
         data = sync(client, since)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
     return data, sent
 
 
