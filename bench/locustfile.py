@@ -18,6 +18,7 @@ import uuid
 from urllib.parse import urlencode
 
 from locust import FastHttpUser, constant, task
+from locust.exception import StopUser
 
 FIXTURE = json.load(open(os.environ["NATIONAL_FIXTURE"]))
 SCENARIO = os.environ["SCENARIO"]
@@ -113,12 +114,23 @@ class Client(FastHttpUser):
             response_length=0, exception=failed, context={})
 
     def bulk_verify(self):
-        """The supervisor verifies 100 waiting visits of the district at once (branch h20queue's form)."""
-        ids = next(_waiting_batches)  # each batch other visits: a verified visit waits no more
-        form = [("csrf_token", self.account["csrf"]), ("decision", "verify")] + [("visit_id", str(i)) for i in ids]
+        """The supervisor ticks 100 waiting visits of the district, is asked, confirms
+        (fieldops/visits/queue_routes.py bulk_verify); the two POSTs are recorded as one batch."""
+        picks = next(_waiting_batches, None)  # each batch other visits: a verified visit waits no more
+        if picks is None:
+            raise StopUser()  # the district has no more waiting visits
+        began, failed = time.perf_counter(), None
+        form = [("csrf_token", self.account["csrf"]), ("which", "picked"), ("next", "/visits/review")] + [
+            ("pick", pick) for pick in picks]
         headers = self.headers | {"Content-Type": "application/x-www-form-urlencoded"}
-        with self.client.post(FIXTURE["bulk_verify_path"], data=urlencode(form), headers=headers,
-                              name=BATCH_ROWS["review_bulk_verify"], allow_redirects=False,
-                              catch_response=True) as response:
-            if response.status_code not in (200, 302, 303):
-                response.failure(f"status {response.status_code}")
+        for step, expected in ((form, 200), (form + [("confirm", "1")], 302)):
+            with self.client.post(FIXTURE["bulk_verify_path"], data=urlencode(step), headers=headers,
+                                  name="bulk verify, " + ("confirmed" if expected == 302 else "asked"),
+                                  allow_redirects=False, catch_response=True) as response:
+                if response.status_code != expected:
+                    response.failure(f"status {response.status_code}")
+                    failed = RuntimeError(f"bulk verify answered {response.status_code}")
+                    break
+        self.environment.events.request.fire(
+            request_type="BATCH", name=BATCH_ROWS["review_bulk_verify"],
+            response_time=(time.perf_counter() - began) * 1000, response_length=0, exception=failed, context={})

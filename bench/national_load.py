@@ -56,8 +56,8 @@ SCENARIOS = ["officer_home", "employer_search", "employer_page", "visit_submit",
              "campaign_headline", "sync_first", "sync_incremental", "outbox_replay", "care_queue", "review_bulk_verify"]
 # Scenarios measured by one row of locust's statistics (bench/locustfile.py fires it) rather than all their requests.
 BATCH_ROWS = {"outbox_replay": "outbox replay of 20", "review_bulk_verify": "bulk verify of 100"}
-# The supervisor's bulk verify is being built on another branch: measured only where the app has it.
-BULK_VERIFY_PATH = "/visits/review/bulk"
+# The review queue's bulk verify (fieldops/visits/queue_routes.py): asked, then confirmed.
+BULK_VERIFY_PATH = "/visits/review/verify"
 # A tablet's incremental sync asks for what changed since its last one, an hour ago here.
 SYNC_SINCE_SECONDS = 3600
 PASSWORD = "fieldops-demo-2023"
@@ -153,22 +153,25 @@ def care_accounts(conn, count):
 
 
 def waiting_visits(url, district):
-    """The district's visits waiting for review, for the bulk verify (oldest first)."""
+    """The district's visits waiting for review, oldest first, as the queue's form sends them:
+    "id.revision", the revision the supervisor saw."""
     import sqlalchemy as sa
 
     engine = sa.create_engine(url)
-    with engine.connect() as conn:
-        ids = conn.execute(sa.text("SELECT id FROM visit WHERE district_id = :d AND state = 'submitted' "
-                                   "ORDER BY submitted_at, id"), {"d": district}).scalars().all()
+    with engine.begin() as conn:
+        # national_data.py writes no revision rows, and a review marks the revision it saw: those of the
+        # visits to verify are added (as submitted; their content is not read by the queue or the verify).
+        conn.execute(sa.text(
+            "INSERT INTO visit_revision (visit_id, number, content, payload_hash, submitted_by_id, submitted_at, "
+            "review_state, return_reason) SELECT v.id, v.revision, '{}', 'national_data', v.officer_id, "
+            "v.submitted_at, 'submitted', '' FROM visit v WHERE v.district_id = :d AND v.state = 'submitted' "
+            "AND NOT EXISTS (SELECT 1 FROM visit_revision r WHERE r.visit_id = v.id AND r.number = v.revision)"),
+            {"d": district})
+        picks = [f"{visit_id}.{revision}" for visit_id, revision in conn.execute(sa.text(
+            "SELECT id, revision FROM visit WHERE district_id = :d AND state = 'submitted' "
+            "ORDER BY submitted_at, id"), {"d": district})]
     engine.dispose()
-    return ids
-
-
-def has_route(path):
-    from fieldops import create_app
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    return any(rule.rule == path for rule in app.url_map.iter_rules())
+    return picks
 
 
 def sign_in(port, account):
@@ -262,9 +265,6 @@ def http_scenarios(args, records):
     if removed:
         print(f"removed the {removed:,} visits earlier runs submitted", flush=True)
     scenarios = list(args.scenarios)
-    if "review_bulk_verify" in scenarios and not has_route(BULK_VERIFY_PATH):
-        scenarios.remove("review_bulk_verify")
-        print(f"skipped review_bulk_verify: this app has no {BULK_VERIFY_PATH} (branch h20queue)", flush=True)
     database = sa.engine.make_url(args.database).database
     if args.replica:
         print("starting the streaming replica…", flush=True)

@@ -3,17 +3,22 @@ escalations a supervisor approved, with the employer's contact; the Center's
 answer moves the follow-up on and reaches the officer and the supervisor; the
 export carries the same columns, approved escalations only unless told."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
+from flask import render_template_string
 
 from fieldops.audit.models import AuditEvent
 from fieldops.employers.phones import normalize_phone
 from fieldops.extensions import db
+from fieldops.followups.forms import CareAnswerForm
 from fieldops.followups.models import CareAnswer, FollowUp, FollowUpNotice, FollowUpState, NoticeEvent
 from tests import factories
 from tests.conftest import sign_in
 from tests.export_files import csv_rows
 from tests.followup_helpers import fu, in_english  # noqa: F401
+from tests.statements import recorded
 
 
 @pytest.fixture
@@ -99,6 +104,52 @@ def test_bad_answers_are_refused_and_change_nothing(app, fu, center):
         assert db.session.get(FollowUp, made.id).care_answer is None
     # Other roles cannot answer at all.
     assert _client(app, fu["supervisor"]).post(f"/followups/{followup.id}/care-answer", data={}).status_code == 403
+
+
+def _statements(client, path):
+    with recorded() as sent:
+        page = client.get(path)
+    assert page.status_code == 200
+    return page.get_data(as_text=True), len(sent)
+
+
+def _answer_form_of(page, followup_id):
+    found = re.search(rf'<form method="post" action="/followups/{followup_id}/care-answer".*?</form>', page, re.S)
+    return " ".join(found.group(0).split())
+
+
+def test_every_row_gets_its_own_answer_form_at_the_cost_of_one(app, fu, center, org):
+    client = _client(app, center["care"])
+    one, statements_one = _statements(client, "/followups/care")
+    approved = center["approved"].id
+    # The row's form as a form object of its own renders it, the fields' ids and names carrying the row's id.
+    with app.test_request_context():
+        expected = " ".join(render_template_string(
+            '{% from "macros/forms.html" import field, error_summary %}'
+            '<form method="post" action="{{ url_for(\'followups.care_answer\', followup_id=id) }}" novalidate '
+            'class="care-answer">{{ form.csrf_token }}{{ error_summary(form) }}{{ field(form.answer) }}'
+            '{{ field(form.note, rows=3) }}<button class="primary">Record the answer</button></form>',
+            form=CareAnswerForm(prefix=f"care{approved}", formdata=None), id=approved).split())
+    assert _answer_form_of(one, approved).replace("> <", "><") == expected.replace("> <", "><")
+    assert f'<label for="care{approved}-answer">' in one and f'name="care{approved}-note"' in one
+
+    more = []
+    for n in range(9):
+        employer = factories.employer(org["HN-BD"], name=f"Công ty số {n}")
+        visit = factories.visit(fu["officer"], employer, obstacles=[("app_error", 4, "")])
+        more.append(factories.followup(fu["officer"], employer, kind="escalation", visit=visit,
+                                       obstacle=visit.obstacles[0], state="approved", decider=fu["supervisor"]))
+    db.session.commit()
+    ten, statements_ten = _statements(client, "/followups/care")
+    assert all(f'id="care{f.id}-answer"' in ten and f'for="care{f.id}-note"' in ten for f in more)
+    assert _answer_form_of(ten, approved) == _answer_form_of(one, approved)
+    assert statements_ten == statements_one  # ten rows cost the statements of one
+    # A row sent with errors keeps what was typed and its messages; the other rows stay blank.
+    sent = client.post(f"/followups/{approved}/care-answer", data={
+        f"care{approved}-answer": "resolved", f"care{approved}-note": " "}).get_data(as_text=True)
+    assert "Write a note for the officer." in _answer_form_of(sent, approved)
+    assert '<option selected value="resolved">' in _answer_form_of(sent, approved)
+    assert "error" not in _answer_form_of(sent, more[0].id)
 
 
 def _csv(data: bytes):

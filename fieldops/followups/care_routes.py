@@ -15,6 +15,10 @@ from fieldops.followups.operations import FollowUpError
 from fieldops.org.scope import get_or_404
 
 
+# Stands for an escalation's id in the blank answer form, rendered once per page (see followups/care.html).
+ROW = "__row"
+
+
 def _form(followup_id, **kwargs):
     # One form per escalation on the page: its own prefix keeps the fields' ids apart.
     return CareAnswerForm(prefix=f"care{followup_id}", **kwargs)
@@ -22,9 +26,10 @@ def _form(followup_id, **kwargs):
 
 def _queue(sent=None, status=200):
     page = page_of(care.waiting(current_user))
-    forms = {f.id: _form(f.id, formdata=None) for f in page.items} | (sent or {})
-    return render_template("followups/care.html", page=page, forms=forms, answered=care.answered(current_user),
-                           description=care.description), status
+    # Only a form sent with errors is kept as such; every other row gets the blank form's markup with its id:
+    # a form object and its fields' rendering per row cost more than the rest of the row.
+    return render_template("followups/care.html", page=page, forms=sent or {}, blank=_form(ROW, formdata=None),
+                           row=ROW, answered=care.answered(current_user), description=care.description), status
 
 
 @bp.get("/care")

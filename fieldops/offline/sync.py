@@ -52,8 +52,11 @@ def payload(user, since: str) -> dict:
     employers = scoped(Employer, user, sa.select(*(getattr(Employer, f) for f in EMPLOYER_FIELDS)))
     total = db.session.scalar(scoped(Employer, user, sa.select(sa.func.count()).select_from(Employer)))
     if cursor is not None:
-        changed_departments = sa.select(LabourDepartment.employer_id).where(LabourDepartment.updated_at >= cursor)
-        employers = employers.where(sa.or_(Employer.updated_at >= cursor, Employer.id.in_(changed_departments)))
+        # A union of the two indexed "changed since" reads, not an OR beside the district's filter, which read
+        # every employer of the district to test it: the incremental sync cost nearly as much as the first.
+        changed = sa.union(sa.select(Employer.id).where(Employer.updated_at >= cursor),
+                           sa.select(LabourDepartment.employer_id).where(LabourDepartment.updated_at >= cursor))
+        employers = employers.where(Employer.id.in_(changed))
     employer_rows = _rows(employers.order_by(Employer.id))
     ids = employers.with_only_columns(Employer.id).order_by(None)
     departments = (
