@@ -5,6 +5,7 @@ targets. Elements are found by id, not by their (translated) text."""
 import pytest
 
 from tests.browser.conftest import sign_in
+from tests.browser.offline_helpers import until
 
 HEADER = "Mã quận huyện,Nhóm,Tháng,Số người tham gia,Số người đã đăng ký,Số người tham gia mới,Số người mới đã đăng ký\n"
 
@@ -22,7 +23,8 @@ def test_the_report_of_a_bad_file_comes_into_view_with_the_value_found(browser_p
     page.check("#dry_run")
     page.click(".import-form button.primary")
     page.wait_for_selector("#import-errors")
-    assert page.evaluate("document.activeElement.id") == "import-report"
+    # The focus moves once htmx has settled the swap.
+    until(page, "() => document.activeElement.id === 'import-report'")
     top = page.locator("#import-errors").bounding_box()["y"]
     assert 0 <= top < page.viewport_size["height"], top
     assert page.locator("#import-errors code").first.inner_text() == "<b>hai mươi</b>"
