@@ -164,3 +164,27 @@ def test_the_more_menu_opens_from_the_keyboard_and_holds_the_rest(browser_page, 
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     page.wait_for_url("**" + shown[len(row)])
+
+
+def test_the_returns_grid_keeps_each_group_in_its_cell_in_portrait(browser_page):
+    page = browser_page("portrait")
+    sign_in(page, "supervisor.hn")
+    page.goto("/returns/")
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    assert page.locator("#returns-table td[data-group] a").count() >= 4
+    spills = page.evaluate("""() => {
+      const out = [];
+      for (const cell of document.querySelectorAll('#returns-table td')) {
+        const box = cell.getBoundingClientRect();
+        for (const e of cell.querySelectorAll('*')) {
+          const r = e.getBoundingClientRect();
+          if (r.left < box.left - .5 || r.right > box.right + .5)
+            out.push(e.textContent.trim() + ': ' + Math.round(r.left) + '-' + Math.round(r.right) +
+                     ' outside ' + Math.round(box.left) + '-' + Math.round(box.right));
+        }
+      }
+      return out;
+    }""")
+    assert not spills, "\n".join(spills)
+    # Cards do not scroll sideways: no hint says they do.
+    assert page.locator(".scroll-hint").count() == 0
