@@ -188,3 +188,12 @@ def test_the_returns_grid_keeps_each_group_in_its_cell_in_portrait(browser_page)
     assert not spills, "\n".join(spills)
     # Cards do not scroll sideways: no hint says they do.
     assert page.locator(".scroll-hint").count() == 0
+
+
+@pytest.mark.parametrize("viewport", ["landscape", "portrait"])
+def test_the_months_button_sits_level_with_its_field(browser_page, viewport):
+    page = browser_page(viewport)
+    sign_in(page, "supervisor.hn")
+    page.goto("/returns/")
+    button, field = page.locator(".searchbar button").bounding_box(), page.locator("#month").bounding_box()
+    assert button["height"] <= TOUCH + 4 and abs(button["y"] + button["height"] - field["y"] - field["height"]) <= 1
