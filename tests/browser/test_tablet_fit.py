@@ -197,3 +197,11 @@ def test_the_months_button_sits_level_with_its_field(browser_page, viewport):
     page.goto("/returns/")
     button, field = page.locator(".searchbar button").bounding_box(), page.locator("#month").bounding_box()
     assert button["height"] <= TOUCH + 4 and abs(button["y"] + button["height"] - field["y"] - field["height"]) <= 1
+
+
+def test_an_import_page_in_portrait_puts_the_column_guide_under_the_form(browser_page):
+    page = browser_page("portrait")
+    sign_in(page, "admin")
+    page.goto("/employers/import")
+    form, guide = [page.locator(".columns > *").nth(i).bounding_box() for i in (0, 1)]
+    assert guide["y"] >= form["y"] + form["height"] and guide["width"] >= 700
