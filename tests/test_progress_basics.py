@@ -1,3 +1,4 @@
+import re
 from datetime import date
 
 import pytest
@@ -63,6 +64,21 @@ def test_line_chart_is_svg_with_its_numbers_as_text():
     assert svg.startswith("<svg") and "Độ bao phủ &lt;theo tháng&gt;" in svg
     assert "T2: 62,5%" in svg and "T3: —" in svg  # as every table prints it
     assert "<script" not in svg
+
+
+@pytest.mark.parametrize("values", [[1, 2], [3, 7, 5], [46, 11], [2589, 1200, None], [9, 12345]])
+def test_a_count_charts_axis_ticks_are_whole_numbers(values):
+    svg = line_chart([(f"T{i}", v) for i, v in enumerate(values)], title="Lượt", unit="", expected=[v and v + 1 for v in values])
+    ticks = re.findall(r'text-anchor="end"[^>]*>([^<]+)</text>', svg)
+    assert len(ticks) == 5 and ticks[-1] == "0"
+    assert all(re.fullmatch(r"\d{1,3}(\.\d{3})*", t) for t in ticks), ticks
+    top = int(ticks[0].replace(".", ""))
+    assert max(v for v in values if v) + 1 <= top < 2 * (max(v for v in values if v) + 1) + 4
+
+
+def test_a_percentage_charts_ticks_may_keep_decimals():
+    svg = line_chart([("T1", 10.0)], title="Độ bao phủ", y_max=50)
+    assert "12,5%" in re.findall(r'text-anchor="end"[^>]*>([^<]+)</text>', svg)
 
 
 def test_bar_charts_escape_labels():

@@ -432,3 +432,27 @@ def test_the_follow_up_queue_opens_on_the_proposals_awaiting_the_supervisors_dec
     assert '<option value="all">' in select  # every state, a filter away
     viewer = client_as("viewer").get("/followups/").get_data(as_text=True)
     assert re.search(r'<option selected value="all">|<option value="all" selected>', viewer)
+
+
+@pytest.mark.parametrize("query, title", [
+    ("", "Review queue"), ("state=verified", "Visits — Verified"), ("state=all", "Visits — all states")])
+def test_the_title_follows_the_state_asked_for(world, supervisor, query, title):
+    page = supervisor.get(f"/visits/review?{query}").get_data(as_text=True)
+    assert f"<title>{title} · FieldOps</title>" in page and f'<h1 id="review-title">{title}</h1>' in page
+    fragment = supervisor.get(f"/visits/review?{query}", headers={"HX-Request": "true", "HX-Target": "review-results"})
+    fragment = fragment.get_data(as_text=True)
+    assert f"<title>{title} · FieldOps</title>" in fragment and 'hx-swap-oob="true">' + title in fragment
+
+
+def test_all_states_offers_to_verify_the_waiting_among_those_shown(world, supervisor):
+    page = supervisor.get("/visits/review?state=all").get_data(as_text=True)
+    assert len(shown(page)) == 6
+    assert "Verify the 4 waiting visits among those shown" in page and "Verify all" not in page
+    assert sorted(re.findall(r'name="all" value="([\d.]+)"', page)) == sorted(
+        picks(world, "morning", "afternoon", "team", "song_da"))
+
+
+def test_all_states_says_so_in_vietnamese(world, client_as):
+    page = client_as("supervisor").get("/visits/review?state=all").get_data(as_text=True)
+    assert "Lượt làm việc — mọi trạng thái" in page
+    assert "Xác nhận 4 lượt làm việc chờ duyệt trong số đang hiển thị" in page

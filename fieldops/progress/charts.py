@@ -1,6 +1,8 @@
 """Charts drawn on the server as SVG: no chart library, nothing fetched from
 elsewhere, the same markup in the browser and in WeasyPrint's PDF. Each chart
 carries a <title> and <desc>, and the page shows the same numbers as a table."""
+import math
+
 from markupsafe import Markup, escape
 
 from fieldops.progress.format import figure, pct
@@ -27,12 +29,22 @@ def _svg(width, height, title, desc, body):
     )
 
 
+def _count_axis_top(top):
+    """The axis' top for counts: four steps of a whole number of two significant digits
+    (no tick at 1.294,5 people, and little room wasted above the line)."""
+    raw = top / 4
+    magnitude = 10 ** max(0, math.floor(math.log10(raw)) - 1) if raw >= 1 else 1
+    return 4 * max(1, math.ceil(raw / magnitude) * magnitude)
+
+
 def line_chart(points, *, title, unit="%", y_max=None, width=640, height=260, expected=None):
     """points: [(label, value or None)], e.g. coverage at the end of each month;
     expected: the target's schedule at the same points (drawn dashed), or None."""
     left, right, top, bottom = 48, 16, 16, 40
     values = [v for _, v in points if v is not None] + [v for v in expected or () if v is not None]
     y_max = y_max or max(values + [1])
+    if unit != "%":
+        y_max = _count_axis_top(y_max)
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / max(len(points) - 1, 1)
     parts = []

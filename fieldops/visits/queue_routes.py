@@ -64,10 +64,18 @@ def queue():
     page = page_of(queries.review_cards(current_user, filters), rows=True, total=total)
     # "Verify all" is offered for what the filters select, once they could all be read.
     selection = [] if filters.errors else queries.waiting_selection(current_user, filters)
+    fragment = htmx.target == "review-results"
     context = dict(page=page, form=form, filters=filters, selection=selection, max_bulk=queries.MAX_BULK,
-                   changes=queries.card_changes([card.id for card in page.items]))
-    template = "visits/_queue_list.html" if htmx.target == "review-results" else "visits/queue.html"
-    return render_template(template, **context)
+                   changes=queries.card_changes([card.id for card in page.items]),
+                   title=_title(filters.state), fragment=fragment)
+    return render_template("visits/_queue_list.html" if fragment else "visits/queue.html", **context)
+
+
+def _title(state):
+    """The queue of waiting visits, or the visits of the state the filter asks for."""
+    if state == ReviewState.submitted:
+        return _("Review queue")
+    return _("Visits — %(state)s", state=state_labels()[state]) if state else _("Visits — all states")
 
 
 def _seen(values) -> dict[int, int]:

@@ -92,3 +92,24 @@ def test_the_visit_form_writes_live_figures_in_the_pages_language(browser_page):
     assert page.locator("#total-coverage").inner_text() == "66.8%"  # 125 of 187
     office.locator("[data-count=insured]").fill("1370")
     assert page.locator("#total-insured").inner_text() == "1,420"
+
+
+def test_a_server_message_goes_once_its_field_is_changed(browser_page):
+    page = browser_page("portrait")
+    sign_in(page, "officer.hn")
+    open_form_by_search(page)
+    page.fill("#visit_date", "2023-06-15")
+    page.click("#visit-submit")  # no purpose: the server answers
+    page.wait_for_selector(SUMMARY)
+    assert "Có 1 lỗi cần sửa" in page.inner_text(SUMMARY)
+    assert "Chọn mục đích làm việc." in page.inner_text(SUMMARY)
+    page.select_option("#purpose", "registration_drive")
+    office = page.locator("[data-line]", has=page.locator("h3", has_text="Văn phòng"))
+    office.locator("[data-count=registered]").fill("200")  # more than the 137 insured
+    page.click("#visit-submit")  # the browser stops it
+    summary = page.inner_text(SUMMARY)
+    assert "Có 1 lỗi cần sửa" in summary and "mục đích" not in summary.lower(), summary
+    purpose = page.locator(".field", has=page.locator("#purpose"))
+    assert purpose.locator(".error").count() == 0 and "has-error" not in purpose.get_attribute("class")
+    assert page.get_attribute("#purpose", "aria-invalid") is None
+    assert office.locator(".has-error [data-count=registered]").count() == 1

@@ -78,3 +78,18 @@ def test_supervisor_filters_the_queue_and_verifies_the_selection(browser_page, v
     db.session.expire_all()
     states = set(db.session.scalars(sa.select(Visit.state).where(Visit.id.in_(chosen))))
     assert states == {ReviewState.verified}
+
+
+def test_the_state_filter_retitles_the_page_and_the_bulk_button_counts_the_waiting(browser_page):
+    page = browser_page("landscape")
+    sign_in(page, "supervisor.hn")
+    page.goto("/visits/review")
+    page.select_option("#state", "all")  # htmx swaps the list alone
+    page.wait_for_url(re.compile(r"state=all"))
+    page.wait_for_function("document.querySelector('#review-title').textContent.includes('mọi trạng thái')")
+    assert page.title() == "Lượt làm việc — mọi trạng thái · FieldOps"
+    shown = page.locator("#review-queue .review-card").count()
+    waiting = page.locator("#review-queue .review-card input[name=pick]").count()
+    assert shown > waiting > 0
+    button = page.inner_text("#verify-all")
+    assert "trong số đang hiển thị" in button and "tất cả" not in button

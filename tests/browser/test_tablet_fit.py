@@ -164,3 +164,44 @@ def test_the_more_menu_opens_from_the_keyboard_and_holds_the_rest(browser_page, 
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     page.wait_for_url("**" + shown[len(row)])
+
+
+def test_the_returns_grid_keeps_each_group_in_its_cell_in_portrait(browser_page):
+    page = browser_page("portrait")
+    sign_in(page, "supervisor.hn")
+    page.goto("/returns/")
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    assert page.locator("#returns-table td[data-group] a").count() >= 4
+    spills = page.evaluate("""() => {
+      const out = [];
+      for (const cell of document.querySelectorAll('#returns-table td')) {
+        const box = cell.getBoundingClientRect();
+        for (const e of cell.querySelectorAll('*')) {
+          const r = e.getBoundingClientRect();
+          if (r.left < box.left - .5 || r.right > box.right + .5)
+            out.push(e.textContent.trim() + ': ' + Math.round(r.left) + '-' + Math.round(r.right) +
+                     ' outside ' + Math.round(box.left) + '-' + Math.round(box.right));
+        }
+      }
+      return out;
+    }""")
+    assert not spills, "\n".join(spills)
+    # Cards do not scroll sideways: no hint says they do.
+    assert page.locator(".scroll-hint").count() == 0
+
+
+@pytest.mark.parametrize("viewport", ["landscape", "portrait"])
+def test_the_months_button_sits_level_with_its_field(browser_page, viewport):
+    page = browser_page(viewport)
+    sign_in(page, "supervisor.hn")
+    page.goto("/returns/")
+    button, field = page.locator(".searchbar button").bounding_box(), page.locator("#month").bounding_box()
+    assert button["height"] <= TOUCH + 4 and abs(button["y"] + button["height"] - field["y"] - field["height"]) <= 1
+
+
+def test_an_import_page_in_portrait_puts_the_column_guide_under_the_form(browser_page):
+    page = browser_page("portrait")
+    sign_in(page, "admin")
+    page.goto("/employers/import")
+    form, guide = [page.locator(".columns > *").nth(i).bounding_box() for i in (0, 1)]
+    assert guide["y"] >= form["y"] + form["height"] and guide["width"] >= 700

@@ -36,6 +36,19 @@
     }
   }
 
+  // A field changed since the server's answer: its message from the server goes (the
+  // browser re-checks what it can, the server the rest when the form is sent again).
+  function forget(input) {
+    var holder = input && input.closest && input.closest(".field.has-error");
+    if (!holder) return;
+    $$("p.error", holder).forEach(function (p) { p.parentNode.removeChild(p); });
+    holder.classList.remove("has-error");
+    $$("[aria-invalid]", holder).forEach(function (e) {
+      e.removeAttribute("aria-invalid");
+      e.removeAttribute("aria-describedby");
+    });
+  }
+
   // Checks a line (or clears it when not counted); true when it passes.
   function checkRow(rules, row) {
     var counted = $("[data-counted]", row).checked;
@@ -89,6 +102,7 @@
   }
 
   window.FieldOpsVisitChecks = {
-    checkRow: checkRow, checkDate: checkDate, checkAll: checkAll, suggestNewly: suggestNewly, sameDay: sameDay
+    checkRow: checkRow, checkDate: checkDate, checkAll: checkAll, suggestNewly: suggestNewly, sameDay: sameDay,
+    forget: forget
   };
 })();

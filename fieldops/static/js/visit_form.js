@@ -63,6 +63,7 @@
   function onInput(event) {
     var target = event.target;
     var row = target.closest && target.closest("[data-line]");
+    Checks.forget(target);
     if (target.dataset && target.dataset.count === "newly") target.dataset.typed = "yes";
     if (row && target.dataset && target.dataset.count === "registered") Checks.suggestNewly(row);
     if (row) checkRow(row);
