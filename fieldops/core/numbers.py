@@ -51,6 +51,11 @@ def pct(value) -> str:
     return "—" if value is None else f"{figure(shown_percent(value))}%"
 
 
+def target_figure(value, percent=False) -> str:
+    """A target's value, gap or figure: a percentage (`percent`) as `pct` shows it, else a count."""
+    return pct(value) if percent else figure(value)
+
+
 def exact(value) -> str:
     """A decimal with every digit it was given (a threshold of 97.25 stays 97,25 in
     Vietnamese), in the one format; `value`: a Decimal or its canonical text."""

@@ -2,7 +2,7 @@ from flask import has_request_context, request, url_for
 
 from fieldops import definitions
 from fieldops.core.forms import error_entries
-from fieldops.core.numbers import figure, pct
+from fieldops.core.numbers import figure, pct, target_figure
 from fieldops.timeutil import format_date, format_datetime
 
 CSP = (
@@ -41,6 +41,7 @@ def register(app):
     app.jinja_env.filters["number"] = lambda n: "" if n is None else figure(n)
     app.jinja_env.filters["figure"] = figure
     app.jinja_env.filters["pct"] = pct
+    app.jinja_env.filters["target_figure"] = target_figure
     app.jinja_env.globals["coverage"] = definitions.coverage
     app.jinja_env.globals["form_error_entries"] = error_entries
 

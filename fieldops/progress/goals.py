@@ -5,7 +5,7 @@ the change since the previous period of the same kind."""
 from datetime import date, timedelta
 from fractions import Fraction
 
-from fieldops.progress.format import figure, pct
+from fieldops.core.numbers import target_figure
 from fieldops.progress.labels import comparison_labels, metric_labels, status_labels
 from fieldops.progress.models import HEADLINE_METRICS, PERCENT_METRICS
 from fieldops.progress.periods import Period
@@ -66,4 +66,4 @@ def _signed(change, percent) -> str | None:
     if change is None:
         return None
     sign = "+" if change > 0 else "−" if change < 0 else "±"
-    return sign + (pct(abs(change)) if percent else figure(abs(change)))
+    return sign + target_figure(abs(change), percent)
