@@ -14,6 +14,9 @@ SUMMARY = "[data-error-summary]"
 
 
 def in_view_and_focused(page, selector):
+    # The element exists once parsed; app.js marks it seen when it has moved the focus
+    # and the scroll, on DOMContentLoaded or after the swap, which may come later.
+    page.wait_for_selector(selector + "[data-seen]", state="attached")
     return page.evaluate("""(selector) => {
         const summary = document.querySelector(selector);
         if (!summary) return "no summary";
