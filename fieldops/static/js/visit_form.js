@@ -243,7 +243,8 @@
   }
 
   function restoreDraft() {
-    var anyKey = form.dataset.draftAnyKey === "yes";
+    // What the officer typed while the outbox was being read is newer than any draft.
+    var anyKey = form.dataset.draftAnyKey === "yes" && form.dataset.typedEarly !== "yes";
     var queued = {};
     Outbox.entries().forEach(function (e) { queued[e.id] = true; });
     var candidates = Outbox.drafts(scope);
@@ -392,9 +393,20 @@
     if (discard) discard.addEventListener("click", onClick);
     recompute();
     sameDay();
+    form.dataset.ready = "yes";
+    if (form.dataset.typedEarly === "yes") queueSave();
+  }
+
+  // Typing may start before the outbox has been read (a slow tablet opens its store
+  // late): that form keeps its own key and figures, and is saved as the draft.
+  function noteEarlyTyping(event) {
+    var early = event.target.form;
+    if (early && early.id === "visit-form" && early.dataset.ready !== "yes") early.dataset.typedEarly = "yes";
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    document.addEventListener("input", noteEarlyTyping, true);
+    document.addEventListener("change", noteEarlyTyping, true);
     if (Outbox) Outbox.ready.then(init); // the outbox is read before the form looks at it
   });
   document.addEventListener("fieldops:outbox", onOutbox);
