@@ -1,6 +1,7 @@
 from flask import has_request_context, request, url_for
 
 from fieldops import definitions
+from fieldops.core import figure_markup
 from fieldops.core.forms import error_entries
 from fieldops.core.numbers import figure, pct, target_figure
 from fieldops.timeutil import format_date, format_datetime
@@ -43,6 +44,9 @@ def register(app):
     app.jinja_env.filters["pct"] = pct
     app.jinja_env.filters["target_figure"] = target_figure
     app.jinja_env.globals["coverage"] = definitions.coverage
+    app.jinja_env.globals["coverage_percent"] = figure_markup.coverage_percent
+    app.jinja_env.globals["coverage_bar"] = figure_markup.coverage_bar
+    app.jinja_env.globals["department_change"] = figure_markup.department_change
     app.jinja_env.globals["form_error_entries"] = error_entries
 
     @app.after_request
