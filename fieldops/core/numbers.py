@@ -26,7 +26,8 @@ def whole_number(value, digits=9):
     return None
 
 
-def figure(value) -> str:
+def figure(value, language=None) -> str:
+    """`value` in the format of `language` ("vi" or "en"; by default the one in force)."""
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -41,7 +42,7 @@ def figure(value) -> str:
         return value.strftime("%d/%m/%Y")
     else:
         return str(value)
-    if language_in_force() == "en":
+    if (language or language_in_force()) == "en":
         return text
     return text.replace(",", " ").replace(".", ",").replace(" ", ".")
 

@@ -17,7 +17,7 @@ from fieldops.progress.charts import line_chart
 from fieldops.progress.dashboard import resolve_period, targets_of
 from fieldops.progress.format import figure
 from fieldops.progress.models import Metric
-from fieldops.progress.work import officers_of, officers_work, visit_counts
+from fieldops.progress.work import officers_of, officers_work, visits_by_day
 
 # A unit's metric → the officer's figure (fieldops/progress/work.py `Work`) that adds up to it.
 OFFICER_FIGURES = {Metric.visits: "visits", Metric.employers_full: "employers_full"}
@@ -35,9 +35,11 @@ def _nearest_targets(person, campaign):
     return found
 
 
-def officer_targets(person, campaign, as_of: date) -> list[dict]:
-    """One row per figure whose unit has a target, campaign to date as of `as_of`."""
-    work = officers_work([person.id], campaign.counts_from, as_of)[person.id]
+def officer_targets(person, campaign, as_of: date, work=None) -> list[dict]:
+    """One row per figure whose unit has a target, campaign to date as of `as_of`;
+    `work`: the officer's Work over that span when the caller has it already."""
+    if work is None:
+        work = officers_work([person.id], campaign.counts_from, as_of)[person.id]
     elapsed = scoring.elapsed_share(campaign, as_of)
     rows = []
     for metric, (unit, value, comparison) in _nearest_targets(person, campaign).items():
@@ -58,9 +60,10 @@ def visits_by_month(person, campaign, as_of: date, share=None):
     """(chart, table rows): the officer's visits in the campaign to date at each month's
     end, with what the schedule expects of their share of the visits target, if any."""
     ends = resolve_period("campaign", campaign, as_of).month_ends(as_of)
+    by_day = visits_by_day(person.id, campaign.counts_from, as_of)
     points, expected = [], []
     for end in ends:
-        points.append((end.strftime("%m/%y"), visit_counts([person.id], campaign.counts_from, end).get(person.id, 0)))
+        points.append((end.strftime("%m/%y"), sum(n for day, n in by_day if day <= end)))
         if share is not None:
             expected.append(float(share * scoring.elapsed_share(campaign, end)))
     chart = line_chart(points, title=_("Visits by month, campaign to date"), unit="", expected=expected or None)

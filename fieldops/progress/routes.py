@@ -208,12 +208,15 @@ def _officer_page(person):
     context = setup.context() | {"person": person, "work": None, "visits": None, "full": [], "visited": None}
     if setup.ok:
         start, end = setup.period.start, setup.as_of
-        targets = officer_targets.officer_targets(person, setup.campaign, end)
+        context["work"] = work.officers_work([person.id], start, end)[person.id]
+        # Over the campaign to date (the usual period) the targets' figures are the page's own.
+        same_span = start == setup.campaign.counts_from
+        targets = officer_targets.officer_targets(person, setup.campaign, end,
+                                                  work=context["work"] if same_span else None)
         share = next((row["share"] for row in targets if row["metric"] == Metric.visits), None)
         context["targets"] = targets
         context["visits_chart"], context["visits_table"] = officer_targets.visits_by_month(
             person, setup.campaign, end, share)
-        context["work"] = work.officers_work([person.id], start, end)[person.id]
         context["visited"] = work.visited_funnel([person.id], start, end).as_dict()
         context["visits"] = page_of(work.officer_visits(person.id, start, end))
         ids = context["work"].full_employer_ids

@@ -192,6 +192,13 @@ def officer_visits(officer_id, start: date, end: date):
     )
 
 
+def visits_by_day(officer_id, start: date, end: date) -> list:
+    """[(day, counting visits that day)] of one officer in [start, end]."""
+    return db.session.execute(
+        sa.select(Visit.visit_date, sa.func.count(Visit.id)).where(_visits_in([officer_id], start, end))
+        .group_by(Visit.visit_date)).all()
+
+
 def visit_counts(officer_ids, start: date, end: date) -> dict:
     """{officer id: counting visits in [start, end]}."""
     officer_ids = list(officer_ids)
