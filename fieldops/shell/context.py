@@ -1,4 +1,4 @@
-"""What every page's frame shows: the navigation per role, the role and level labels.
+"""What every page's frame shows: the navigation per role, its own words, the role and level labels.
 
 Every page renders the frame, so what it needs is made once per process: the
 labels stay lazy (translated where a page shows them), and each role's
@@ -7,7 +7,7 @@ navigation is translated once per language.
 from functools import cache
 
 from flask import has_request_context
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext as _, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -26,6 +26,7 @@ def register(app):
             "current_locale": locale,
             "nav_items": translated_nav(current_user.role, locale) if signed_in else (),
             "nav_primary": nav_primary(),
+            "frame": frame_texts(locale),
             "role_labels": role_labels(),
             "level_labels": level_labels(),
         }
@@ -35,6 +36,35 @@ def register(app):
 def translated_nav(role, _locale):
     """nav_items() of a role with its labels translated into the language in force (the cache's key)."""
     return tuple((endpoint, str(label)) for endpoint, label in nav_items(role))
+
+
+@cache
+def frame_texts(_locale):
+    """The frame's own words, in the language in force (the cache's key): the same on
+    every page, so translated once per language rather than on each page."""
+    return {
+        "connection_lost": _("No connection: this part of the page was not updated. "
+                             "Try again when the connection returns."),
+        "server_error": _("The server did not answer: this part of the page was not updated. "
+                          "Try again in a moment."),
+        "errors_one": ngettext("There is %(num)d error to correct", "There are %(num)d errors to correct", 1),
+        "errors_many": _("There are %(num)s errors to correct", num="{n}"),
+        "scroll_hint": _("Wider than the screen: swipe the table sideways to see every column."),
+        "main_navigation": _("Main navigation"),
+        "more": _("More"),
+        "sign_out_waiting": _("Items kept on this tablet are still waiting to be sent. "
+                              "They will be sent after you sign in again. Sign out anyway?"),
+        "sign_out": _("Sign out"),
+        "outbox": _("Outbox"),
+        "my_account": _("My account"),
+        "outbox_waiting": _("Visits kept on this tablet, waiting to be sent: %(n)s", n="{n}"),
+        "outbox_sending": _("Sending the visits kept on this tablet…"),
+        "outbox_sent": _("The visits kept on this tablet have been sent."),
+        "outbox_signin": _("Sign in again to send the visits kept on this tablet."),
+        "outbox_attention": _("A visit kept on this tablet needs correcting before it can be sent:"),
+        "open_it": _("Open it"),
+        "send_now": _("Send now"),
+    }
 
 
 @cache
