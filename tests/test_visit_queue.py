@@ -273,6 +273,31 @@ def test_bulk_verify_asks_first_then_verifies_only_the_selection_each_audited(wo
     assert shown(page) == ids(world, "afternoon", "song_da")
 
 
+def test_a_bulk_verify_leaves_the_figures_a_rebuild_from_the_history_gives(world, supervisor):
+    """One refresh for all the employers of a bulk: the district rows and the departments'
+    current figures are those a rebuild of the whole history computes."""
+    from fieldops.employers.models import LabourDepartment
+    from fieldops.progress import timeline
+
+    def figures():
+        rows = {model.__tablename__: sorted(
+                    tuple(value for column, value in row._mapping.items() if column != "updated_at")
+                    for row in db.session.execute(sa.select(model.__table__)))
+                for model in (*timeline.DISTRICT_TABLES, timeline.EmployerTimeline)}
+        rows["departments"] = sorted(db.session.execute(sa.select(
+            LabourDepartment.id, LabourDepartment.current_registered, LabourDepartment.current_active,
+            LabourDepartment.current_visit_id)).all())
+        return rows
+
+    bulk(supervisor, picks(world, "morning", "afternoon", "team", "song_da"))
+    db.session.expire_all()
+    assert all(state(world["visits"][n]) == ReviewState.verified for n in ("morning", "afternoon", "team", "song_da"))
+    after_bulk = figures()
+    timeline.rebuild_all()
+    db.session.commit()
+    assert figures() == after_bulk
+
+
 def test_verify_all_the_filters_select(world, supervisor):
     page = supervisor.get("/visits/review?employer=hong+ha").get_data(as_text=True)
     assert "Verify all 2 visits shown" in page

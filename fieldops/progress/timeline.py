@@ -309,14 +309,16 @@ def employers_changed(employer_ids) -> None:
 
 
 @contextmanager
-def history_change(employer_id):
+def history_change(employer_ids):
     """Around a change of one employer's history (a visit created, edited or
-    reviewed): its timeline row locked before anything else, then its figures
-    refreshed, from the state read with the lock. An error inside leaves them."""
-    stored = _lock_stored([employer_id])
+    reviewed), or of several at once (a bulk review; a list of ids): their
+    timeline rows locked before anything else, in id order, then their figures
+    refreshed together, from the state read with the lock. An error inside leaves them."""
+    ids = [employer_ids] if isinstance(employer_ids, int) else sorted(set(employer_ids))
+    stored = _lock_stored(ids)
     yield
     db.session.flush()
-    _refresh_batch([employer_id], stored)
+    _refresh_batch(ids, stored)
 
 
 def campaign_changed(since: date) -> None:

@@ -189,23 +189,28 @@ def revise_visit(actor, visit: Visit, data: VisitInput, *, base_revision: int, p
 
 def _review(actor, visit: Visit, action: str, reason: str, now, revision=None) -> None:
     """`revision`: the one the reviewer saw (None: the visit's own); another one is stale."""
+    now = now or utcnow()
+    with history_change(visit.employer_id):  # a return takes the figures out; a verification, the verified share
+        _decide(actor, visit, action, reason, now, revision)
+    reviewed([visit], actor, action, reason, now=now)
+
+
+def _decide(actor, visit: Visit, action: str, reason: str, now, revision=None) -> None:
+    """The review itself, inside its employer's `history_change`: the visit's state and its revision's."""
     if not visit.can_review(actor):
         raise VisitStateError("not_reviewer" if visit.state == ReviewState.submitted else "already_reviewed")
-    now = now or utcnow()
     number = visit.revision if revision is None else revision
     after = {"revision": number} | ({"reason": reason} if reason else {})
-    with history_change(visit.employer_id):  # a return takes the figures out; a verification, the verified share
-        try:
-            move(REVIEW, visit, action, {"return_reason": reason, "reviewed_at": now, "reviewed_by_id": actor.id},
-                 actor=actor, where=[Visit.revision == number], before={"revision": number}, after=after, now=now)
-        except (Refused, Stale):
-            raise VisitStateError("changed") from None
-        revision = db.session.scalars(
-            sa.select(VisitRevision).where(VisitRevision.visit_id == visit.id, VisitRevision.number == number)
-        ).one()
-        revision.review_state, revision.return_reason = visit.state, reason
-        revision.reviewed_at, revision.reviewed_by_id = now, actor.id
-    reviewed([visit], actor, action, reason, now=now)
+    try:
+        move(REVIEW, visit, action, {"return_reason": reason, "reviewed_at": now, "reviewed_by_id": actor.id},
+             actor=actor, where=[Visit.revision == number], before={"revision": number}, after=after, now=now)
+    except (Refused, Stale):
+        raise VisitStateError("changed") from None
+    revision = db.session.scalars(
+        sa.select(VisitRevision).where(VisitRevision.visit_id == visit.id, VisitRevision.number == number)
+    ).one()
+    revision.review_state, revision.return_reason = visit.state, reason
+    revision.reviewed_at, revision.reviewed_by_id = now, actor.id
 
 
 def verify_visit(actor, visit: Visit, now=None, revision=None) -> None:
@@ -219,12 +224,15 @@ def verify_many(actor, seen: dict, now=None):
     the timelines are locked in (fieldops/progress/timeline.py)."""
     now = now or utcnow()
     verified, skipped = [], []
-    for visit in sorted(seen, key=lambda v: (v.employer_id, v.id)):
-        try:
-            verify_visit(actor, visit, now=now, revision=seen[visit])
-            verified.append(visit)
-        except VisitStateError as error:
-            skipped.append((visit, error.reason))
+    # One refresh of the figures for all their employers, not one per visit.
+    with history_change([visit.employer_id for visit in seen]):
+        for visit in sorted(seen, key=lambda v: (v.employer_id, v.id)):
+            try:
+                _decide(actor, visit, "verify", "", now, seen[visit])
+                verified.append(visit)
+            except VisitStateError as error:
+                skipped.append((visit, error.reason))
+    reviewed(verified, actor, "verify", "", now=now)
     return verified, skipped
 
 
