@@ -98,6 +98,24 @@ def test_the_export_reads_the_copy_the_page_shows(world, client_as, kept):
     assert dict((row[0], row[1]) for row in rows)["Registered"] == "55"
 
 
+def test_an_export_of_a_copy_is_made_once_and_again_for_a_new_copy(world, client_as, kept, monkeypatch):
+    from fieldops.progress import exports
+
+    made = []
+    real = exports.report_file
+    monkeypatch.setattr(exports, "report_file", lambda *args: made.append(args[1:]) or real(*args))
+    client = in_english(client_as("viewer"))
+    url = f"/progress/units/{world['org']['HN'].id}/export?period=campaign&format="
+    first = client.get(url + "xlsx").data
+    assert client.get(url + "xlsx").data == first and len(made) == 1  # the second one is sent as made
+    assert client.get(url + "csv&table=summary").status_code == 200 and len(made) == 2  # another file
+
+    age_every_copy(61)
+    a_new_registration(world)
+    body = client.get(url + "csv&table=summary").get_data(as_text=True)
+    assert len(made) == 3 and dict((row[0], row[1]) for row in csv_rows(body, "en"))["Registered"] == "70"
+
+
 def test_the_printed_report_is_computed_afresh(world, app, client_as, kept):
     from pypdf import PdfReader
 

@@ -143,9 +143,9 @@ def export(unit_id):
     table = request.args.get("table", "all")
     names = exports.TABLES if table not in exports.TABLES else (table,)
     fmt = request.args.get("format") if request.args.get("format") in MIMETYPES else "xlsx"
-    report = snapshots.unit_report(unit, setup.campaign, setup.period, setup.today,
-                                   request.args.get("rank", "overall")).report
-    body, kind = exports.report_file(report, fmt, names)
+    kept = snapshots.unit_report(unit, setup.campaign, setup.period, setup.today,
+                                 request.args.get("rank", "overall"), html=False)
+    body, kind = snapshots.file_of(kept, (fmt, names), lambda report: exports.report_file(report, fmt, names))
     name = printed.file_name(unit, setup.period, kind) if table == "all" else \
         printed.file_name(unit, setup.period, kind).replace("tien-do-", f"tien-do-{names[0]}-")
     return Response(body, mimetype=MIMETYPES[kind], headers={"Content-Disposition": f'attachment; filename="{name}"'})

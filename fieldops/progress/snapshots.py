@@ -10,8 +10,14 @@ report depends on (unit, campaign, period, ranking, the day and the language of
 its labels): the report as JSON for the exports, and its figures rendered as
 HTML (nothing in them depends on who reads them). The page says when they were
 computed. Copies older than a day are removed when a new one is written.
+
+A file exported from a copy (XLSX, CSV) is made once per copy in each app server
+and sent as made to whoever asks for it again (a province's staff downloading
+the same figures): making an XLSX costs some 45 ms, sending a made one almost nothing.
 """
 import json
+import threading
+from collections import OrderedDict
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -77,7 +83,7 @@ class Kept:
     def __init__(self, computed_at, key, figures, downloads, code, report=None):
         self.computed_at, self.code = computed_at, code
         self.figures, self.downloads = Markup(figures), Markup(downloads)
-        self._key, self._report = key, report
+        self.key, self._report = key, report
 
     @property
     def report(self) -> dict:
@@ -85,14 +91,14 @@ class Kept:
             # The copy as it is now: if another server has just computed it again, its
             # newer figures come with their own time.
             computed_at, text = db.session.execute(sa.select(ReportSnapshot.computed_at, ReportSnapshot.report)
-                                                   .where(ReportSnapshot.key == self._key)).one()
+                                                   .where(ReportSnapshot.key == self.key)).one()
             self._report = loads(text) | {"computed_at": computed_at}
         return self._report
 
 
-def _compute(unit, campaign, period, today, rank, computed_at) -> Kept:
+def _compute(unit, campaign, period, today, rank, computed_at, key=None) -> Kept:
     report = dashboard.unit_report(unit, campaign, period, today, rank) | {"computed_at": computed_at}
-    return Kept(computed_at, None, render_template("progress/_unit_figures.html", report=report),
+    return Kept(computed_at, key, render_template("progress/_unit_figures.html", report=report),
                 render_template("progress/_unit_downloads.html", report=report), period.code, report)
 
 
@@ -110,21 +116,43 @@ def _keep(key: str, kept: Kept) -> None:
         conn.execute(sa.delete(table).where(table.c.computed_at < kept.computed_at - timedelta(days=1)))
 
 
-def unit_report(unit, campaign, period, today: date, rank="overall") -> Kept:
+def unit_report(unit, campaign, period, today: date, rank="overall", html=True) -> Kept:
     """dashboard.unit_report, from a copy younger than PROGRESS_REPORT_SECONDS,
-    else computed (and kept)."""
+    else computed (and kept). `html`: False for an export, which needs no HTML."""
     rank = rank if rank in dashboard.RANK_CHOICES else "overall"
     seconds = current_app.config["PROGRESS_REPORT_SECONDS"]
     now = utcnow()
     if seconds <= 0:
         return _compute(unit, campaign, period, today, rank, now)
     key = key_of(unit, campaign, period, today, rank)
-    row = db.session.execute(
-        sa.select(ReportSnapshot.computed_at, ReportSnapshot.figures, ReportSnapshot.downloads)
-        .where(ReportSnapshot.key == key)
-    ).first()
+    shown = (ReportSnapshot.figures, ReportSnapshot.downloads) if html else ()
+    row = db.session.execute(sa.select(ReportSnapshot.computed_at, *shown).where(ReportSnapshot.key == key)).first()
     if row is not None and now - row.computed_at < timedelta(seconds=seconds):
-        return Kept(row.computed_at, key, row.figures, row.downloads, period.code)
-    kept = _compute(unit, campaign, period, today, rank, now)
+        return Kept(row.computed_at, key, row.figures if html else "", row.downloads if html else "", period.code)
+    kept = _compute(unit, campaign, period, today, rank, now, key)
     _keep(key, kept)
     return kept
+
+
+_files: OrderedDict = OrderedDict()
+_files_lock = threading.Lock()
+FILES_KEPT = 32  # at most some hundreds of kilobytes each
+
+
+def file_of(kept: Kept, what, make):
+    """make(report) → a file, made once per kept copy and `what` (its format and
+    tables) in this process, the most recently asked FILES_KEPT of them kept."""
+    if kept.key is None:  # computed for this request alone
+        return make(kept.report)
+    name = (kept.key, kept.computed_at, what)
+    with _files_lock:
+        found = _files.get(name)
+        if found is not None:
+            _files.move_to_end(name)
+            return found
+    made = make(kept.report)
+    with _files_lock:
+        _files[name] = made
+        while len(_files) > FILES_KEPT:
+            _files.popitem(last=False)
+    return made
