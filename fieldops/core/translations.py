@@ -31,12 +31,23 @@ def language_in_force() -> str:
 
 
 def translations():
-    locale = _locale()
-    if locale is None:
+    try:
+        state = g._flask_babel
+        locale = state.babel_locale
+    except (AttributeError, RuntimeError):
         return get_translations()  # the first string of a request: Flask-Babel picks the language
+    if locale is None:
+        return get_translations()
+    # Each request parses its own Locale, equal to but not the one in the dict: the
+    # lookup compares them field by field, so its answer is kept for this very
+    # Locale object (a forced one, for a printed document, is another object).
+    kept = getattr(state, "fieldops_catalogue", None)
+    if kept is not None and kept[0] is locale:
+        return kept[1]
     found = _catalogues.get(locale)
     if found is None:
         found = _catalogues[locale] = get_translations()
+    state.fieldops_catalogue = (locale, found)
     return found
 
 
