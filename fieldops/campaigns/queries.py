@@ -14,13 +14,13 @@ from fieldops.extensions import db
 ARG_MAX = 20
 
 
-def campaign_in_force(today: date) -> Campaign | None:
+def campaign_in_force(today: date, campaigns=None) -> Campaign | None:
     """The campaign running on `today`: of the active ones (a draft is being set
-    up), the one that started counting latest, on or before `today`."""
-    return db.session.scalars(
-        sa.select(Campaign).where(Campaign.state == CampaignState.active, Campaign.counts_from <= today)
-        .order_by(Campaign.counts_from.desc(), Campaign.id.desc()).limit(1)
-    ).first()
+    up), the one that started counting latest, on or before `today`. `campaigns`:
+    every campaign, when the caller has read them already (a page's switch)."""
+    running = [c for c in (all_campaigns() if campaigns is None else campaigns)
+               if c.state == CampaignState.active and c.counts_from <= today]
+    return max(running, key=lambda c: (c.counts_from, c.id), default=None)
 
 
 def find_campaign(arg) -> Campaign | None:
@@ -35,13 +35,13 @@ def find_campaign(arg) -> Campaign | None:
     return found
 
 
-def chosen_campaign(arg, today: date) -> Campaign | None:
+def chosen_campaign(arg, today: date, campaigns=None) -> Campaign | None:
     """The campaign asked for when `arg` is given (None when it names none), else the one in force."""
     if str(arg or "").strip():
         return find_campaign(arg)
-    return campaign_in_force(today)
+    return campaign_in_force(today, campaigns)
 
 
 def all_campaigns() -> list[Campaign]:
-    """Every campaign, latest first: what selectors and the list offer."""
+    """Every campaign, latest first: what selectors and the list offer (a handful of rows)."""
     return db.session.scalars(sa.select(Campaign).order_by(Campaign.counts_from.desc(), Campaign.id.desc())).all()

@@ -52,7 +52,7 @@ class Setup:
     def __init__(self):
         self.today = local_today()
         self.campaign_arg = request.args.get("campaign", "").strip()[:20]
-        self.campaign = chosen_campaign(self.campaign_arg, self.today)
+        self.campaign = chosen_campaign(self.campaign_arg, self.today, self.campaigns)
         self.text = request.args.get("period", "").strip()[:20]
         self.period, self.error, self.status = None, None, 200
         if self.campaign is None:
@@ -69,7 +69,7 @@ class Setup:
 
     @cached_property
     def campaigns(self):
-        """What the campaign switch offers (read only by the full page, not by its fragments)."""
+        """What the campaign switch offers, and where the one in force is found."""
         return all_campaigns()
 
     @property
