@@ -273,6 +273,26 @@ def test_search_results_fragment_for_htmx(org, users, client_as):
     assert "Công ty Nguyễn Trãi" in html and "<html" not in html
 
 
+def test_a_search_matching_more_than_it_counts_says_more_than_and_pages_on(org, users, client_as, monkeypatch):
+    """Matches are counted no further than COUNT_AHEAD past the page shown: beyond,
+    "more than", a pager without a last page, and every page still reachable."""
+    from fieldops.employers import queries
+
+    monkeypatch.setattr(queries, "COUNT_AHEAD", 5)
+    for i in range(45):
+        factories.employer(org["HN-BD"], name=f"Công ty Thử {i:02d}")
+    db.session.commit()
+    client = client_as("officer")
+    first = client.get("/employers/?q=thu").get_data(as_text=True)
+    assert "Hơn 25 đơn vị khớp: thêm một từ để thu hẹp tìm kiếm." in first  # 20 shown + 5 counted ahead
+    assert "Trang 1<" in first and "Trang 1/" not in first and "page=2" in first
+    second = client.get("/employers/?q=thu&page=2").get_data(as_text=True)
+    assert "Hơn 45 đơn vị" not in second and "45 đơn vị" in second  # 40 + 5 reaches the 45 there are: exact
+    assert "Trang 2/3" in second
+    third = client.get("/employers/?q=thu&page=3").get_data(as_text=True)
+    assert third.count('class="card-link"') == 5 and "45 đơn vị" in third and "Hơn" not in third
+
+
 def test_search_pages(org, users, client_as):
     for i in range(45):
         factories.employer(org["HN-BD"], name=f"Công ty Thử {i:02d}")
