@@ -181,10 +181,10 @@ def merge_departments(actor, departments, day, reason, name, today=None) -> Labo
     return into
 
 
-def double_count(employer: Employer, today=None):
-    """The "Toàn đơn vị" still counting beside named departments that both have
-    visit figures (the whole counted twice), and the named parts; None otherwise."""
-    alive = counting_now(employer, today)
+def double_count(alive):
+    """Of the departments counting now (`alive`: departments or rows of their
+    columns), the "Toàn đơn vị" still counting beside named departments that both
+    have visit figures (the whole counted twice), and the named parts; None otherwise."""
     whole = next((d for d in alive if d.name == WHOLE_EMPLOYER and d.current_visit_id is not None), None)
     parts = [d for d in alive if d is not whole and d.current_visit_id is not None]
     if whole is None or not parts:

@@ -44,11 +44,9 @@ def _render_show(employer, department_form, status=200):
     (paged, newest first; the history alone when htmx asks for that part), read
     by visits (a hook registered at app start: fieldops/visits/queries.py)."""
     template = "employers/_history.html" if htmx.target == "visit-history" else "employers/show.html"
-    today = local_today()
-    return render_template(
-        template, employer=employer, department_form=department_form, double_count=double_count(employer, today),
-        **employer_visits(employer, today),
-    ), status
+    shown = employer_visits(employer, local_today())
+    return render_template(template, employer=employer, department_form=department_form,
+                           double_count=double_count(shown["departments"]), **shown), status
 
 
 @bp.get("/<int:employer_id>")
