@@ -17,7 +17,7 @@ from fieldops.progress.charts import line_chart
 from fieldops.progress.dashboard import resolve_period, targets_of
 from fieldops.progress.format import figure
 from fieldops.progress.models import Metric
-from fieldops.progress.work import officers_of, officers_work, visits_by_day
+from fieldops.progress.work import officers_counted, officers_work, visits_by_day
 
 # A unit's metric → the officer's figure (fieldops/progress/work.py `Work`) that adds up to it.
 OFFICER_FIGURES = {Metric.visits: "visits", Metric.employers_full: "employers_full"}
@@ -43,7 +43,7 @@ def officer_targets(person, campaign, as_of: date, work=None) -> list[dict]:
     elapsed = scoring.elapsed_share(campaign, as_of)
     rows = []
     for metric, (unit, value, comparison) in _nearest_targets(person, campaign).items():
-        officers = len(officers_of(unit))
+        officers = officers_counted(unit)
         share = definitions.officer_share(value, officers)
         assessment = scoring.assess(getattr(work, OFFICER_FIGURES[metric]), share, elapsed, comparison)
         rows.append({

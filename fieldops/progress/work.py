@@ -68,6 +68,12 @@ def officers_of(unit: OrgUnit):
     ).all()
 
 
+def officers_counted(unit: OrgUnit) -> int:
+    """How many officers `officers_of(unit)` lists, counted by the database."""
+    return db.session.scalar(sa.select(sa.func.count(User.id)).where(
+        User.role == Role.officer, User.org_unit_id.in_(units_in_scope(unit))))
+
+
 def _visits_in(officer_ids, start, end):
     return sa.and_(Visit.officer_id.in_(officer_ids), Visit.visit_date >= start, Visit.visit_date <= end,
                    Visit.state.in_(COUNTING_STATES))
