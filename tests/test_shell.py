@@ -180,3 +180,22 @@ def test_a_jobs_progress_polled_in_the_background_does_not_send_the_session_back
     assert _set_cookies(client.get(f"/jobs/{job.id}"), app)  # the page
     polled = client.get(f"/jobs/{job.id}", headers={"HX-Request": "true", "HX-Target": f"job-{job.id}"})
     assert polled.status_code == 200 and not _set_cookies(polled, app)
+
+
+def test_templates_import_macros_as_jinja_does_with_the_cheaper_lookup(app):
+    """core/templating.Template replaces Jinja's `_get_default_module` (a private
+    method: if Jinja renames it, this fails rather than the speed-up going unseen);
+    an imported template still sees the globals its importer has and it lacks."""
+    import jinja2
+
+    from fieldops.core.templating import Template
+
+    assert "_get_default_module" in vars(jinja2.Template) and app.jinja_env.template_class is Template
+    env = jinja2.Environment(loader=jinja2.DictLoader({
+        "macros.html": "{% macro shown() %}{{ extra }}|{{ everywhere }}{% endmacro %}",
+        "page.html": '{% from "macros.html" import shown %}{{ shown() }}',
+        "other.html": '{% from "macros.html" import shown %}{{ shown() }}'}))
+    env.template_class = Template
+    env.globals["everywhere"] = "g"
+    assert env.get_template("page.html", globals={"extra": "own"}).render() == "own|g"
+    assert env.get_template("other.html").render() == "|g"

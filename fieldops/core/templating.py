@@ -1,3 +1,4 @@
+import jinja2
 from flask import has_request_context, request, url_for
 
 from fieldops import definitions
@@ -35,7 +36,27 @@ def cached_url_for(app):
     return template_url_for
 
 
+class Template(jinja2.Template):
+    """Jinja's template, with `{% from … import %}` made cheap again. To import,
+    Jinja looks for the importing template's globals missing from the imported
+    one's, key by key through a ChainMap in Python: ~0.1 ms for our ~80 globals,
+    paid on every import, and a card template included in a list imports its
+    macros once per card. The same difference, taken map by map on dict keys."""
+
+    def _get_default_module(self, ctx=None):
+        if ctx is not None:
+            missing = ctx.globals_keys
+            for names in getattr(self.globals, "maps", (self.globals,)):
+                missing = missing - names.keys()
+            if missing:
+                return self.make_module({k: ctx.parent[k] for k in missing})
+        if self._module is None:
+            self._module = self.make_module()
+        return self._module
+
+
 def register(app):
+    app.jinja_env.template_class = Template
     app.jinja_env.globals["url_for"] = cached_url_for(app)
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
