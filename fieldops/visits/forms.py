@@ -7,13 +7,13 @@ from dataclasses import dataclass, field as dataclass_field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, Field, FieldList, FormField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, Field, FieldList, FormField, HiddenField, StringField, TextAreaField
 from wtforms import Form as SubForm
 from wtforms.fields import DateField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import NumberInput
 
-from fieldops.core.forms import Form, choice_id
+from fieldops.core.forms import Form, SelectField, choice_id
 from fieldops.core.numbers import whole_number
 from fieldops.definitions import counts_on
 from fieldops.timeutil import format_date, local_today
