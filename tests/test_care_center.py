@@ -79,6 +79,10 @@ def test_the_answer_moves_the_follow_up_on_and_reaches_officer_and_supervisor(ap
     assert "answered by the Customer Care Center" in officer.get("/followups/notices").get_data(as_text=True)
     page = officer.get(f"/followups/{followup.id}").get_data(as_text=True)
     assert 'id="followup-care-answer"' in page and "Đã cấp lại mã OTP qua tổng đài" in page
+    queue = _client(app, center["care"]).get("/followups/care").get_data(as_text=True)
+    answered = queue[queue.index('id="care-answered"'):]
+    assert f'data-escalation="{followup.id}"' not in queue
+    assert fu["employer"].name in answered and "Đã cấp lại mã OTP qua tổng đài" in answered
 
 
 def test_bad_answers_are_refused_and_change_nothing(app, fu, center):
