@@ -83,6 +83,8 @@ def test_the_answer_moves_the_follow_up_on_and_reaches_officer_and_supervisor(ap
     answered = queue[queue.index('id="care-answered"'):]
     assert f'data-escalation="{followup.id}"' not in queue
     assert fu["employer"].name in answered and "Đã cấp lại mã OTP qua tổng đài" in answered
+    assert {"resolved": "Resolved by the Center", "needs_officer": "Needs the officer",
+            "not_ours": "Not the Center's to fix"}[answer] in answered
 
 
 def test_bad_answers_are_refused_and_change_nothing(app, fu, center):
