@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from fieldops.audit.models import AuditEvent
 from fieldops.auth.models import Role
 from fieldops.campaigns.models import Campaign, CampaignState
-from fieldops.campaigns.queries import campaign_in_force, chosen_campaign
+from fieldops.campaigns.queries import campaign_dates, campaign_in_force, chosen_campaign, counting_from
 from fieldops.extensions import db
 from tests import factories
 from tests.conftest import sign_in
@@ -229,6 +229,21 @@ def test_the_campaign_in_force_is_the_active_one_counting_latest(org):
     assert campaign_in_force(date(2023, 12, 31)) == first
     assert campaign_in_force(date(2024, 1, 1)) == second
     assert campaign_in_force(date(2022, 12, 31)) is None
+
+
+def test_the_first_counting_day_is_the_campaign_in_force_s_also_when_read_again(org):
+    first, second = _two(org, CampaignState.draft)
+    day = date(2024, 6, 1)
+    assert counting_from(day) == first.counts_from
+    assert counting_from(date(2022, 12, 31)) is None
+    # Read once for the transaction, and again once a campaign changes in it, flushed or not.
+    second.state = CampaignState.active
+    assert counting_from(day) == second.counts_from == campaign_in_force(day).counts_from
+    assert [c.id for c in campaign_dates()] == [first.id, second.id]
+    third = factories.campaign(counts_from=date(2024, 3, 1), starts_on=date(2024, 3, 1), ends_on=date(2024, 12, 31))
+    assert counting_from(day) == third.counts_from == campaign_in_force(day).counts_from
+    db.session.rollback()
+    assert counting_from(day) == first.counts_from and len(campaign_dates()) == 2
 
 
 def test_pages_and_downloads_say_which_campaign_they_are_about(org, users, client_as):

@@ -6,6 +6,7 @@ are told apart the same way everywhere."""
 from datetime import date
 
 import sqlalchemy as sa
+from flask import g, has_app_context
 
 from fieldops.campaigns.models import Campaign, CampaignState
 from fieldops.core.numbers import whole_number
@@ -45,3 +46,37 @@ def chosen_campaign(arg, today: date, campaigns=None) -> Campaign | None:
 def all_campaigns() -> list[Campaign]:
     """Every campaign, latest first: what selectors and the list offer (a handful of rows)."""
     return db.session.scalars(sa.select(Campaign).order_by(Campaign.counts_from.desc(), Campaign.id.desc())).all()
+
+
+_DATES = sa.select(Campaign.id, Campaign.state, Campaign.counts_from).order_by(Campaign.id)
+
+
+def campaign_dates() -> list[sa.Row]:
+    """(id, state, counts_from) of every campaign, by id. A visit's submit needs them twice (the form's first
+    counting day, the timeline's figures over the departments reviewed in each campaign): read once per
+    transaction, and again after a campaign is written in it."""
+    if not has_app_context():
+        return db.session.execute(_DATES).all()
+    session = db.session()
+    if session.autoflush:
+        session.flush()  # as a read would: a campaign changed but not yet written is written, and read again
+    kept = g.get("_campaign_dates")
+    if kept is None or kept[0] is not session.get_transaction():
+        rows = session.execute(_DATES).all()
+        kept = g._campaign_dates = (session.get_transaction(), rows)
+    return kept[1]
+
+
+@sa.event.listens_for(Campaign, "after_insert")
+@sa.event.listens_for(Campaign, "after_update")
+@sa.event.listens_for(Campaign, "after_delete")
+def _campaign_written(_mapper, _connection, _campaign):
+    if has_app_context():
+        g.pop("_campaign_dates", None)
+
+
+def counting_from(today: date) -> date | None:
+    """The counting-from date of `campaign_in_force(today)`, from `campaign_dates`."""
+    in_force = [(c.counts_from, c.id) for c in campaign_dates()
+                if c.state == CampaignState.active and c.counts_from <= today]
+    return max(in_force)[0] if in_force else None

@@ -13,6 +13,7 @@ from fieldops.followups.forms import CareAnswerForm
 from fieldops.followups.models import FollowUp
 from fieldops.followups.operations import FollowUpError
 from fieldops.org.scope import get_or_404
+from fieldops.visits.labels import obstacle_labels
 
 
 # Stands for an escalation's id in the blank answer form, rendered once per page (see followups/care.html).
@@ -25,11 +26,14 @@ def _form(followup_id, **kwargs):
 
 
 def _queue(sent=None, status=200):
-    page = page_of(care.waiting(current_user))
+    page = page_of(care.waiting(current_user), rows=True, total=lambda: care.waiting_count(current_user))
     # Only a form sent with errors is kept as such; every other row gets the blank form's markup with its id:
     # a form object and its fields' rendering per row cost more than the rest of the row.
+    # The categories' names translated once for the page, not once per row.
+    categories = {category: str(label) for category, label in obstacle_labels().items()}
     return render_template("followups/care.html", page=page, forms=sent or {}, blank=_form(ROW, formdata=None),
-                           row=ROW, answered=care.answered(current_user), description=care.description), status
+                           row=ROW, answered=care.answered(current_user), describe=care.describe,
+                           categories=categories), status
 
 
 @bp.get("/care")

@@ -2,11 +2,8 @@
 ReviewedStock), as the timeline (fieldops/progress/timeline.py) keeps them on
 write: an employer's from its departments' step functions, what they add to its
 district's rows, and the campaigns they are kept for."""
-import sqlalchemy as sa
-
-from fieldops.campaigns.models import Campaign
+from fieldops.campaigns.queries import campaign_dates
 from fieldops.definitions import counts_on, is_full
-from fieldops.extensions import db
 from fieldops.progress.models import ReviewedStock
 from fieldops.progress.steps import NEVER, S0, employer_steps
 
@@ -65,11 +62,7 @@ def reviewed_contributions(district_id, by_campaign, sign=1):
     return reviewed
 
 
-_CAMPAIGNS = sa.select(Campaign.id, Campaign.counts_from).order_by(Campaign.id)
-
-
 def campaign_starts():
     """(id, counting-from ordinal) of every campaign: the figures over departments
     reviewed are kept for each."""
-    return [(campaign_id, counts_from.toordinal())
-            for campaign_id, counts_from in db.session.connection().execute(_CAMPAIGNS)]
+    return [(campaign.id, campaign.counts_from.toordinal()) for campaign in campaign_dates()]

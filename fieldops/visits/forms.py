@@ -31,19 +31,14 @@ _FRACTION = re.compile(rules.FRACTION)
 def parse_count(raw: str):
     """(value, problem): a whole number 0..MAX_COUNT, or None and why not."""
     raw = (raw or "").strip()
-    messages = rules.count_messages()
-    if raw == "":
-        return None, messages["empty"]
     if _WHOLE.match(raw):
         value = int(raw)
-        if value < 0:
-            return None, messages["negative"]
-        if value > MAX_COUNT:
-            return None, messages["too_big"]
-        return value, None
-    if _FRACTION.match(raw):
-        return None, messages["fraction"]
-    return None, messages["not_whole"]
+        if 0 <= value <= MAX_COUNT:
+            return value, None  # the messages are made only for a count that needs one (12 counts a visit)
+        return None, rules.count_messages()["negative" if value < 0 else "too_big"]
+    if raw == "":
+        return None, rules.count_messages()["empty"]
+    return None, rules.count_messages()["fraction" if _FRACTION.match(raw) else "not_whole"]
 
 
 class CountField(Field):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from fieldops.auth.models import User
-from fieldops.campaigns.queries import campaign_in_force
+from fieldops.campaigns.queries import counting_from
 from fieldops.core import hooks
 from fieldops.core.expressions import given_limit
 from fieldops.core.paging import page_of
@@ -19,8 +19,7 @@ from fieldops.visits.models import COUNTING_STATES, RETURNED_FIRST, ReviewState,
 
 def earliest_visit_date():
     """The counting-from date of the campaign in force; None when no campaign is set up."""
-    campaign = campaign_in_force(local_today())
-    return campaign.counts_from if campaign is not None else None
+    return counting_from(local_today())
 
 
 def own_visit_dates(user, employer, visit=None) -> list[str]:
