@@ -18,7 +18,8 @@ ARG_MAX = 20
 def campaign_in_force(today: date, campaigns=None) -> Campaign | None:
     """The campaign running on `today`: of the active ones (a draft is being set
     up), the one that started counting latest, on or before `today`. `campaigns`:
-    every campaign, when the caller has read them already (a page's switch)."""
+    every campaign (or rows of their id, state and counts_from), when the caller
+    has read them already (a page's switch, `campaign_dates`)."""
     running = [c for c in (all_campaigns() if campaigns is None else campaigns)
                if c.state == CampaignState.active and c.counts_from <= today]
     return max(running, key=lambda c: (c.counts_from, c.id), default=None)
@@ -77,6 +78,5 @@ def _campaign_written(_mapper, _connection, _campaign):
 
 def counting_from(today: date) -> date | None:
     """The counting-from date of `campaign_in_force(today)`, from `campaign_dates`."""
-    in_force = [(c.counts_from, c.id) for c in campaign_dates()
-                if c.state == CampaignState.active and c.counts_from <= today]
-    return max(in_force)[0] if in_force else None
+    in_force = campaign_in_force(today, campaign_dates())
+    return in_force.counts_from if in_force else None
