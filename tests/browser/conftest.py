@@ -103,3 +103,9 @@ def follow_nav(page, href):
     if link.count() == 0:
         open_more_menu(page)
     link.first.click()
+
+
+def htmx_ready(page):
+    """Waits until the page's deferred scripts have run: a select changed before htmx
+    has bound it sends nothing (a page just parsed may not be there yet on a busy machine)."""
+    page.wait_for_function("() => document.readyState === 'complete' && !!window.htmx")

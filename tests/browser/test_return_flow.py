@@ -18,7 +18,7 @@ from fieldops.org.models import OrgUnit
 from fieldops.progress.format import figure, pct
 from fieldops.progress.models import Metric, Target
 from fieldops.returns.models import GroupReturn, ReturnCorrection
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import htmx_ready, sign_in
 
 
 def test_file_lock_and_correct_a_return(browser_page):
@@ -149,6 +149,7 @@ def test_september_returns_of_ht_tp_reach_the_ha_tinh_dashboard_and_report(brows
     viewer.goto("/progress/")
     viewer.click("#progress-children tr[data-unit=HT] a")
     viewer.wait_for_selector("#progress-children tr[data-unit=HT-TP]")
+    htmx_ready(viewer)
     viewer.select_option("#pg-period", "2023-09")
     viewer.wait_for_selector("#progress-basis[data-period='2023-09']")
     outside = {g: FILED[g][1] + ky_anh[g][0] for g in FILED}
