@@ -79,10 +79,15 @@ def _read(dialect: str, incremental: bool):
         changed = sa.union(sa.select(Employer.id).where(Employer.updated_at >= since),
                            sa.select(LabourDepartment.employer_id).where(LabourDepartment.updated_at >= since))
         employers = employers.where(Employer.id.in_(changed))
+    ids = employers.with_only_columns(Employer.id)
+    # As an array on PostgreSQL: the departments are then read through their employer index instead of the whole
+    # table hashed against the district's employers (the largest district: 160 ms of its CPU instead of 380).
+    of_employers = (LabourDepartment.employer_id == sa.any_(sa.func.array(ids.scalar_subquery()))
+                    if dialect == "postgresql" else LabourDepartment.employer_id.in_(ids))
     departments = sa.select(
         LabourDepartment.id, LabourDepartment.employer_id, LabourDepartment.name, LabourDepartment.insured,
         LabourDepartment.current_registered, LabourDepartment.current_active, LabourDepartment.current_visit_date,
-    ).where(LabourDepartment.employer_id.in_(employers.with_only_columns(Employer.id)))
+    ).where(of_employers)
     visits = sa.select(Visit.id, Visit.employer_id, Visit.visit_date, Visit.state, Visit.purpose).where(
         Visit.officer_id == sa.bindparam("user_id"))
     followups = sa.select(FollowUp.id, FollowUp.employer_id, FollowUp.kind, FollowUp.state, FollowUp.due_date,
