@@ -46,8 +46,14 @@ def _cursor(raw: str) -> datetime | None:
         return None
 
 
-class _JSON(str):
-    """JSON text made by the database, placed in the answer as it is."""
+class _JSON:
+    """JSON text made by the database, placed in the answer as it is (held, not
+    copied into a str of its own: a few megabytes)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
 
 
 def _json_rows(dialect: str, stmt, *order, limit: int | None = None):
@@ -59,7 +65,8 @@ def _json_rows(dialect: str, stmt, *order, limit: int | None = None):
         array = sa.func.json_agg(sa.func.json_build_array(*stmt.selected_columns)).aggregate_order_by(*order)
         return sa.select(sa.func.coalesce(sa.cast(ClauseAdapter(rows).traverse(array), sa.Text), "[]"))
     # SQLite before 3.44 has no ORDER BY within an aggregate; an ordered subquery of
-    # an aggregate query is never flattened into it, so its rows reach it in order.
+    # an aggregate query is not flattened into it (a rule of its planner, kept for
+    # group_concat), so its rows reach the aggregate in order.
     rows = stmt.with_only_columns(sa.func.json_array(*stmt.selected_columns).label("row"))
     rows = rows.order_by(*order).limit(limit).subquery()
     return sa.select(sa.literal("[", sa.Text) + sa.func.coalesce(sa.func.group_concat(rows.c.row, ","), "")
@@ -103,9 +110,11 @@ def _read(dialect: str, incremental: bool):
 
 def to_json(answer: dict) -> bytes:
     """The answer as compact UTF-8 JSON, the database's arrays spliced in unparsed."""
-    return ("{" + ",".join(json.dumps(key) + ":" + (value if isinstance(value, _JSON) else
-                                                       json.dumps(value, ensure_ascii=False, separators=(",", ":")))
-                           for key, value in answer.items()) + "}").encode()
+    pieces = []
+    for key, value in answer.items():
+        text = value.text if isinstance(value, _JSON) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        pieces += (b"," if pieces else b"{", json.dumps(key).encode(), b":", text.encode())
+    return b"".join([*pieces, b"}"])
 
 
 def payload(user, since: str) -> dict:
