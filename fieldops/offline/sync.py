@@ -64,9 +64,9 @@ def _json_rows(dialect: str, stmt, *order, limit: int | None = None):
         rows = (stmt if limit is None else stmt.order_by(*order).limit(limit)).subquery()
         array = sa.func.json_agg(sa.func.json_build_array(*stmt.selected_columns)).aggregate_order_by(*order)
         return sa.select(sa.func.coalesce(sa.cast(ClauseAdapter(rows).traverse(array), sa.Text), "[]"))
-    # SQLite before 3.44 has no ORDER BY within an aggregate; an ordered subquery of
-    # an aggregate query is not flattened into it (a rule of its planner, kept for
-    # group_concat), so its rows reach the aggregate in order.
+    # SQLite before 3.44 has no ORDER BY within an aggregate. An ordered subquery alone
+    # in the FROM of an aggregate query is neither flattened into it nor stripped of
+    # its ORDER BY (its planner's rules, kept for group_concat): its rows come in order.
     rows = stmt.with_only_columns(sa.func.json_array(*stmt.selected_columns).label("row"))
     rows = rows.order_by(*order).limit(limit).subquery()
     return sa.select(sa.literal("[", sa.Text) + sa.func.coalesce(sa.func.group_concat(rows.c.row, ","), "")
