@@ -1,13 +1,15 @@
 """The offline field kit on the server: the manifest and its icons, the service
 worker and the release it names, the offline page, and the district's sync (all
 of it, then only what changed, within the officer's scope)."""
+import enum
 import gzip
 import io
 import json
 import re
 import time
-from datetime import datetime
+from datetime import date, datetime
 
+import sqlalchemy as sa
 from PIL import Image
 
 from fieldops.extensions import db
@@ -151,6 +153,73 @@ def test_an_incremental_sync_with_nothing_changed_reads_only_the_changes(client_
     assert len(many) == len(few) <= 10
     # What changed is found by the "changed since" columns alone, not by testing each employer of the district.
     assert not any(" OR " in statement.upper() and "updated_at" in statement for statement in many)
+
+
+HOSTILE = ['Công ty "Hồng Hà" \\ chi nhánh \\"', "Xưởng\nmới\t(2)\r", "Đội 😀 \u2028 </script>",
+           "\x01\x1f\x7f ' -- %s", " Phân xưởng Đức Giang "]
+
+
+def _rows_as_read(stmt):
+    """Rows as the sync read them before the database wrote its JSON: SQLAlchemy's values,
+    dates as ISO text, states and kinds as their text."""
+    return [[value.isoformat() if isinstance(value, date) else str(value) if isinstance(value, enum.Enum) else value
+             for value in row] for row in db.session.execute(stmt)]
+
+
+def test_the_sync_sends_every_value_exactly_as_stored_in_the_order_it_always_had(client_as, users, org):
+    from fieldops.employers.models import Employer, LabourDepartment
+    from fieldops.followups.models import FollowUp
+    from fieldops.visits.models import Visit
+
+    officer = users["HN"]["officer"]
+    employers = [factories.employer(org["HN-BD"], departments=("Văn phòng", "Kho", "Ánh Dương")) for _ in range(3)]
+    factories.employer(org["HT-TP"], name=HOSTILE[0])
+    for n, (employer, name) in enumerate(zip(employers, HOSTILE)):
+        # Straight into the rows, past the forms' trimming: an import or an old row may hold anything.
+        employer.name, employer.address, employer.tax_code = name, HOSTILE[-1 - n], ""
+        for department, other in zip(employer.departments, HOSTILE[n:]):
+            department.name = other
+    db.session.flush()
+    visits = [factories.visit(officer, employers[0], visit_date=date(2023, 6, day)) for day in (3, 1, 3)]
+    factories.visit(officer, employers[1], figures={employers[1].departments[0]: (7, 5, 3)})
+    followups = [factories.followup(officer, employers[0], visit=visit)
+                 for visit in (visits[0], None, visits[2])]
+    for n, (followup, note) in enumerate(zip(followups, HOSTILE)):
+        followup.note, followup.due_date = note, date(2023, 7, 9 - n)
+    db.session.commit()
+
+    expected = {
+        "employers": _rows_as_read(sa.select(Employer.id, Employer.name, Employer.unit_code, Employer.tax_code,
+                                             Employer.address).where(Employer.district_id == org["HN-BD"].id)
+                                   .order_by(Employer.id)),
+        "departments": _rows_as_read(
+            sa.select(LabourDepartment.id, LabourDepartment.employer_id, LabourDepartment.name,
+                      LabourDepartment.insured, LabourDepartment.current_registered, LabourDepartment.current_active,
+                      LabourDepartment.current_visit_date)
+            .where(LabourDepartment.employer_id.in_([e.id for e in employers]))
+            .order_by(LabourDepartment.employer_id, LabourDepartment.name)),
+        "visits": _rows_as_read(sa.select(Visit.id, Visit.employer_id, Visit.visit_date, Visit.state, Visit.purpose)
+                                .where(Visit.officer_id == officer.id)
+                                .order_by(Visit.visit_date.desc(), Visit.id.desc())),
+        "followups": _rows_as_read(sa.select(FollowUp.id, FollowUp.employer_id, FollowUp.kind, FollowUp.state,
+                                             FollowUp.due_date, FollowUp.visit_id, FollowUp.note)
+                                   .where(FollowUp.assignee_id == officer.id)
+                                   .order_by(FollowUp.due_date, FollowUp.id)),
+    }
+    assert sorted(row[1] for row in expected["employers"]) == sorted(HOSTILE[:3])
+    assert {row[2] for row in expected["departments"]} == set(HOSTILE)
+    assert [row[6] for row in expected["followups"]] == HOSTILE[2::-1]
+    assert {row[6] for row in expected["departments"]} == {"2023-06-01", "2023-06-03", None}
+    client = client_as("officer")
+    for gzip_ok in (True, False):
+        # json.loads is strict, as the browser's JSON.parse: an unescaped control character fails here.
+        data = sync(client, gzip_ok=gzip_ok)
+        assert {key: data[key] for key in expected} == json.loads(json.dumps(expected))
+        assert list(data) == ["full", "cursor", "read_at", "user", "rules", "employers_total", "employer_fields",
+                              "employers", "department_fields", "departments", "visit_fields", "visits",
+                              "followup_fields", "followups"]
+    changed = sync(client, "2000-01-01T00:00:00")
+    assert {key: changed[key] for key in expected} == json.loads(json.dumps(expected))
 
 
 def test_a_sync_cursor_that_is_not_a_date_gives_everything(client_as, org):
