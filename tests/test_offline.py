@@ -280,3 +280,14 @@ def test_follow_up_actions_sent_twice_are_done_once(client_as, users, org):
     db.session.expire_all()
     assert db.session.get(FollowUp, followup.id).state == FollowUpState.done
     assert db.session.get(FollowUp, followup.id).outcome == "Đã đăng ký thêm 6 người"
+
+
+def test_the_words_the_database_writes_for_the_tablet_are_the_values_it_knows():
+    """The sync's JSON is written by the database, which holds an enum column's
+    member names; the tablet reads the values (visit_rules.js, offline_pages.js):
+    they must stay the same words."""
+    from fieldops.followups.models import FollowUpKind, FollowUpState
+    from fieldops.visits.models import ReviewState, VisitPurpose
+
+    for enum in (ReviewState, VisitPurpose, FollowUpKind, FollowUpState):
+        assert [m.name for m in enum] == [m.value for m in enum], enum
