@@ -380,6 +380,22 @@ def test_a_batch_over_the_cap_is_refused_with_a_message(world, supervisor):
     assert state(world["visits"]["morning"]) == ReviewState.submitted
 
 
+def test_more_waiting_than_the_cap_says_so_without_reading_them_for_verify_all(world, supervisor, monkeypatch):
+    from fieldops.visits import queue
+
+    monkeypatch.setattr(queue, "MAX_BULK", 3)  # 4 wait in Hà Nội
+    page = supervisor.get("/visits/review").get_data(as_text=True)
+    assert "More than 3 visits wait under these filters" in " ".join(page.split())
+    assert 'name="all"' not in page and 'id="verify-all"' not in page and 'id="verify-picked"' in page
+    monkeypatch.setattr(queue, "waiting_selection", lambda *args: pytest.fail("read to be refused"))
+    assert supervisor.get("/visits/review").status_code == 200
+    # Under filters that leave three, "verify all" is offered for them.
+    monkeypatch.undo()
+    monkeypatch.setattr(queue, "MAX_BULK", 3)
+    page = supervisor.get("/visits/review?date_from=2023-06-01&date_to=2023-06-05").get_data(as_text=True)
+    assert "Verify all 3 visits shown" in page and page.count('name="all"') == 3
+
+
 def test_bulk_verify_is_for_supervisors_and_needs_the_csrf_token(world, app, client_as):
     assert bulk(client_as("officer"), picks(world, "team")).status_code == 403
     client = sign_in(app.test_client(), world["users"]["HN"]["supervisor"])

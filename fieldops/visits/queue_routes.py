@@ -62,10 +62,14 @@ def queue():
     total = (lambda: waiting_review_count(current_user)) if not filters.as_args() else (
         lambda: queries.count_cards(current_user, filters))
     page = page_of(queries.review_cards(current_user, filters), rows=True, total=total)
-    # "Verify all" is offered for what the filters select, once they could all be read.
-    selection = [] if filters.errors else queries.waiting_selection(current_user, filters)
+    # "Verify all" is offered for what the filters select, once they could all be read. Showing
+    # the waiting, the page has counted them: past the cap they are not read only to be refused.
+    too_many = filters.state == ReviewState.submitted and page.total > queries.MAX_BULK
+    selection = [] if filters.errors or too_many else queries.waiting_selection(current_user, filters)
+    too_many = too_many or len(selection) > queries.MAX_BULK
     fragment = htmx.target == "review-results"
-    context = dict(page=page, form=form, filters=filters, selection=selection, max_bulk=queries.MAX_BULK,
+    context = dict(page=page, form=form, filters=filters, selection=selection, too_many=too_many,
+                   max_bulk=queries.MAX_BULK,
                    changes=queries.card_changes([card.id for card in page.items]),
                    title=_title(filters.state), fragment=fragment)
     return render_template("visits/_queue_list.html" if fragment else "visits/queue.html", **context)
