@@ -166,7 +166,7 @@ def prepare(size, url):
 
     from fieldops.auth.models import Role, User
     from fieldops.extensions import db
-    from fieldops.reviews import operations
+    from fieldops.reviews import nomination_operations, operations
     from fieldops.reviews.models import AwardTitle, NomineeKind
     from fieldops.reviews.titles import seed_award_titles
 
@@ -189,7 +189,7 @@ def prepare(size, url):
         out["close_s"] = round(time.perf_counter() - started, 2)
         started = time.perf_counter()
         for officer in db.session.scalars(sa.select(User).where(User.role == Role.officer).order_by(User.id)):
-            operations.nominate(hr, period, NomineeKind.individual, officer, title,
+            nomination_operations.nominate(hr, period, NomineeKind.individual, officer, title,
                                 f"Đồng chí {officer.full_name} đã hoàn thành xuất sắc nhiệm vụ.\n\n" * 3)
         db.session.commit()
         out["nominate_s"] = round(time.perf_counter() - started, 2)

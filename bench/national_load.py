@@ -416,16 +416,21 @@ def main():
               "records": []}
     records = report["records"]
     began = time.perf_counter()
-    if not args.skip_http:
-        http_scenarios(args, records)
-    if not args.skip_direct:
-        direct_scenarios(args, records)
-    report["machine"]["load_average_at_end"] = os.getloadavg()
-    report["seconds"] = round(time.perf_counter() - began)
     os.makedirs(os.path.join(ROOT, "bench/results"), exist_ok=True)
     path = os.path.join(ROOT, "bench/results", f"national-{datetime.now():%Y%m%d-%H%M%S}.json")
-    with open(path, "w") as f:
-        json.dump(report, f, indent=1, ensure_ascii=False, default=str)
+
+    def write():
+        report["machine"]["load_average_at_end"] = os.getloadavg()
+        report["seconds"] = round(time.perf_counter() - began)
+        with open(path, "w") as f:
+            json.dump(report, f, indent=1, ensure_ascii=False, default=str)
+
+    if not args.skip_http:
+        http_scenarios(args, records)
+        write()  # kept should the direct measurements fail
+    if not args.skip_direct:
+        direct_scenarios(args, records)
+    write()
     print(table(records))
     print(f"report: {os.path.relpath(path, ROOT)}")
 
