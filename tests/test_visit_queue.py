@@ -497,3 +497,15 @@ def test_all_states_says_so_in_vietnamese(world, client_as):
     page = client_as("supervisor").get("/visits/review?state=all").get_data(as_text=True)
     assert "Lượt làm việc — mọi trạng thái" in page
     assert "Xác nhận 4 lượt làm việc chờ duyệt trong số đang hiển thị" in page
+
+
+@pytest.mark.parametrize("path, hint", [("/visits/review", "Too many to list: filter by employer or dates."),
+                                        ("/followups/", "Choose a unit first.")])
+def test_both_queues_stop_listing_officers_past_the_one_cap(world, supervisor, monkeypatch, path, hint):
+    from fieldops.auth import queries
+
+    assert 'id="officer"' in supervisor.get(path).get_data(as_text=True)
+    assert hint not in supervisor.get(path).get_data(as_text=True)
+    monkeypatch.setattr(queries, "MAX_OFFICER_CHOICES", 1)  # Hà Nội has two officers
+    page = supervisor.get(path).get_data(as_text=True)
+    assert hint in page and world["team_officer"].full_name not in page.split('id="officer"')[1].split("</select>")[0]

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from fieldops.auth.models import Role, User
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
-from fieldops.org.scope import scoped
+from fieldops.org.scope import scoped, units_in_scope
 
 
 def count_users_by_unit(user):
@@ -13,6 +13,26 @@ def count_users_by_unit(user):
         scoped(User, user, sa.select(User.org_unit_id, sa.func.count(User.id))).group_by(User.org_unit_id)
     )
     return dict(rows.all())
+
+
+# The most officers a filter lists; past it, the page asks for a unit or another filter first.
+MAX_OFFICER_CHOICES = 300
+
+
+def officers_for_choice(user, unit: OrgUnit | None = None, active_only=False, with_unit_code=False):
+    """(id, name) of the officers in the user's area (or in `unit`'s, when chosen),
+    by name, for a filter; `with_unit_code`: the name followed by the officer's unit
+    code. None when there are too many to list (a province or the nation)."""
+    stmt = scoped(User, user, sa.select(User.id, User.full_name, OrgUnit.code).join(
+        OrgUnit, OrgUnit.id == User.org_unit_id)).where(User.role == Role.officer)
+    if active_only:
+        stmt = stmt.where(User.active.is_(True))
+    if unit is not None:
+        stmt = stmt.where(User.org_unit_id.in_(units_in_scope(unit)))
+    officers = db.session.execute(stmt.order_by(User.full_name, User.id).limit(MAX_OFFICER_CHOICES + 1)).all()
+    if len(officers) > MAX_OFFICER_CHOICES:
+        return None
+    return [(o.id, f"{o.full_name} · {o.code}" if with_unit_code else o.full_name) for o in officers]
 
 
 def import_actor(username):

@@ -7,6 +7,7 @@ from flask import g
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from fieldops.audit.queries import history_of
+from fieldops.auth import queries as auth_queries
 from fieldops.auth.models import Role, User
 from fieldops.core import hooks
 from fieldops.core.expressions import given_limit
@@ -113,22 +114,10 @@ def state_counts(user, filters: QueueFilters, today: date) -> dict:
     return counts
 
 
-MAX_OFFICER_CHOICES = 300
-
-
 def officers_for_choice(user, unit: OrgUnit | None = None):
-    """Active officers in the user's area (or in `unit`'s, when chosen), by name;
-    None when there are too many to list (a province or the nation): a unit must
-    be chosen first."""
-    stmt = scoped(User, user).where(User.role == Role.officer, User.active.is_(True))
-    if unit is not None:
-        stmt = stmt.where(User.org_unit_id.in_(units_in_scope(unit)))
-    officers = db.session.scalars(
-        stmt.options(selectinload(User.org_unit)).order_by(User.full_name, User.id).limit(MAX_OFFICER_CHOICES + 1)
-    ).all()
-    if len(officers) > MAX_OFFICER_CHOICES:
-        return None
-    return [(o.id, f"{o.full_name} · {o.org_unit.code}") for o in officers]
+    """Active officers in the user's area (or in `unit`'s, when chosen), each with
+    their unit's code; None when there are too many to list: a unit must be chosen first."""
+    return auth_queries.officers_for_choice(user, unit, active_only=True, with_unit_code=True)
 
 
 def assignees_for_choice(actor, employer):

@@ -9,17 +9,16 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from fieldops.auth.models import Role, User
+from fieldops.auth.models import User
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.employers.queries import matching_employers
 from fieldops.extensions import db
-from fieldops.org.scope import area_of, in_area, scoped
+from fieldops.org.scope import area_of, in_area
 from fieldops.visits.models import COUNTING_STATES, FIGURES_SUBMITTED_AT, ReviewState, Visit, VisitLine, VisitPurpose
 from fieldops.visits.queries import Change
 
 # The most visits verified at once: a batch holds a lock on each employer's timeline until it commits.
 MAX_BULK = 200
-MAX_OFFICER_CHOICES = 300
 ALL_STATES = "all"
 
 
@@ -99,14 +98,6 @@ def waiting_selection(user, filters: QueueFilters) -> list[sa.Row]:
     stmt = _filtered(stmt, filters).where(Visit.state == ReviewState.submitted)
     return db.session.execute(stmt.order_by(Visit.submitted_at, Visit.id).limit(MAX_BULK + 1),
                               _parameters(user)).all()
-
-
-def officers_for_choice(user):
-    """The officers of the user's area, by name; None when there are too many to list."""
-    officers = db.session.execute(
-        scoped(User, user, sa.select(User.id, User.full_name)).where(User.role == Role.officer)
-        .order_by(User.full_name, User.id).limit(MAX_OFFICER_CHOICES + 1)).all()
-    return None if len(officers) > MAX_OFFICER_CHOICES else [(o.id, o.full_name) for o in officers]
 
 
 # --- the figures of the cards ------------------------------------------------------

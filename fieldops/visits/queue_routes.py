@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from fieldops.audit.operations import record_denied
 from fieldops.auth.access import roles_required
+from fieldops.auth.queries import officers_for_choice
 from fieldops.auth.models import Role
 from fieldops.core.navigation import safe_next
 from fieldops.core.numbers import whole_number
@@ -54,7 +55,7 @@ def _filters(form) -> queries.QueueFilters:
 @roles_required(Role.supervisor)
 def queue():
     form = QueueFilterForm(formdata=request.args)
-    form.fill_choices(queries.officers_for_choice(current_user), _state_choices())
+    form.fill_choices(officers_for_choice(current_user), _state_choices())
     filters = _filters(form)
     if not request.args.get("state"):
         form.state.data = ReviewState.submitted.value
