@@ -66,6 +66,27 @@ def test_a_kept_report_serves_the_same_figures_until_it_is_older_than_the_settin
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportSnapshot)) == 1  # replaced, not added
 
 
+@pytest.mark.parametrize("age, shown", [(61, "55"), (11 * 60, "70")])
+def test_an_aged_copy_is_served_while_another_request_computes_it(world, client_as, kept, age, shown):
+    """Many leaders opening the national dashboard as its copy ages: one computes
+    it again, the others are served the aged copy meanwhile, unless it is too old."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the claim is a PostgreSQL advisory lock: with SQLite every request computes")
+    client = in_english(client_as("viewer"))
+    url = f"/progress/units/{world['org']['HN'].id}?period=campaign"
+    assert registered(client.get(url).get_data(as_text=True)) == "55"
+    a_new_registration(world)
+    age_every_copy(age)
+    key = db.session.scalar(sa.select(ReportSnapshot.key))
+    with db.engine.connect() as computing:  # another request, computing this copy now
+        assert computing.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(
+            snapshots.CLAIMS, sa.func.hashtext(key))))
+        page = client.get(url).get_data(as_text=True)
+        assert registered(page) == shown
+        computing.rollback()
+    assert registered(client.get(url).get_data(as_text=True)) == "70"  # the claim ended: computed again
+
+
 def test_without_keeping_every_view_is_computed(world, client_as):
     client = client_as("viewer")
     url = f"/progress/units/{world['org']['HN'].id}?period=campaign"

@@ -11,6 +11,11 @@ its labels): the report as JSON for the exports, and its figures rendered as
 HTML (nothing in them depends on who reads them). The page says when they were
 computed. Copies older than a day are removed when a new one is written.
 
+When a copy has aged, one request computes it again and the others that come
+meanwhile are served the aged copy, with its own time (PostgreSQL: an advisory
+lock per copy): a national dashboard read by many leaders at once was computed
+by each of them, every app server busy for half a second at once.
+
 A file exported from a copy (XLSX, CSV) is made once per copy in each app server
 and sent as made to whoever asks for it again (a province's staff downloading
 the same figures): making an XLSX costs some 45 ms, sending a made one almost nothing.
@@ -18,6 +23,7 @@ the same figures): making an XLSX costs some 45 ms, sending a made one almost no
 import json
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -116,6 +122,26 @@ def _keep(key: str, kept: Kept) -> None:
         conn.execute(sa.delete(table).where(table.c.computed_at < kept.computed_at - timedelta(days=1)))
 
 
+# An aged copy is served while another request computes it for no longer than
+# this: past it, the figures are too old to show and each request computes its own.
+SERVED_WHILE_COMPUTED = timedelta(minutes=10)
+# pg_try_advisory_xact_lock(CLAIMS, hashtext(key)): the first half of the lock's name, this module's.
+CLAIMS = 0x6B657074
+
+
+@contextmanager
+def _claim(key: str):
+    """True for the one request that computes the copy now, while it does: on
+    PostgreSQL an advisory lock on the primary, held by a transaction of its own
+    and so given up when the computation ends, fails or its server dies. Without
+    such a lock (SQLite, one server) every request may compute."""
+    if db.engine.dialect.name != "postgresql":
+        yield True
+        return
+    with db.engine.connect() as conn:
+        yield conn.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(CLAIMS, sa.func.hashtext(key))))
+
+
 def unit_report(unit, campaign, period, today: date, rank="overall", html=True) -> Kept:
     """dashboard.unit_report, from a copy younger than PROGRESS_REPORT_SECONDS,
     else computed (and kept). `html`: False for an export, which needs no HTML."""
@@ -127,10 +153,15 @@ def unit_report(unit, campaign, period, today: date, rank="overall", html=True) 
     key = key_of(unit, campaign, period, today, rank)
     shown = (ReportSnapshot.figures, ReportSnapshot.downloads) if html else ()
     row = db.session.execute(sa.select(ReportSnapshot.computed_at, *shown).where(ReportSnapshot.key == key)).first()
-    if row is not None and now - row.computed_at < timedelta(seconds=seconds):
-        return Kept(row.computed_at, key, row.figures if html else "", row.downloads if html else "", period.code)
-    kept = _compute(unit, campaign, period, today, rank, now, key)
-    _keep(key, kept)
+    if row is not None:
+        copy = Kept(row.computed_at, key, row.figures if html else "", row.downloads if html else "", period.code)
+        if now - row.computed_at < timedelta(seconds=seconds):
+            return copy
+    with _claim(key) as claimed:
+        if not claimed and row is not None and now - row.computed_at < SERVED_WHILE_COMPUTED:
+            return copy
+        kept = _compute(unit, campaign, period, today, rank, now, key)
+        _keep(key, kept)
     return kept
 
 
