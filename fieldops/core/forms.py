@@ -34,6 +34,12 @@ class ChoiceSelect(Select):
         selected = "selected " if choice.selected else ""
         return Markup(f'<option {selected}value="{escape(choice.value)}">{escape(choice.label or choice.value)}</option>')
 
+    @classmethod
+    def _dispatch_render_option(cls):
+        # WTForms inspects render_option's signature on every select it writes
+        # (~0.1 ms, for its older overrides); this one's is known.
+        return cls.render_option
+
 
 class SelectField(_WTFormsSelectField):
     """A select rendered by ChoiceSelect."""

@@ -5,9 +5,13 @@ Flask-Babel finds it through several context proxies on every string (about
 is the one Flask-Babel chose for the request (or forced, for a printed
 document); its catalogue is read once per process, as Flask-Babel's own cache
 does, and then found by the locale alone.
+
+Flask-Babel's own gettext() and lazy strings (the labels of kinds and states)
+find it the same way, through the domain installed below: ~10 µs a string
+before, a review queue of 20 visits reads some 50 of them.
 """
 from flask import g
-from flask_babel import get_locale, get_translations
+from flask_babel import Domain, get_domain, get_locale
 
 _catalogues = {}
 
@@ -30,14 +34,18 @@ def language_in_force() -> str:
     return locale.language if locale is not None else "vi"
 
 
-def translations():
+def _flask_babel_catalogue(domain):
+    return Domain.get_translations(domain or get_domain())
+
+
+def translations(domain=None):
     try:
         state = g._flask_babel
         locale = state.babel_locale
     except (AttributeError, RuntimeError):
-        return get_translations()  # the first string of a request: Flask-Babel picks the language
+        return _flask_babel_catalogue(domain)  # the first string of a request: Flask-Babel picks the language
     if locale is None:
-        return get_translations()
+        return _flask_babel_catalogue(domain)
     # Each request parses its own Locale, equal to but not the one in the dict: the
     # lookup compares them field by field, so its answer is kept for this very
     # Locale object (a forced one, for a printed document, is another object).
@@ -46,12 +54,21 @@ def translations():
         return kept[1]
     found = _catalogues.get(locale)
     if found is None:
-        found = _catalogues[locale] = get_translations()
+        found = _catalogues[locale] = _flask_babel_catalogue(domain)
     state.fieldops_catalogue = (locale, found)
     return found
 
 
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, its catalogue found by translations()."""
+
+    def get_translations(self):
+        return translations(self)
+
+
 def install(app):
+    babel = app.extensions["babel"].instance
+    babel.domain_instance = RequestDomain(domain=app.extensions["babel"].default_domain)
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),
