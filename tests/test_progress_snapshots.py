@@ -87,6 +87,26 @@ def test_an_aged_copy_is_served_while_another_request_computes_it(world, client_
     assert registered(client.get(url).get_data(as_text=True)) == "70"  # the claim ended: computed again
 
 
+def test_a_copys_html_is_fetched_once_per_copy_then_only_its_time(world, client_as, kept):
+    from tests.statements import recorded
+
+    client = in_english(client_as("viewer"))
+    url = f"/progress/units/{world['org']['HN'].id}?period=campaign"
+    first = client.get(url).get_data(as_text=True)
+    with recorded() as sent:
+        again = client.get(url).get_data(as_text=True)
+    assert again == first
+    assert not [s for s in sent if "report_snapshot.figures" in s]
+    age_every_copy(61)
+    a_new_registration(world)
+    assert registered(client.get(url).get_data(as_text=True)) == "70"  # computed again, kept here too
+    with recorded() as sent:
+        assert registered(client.get(url).get_data(as_text=True)) == "70"
+    assert not [s for s in sent if "report_snapshot.figures" in s]
+    age_every_copy(-1)  # computed again by another server: fetched with its own time
+    assert registered(client.get(url).get_data(as_text=True)) == "70"
+
+
 def test_without_keeping_every_view_is_computed(world, client_as):
     client = client_as("viewer")
     url = f"/progress/units/{world['org']['HN'].id}?period=campaign"

@@ -19,6 +19,8 @@ by each of them, every app server busy for half a second at once.
 A file exported from a copy (XLSX, CSV) is made once per copy in each app server
 and sent as made to whoever asks for it again (a province's staff downloading
 the same figures): making an XLSX costs some 45 ms, sending a made one almost nothing.
+Likewise a copy's HTML (the national one is 150 KB) is fetched from the database
+once per copy in each app server: a view then reads only the copy's time.
 """
 import json
 import threading
@@ -151,39 +153,61 @@ def unit_report(unit, campaign, period, today: date, rank="overall", html=True) 
     if seconds <= 0:
         return _compute(unit, campaign, period, today, rank, now)
     key = key_of(unit, campaign, period, today, rank)
-    shown = (ReportSnapshot.figures, ReportSnapshot.downloads) if html else ()
-    row = db.session.execute(sa.select(ReportSnapshot.computed_at, *shown).where(ReportSnapshot.key == key)).first()
-    if row is not None:
-        copy = Kept(row.computed_at, key, row.figures if html else "", row.downloads if html else "", period.code)
-        if now - row.computed_at < timedelta(seconds=seconds):
-            return copy
+    computed_at = db.session.scalar(sa.select(ReportSnapshot.computed_at).where(ReportSnapshot.key == key))
+    if computed_at is not None and now - computed_at < timedelta(seconds=seconds):
+        return _copy(key, computed_at, period.code, html)
     with _claim(key) as claimed:
-        if not claimed and row is not None and now - row.computed_at < SERVED_WHILE_COMPUTED:
-            return copy
+        if not claimed and computed_at is not None and now - computed_at < SERVED_WHILE_COMPUTED:
+            return _copy(key, computed_at, period.code, html)
         kept = _compute(unit, campaign, period, today, rank, now, key)
         _keep(key, kept)
+    _html.keep((key, now), (kept.figures, kept.downloads))
     return kept
 
 
-_files: OrderedDict = OrderedDict()
-_files_lock = threading.Lock()
-FILES_KEPT = 32  # at most some hundreds of kilobytes each
+class _Recent:
+    """The most recently kept `size` things made in this process, by name."""
+
+    def __init__(self, size):
+        self.size, self.made, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, name):
+        with self.lock:
+            found = self.made.get(name)
+            if found is not None:
+                self.made.move_to_end(name)
+            return found
+
+    def keep(self, name, made):
+        with self.lock:
+            self.made[name] = made
+            while len(self.made) > self.size:
+                self.made.popitem(last=False)
+        return made
+
+
+_html = _Recent(128)  # a district's some 50 KB, the nation's 150 KB
+_files = _Recent(32)  # at most some hundreds of kilobytes each
+
+
+def _copy(key, computed_at, code, html) -> Kept:
+    """The copy of `key` computed at `computed_at`; its HTML from this process when it has it."""
+    if not html:
+        return Kept(computed_at, key, "", "", code)
+    found = _html.get((key, computed_at))
+    if found is None:
+        # Read with its time: another server may have just computed the copy again.
+        computed_at, *found = db.session.execute(
+            sa.select(ReportSnapshot.computed_at, ReportSnapshot.figures, ReportSnapshot.downloads)
+            .where(ReportSnapshot.key == key)).one()
+        _html.keep((key, computed_at), found)
+    return Kept(computed_at, key, *found, code)
 
 
 def file_of(kept: Kept, what, make):
     """make(report) → a file, made once per kept copy and `what` (its format and
-    tables) in this process, the most recently asked FILES_KEPT of them kept."""
+    tables) in this process, the most recently asked of them kept."""
     if kept.key is None:  # computed for this request alone
         return make(kept.report)
     name = (kept.key, kept.computed_at, what)
-    with _files_lock:
-        found = _files.get(name)
-        if found is not None:
-            _files.move_to_end(name)
-            return found
-    made = make(kept.report)
-    with _files_lock:
-        _files[name] = made
-        while len(_files) > FILES_KEPT:
-            _files.popitem(last=False)
-    return made
+    return _files.get(name) or _files.keep(name, make(kept.report))
