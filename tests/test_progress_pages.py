@@ -55,6 +55,24 @@ def test_the_dashboard_drills_down_from_the_nation(world, app):
     assert "<svg" in charts and "<script" not in charts.split("<main", 1)[1].split("</main>")[0]
 
 
+@pytest.mark.parametrize("reader, unit, trail", [
+    ("nation", "HN-BD-T1", ["VN", "HN", "HN-BD", "HN-BD-T1"]), ("nation", "VN", ["VN"]),
+    ("viewer", "HN-BD", ["HN", "HN-BD"]), ("supervisor", "HN-BD", ["HN-BD"]),
+    ("supervisor", "HN-BD-T1", ["HN-BD", "HN-BD-T1"])])
+def test_the_way_down_starts_at_the_readers_unit(world, app, client_as, reader, unit, trail):
+    org = world["org"]
+    if reader == "nation":
+        leader = factories.user(org["VN"], Role.viewer)
+        db.session.commit()
+        client = sign_in(app.test_client(), leader)
+    else:
+        client = client_as(reader)
+    page = client.get(f"/progress/units/{org[unit].id}").get_data(as_text=True)
+    nav = page.split('class="pg-crumbs"', 1)[1].split("</nav>", 1)[0]
+    assert re.findall(r">([A-Z0-9-]+)</", nav) == trail
+    assert f'<span aria-current="page">{unit}</span>' in nav
+
+
 def test_the_period_switch_answers_with_the_part_of_the_page(world, client_as):
     client = client_as("viewer")
     unit = world["org"]["HN"].id

@@ -2,12 +2,14 @@
 day, the way down from the user's unit, the periods to choose from, targets."""
 from datetime import date
 from functools import lru_cache
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Bundle, aliased, selectinload
 
 from fieldops.core.expressions import given_limit
 from fieldops.core.exporting import percent
+from fieldops.core.translations import language_in_force
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
@@ -99,18 +101,29 @@ def employer_visits(employer: Employer, start: date, end: date):
 
 
 def crumbs(unit: OrgUnit, root: OrgUnit):
-    """The units from `root` down to `unit` (both included)."""
-    ids = unit.ancestor_ids
-    units = db.session.scalars(sa.select(OrgUnit).where(OrgUnit.id.in_(ids))).all()
-    chain = sorted(units, key=lambda u: len(u.path))
-    return [u for u in chain if u.path.startswith(root.path)]
+    """The units from `root` down to `unit` (both included); those two are not read again."""
+    if not unit.path.startswith(root.path):
+        return []
+    ids = unit.ancestor_ids[len(root.ancestor_ids) - 1:]
+    known = {root.id: root, unit.id: unit}
+    missing = [i for i in ids if i not in known]
+    if missing:
+        known |= {u.id: u for u in db.session.scalars(sa.select(OrgUnit).where(OrgUnit.id.in_(missing)))}
+    return [known[i] for i in ids]
 
 
 def period_choices(campaign, today: date):
     """[(group label, [(code, label)])]: the campaign, its years, quarters and
     months that have started, latest first."""
+    return _period_choices(campaign.id, campaign.counts_from, campaign.ends_on, today, language_in_force())
+
+
+@lru_cache(maxsize=64)
+def _period_choices(campaign_id, counts_from: date, ends_on: date, today: date, _language):
+    # The same for every page of a campaign on a day, in a language (the cache's key).
     from flask_babel import gettext as _
 
+    campaign = SimpleNamespace(id=campaign_id, counts_from=counts_from, ends_on=ends_on)
     last = min(campaign.ends_on, today)
     months, quarters, years = [], [], []
     cursor = campaign.counts_from.replace(day=1)
