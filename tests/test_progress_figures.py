@@ -213,3 +213,32 @@ def test_an_employers_open_follow_ups_stay_with_the_district_they_were_made_in(w
     assert followups_open(org["HN"], today, hn_children)[1] == {org["HN-BD"].id: (1, 0), org["HN-CG"].id: (0, 0)}
     assert followups_open(org["HN-BD"], today)[0] == (1, 0)
     assert followups_open(org["HN-CG"], today)[0] == (0, 0)
+
+
+def test_an_employer_brought_to_100_percent_counts_for_the_visit_that_took_it_there(org, users):
+    """The day's latest counting visit takes the credit; reaching 100% before the
+    period, or again within it, does not count twice."""
+    from fieldops.auth.models import Role
+    from fieldops.progress.work import brought_to_full
+
+    officer, other = users["HN"]["officer"], factories.user(org["HN-BD"], Role.officer)
+    made = {name: factories.employer(org["HN-BD"], departments=[("Toàn đơn vị", 10)]) for name in "abcd"}
+
+    def counted(who, name, day, registered, hour=2):
+        factories.visit(who, made[name], visit_date=day, figures={"Toàn đơn vị": (10, registered, 5)},
+                        now=datetime.combine(day, datetime.min.time()).replace(hour=hour))
+
+    counted(officer, "a", date(2023, 5, 10), 10)
+    counted(officer, "b", date(2023, 5, 10), 8)
+    counted(other, "b", date(2023, 5, 10), 10, hour=5)  # later the same day: the other officer's
+    counted(officer, "c", date(2023, 3, 1), 10)  # at 100% before May
+    counted(officer, "c", date(2023, 5, 10), 10)
+    counted(officer, "d", date(2023, 5, 10), 10)
+    counted(other, "d", date(2023, 5, 20), 9)
+    counted(officer, "d", date(2023, 5, 30), 10)  # again: still one employer
+    db.session.commit()
+    ids = {name: employer.id for name, employer in made.items()}
+    assert brought_to_full([officer.id, other.id], date(2023, 5, 1), date(2023, 5, 31)) == {
+        officer.id: {ids["a"], ids["d"]}, other.id: {ids["b"]}}
+    assert brought_to_full([officer.id], date(2023, 5, 11), date(2023, 5, 31)) == {officer.id: {ids["d"]}}
+    assert brought_to_full([other.id], date(2023, 6, 1), date(2023, 6, 30)) == {}
