@@ -11,10 +11,14 @@ its labels): the report as JSON for the exports, and its figures rendered as
 HTML (nothing in them depends on who reads them). The page says when they were
 computed. Copies older than a day are removed when a new one is written.
 
-When a copy has aged, one request computes it again and the others that come
-meanwhile are served the aged copy, with its own time (PostgreSQL: an advisory
-lock per copy): a national dashboard read by many leaders at once was computed
-by each of them, every app server busy for half a second at once.
+When a copy has aged, the request that finds it is served the aged copy, with
+its own time, and computes it again once its answer is sent; the others that
+come meanwhile are served the aged copy too, and one of them only computes
+(PostgreSQL: an advisory lock per copy). A national dashboard read by many
+leaders at once was computed by each of them, every app server busy for half a
+second at once, and the reader who found the copy aged waited for a district's
+second of computing. A copy older than SERVED_WHILE_COMPUTED, or none, is
+computed for the request that asks.
 
 A file exported from a copy (XLSX, CSV) is made once per copy in each app server
 and sent as made to whoever asks for it again (a province's staff downloading
@@ -29,13 +33,15 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import after_this_request, current_app, render_template, request
 from flask_babel import get_locale
 from markupsafe import Markup
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from fieldops.extensions import db
+from fieldops.campaigns.models import Campaign
+from fieldops.extensions import READS_REPLICA, db
+from fieldops.org.models import OrgUnit
 from fieldops.progress import dashboard
 from fieldops.progress.models import ReportSnapshot
 from fieldops.timeutil import utcnow
@@ -124,8 +130,8 @@ def _keep(key: str, kept: Kept) -> None:
         conn.execute(sa.delete(table).where(table.c.computed_at < kept.computed_at - timedelta(days=1)))
 
 
-# An aged copy is served while another request computes it for no longer than
-# this: past it, the figures are too old to show and each request computes its own.
+# An aged copy is served while it is computed again for no longer than this:
+# past it, the figures are too old to show and the request computes its own.
 SERVED_WHILE_COMPUTED = timedelta(minutes=10)
 # pg_try_advisory_xact_lock(CLAIMS, hashtext(key)): the first half of the lock's name, this module's.
 CLAIMS = 0x6B657074
@@ -154,15 +160,47 @@ def unit_report(unit, campaign, period, today: date, rank="overall", html=True) 
         return _compute(unit, campaign, period, today, rank, now)
     key = key_of(unit, campaign, period, today, rank)
     computed_at = db.session.scalar(sa.select(ReportSnapshot.computed_at).where(ReportSnapshot.key == key))
-    if computed_at is not None and now - computed_at < timedelta(seconds=seconds):
+    if computed_at is not None and now - computed_at < SERVED_WHILE_COMPUTED:
+        if now - computed_at >= timedelta(seconds=seconds):
+            _compute_after_answer(key, unit.id, campaign.id, period, today, rank)
         return _copy(key, computed_at, period.code, html)
-    with _claim(key) as claimed:
-        if not claimed and computed_at is not None and now - computed_at < SERVED_WHILE_COMPUTED:
-            return _copy(key, computed_at, period.code, html)
-        kept = _compute(unit, campaign, period, today, rank, now, key)
-        _keep(key, kept)
+    kept = _compute(unit, campaign, period, today, rank, now, key)
+    _keep(key, kept)
     _html.keep((key, now), (kept.figures, kept.downloads))
     return kept
+
+
+def _compute_after_answer(key, unit_id, campaign_id, period, today, rank) -> None:
+    """Compute the aged copy of `key` again once this request's answer is sent
+    (its reader is served the aged copy and waits for nobody's computation), in a
+    request context like this one's: the same reader's language, links and
+    database (the replica when this view reads it)."""
+    app, environ = current_app._get_current_object(), request.environ
+    reads_replica = db.session.info.get(READS_REPLICA)
+
+    def compute():
+        with app.request_context(environ):
+            if reads_replica:
+                db.session.info[READS_REPLICA] = True
+            try:
+                with _claim(key) as claimed:
+                    computed_at = db.session.scalar(sa.select(ReportSnapshot.computed_at)
+                                                    .where(ReportSnapshot.key == key))
+                    now = utcnow()
+                    if not claimed or (computed_at is not None and
+                                       now - computed_at < timedelta(seconds=app.config["PROGRESS_REPORT_SECONDS"])):
+                        return  # another request computes it, or has just done so
+                    kept = _compute(db.session.get(OrgUnit, unit_id), db.session.get(Campaign, campaign_id), period,
+                                    today, rank, now, key)
+                    _keep(key, kept)
+                _html.keep((key, now), (kept.figures, kept.downloads))
+            except Exception:  # its reader has their answer; the next view of the aged copy tries again
+                app.logger.exception("computing the progress report %s again failed", key)
+
+    @after_this_request
+    def when_sent(response):
+        response.call_on_close(compute)
+        return response
 
 
 class _Recent:
