@@ -88,6 +88,7 @@ COLUMNS = {
                   "cancelled_at", "cancelled_by_id", "created_at", "updated_at"),
     "progress_employer": ("employer_id", "district_id", "insured", "registered", "unregistered", "steps",
                           "activity", "obstacles", "reviewed", "updated_at"),
+    "progress_employer_full_day": ("employer_id", "day"),
     "progress_stock": ("district_id", "grain", "day", "insured", "registered", "active", "registered_verified",
                        "employers", "employers_full"),
     "progress_activity": ("district_id", "grain", "day", "visits", "visits_verified", "registrations",
@@ -225,7 +226,7 @@ def employer_name(rng, e):
 def build_employers(sink, rng, org, scale, progress):
     """Employers, departments, visits with their lines and obstacles, follow-ups,
     the departments' current figures and the progress timeline, employer by employer."""
-    from fieldops.progress.timeline import _add, by_grain, compute_state, contributions
+    from fieldops.progress.timeline import _add, by_grain, compute_state, contributions, full_days
     from fieldops.textfold import fold
 
     districts = org["districts"]
@@ -311,6 +312,8 @@ def build_employers(sink, rng, org, scale, progress):
         last = state["steps"][-1]
         sink.add("progress_employer", (e, district_id, last[1], last[2], last[1] - last[2], state["steps"],
                                        state["activity"], state["obstacles"], state["reviewed"], CREATED))
+        for day in sorted(full_days(state["steps"])):
+            sink.add("progress_employer_full_day", (e, date.fromordinal(day)))
         t = totals.setdefault(district_id, [0, 0, 0, 0, 0])
         t[0] += last[1]
         t[1] += last[2]

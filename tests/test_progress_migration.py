@@ -91,7 +91,8 @@ def test_upgrading_fills_the_timeline_from_the_history(app, tmp_path, seed, camp
 
     from fieldops.org.models import OrgUnit
     from fieldops.progress import figures as fig
-    from fieldops.progress.models import ActivityCount, EmployerTimeline, ObstacleCount, ReviewedStock, StockDelta
+    from fieldops.progress.models import (ActivityCount, EmployerFullDay, EmployerTimeline, ObstacleCount,
+                                          ReviewedStock, StockDelta)
     from fieldops.progress.timeline import rebuild_all
     from tests.progress_helpers import Naive, as_dict
 
@@ -128,12 +129,13 @@ def test_upgrading_fills_the_timeline_from_the_history(app, tmp_path, seed, camp
 
         def rows():
             out = {}
-            for model in (StockDelta, ActivityCount, ObstacleCount, ReviewedStock, EmployerTimeline):
+            for model in (StockDelta, ActivityCount, ObstacleCount, ReviewedStock, EmployerTimeline, EmployerFullDay):
                 columns = [c for c in model.__table__.c if c.name != "updated_at"]
                 out[model] = sorted(tuple(r) for r in db.session.execute(sa.select(*columns)))
             return out
 
         migrated = rows()
+        assert migrated[EmployerFullDay]  # some employers reach 100%: the days are filled in
         rebuild_all()
         db.session.flush()
         assert rows() == migrated  # the write path's own computation agrees, row for row

@@ -7,6 +7,9 @@ The timeline (see fieldops/progress/timeline.py for how it is kept):
   first), its visit activity per day and its obstacles per day, as last
   computed, plus its current totals (for the worklist). It is the "before" that
   the next change of the employer is compared with.
+- `EmployerFullDay` — the days on which an employer reaches 100% (not at
+  100% the day before), from its step function: who brought employers to 100%
+  over a period is one indexed read, not every visited employer's step function.
 - `StockDelta` — per district and day, how the stock figures of the district's
   employers change on that day (insured, registered, active, registered on
   verified visits, employers, employers at 100%). A unit's stock figures as of
@@ -124,6 +127,17 @@ class EmployerTimeline(db.Model):
     # {campaign id: [[day ordinal, *ReviewedStock.FIELDS], ...]}: over the departments reviewed in each campaign
     reviewed: Mapped[dict | None] = mapped_column(sa.JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+
+
+class EmployerFullDay(db.Model):
+    """A day on which the employer's figures reach 100% (fieldops/definitions.py,
+    `brought_to_full` from the day before), kept on write beside its step function."""
+
+    __tablename__ = "progress_employer_full_day"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    employer_id: Mapped[int] = mapped_column(sa.ForeignKey("employer.id"), primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
 
 
 # Employers below 100% (nobody insured: no coverage at all), and their coverage,
@@ -248,8 +262,10 @@ class ObstacleCount(db.Model):
     FIELDS = ("obstacles", "people")
 
 
-# An officer's visits in a period (their achievements, a team's work): by officer, then visit date.
-sa.Index("ix_visit_officer_date", Visit.officer_id, Visit.visit_date)
+# An officer's visits in a period (their achievements, a team's work): by officer, then visit date; on
+# PostgreSQL with what the work reads of them, so it is counted and joined from the index alone (the
+# largest district's year of 58,000 visits: 75 → 11 ms).
+sa.Index("ix_visit_officer_date", Visit.officer_id, Visit.visit_date, postgresql_include=["state", "employer_id"])
 
 
 class ReportSnapshot(db.Model):

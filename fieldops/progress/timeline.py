@@ -25,14 +25,16 @@ first). For each of those employers it, with the employer's row of
    on or after its counting-from date): from each department's first such
    line on, its figures count as reviewed (fieldops/definitions.py;
    fieldops/progress/reviewed.py);
-5. compares them with what was stored for the employer last time
+5. keeps the days on which the employer reaches 100% (`EmployerFullDay`), the
+   days that changed;
+6. compares them with what was stored for the employer last time
    (`EmployerTimeline`), and adds the differences to
    the per-district rows (`StockDelta`, `ActivityCount`, `ObstacleCount`,
    `ReviewedStock`) at
    both grains with an upsert (col = col + excluded.col), so concurrent
    writers for other employers of the same district never overwrite each
    other; rows that come back to all zeros are removed;
-6. stores the new state.
+7. stores the new state.
 
 Only counting visits (submitted or verified) take part, as in the current
 figures: a returned visit leaves the figures, the activity and the obstacles
@@ -46,10 +48,11 @@ from functools import cache
 import sqlalchemy as sa
 
 from fieldops.core import hooks
-from fieldops.definitions import counts_on, is_full, line_order
+from fieldops.definitions import brought_to_full, counts_on, is_full, line_order
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
-from fieldops.progress.models import ActivityCount, EmployerTimeline, ObstacleCount, ReviewedStock, StockDelta
+from fieldops.progress.models import (ActivityCount, EmployerFullDay, EmployerTimeline, ObstacleCount, ReviewedStock,
+                                      StockDelta)
 from fieldops.progress.reviewed import campaign_starts, reviewed_contributions, reviewed_steps
 from fieldops.progress.steps import NEVER, department_steps, employer_steps, life_of
 from fieldops.timeutil import utcnow
@@ -65,6 +68,16 @@ BATCH = 500
 def stock_vector(step):
     _day, insured, registered, active, registered_verified = step
     return (insured, registered, active, registered_verified, 1, 1 if is_full(insured, registered) else 0)
+
+
+def full_days(steps) -> set:
+    """The day ordinals of a step function on which it reaches 100% (not at 100% the step before)."""
+    days, before = set(), (0, 0)
+    for day, insured, registered, *_rest in steps:
+        if brought_to_full(before, (insured, registered)):
+            days.add(day)
+        before = (insured, registered)
+    return days
 
 
 def compute_state(departments, visits, lines, obstacles, campaigns=(), lives=None):
@@ -209,6 +222,9 @@ _LOCK_STORED = (sa.select(_table.c.employer_id, _table.c.district_id, _table.c.s
 _LOCK_IDS = (sa.select(_table.c.employer_id).where(_table.c.employer_id.in_(_ids)).order_by(_table.c.employer_id)
              .with_for_update())
 _UPDATE_STORED = sa.update(_table).where(_table.c.employer_id == sa.bindparam("k_employer_id"))
+_full = EmployerFullDay.__table__
+_DELETE_FULL_DAY = sa.delete(_full).where(_full.c.employer_id == sa.bindparam("k_employer_id"),
+                                          _full.c.day == sa.bindparam("k_day"))
 
 
 def _load_history(ids):
@@ -255,8 +271,10 @@ def _refresh_batch(ids, stored, pending=None):
     campaigns = campaign_starts()
     totals = pending if pending is not None else ({}, {}, {}, {})
     inserts, updates, gone, latest = [], [], [], {}
+    full_added, full_removed = [], []
     now = utcnow()
     for employer_id in ids:
+        before = full_days(stored[employer_id][1]["steps"]) if employer_id in stored else set()
         if employer_id in stored:
             for total, part in zip(totals, contributions(*stored[employer_id], sign=-1)):
                 _add(total, part)
@@ -269,6 +287,9 @@ def _refresh_batch(ids, stored, pending=None):
         state = compute_state(departments, visits, lines, obstacle_rows, campaigns, lives)
         for total, part in zip(totals, contributions(district_id, state)):
             _add(total, part)
+        after = full_days(state["steps"])
+        full_added += [{"employer_id": employer_id, "day": date.fromordinal(d)} for d in sorted(after - before)]
+        full_removed += [{"k_employer_id": employer_id, "k_day": date.fromordinal(d)} for d in sorted(before - after)]
         last = state["steps"][-1]
         row = {"district_id": district_id, "insured": last[1], "registered": last[2],
                "unregistered": last[1] - last[2], "updated_at": now, **state}
@@ -285,6 +306,11 @@ def _refresh_batch(ids, stored, pending=None):
         connection.execute(_UPDATE_STORED, updates)
     if gone:
         connection.execute(sa.delete(_table).where(_table.c.employer_id.in_(gone)))
+        connection.execute(sa.delete(_full).where(_full.c.employer_id.in_(gone)))
+    if full_removed:
+        connection.execute(_DELETE_FULL_DAY, full_removed)
+    if full_added:
+        connection.execute(sa.insert(_full), full_added)
 
 
 DISTRICT_TABLES = (StockDelta, ActivityCount, ObstacleCount, ReviewedStock)
@@ -353,7 +379,7 @@ def rebuild_all(progress=None, every=20_000) -> int:
     repair, or a database filled by other means). Returns the employers done.
     Changes are gathered over `every` employers before they are written."""
     db.session.flush()
-    for model in (*DISTRICT_TABLES, EmployerTimeline):
+    for model in (*DISTRICT_TABLES, EmployerFullDay, EmployerTimeline):
         db.session.execute(sa.delete(model.__table__))
     done, last, pending = 0, 0, ({}, {}, {}, {})
     while True:

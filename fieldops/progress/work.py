@@ -5,8 +5,9 @@ follow-ups done on time, obstacles escalated. A team's work is its officers'.
 Read with indexed queries on the officer's own records: visits by (officer,
 visit date), follow-ups by assignee or proposer. "Brought to 100%": the
 employer's step function kept in the timeline goes from below 100% to 100% on
-the date of one of the officer's visits, and that visit is the employer's
-latest counting visit of the day (the one whose figures took it there).
+the date of one of the officer's visits (those days are kept on write,
+`EmployerFullDay`), and that visit is the employer's latest counting visit of
+the day (the one whose figures took it there).
 """
 import json
 from collections import defaultdict
@@ -16,13 +17,12 @@ from datetime import date
 import sqlalchemy as sa
 
 from fieldops.auth.models import Role, User
-from fieldops import definitions
 from fieldops.definitions import Funnel, share
 from fieldops.extensions import db
 from fieldops.followups.models import FollowUp, FollowUpKind, FollowUpState
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import units_in_scope
-from fieldops.progress.models import EmployerTimeline
+from fieldops.progress.models import EmployerFullDay, EmployerTimeline
 from fieldops.timeutil import to_local, utc_bounds
 from fieldops.visits.models import COUNTING_STATES, FIGURES_SUBMITTED_AT, ReviewState, Visit, VisitLine
 
@@ -93,32 +93,28 @@ def _visited_steps(officer_ids, start: date, end: date) -> list:
 
 
 def brought_to_full(officer_ids, start: date, end: date) -> dict:
-    """{officer id: {employer ids they brought to 100% in [start, end]}}."""
+    """{officer id: {employer ids they brought to 100% in [start, end]}}: the days in
+    the period on which an employer these officers visited reaches 100% (kept on
+    write), each credited to whose counting visit of that day was the latest."""
     officer_ids = list(officer_ids)
     if not officer_ids:
         return {}
-    # The days in the period on which an employer these officers visited reaches 100%,
-    # from its step function; then whose visit that day took it there.
-    first, last = start.toordinal(), end.toordinal()
-    turned = set()  # (employer, day) where it reaches 100%
-    for employer_id, steps in _visited_steps(officer_ids, start, end):
-        before = (0, 0)
-        for day, insured, registered, *_rest in steps or []:
-            if first <= day <= last and definitions.brought_to_full(before, (insured, registered)):
-                turned.add((employer_id, day))
-            before = (insured, registered)
-    out = defaultdict(set)
-    if not turned:
-        return out
+    # From these officers' visits (their index) to the days kept, then every counting visit of such a day:
+    # started from the days instead, PostgreSQL read the whole visit table (0.6 s for the largest district).
+    ours_visit = sa.orm.aliased(Visit)
     latest = {}
     for employer_id, day, officer_id, submitted_at, visit_id in db.session.execute(
-            sa.select(Visit.employer_id, Visit.visit_date, Visit.officer_id, FIGURES_SUBMITTED_AT, Visit.id)
-            .where(Visit.employer_id.in_(sorted({e for e, _d in turned})),
-                   Visit.visit_date.in_(sorted({date.fromordinal(d) for _e, d in turned})),
-                   Visit.state.in_(COUNTING_STATES))):
-        key = (employer_id, day.toordinal())
-        if key in turned and (key not in latest or latest[key][0] < (submitted_at, visit_id)):
+            sa.select(ours_visit.employer_id, ours_visit.visit_date, Visit.officer_id, FIGURES_SUBMITTED_AT, Visit.id)
+            .join(EmployerFullDay, sa.and_(EmployerFullDay.employer_id == ours_visit.employer_id,
+                                           EmployerFullDay.day == ours_visit.visit_date))
+            .join(Visit, sa.and_(Visit.employer_id == ours_visit.employer_id,
+                                 Visit.visit_date == ours_visit.visit_date, Visit.state.in_(COUNTING_STATES)))
+            .where(ours_visit.officer_id.in_(officer_ids), ours_visit.visit_date >= start,
+                   ours_visit.visit_date <= end, ours_visit.state.in_(COUNTING_STATES))):
+        key = (employer_id, day)
+        if key not in latest or latest[key][0] < (submitted_at, visit_id):
             latest[key] = ((submitted_at, visit_id), officer_id)
+    out = defaultdict(set)
     ours = set(officer_ids)
     for (employer_id, _day), (_when, officer_id) in latest.items():
         if officer_id in ours:
@@ -155,7 +151,7 @@ def officers_work(officer_ids, start: date, end: date) -> dict:
         return work
     verified = Visit.state == ReviewState.verified
     for officer_id, count, checked in db.session.execute(
-            sa.select(Visit.officer_id, sa.func.count(Visit.id), sa.func.sum(sa.case((verified, 1), else_=0)))
+            sa.select(Visit.officer_id, sa.func.count(), sa.func.sum(sa.case((verified, 1), else_=0)))
             .where(_visits_in(officer_ids, start, end)).group_by(Visit.officer_id)):
         work[officer_id].visits, work[officer_id].visits_verified = int(count), int(checked or 0)
     for officer_id, newly, checked in db.session.execute(
@@ -204,7 +200,7 @@ def officer_visits(officer_id, start: date, end: date):
 def visits_by_day(officer_id, start: date, end: date) -> list:
     """[(day, counting visits that day)] of one officer in [start, end]."""
     return db.session.execute(
-        sa.select(Visit.visit_date, sa.func.count(Visit.id)).where(_visits_in([officer_id], start, end))
+        sa.select(Visit.visit_date, sa.func.count()).where(_visits_in([officer_id], start, end))
         .group_by(Visit.visit_date)).all()
 
 
@@ -214,5 +210,5 @@ def visit_counts(officer_ids, start: date, end: date) -> dict:
     if not officer_ids:
         return {}
     return dict(db.session.execute(
-        sa.select(Visit.officer_id, sa.func.count(Visit.id)).where(_visits_in(officer_ids, start, end))
+        sa.select(Visit.officer_id, sa.func.count()).where(_visits_in(officer_ids, start, end))
         .group_by(Visit.officer_id)).all())
