@@ -152,26 +152,56 @@ def care_accounts(conn, count):
     return usernames
 
 
+WAITING = 15_000  # the visits the bulk-verify scenario verifies, 100 a batch: more than a phase gets through
+
+
 def waiting_visits(url, district):
-    """The district's visits waiting for review, oldest first, as the queue's form sends them:
-    "id.revision", the revision the supervisor saw."""
+    """Visits of the district for the bulk verify, oldest first, as the queue's form sends
+    them: "id.revision", the revision the supervisor saw. They are made to wait again before
+    each phase (`wait_again`): verified once, they would be skipped by every later phase."""
     import sqlalchemy as sa
 
     engine = sa.create_engine(url)
     with engine.begin() as conn:
+        chosen = [tuple(row) for row in conn.execute(sa.text(
+            "SELECT id, revision FROM visit WHERE district_id = :d AND state IN ('submitted', 'verified') "
+            "ORDER BY submitted_at, id LIMIT :n"), {"d": district, "n": WAITING})]
         # national_data.py writes no revision rows, and a review marks the revision it saw: those of the
         # visits to verify are added (as submitted; their content is not read by the queue or the verify).
         conn.execute(sa.text(
             "INSERT INTO visit_revision (visit_id, number, content, payload_hash, submitted_by_id, submitted_at, "
             "review_state, return_reason) SELECT v.id, v.revision, '{}', 'national_data', v.officer_id, "
-            "v.submitted_at, 'submitted', '' FROM visit v WHERE v.district_id = :d AND v.state = 'submitted' "
-            "AND NOT EXISTS (SELECT 1 FROM visit_revision r WHERE r.visit_id = v.id AND r.number = v.revision)"),
-            {"d": district})
-        picks = [f"{visit_id}.{revision}" for visit_id, revision in conn.execute(sa.text(
-            "SELECT id, revision FROM visit WHERE district_id = :d AND state = 'submitted' "
-            "ORDER BY submitted_at, id"), {"d": district})]
+            "v.submitted_at, 'submitted', '' FROM visit v WHERE v.id IN :ids "
+            "AND NOT EXISTS (SELECT 1 FROM visit_revision r WHERE r.visit_id = v.id AND r.number = v.revision)"
+        ).bindparams(sa.bindparam("ids", expanding=True)), {"ids": [visit_id for visit_id, _ in chosen]})
     engine.dispose()
-    return picks
+    return [f"{visit_id}.{revision}" for visit_id, revision in chosen]
+
+
+def wait_again(url, picks) -> int:
+    """The picked visits back to waiting for review, their employers' figures recomputed by
+    the app's own function (the verified share): each phase verifies the same work."""
+    import sqlalchemy as sa
+
+    from fieldops import create_app
+    from fieldops.extensions import db
+    from fieldops.progress.timeline import employers_changed
+
+    ids = [int(pick.split(".")[0]) for pick in picks]
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        expanding = sa.bindparam("ids", expanding=True)
+        changed = db.session.execute(sa.text(
+            "UPDATE visit SET state = 'submitted', reviewed_at = NULL, reviewed_by_id = NULL, return_reason = '' "
+            "WHERE id IN :ids AND state = 'verified'").bindparams(expanding), {"ids": ids}).rowcount
+        db.session.execute(sa.text(
+            "UPDATE visit_revision SET review_state = 'submitted', reviewed_at = NULL, reviewed_by_id = NULL, "
+            "return_reason = '' WHERE visit_id IN :ids AND review_state = 'verified'").bindparams(expanding),
+            {"ids": ids})
+        employers_changed(db.session.scalars(sa.text("SELECT DISTINCT employer_id FROM visit WHERE id IN :ids")
+                                             .bindparams(expanding), {"ids": ids}).all())
+        db.session.commit()
+    return changed
 
 
 def sign_in(port, account):
@@ -279,16 +309,19 @@ def http_scenarios(args, records):
                 accounts[role] = list(pool.map(lambda a: sign_in(port, a), accounts[role]))
         with tempfile.TemporaryDirectory(prefix="fieldops-national-") as workdir:
             fixture = os.path.join(workdir, "fixture.json")
+            waiting = (waiting_visits(args.database, accounts["largest_officer"][0]["unit_id"])
+                       if "review_bulk_verify" in scenarios else [])
             with open(fixture, "w") as f:
                 json.dump({"accounts": accounts, "batch_rows": BATCH_ROWS, "bulk_verify_path": BULK_VERIFY_PATH,
                            "campaign": campaign_of(args.database),
                            "sync_since": (datetime.utcnow() - timedelta(seconds=SYNC_SINCE_SECONDS)).isoformat(),
-                           "waiting": waiting_visits(args.database, accounts["largest_officer"][0]["unit_id"])
-                           if "review_bulk_verify" in scenarios else []}, f)
+                           "waiting": waiting}, f)
             for clients in args.concurrency:
                 before = run_locust(port, fixture, "healthz", clients, args.duration, workdir)
                 measured = []
                 for scenario in scenarios:
+                    if scenario == "review_bulk_verify":
+                        wait_again(args.database, waiting)
                     primary = replica.ServerLoad(database)
                     standby = replica.ServerLoad(database, replica.PORT) if args.replica else None
                     result = run_locust(port, fixture, scenario, clients, args.duration, workdir)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from fieldops.audit.models import AuditEvent
 from fieldops.extensions import db
+from fieldops.timeutil import local_today
 from fieldops.reviews import nomination_operations, operations
 from tests import factories
 from tests.review_helpers import audit_actions, counts, error_beside, in_english, period_with, rv  # noqa: F401
@@ -115,7 +116,7 @@ def test_an_approved_award_is_revoked_with_its_reason_and_decision(awards, clien
     client_hr = _hr(client_as)
     # Not yet approved: nothing to revoke.
     page = client_hr.post(f"/reviews/nominations/{awards['failing'].id}/revoke", data={
-        "reason": "Số liệu sai", "decision_number": "12/QĐ-BHXH", "decision_date": date.today().isoformat()})
+        "reason": "Số liệu sai", "decision_number": "12/QĐ-BHXH", "decision_date": local_today().isoformat()})
     assert page.status_code == 409
     n = _approved(awards)
     first = factories.dossier_row(awards["hr"], awards["period"], awards["org"]["HN-BD"])
@@ -123,7 +124,7 @@ def test_an_approved_award_is_revoked_with_its_reason_and_decision(awards, clien
     url = f"/reviews/nominations/{n.id}"
     assert 'id="nomination-revoke"' in client_hr.get(url).get_data(as_text=True)
     before = counts()
-    today = date.today().isoformat()
+    today = local_today().isoformat()
     for data, field, message in (
             ({"decision_number": "12/QĐ-BHXH", "decision_date": today}, "reason",
              "Give the reason for revoking the award."),
@@ -132,7 +133,7 @@ def test_an_approved_award_is_revoked_with_its_reason_and_decision(awards, clien
             ({"reason": "Số liệu sai", "decision_number": "12/QĐ-BHXH"}, "decision_date",
              "Give the date of the decision that revokes the award."),
             ({"reason": "Số liệu sai", "decision_number": "12/QĐ-BHXH",
-              "decision_date": (date.today() + timedelta(days=3)).isoformat()}, "decision_date",
+              "decision_date": (local_today() + timedelta(days=3)).isoformat()}, "decision_date",
              "The decision cannot be dated before the award or in the future."),
             ({"reason": "x" * 1_001, "decision_number": "12/QĐ-BHXH", "decision_date": today}, "reason",
              "The reason is too long (at most 1000 characters).")):
@@ -148,7 +149,7 @@ def test_an_approved_award_is_revoked_with_its_reason_and_decision(awards, clien
                                                  "decision_date": today}).status_code == 302
     db.session.refresh(n)
     assert (n.state, n.revoke_reason, n.revoke_decision_number, n.revoke_decision_date) == (
-        "revoked", SCRIPT, "12/QĐ-BHXH", date.today())
+        "revoked", SCRIPT, "12/QĐ-BHXH", local_today())
     # The council's decision stays: the nomination keeps its history.
     assert (n.votes_for, n.votes_against, n.decided_at is not None) == (7, 0, True)
     assert audit_actions("nomination", n.id)[-1] == "nomination.revoke"

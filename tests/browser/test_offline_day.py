@@ -3,7 +3,6 @@ real: sign in, sync the district, lose the network, search, log three visits at
 three employers and complete a follow-up, close the browser, open it again,
 regain the network: all four are sent once, each with its link."""
 import re
-from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +11,7 @@ from fieldops.auth.models import User
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.followups.models import FollowUp, FollowUpState
+from fieldops.timeutil import local_today
 from fieldops.visits.models import Visit
 from tests.browser.conftest import VIEWPORTS, _chromium_path, sign_in
 from tests.browser.offline_helpers import (CHROMIUM_PROFILE_ARGS, FlakyServer, outbox, wait_for_sync,
@@ -148,7 +148,7 @@ def test_a_day_offline(flaky, tablet, viewport):
     for employer in chosen:
         visits = db.session.scalars(sa.select(Visit).where(Visit.employer_id == employer.id,
                                                            Visit.officer_id == officer.id,
-                                                           Visit.visit_date == date.today())).all()
+                                                           Visit.visit_date == local_today())).all()
         assert len(visits) == 1
         assert visits[0].lines[0].registered == typed[employer.id]
     assert db.session.get(FollowUp, followup.id).state == FollowUpState.done
