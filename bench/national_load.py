@@ -178,9 +178,11 @@ def waiting_visits(url, district):
     return [f"{visit_id}.{revision}" for visit_id, revision in chosen]
 
 
-def wait_again(url, picks) -> int:
-    """The picked visits back to waiting for review, their employers' figures recomputed by
-    the app's own function (the verified share): each phase verifies the same work."""
+def wait_again(url, picks, waiting=True) -> int:
+    """The picked visits back to waiting for review (`waiting`), or, once the run is over,
+    those still waiting verified again by their district's supervisor (the data as it was);
+    their employers' figures recomputed by the app's own function (the verified share):
+    each phase verifies the same work."""
     import sqlalchemy as sa
 
     from fieldops import create_app
@@ -188,15 +190,20 @@ def wait_again(url, picks) -> int:
     from fieldops.progress.timeline import employers_changed
 
     ids = [int(pick.split(".")[0]) for pick in picks]
+    was, now = ("verified", "submitted") if waiting else ("submitted", "verified")
+    reviewer = ("NULL" if waiting else "(SELECT min(u.id) FROM \"user\" u WHERE u.role = 'supervisor' "
+                "AND u.org_unit_id = visit.district_id)")
+    reviewed_at = "NULL" if waiting else "submitted_at"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         expanding = sa.bindparam("ids", expanding=True)
         changed = db.session.execute(sa.text(
-            "UPDATE visit SET state = 'submitted', reviewed_at = NULL, reviewed_by_id = NULL, return_reason = '' "
-            "WHERE id IN :ids AND state = 'verified'").bindparams(expanding), {"ids": ids}).rowcount
+            f"UPDATE visit SET state = '{now}', reviewed_at = {reviewed_at}, reviewed_by_id = {reviewer}, "
+            f"return_reason = '' WHERE id IN :ids AND state = '{was}'").bindparams(expanding), {"ids": ids}).rowcount
         db.session.execute(sa.text(
-            "UPDATE visit_revision SET review_state = 'submitted', reviewed_at = NULL, reviewed_by_id = NULL, "
-            "return_reason = '' WHERE visit_id IN :ids AND review_state = 'verified'").bindparams(expanding),
+            f"UPDATE visit_revision SET review_state = v.state, reviewed_at = v.reviewed_at, "
+            f"reviewed_by_id = v.reviewed_by_id, return_reason = '' FROM visit v WHERE v.id = visit_revision.visit_id "
+            f"AND visit_revision.visit_id IN :ids AND visit_revision.review_state = '{was}'").bindparams(expanding),
             {"ids": ids})
         employers_changed(db.session.scalars(sa.text("SELECT DISTINCT employer_id FROM visit WHERE id IN :ids")
                                              .bindparams(expanding), {"ids": ids}).all())
@@ -301,6 +308,7 @@ def http_scenarios(args, records):
         os.environ["DATABASE_REPLICA_URL"] = replica.replica_url(database, replica.start())
     port = visits_bench.free_port()
     server = visits_bench.start_server(args.database, port, workers=args.workers, threads=args.threads)
+    picks = []  # the bulk verify's visits
     try:
         print("signing in…", flush=True)
         accounts = pick_accounts(args.database, max(args.concurrency), 8)
@@ -309,19 +317,19 @@ def http_scenarios(args, records):
                 accounts[role] = list(pool.map(lambda a: sign_in(port, a), accounts[role]))
         with tempfile.TemporaryDirectory(prefix="fieldops-national-") as workdir:
             fixture = os.path.join(workdir, "fixture.json")
-            waiting = (waiting_visits(args.database, accounts["largest_officer"][0]["unit_id"])
-                       if "review_bulk_verify" in scenarios else [])
+            picks += (waiting_visits(args.database, accounts["largest_officer"][0]["unit_id"])
+                      if "review_bulk_verify" in scenarios else [])
             with open(fixture, "w") as f:
                 json.dump({"accounts": accounts, "batch_rows": BATCH_ROWS, "bulk_verify_path": BULK_VERIFY_PATH,
                            "campaign": campaign_of(args.database),
                            "sync_since": (datetime.utcnow() - timedelta(seconds=SYNC_SINCE_SECONDS)).isoformat(),
-                           "waiting": waiting}, f)
+                           "waiting": picks}, f)
             for clients in args.concurrency:
                 before = run_locust(port, fixture, "healthz", clients, args.duration, workdir)
                 measured = []
                 for scenario in scenarios:
                     if scenario == "review_bulk_verify":
-                        wait_again(args.database, waiting)
+                        wait_again(args.database, picks)
                     primary = replica.ServerLoad(database)
                     standby = replica.ServerLoad(database, replica.PORT) if args.replica else None
                     result = run_locust(port, fixture, scenario, clients, args.duration, workdir)
@@ -347,6 +355,8 @@ def http_scenarios(args, records):
                                     "ratio_to_healthz": round(result["rps"] / healthz, 2) if healthz else None})
     finally:
         visits_bench.stop_server(server)
+        if picks:
+            wait_again(args.database, picks, waiting=False)
         if args.replica:
             replica.stop()
             os.environ.pop("DATABASE_REPLICA_URL", None)
