@@ -6,6 +6,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from fieldops.auth.models import User
 from fieldops.employers.models import Employer
@@ -121,7 +122,7 @@ def test_a_day_offline(flaky, tablet, viewport):
     card.locator("[data-action=complete]").click()
     assert page.locator("#outbox-count").inner_text() == "4"
     page.goto("/outbox")
-    assert page.locator(".outbox-item[data-status=waiting]").count() == 4
+    expect(page.locator(".outbox-item[data-status=waiting]")).to_have_count(4)  # listed once the outbox is read
 
     # The browser is closed; later the network is back, and the browser opened again.
     context.close()

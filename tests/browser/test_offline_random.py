@@ -96,7 +96,10 @@ def test_thirty_visits_while_the_server_comes_and_goes(app, demo_data, browser):
         if "/login" in page.url:
             sign_in(page, "officer.hn")
             page.goto("/outbox")
-        until(page, "() => window.FieldOpsOutbox && window.FieldOpsOutbox.unsent().length === 0", timeout=60)
+        # Once the outbox has read what it keeps (before, it holds nothing and so nothing unsent), all sent.
+        page.wait_for_function("() => window.FieldOpsOutbox")
+        page.evaluate("() => window.FieldOpsOutbox.ready")
+        until(page, "() => window.FieldOpsOutbox.unsent().length === 0", timeout=60)
         # The day had all of it: visits recorded at once, kept for later, cut on their way.
         assert min(outcomes.values()) > 0, outcomes
     finally:
