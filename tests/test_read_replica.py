@@ -88,13 +88,17 @@ def test_dashboards_read_the_replica_and_a_writer_reads_the_primary_for_a_while(
     assert visits_shown(supervisor, r.org["HN-BD"]) == "1"
 
 
-def test_a_dashboard_keeps_its_copy_on_the_primary(replicated):
-    r = replicated
+def a_leader_with_kept_dashboards(r):
     r.app.config["PROGRESS_REPORT_SECONDS"] = 60
     leader = factories.user(r.org["VN"], Role.viewer)
     db.session.commit()
     r.catch_up()
-    client = r.client(leader)
+    return r.client(leader)
+
+
+def test_a_dashboard_keeps_its_copy_on_the_primary(replicated):
+    r = replicated
+    client = a_leader_with_kept_dashboards(r)
     assert client.get(f"/progress/units/{r.org['HN'].id}").status_code == 200
     count = sa.select(sa.func.count()).select_from(ReportSnapshot)
     with db.engine.connect() as primary, db.engines["replica"].connect() as replica:
@@ -104,11 +108,7 @@ def test_a_dashboard_keeps_its_copy_on_the_primary(replicated):
 
 def test_a_copy_computed_again_after_the_answer_reads_the_replica_as_its_view(replicated):
     r = replicated
-    r.app.config["PROGRESS_REPORT_SECONDS"] = 60
-    leader = factories.user(r.org["VN"], Role.viewer)
-    db.session.commit()
-    r.catch_up()
-    client = r.client(leader)
+    client = a_leader_with_kept_dashboards(r)
 
     def age_the_copy():
         for copy in db.session.scalars(sa.select(ReportSnapshot)):
