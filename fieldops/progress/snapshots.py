@@ -159,11 +159,20 @@ def unit_report(unit, campaign, period, today: date, rank="overall", html=True) 
     if seconds <= 0:
         return _compute(unit, campaign, period, today, rank, now)
     key = key_of(unit, campaign, period, today, rank)
-    computed_at = db.session.scalar(sa.select(ReportSnapshot.computed_at).where(ReportSnapshot.key == key))
+    computed_at = _computed_at(key)
     if computed_at is not None and now - computed_at < SERVED_WHILE_COMPUTED:
         if now - computed_at >= timedelta(seconds=seconds):
             _compute_after_answer(key, unit.id, campaign.id, period, today, rank)
         return _copy(key, computed_at, period.code, html)
+    return _compute_and_keep(unit, campaign, period, today, rank, now, key)
+
+
+def _computed_at(key: str):
+    return db.session.scalar(sa.select(ReportSnapshot.computed_at).where(ReportSnapshot.key == key))
+
+
+def _compute_and_keep(unit, campaign, period, today, rank, now, key) -> Kept:
+    """The report computed now, kept in the database and its HTML in this process."""
     kept = _compute(unit, campaign, period, today, rank, now, key)
     _keep(key, kept)
     _html.keep((key, now), (kept.figures, kept.downloads))
@@ -184,16 +193,12 @@ def _compute_after_answer(key, unit_id, campaign_id, period, today, rank) -> Non
                 db.session.info[READS_REPLICA] = True
             try:
                 with _claim(key) as claimed:
-                    computed_at = db.session.scalar(sa.select(ReportSnapshot.computed_at)
-                                                    .where(ReportSnapshot.key == key))
-                    now = utcnow()
+                    computed_at, now = _computed_at(key), utcnow()
                     if not claimed or (computed_at is not None and
                                        now - computed_at < timedelta(seconds=app.config["PROGRESS_REPORT_SECONDS"])):
                         return  # another request computes it, or has just done so
-                    kept = _compute(db.session.get(OrgUnit, unit_id), db.session.get(Campaign, campaign_id), period,
-                                    today, rank, now, key)
-                    _keep(key, kept)
-                _html.keep((key, now), (kept.figures, kept.downloads))
+                    _compute_and_keep(db.session.get(OrgUnit, unit_id), db.session.get(Campaign, campaign_id),
+                                      period, today, rank, now, key)
             except Exception:  # its reader has their answer; the next view of the aged copy tries again
                 app.logger.exception("computing the progress report %s again failed", key)
 

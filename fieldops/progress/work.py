@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from fieldops.auth.models import Role, User
 from fieldops.definitions import Funnel, share
@@ -101,7 +102,7 @@ def brought_to_full(officer_ids, start: date, end: date) -> dict:
         return {}
     # From these officers' visits (their index) to the days kept, then every counting visit of such a day:
     # started from the days instead, PostgreSQL read the whole visit table (0.6 s for the largest district).
-    ours_visit = sa.orm.aliased(Visit)
+    ours_visit = aliased(Visit)
     latest = {}
     for employer_id, day, officer_id, submitted_at, visit_id in db.session.execute(
             sa.select(ours_visit.employer_id, ours_visit.visit_date, Visit.officer_id, FIGURES_SUBMITTED_AT, Visit.id)
