@@ -87,7 +87,7 @@ COLUMNS = {
                   "decided_at", "decision_comment", "reason", "outcome", "started_at", "completed_at",
                   "cancelled_at", "cancelled_by_id", "created_at", "updated_at"),
     "progress_employer": ("employer_id", "district_id", "insured", "registered", "unregistered", "steps",
-                          "activity", "obstacles", "reviewed", "updated_at"),
+                          "activity", "obstacles", "reviewed", "departments_updated_at"),
     "progress_employer_full_day": ("employer_id", "day"),
     "progress_stock": ("district_id", "grain", "day", "insured", "registered", "active", "registered_verified",
                        "employers", "employers_full"),

@@ -200,8 +200,8 @@ class LifeWorld(World):
         """Visits only to departments counting on their date (the visit form refuses
         any other); a new department named on the visit when none does."""
         data = super().data(employer, day)
-        lines = [line for line in data.lines
-                 if counts_on(data.visit_date, line.department.starts_on, line.department.retired_on)]
+        lines = [line for line in data.lines if line.department is None
+                 or counts_on(data.visit_date, line.department.starts_on, line.department.retired_on)]
         if not lines:
             lines = [LineInput(None, f"Mới {next(self.names)}", 10, 5, 1, 0)]
         return replace(data, lines=lines)

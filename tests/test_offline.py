@@ -9,9 +9,11 @@ import re
 import time
 from datetime import date, datetime
 
+import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from fieldops.auth.models import Role
 from fieldops.extensions import db
 from fieldops.offline import shell
 from tests import factories
@@ -122,6 +124,105 @@ def test_an_incremental_sync_brings_only_the_employers_changed_since(client_as, 
         ("Văn phòng", 0, 0), ("Xưởng", 30, 12)]
     assert quiet.id not in [row[1] for row in changed["departments"]]
     assert len(changed["visits"]) == 1  # the officer's own visits come whole each time
+
+
+def _rename(employer, admin):
+    from fieldops.employers.operations import rename_department
+
+    rename_department(admin, employer.departments[0], "Phân xưởng đổi tên")
+
+
+def _add(employer, admin):
+    from fieldops.employers.operations import add_department
+
+    add_department(admin, employer, "Kho mới")
+
+
+def _retire(employer, admin):
+    from fieldops.employers.lifecycle import retire_department
+
+    retire_department(admin, employer.departments[1], date(2023, 6, 1), "Giải thể bộ phận")
+
+
+def _move_here(employer, admin):
+    from fieldops.employers.operations import update_employer
+
+    update_employer(admin, employer, district_id=admin.org_unit_id)
+
+
+def _edit(employer, admin):
+    from fieldops.employers.operations import update_employer
+
+    update_employer(admin, employer, address="Số 2 Phố Mới")
+
+
+def _import_without_one(employer, admin):
+    from fieldops.employers.importing import import_employers
+    from tests.test_employer_import import csv_bytes
+
+    # The file lists the employer with one of its two departments: the other, without history, is removed.
+    office = next(d for d in employer.departments if d.name == "Văn phòng")
+    rows = [[employer.unit_code, employer.name, employer.tax_code, "HN-BD", office.name, office.insured_declared]]
+    assert import_employers(admin, io.BytesIO(csv_bytes(rows)), "a.csv").ok
+
+
+@pytest.mark.parametrize("change", [_rename, _add, _retire, _move_here, _edit, _import_without_one])
+def test_every_change_of_an_employer_or_its_departments_comes_with_the_next_sync(client_as, users, org, monkeypatch,
+                                                                               change):
+    from fieldops.offline import sync as sync_module
+
+    monkeypatch.setattr(sync_module, "OVERLAP", sync_module.OVERLAP * 0)
+    here = factories.employer(org["HN-BD"], name="Công ty Ở Đây", departments=("Văn phòng", "Xưởng"))
+    elsewhere = factories.employer(org["HN-CG"], name="Công ty Nơi Khác", departments=("Văn phòng", "Xưởng"))
+    db.session.commit()
+    client = client_as("officer")
+    admin = factories.user(org["HN-BD"], role=Role.admin)
+    cursor = sync(client)["cursor"]
+    time.sleep(0.01)
+    changed = elsewhere if change is _move_here else here
+    change(changed, admin)
+    db.session.commit()
+    data = sync(client, cursor)
+    assert [row[0] for row in data["employers"]] == [changed.id]
+    db.session.refresh(changed)
+    assert sorted(row[2] for row in data["departments"]) == sorted(d.name for d in changed.departments)
+
+
+def test_a_verification_changes_nothing_a_tablet_holds_of_the_employer(client_as, users, org, monkeypatch):
+    from fieldops.offline import sync as sync_module
+    from fieldops.visits.operations import verify_visit
+
+    monkeypatch.setattr(sync_module, "OVERLAP", sync_module.OVERLAP * 0)
+    employer = factories.employer(org["HN-BD"], departments=("Văn phòng", "Xưởng"))
+    visit = factories.visit(users["HN"]["officer"], employer, figures={"Xưởng": (30, 12, 5)})
+    db.session.commit()
+    client = client_as("officer")
+    cursor = sync(client)["cursor"]
+    time.sleep(0.01)
+    verify_visit(users["HN"]["supervisor"], visit)
+    db.session.commit()
+    data = sync(client, cursor)
+    # The district's employers are not sent again; the officer's own visits come whole, the new state with them.
+    assert data["employers"] == [] and data["departments"] == []
+    assert [row[3] for row in data["visits"]] == ["verified"]
+
+
+def test_changes_in_other_districts_do_not_come_with_a_sync(client_as, users, org, monkeypatch):
+    from fieldops.offline import sync as sync_module
+
+    monkeypatch.setattr(sync_module, "OVERLAP", sync_module.OVERLAP * 0)
+    elsewhere = factories.employer(org["HN-CG"], departments=("Văn phòng", "Xưởng"))
+    db.session.commit()
+    client = client_as("officer")
+    cursor = sync(client)["cursor"]
+    time.sleep(0.01)
+    factories.visit(factories.user(org["HN-CG"]), elsewhere, figures={"Xưởng": (30, 12, 5)})
+    _rename(elsewhere, factories.user(org["HN-CG"], role=Role.admin))
+    db.session.commit()
+    data, sent = _statements_of(client, cursor)
+    assert data["employers"] == [] and data["departments"] == []
+    # The departments' own time is not what is read: the country's changes would be (their index is gone).
+    assert not any("labour_department.updated_at" in statement for statement in sent)
 
 
 def _statements_of(client, since):

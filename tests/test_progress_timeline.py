@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from fieldops.campaigns.models import Campaign
 from fieldops.employers.importing import import_employers
 from fieldops.employers.models import Employer, LabourDepartment
-from fieldops.employers.operations import update_employer
+from fieldops.employers.operations import add_department, update_employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.progress import figures as fig
@@ -124,6 +124,8 @@ class World:
             registered = rng.choice([0, insured, insured, insured // 2])
             active = rng.randint(0, registered)
             lines.append(LineInput(department, "", insured, registered, active, rng.randint(0, registered)))
+        if rng.random() < 0.15:  # a department the officer finds on the visit, added with it
+            lines.append(LineInput(None, f"Bộ phận mới {rng.randrange(10**9)}", 10, 5, 2, 1))
         obstacles = [ObstacleInput(rng.choice(list(ObstacleCategory)), rng.randint(0, 5), "")
                      for _ in range(rng.choice([0, 0, 1, 2]))]
         return VisitInput(visit_date=day or rng.choice(DATES), purpose=VisitPurpose.guidance, notes="",
@@ -131,11 +133,13 @@ class World:
 
     def step(self, employers):
         rng = self.rng
-        action = rng.choice(["visit"] * 5 + ["edit", "return", "verify", "resubmit", "move", "employer"])
+        action = rng.choice(["visit"] * 5 + ["edit", "return", "verify", "resubmit", "move", "employer", "department"])
         employer = rng.choice(employers)
         visits = db.session.scalars(sa.select(Visit).where(Visit.employer_id == employer.id)).all()
         if action == "employer":
             employers.append(self.new_employer())
+        elif action == "department":
+            add_department(None, employer, f"Bộ phận thêm {rng.randrange(10**9)}")
         elif action == "move":
             others = [d for d in self.districts if d.id != employer.district_id]
             update_employer(None, employer, district_id=rng.choice(others).id)

@@ -223,17 +223,18 @@ class Writer:
         existed = [employer_id for employer_id, before in self.employers.values() if before]
         history = department_history_columns()
         for chunk in _chunks(existed, 500):
-            absent = [
-                d for d in db.session.scalars(
-                    sa.select(LabourDepartment.id).where(LabourDepartment.employer_id.in_(chunk))
+            absent = {
+                d: employer_id for d, employer_id in db.session.execute(
+                    sa.select(LabourDepartment.id, LabourDepartment.employer_id)
+                    .where(LabourDepartment.employer_id.in_(chunk))
                 )
                 if d not in self.seen_departments
-            ]
+            }
             if not absent:
                 continue
             kept = set()
             for column in history:
-                kept.update(db.session.scalars(sa.select(column).where(column.in_(absent)).distinct()))
+                kept.update(db.session.scalars(sa.select(column).where(column.in_(list(absent))).distinct()))
             self._wholes_replaced(kept)
             removable = [d for d in absent if d not in kept]
             self.counts["departments_kept"] += len(kept)
@@ -243,3 +244,7 @@ class Writer:
                     sa.delete(LabourDepartment).where(LabourDepartment.id.in_(removable)),
                     execution_options={"synchronize_session": False},
                 )
+                # A department gone leaves no time of its own: its employer's row says it changed (tablets' sync).
+                changed = sorted({absent[d] for d in removable})
+                db.session.execute(sa.update(Employer).where(Employer.id.in_(changed)).values(updated_at=utcnow()),
+                                   execution_options={"synchronize_session": False})

@@ -34,7 +34,8 @@ class Employer(InDistrict, db.Model):
         # (18,000 employers in the largest district: 10,000 table pages otherwise).
         sa.Index("ix_employer_district_name", "district_id", "name", "id", postgresql_include=["search_text"]),
         # A tablet's incremental sync: the few employers changed since its last one (with
-        # the district first, SQLite would take it for the name search).
+        # the district first, SQLite would take it for the name search). Their departments'
+        # changes are read from the timeline (fieldops/offline/sync.py).
         sa.Index("ix_employer_updated_at", "updated_at"),
     )
 
@@ -92,9 +93,9 @@ class LabourDepartment(PartOf, db.Model):
     # what officers count on visits is kept apart, in the visit lines.
     insured_declared: Mapped[int] = mapped_column(sa.Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
-    # Any change of the row, its current figures' included (an UPDATE statement sets it
-    # too): what a tablet's incremental sync asks for (fieldops/offline/sync.py).
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow, onupdate=utcnow, index=True)
+    # Any change of the row, its current figures' included (an UPDATE statement sets it too). A tablet's
+    # sync reads the change from the employer's timeline instead (fieldops/offline/sync.py).
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow, onupdate=utcnow)
     # Current figures: those of the latest counting visit line of this department (by
     # visit date, then submission time), kept up to date on write by
     # fieldops/visits/figures.py. The line they come from is the one of

@@ -8,6 +8,7 @@ EDITABLE = ("unit_code", "tax_code", "name", "address", "sector", "district_id",
 # Registered at app start by the features above (fieldops/core/hooks.py).
 employers_changed = hooks.hook("employers_changed")  # the progress timeline follows
 districts_follow = hooks.hook("districts_follow")  # their visits and follow-ups carry the new district
+history_change = hooks.hook("history_change")  # the employer's timeline lock (fieldops/progress/timeline.py)
 
 
 def snapshot(employer: Employer) -> dict:
@@ -45,10 +46,15 @@ def update_employer(actor, employer: Employer, **fields) -> None:
     record("employer.edit", actor=actor, obj=employer, before=before, after=snapshot(employer))
 
 
+# A department added or renamed is a change of its employer's: inside `history_change`, which takes the
+# employer's lock first (the writers' lock order) and marks the employer changed for the tablets' sync.
+
+
 def add_department(actor, employer: Employer, name: str) -> LabourDepartment:
-    department = LabourDepartment(employer=employer, name=name.strip())
-    db.session.add(department)
-    db.session.flush()
+    with history_change(employer.id):
+        department = LabourDepartment(employer=employer, name=name.strip())
+        db.session.add(department)
+        db.session.flush()
     record("labour_department.create", actor=actor, obj=department,
            after={"employer_id": employer.id, "name": department.name})
     return department
@@ -56,6 +62,7 @@ def add_department(actor, employer: Employer, name: str) -> LabourDepartment:
 
 def rename_department(actor, department: LabourDepartment, name: str) -> None:
     before = {"name": department.name}
-    department.name = name.strip()
-    db.session.flush()
+    with history_change(department.employer_id):
+        department.name = name.strip()
+        db.session.flush()
     record("labour_department.edit", actor=actor, obj=department, before=before, after={"name": department.name})

@@ -5,8 +5,14 @@ follow-ups, and the visit rules. Rows are arrays under one list of field names
 megabytes of JSON, a fraction of that gzipped).
 
 Incremental: an answer carries a cursor; asked again with it, only the employers
-changed since (their own row, or a department's: added, renamed, new figures) come
-back, each whole with its departments, so a removed department goes too. The
+changed since come back, each whole with its departments, so a removed department
+goes too. Changed is the employer's own row (`Employer.updated_at`, seldom: an
+edit, an import), or one of its departments (added, renamed, new figures, split,
+retired): their latest time is kept on the employer's timeline
+(`EmployerTimeline.departments_updated_at`) by the refresh every change of a
+department goes through (fieldops/progress/timeline.py), and read by district
+and time, so an incremental sync costs what changed in its district, not in the
+country. The
 cursor is a little before the answer was read, so a write committed while it was
 read is sent again rather than missed; the tablet replaces by id.
 
@@ -26,6 +32,7 @@ from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
 from fieldops.followups.models import FollowUp
 from fieldops.org.scope import area_of, in_area
+from fieldops.progress.models import EmployerTimeline
 from fieldops.timeutil import utcnow
 from fieldops.visits import rules
 from fieldops.visits.models import Visit
@@ -80,11 +87,13 @@ def _read(dialect: str, incremental: bool):
     one row, built once per database and kind of sync."""
     employers = sa.select(*(getattr(Employer, f) for f in EMPLOYER_FIELDS)).where(in_area(Employer.district_id))
     if incremental:
-        # A union of the two indexed "changed since" reads, not an OR beside the district's filter, which read
-        # every employer of the district to test it: the incremental sync cost nearly as much as the first.
+        # A union of the two indexed "changed since" reads, not an OR, which read every employer of the district to
+        # test it. The timelines by (district, time): by time alone, a sync read every change in the country.
         since = sa.bindparam("since", type_=sa.DateTime)
-        changed = sa.union(sa.select(Employer.id).where(Employer.updated_at >= since),
-                           sa.select(LabourDepartment.employer_id).where(LabourDepartment.updated_at >= since))
+        changed = sa.union(
+            sa.select(Employer.id).where(Employer.updated_at >= since),
+            sa.select(EmployerTimeline.employer_id).where(in_area(EmployerTimeline.district_id),
+                                                          EmployerTimeline.departments_updated_at >= since))
         employers = employers.where(Employer.id.in_(changed))
     ids = employers.with_only_columns(Employer.id)
     # As an array on PostgreSQL: the departments are then read through their employer index instead of the whole

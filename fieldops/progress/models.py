@@ -110,6 +110,8 @@ class EmployerTimeline(db.Model):
         sa.Index("ix_progress_employer_district_unregistered", "district_id", "unregistered",
                  postgresql_include=["employer_id", "insured", "registered"]),
         sa.Index("ix_progress_employer_unregistered", "unregistered"),
+        # A tablet's incremental sync: its district's employers whose departments changed since.
+        sa.Index("ix_progress_employer_district_departments_updated_at", "district_id", "departments_updated_at"),
     )
 
     employer_id: Mapped[int] = mapped_column(sa.ForeignKey("employer.id"), primary_key=True, autoincrement=False)
@@ -126,7 +128,10 @@ class EmployerTimeline(db.Model):
     obstacles: Mapped[list] = mapped_column(sa.JSON, default=list)
     # {campaign id: [[day ordinal, *ReviewedStock.FIELDS], ...]}: over the departments reviewed in each campaign
     reviewed: Mapped[dict | None] = mapped_column(sa.JSON, default=dict)
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+    # The latest `updated_at` of its departments (added, renamed, retired, new current figures), kept by the
+    # refresh, which every change of a department goes through: read by district, a tablet's sync finds the
+    # employers whose departments changed in its district alone (by the departments' own time, in the country).
+    departments_updated_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
 
 
 class EmployerFullDay(db.Model):

@@ -202,7 +202,7 @@ _ids = sa.bindparam("ids", expanding=True)
 _counting = sa.and_(Visit.employer_id.in_(_ids), Visit.state.in_(COUNTING_STATES))
 # Built once: a submit refreshes one employer, and building these cost it ~1 ms.
 _EMPLOYERS = (sa.select(Employer.id, Employer.district_id, LabourDepartment.id, LabourDepartment.insured_declared,
-                        LabourDepartment.starts_on, LabourDepartment.retired_on,
+                        LabourDepartment.starts_on, LabourDepartment.retired_on, LabourDepartment.updated_at,
                         *(getattr(LabourDepartment, name) for name in figures.FIELDS))
               .outerjoin(LabourDepartment, LabourDepartment.employer_id == Employer.id).where(Employer.id.in_(_ids)))
 # The counting visits with their lines, then with their obstacles, in one statement: a line's row carries no
@@ -228,17 +228,19 @@ _DELETE_FULL_DAY = sa.delete(_full).where(_full.c.employer_id == sa.bindparam("k
 
 
 def _load_history(ids):
-    """{employer id: (district, departments, visits, lines, obstacles, lives)} and the
-    departments' stored current figures from the database: two reads
+    """{employer id: (district, departments, visits, lines, obstacles, lives)}, the
+    departments' stored current figures and {employer id: its departments' latest
+    `updated_at`} from the database: two reads
     (employers with their departments, visits with their lines and obstacles),
     whether for one employer after a visit or 500 in a rebuild."""
     connection = db.session.connection()
-    found, stored_figures = {}, {}
-    for employer_id, district_id, department_id, declared, starts, retired, *kept in connection.execute(
+    found, stored_figures, updated = {}, {}, {}
+    for employer_id, district_id, department_id, declared, starts, retired, updated_at, *kept in connection.execute(
             _EMPLOYERS, {"ids": ids}):
         departments = found.setdefault(employer_id, (district_id, {}, {}, [], [], {}))[1]
         if department_id is not None:
             departments[department_id] = declared
+            updated[employer_id] = max(updated_at, updated.get(employer_id, updated_at))
             stored_figures[department_id] = tuple(kept)
             if starts is not None or retired is not None:
                 found[employer_id][5][department_id] = life_of(starts, retired)
@@ -250,7 +252,7 @@ def _load_history(ids):
             obstacles.append((visit_id, category, people))
         elif department_id is not None:
             lines.append((visit_id, department_id, *line))
-    return found, stored_figures
+    return found, stored_figures, updated
 
 
 def _lock_stored(ids) -> dict:
@@ -267,10 +269,10 @@ def _refresh_batch(ids, stored, pending=None):
     to the district rows at once or into `pending` (four dicts) to be applied
     later, many batches together."""
     connection = db.session.connection()
-    history, stored_figures = _load_history(ids)
+    history, stored_figures, departments_updated = _load_history(ids)
     campaigns = campaign_starts()
     totals = pending if pending is not None else ({}, {}, {}, {})
-    inserts, updates, gone, latest = [], [], [], {}
+    inserts, updates, gone, latest, rows = [], [], [], {}, {}
     full_added, full_removed = [], []
     now = utcnow()
     for employer_id in ids:
@@ -291,13 +293,17 @@ def _refresh_batch(ids, stored, pending=None):
         full_added += [{"employer_id": employer_id, "day": date.fromordinal(d)} for d in sorted(after - before)]
         full_removed += [{"k_employer_id": employer_id, "k_day": date.fromordinal(d)} for d in sorted(before - after)]
         last = state["steps"][-1]
-        row = {"district_id": district_id, "insured": last[1], "registered": last[2],
-               "unregistered": last[1] - last[2], "updated_at": now, **state}
+        rows[employer_id] = {"district_id": district_id, "insured": last[1], "registered": last[2],
+                             "unregistered": last[1] - last[2],
+                             "departments_updated_at": departments_updated.get(employer_id), **state}
+    written = figures.keep_current_figures(stored_figures, latest, now)
+    for employer_id, row in rows.items():
+        if not written.isdisjoint(history[employer_id][1]):  # new current figures: the departments' time is now
+            row["departments_updated_at"] = now
         if employer_id in stored:
             updates.append(row | {"k_employer_id": employer_id})
         else:
             inserts.append(row | {"employer_id": employer_id})
-    figures.keep_current_figures(stored_figures, latest)
     if pending is None:
         _apply_all(totals)
     if inserts:
@@ -342,10 +348,24 @@ def history_change(employer_ids):
     """Around a change of one employer's history (a visit created, edited or
     reviewed), or of several at once (a bulk review; a list of ids): their
     timeline rows locked before anything else, in id order, then their figures
-    refreshed together, from the state read with the lock. An error inside leaves them."""
-    ids = [employer_ids] if isinstance(employer_ids, int) else sorted(set(employer_ids))
+    refreshed together, from the state read with the lock. An error inside leaves them.
+
+    Inside another one for the same employers (a visit that names a new department,
+    added by the department's own operation) it adds nothing: the outer one refreshes
+    them once, from the state it read (refreshed twice, the second would add the
+    same difference to the district rows again)."""
+    held = db.session.info.setdefault("history_change", set())
+    ids = sorted({employer_ids} if isinstance(employer_ids, int) else set(employer_ids))
+    ids = [i for i in ids if i not in held]
+    if not ids:
+        yield
+        return
     stored = _lock_stored(ids)
-    yield
+    held.update(ids)
+    try:
+        yield
+    finally:
+        held.difference_update(ids)
     db.session.flush()
     _refresh_batch(ids, stored)
 

@@ -49,20 +49,22 @@ _table = LabourDepartment.__table__
 _WRITE_CURRENT = sa.update(_table).where(_table.c.id == sa.bindparam("k_id"))
 
 
-def keep_current_figures(stored: dict, latest: dict) -> None:
+def keep_current_figures(stored: dict, latest: dict, now) -> set:
     """stored: {department id: FIELDS as stored} of every department of the
-    employers concerned; latest: their `latest_lines`. Writes what differs."""
-    changed = [dict(zip(FIELDS, figures), k_id=department_id)
+    employers concerned; latest: their `latest_lines`. Writes what differs, as
+    updated at `now`, and returns the ids of the departments it wrote."""
+    changed = [dict(zip(FIELDS, figures), k_id=department_id, updated_at=now)
                for department_id, was in sorted(stored.items())
                if (figures := latest.get(department_id, NO_VISIT)) != was]
     if not changed:
-        return
+        return set()
     db.session.connection().execute(_WRITE_CURRENT, changed)
     # The statement went past the session: departments it holds read their figures again.
     for row in changed:
         department = db.session.identity_map.get(identity_key(LabourDepartment, row["k_id"]))
         if department is not None:
-            db.session.expire(department, FIELDS)
+            db.session.expire(department, (*FIELDS, "updated_at"))
+    return {row["k_id"] for row in changed}
 
 
 def figures_from_history(department_id: int) -> dict:
