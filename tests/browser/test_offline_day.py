@@ -104,7 +104,8 @@ def test_a_day_offline(flaky, tablet, viewport):
     flaky.stop()
     page.goto("/visits/new")
     assert page.locator("#offline-banner").is_visible()
-    assert re.search(r"\d\d/\d\d/\d{4}", page.locator("#offline-age").inner_text())  # how old the data is
+    # How old the data is: written once the page has read what the tablet keeps.
+    expect(page.locator("#offline-age")).to_have_text(re.compile(r"\d\d/\d\d/\d{4}"))
     page.locator("#offline-search").fill("hong ha")  # accents ignored
     page.wait_for_selector("#offline-results a")
     assert page.locator("#offline-results a").first.inner_text().startswith("Công ty TNHH May mặc Hồng Hà")
