@@ -79,7 +79,7 @@ COLUMNS = {
     "visit": ("id", "officer_id", "employer_id", "district_id", "visit_date", "purpose", "notes", "state",
               "return_reason",
               "revision", "idempotency_key", "content_hash", "created_at", "submitted_at", "reviewed_at",
-              "reviewed_by_id"),
+              "reviewed_by_id", "newly_registered"),
     "visit_line": ("id", "visit_id", "labour_department_id", "insured", "registered", "active", "newly_registered"),
     "obstacle": ("id", "visit_id", "position", "category", "people_affected", "note"),
     "follow_up": ("id", "kind", "state", "employer_id", "district_id", "visit_id", "obstacle_id", "obstacle_category",
@@ -267,14 +267,15 @@ def build_employers(sink, rng, org, scale, progress):
             submitted = datetime.combine(visit_date, datetime.min.time()) + timedelta(hours=rng.randint(1, 10))
             state = rng.choice(STATES)
             reviewed = submitted + timedelta(days=rng.randint(0, 5)) if state != "submitted" else None
-            sink.add("visit", (visit_id, officer if rng.random() < 0.8 else rng.choice(officers), e, district_id,
-                               visit_date,
-                               rng.choice(PURPOSES), "", state, "Số liệu chưa khớp" if state == "returned" else "",
-                               1, f"n-{visit_id}", "national", submitted, submitted, reviewed,
-                               supervisor if reviewed else None))
+            visit_row = (visit_id, officer if rng.random() < 0.8 else rng.choice(officers), e, district_id,
+                         visit_date,
+                         rng.choice(PURPOSES), "", state, "Số liệu chưa khớp" if state == "returned" else "",
+                         1, f"n-{visit_id}", "national", submitted, submitted, reviewed,
+                         supervisor if reviewed else None)
             counting = state != "returned"
             if counting:
                 visits[visit_id] = (visit_date, submitted, state == "verified")
+            visit_lines = []
             for d, (_n, declared) in departments.items():
                 line_id += 1
                 insured = max(0, declared + rng.randint(-2, 2))
@@ -282,11 +283,15 @@ def build_employers(sink, rng, org, scale, progress):
                 reg = min(insured, before + rng.randint(0, max(1, insured // 2)))
                 active = reg * rng.randint(50, 100) // 100
                 newly = reg - before
-                sink.add("visit_line", (line_id, visit_id, d, insured, reg, active, newly))
+                visit_lines.append((line_id, visit_id, d, insured, reg, active, newly))
                 if counting:
                     registered[d] = reg
                     lines.append((visit_id, d, insured, reg, active, newly))
                     current[d] = (insured, reg, active, visit_id, visit_date)
+            # The visit keeps Σ newly registered over its lines (fieldops/visits/models.py).
+            sink.add("visit", visit_row + (sum(line[-1] for line in visit_lines),))
+            for line in visit_lines:
+                sink.add("visit_line", line)
             if rng.random() < 0.125:
                 for position in range(rng.choice((1, 1, 1, 2))):
                     obstacle_id += 1

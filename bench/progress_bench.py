@@ -75,7 +75,7 @@ def build(app, employers, lines, seed=2023):
         "labour_department": ("id", "employer_id", "name", "insured_declared", "created_at", "current_registered",
                               "current_active"),
         "visit": ("id", "officer_id", "employer_id", "district_id", "visit_date", "purpose", "notes", "state", "return_reason",
-                  "revision", "idempotency_key", "content_hash", "created_at", "submitted_at"),
+                  "revision", "idempotency_key", "content_hash", "created_at", "submitted_at", "newly_registered"),
         "visit_line": ("id", "visit_id", "labour_department_id", "insured", "registered", "active",
                        "newly_registered"),
         "obstacle": ("id", "visit_id", "position", "category", "people_affected", "note"),
@@ -147,7 +147,7 @@ def build(app, employers, lines, seed=2023):
                                   "visit_date": visit_date, "purpose": "registration_drive", "notes": "",
                                   "state": state, "return_reason": "", "revision": 1,
                                   "idempotency_key": f"bench-{visit_id}", "content_hash": "bench",
-                                  "created_at": submitted, "submitted_at": submitted})
+                                  "created_at": submitted, "submitted_at": submitted, "newly_registered": 0})
             for department_id, insured in departments:
                 line_id += 1
                 before = registered[department_id]
@@ -156,6 +156,7 @@ def build(app, employers, lines, seed=2023):
                 rows["visit_line"].append({"id": line_id, "visit_id": visit_id, "labour_department_id": department_id,
                                            "insured": insured, "registered": reg, "active": reg * 2 // 3,
                                            "newly_registered": reg - before})
+                rows["visit"][-1]["newly_registered"] += reg - before  # Σ over its lines, as the app keeps it
             if rng.random() < 0.1:
                 obstacle_id += 1
                 rows["obstacle"].append({"id": obstacle_id, "visit_id": visit_id, "position": 0,

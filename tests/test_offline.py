@@ -392,3 +392,26 @@ def test_the_words_the_database_writes_for_the_tablet_are_the_values_it_knows():
 
     for enum in (ReviewState, VisitPurpose, FollowUpKind, FollowUpState):
         assert [m.name for m in enum] == [m.value for m in enum], enum
+
+
+def test_the_migration_gives_each_timeline_its_departments_latest_time(app, org, users):
+    from alembic.script import ScriptDirectory
+    from flask_migrate import downgrade, upgrade
+
+    from fieldops.employers.models import LabourDepartment
+    from fieldops.progress.models import EmployerTimeline
+
+    employers = [factories.employer(org["HN-BD"], departments=("Văn phòng", "Xưởng")) for _ in range(2)]
+    factories.visit(users["HN"]["officer"], employers[1], figures={"Xưởng": (30, 12, 5)})
+    db.session.commit()
+    # The migration alters the tables: no transaction of the session may hold them.
+    db.session.close()
+    script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+    try:
+        downgrade(revision=script.get_revision("0023_sync_by_district").down_revision)
+    finally:
+        upgrade()
+    latest = dict(db.session.execute(sa.select(LabourDepartment.employer_id, sa.func.max(LabourDepartment.updated_at))
+                                     .group_by(LabourDepartment.employer_id)).all())
+    kept = dict(db.session.execute(sa.select(EmployerTimeline.employer_id, EmployerTimeline.departments_updated_at)).all())
+    assert kept == latest and len(kept) == 2

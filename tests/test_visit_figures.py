@@ -178,6 +178,8 @@ def test_kept_figures_equal_the_rebuild_from_history_for_random_histories(org, u
             kept = kept_figures(department)
             assert kept == _expected(department.id), (seed, step, action, department.name)
             assert kept == figures_from_history(department.id)
+        # Each visit keeps Σ newly registered over its lines, through creations and edits.
+        assert _kept_registrations() == _registrations_of_lines(), (seed, step, action)
     db.session.commit()
     assert {v.state for v in visits} >= {ReviewState.submitted}
 
@@ -186,3 +188,35 @@ def test_kept_figures_equal_the_rebuild_from_history_for_random_histories(org, u
     before = {d.id: kept_figures(d) for d in departments}
     employers_changed(d.employer_id for d in departments)
     assert {d.id: kept_figures(d) for d in departments} == before
+
+
+def _kept_registrations() -> dict:
+    return dict(db.session.execute(sa.select(Visit.id, Visit.newly_registered)).all())
+
+
+def _registrations_of_lines() -> dict:
+    lines = dict(db.session.execute(sa.select(VisitLine.visit_id, sa.func.sum(VisitLine.newly_registered))
+                                    .group_by(VisitLine.visit_id)).all())
+    return {visit_id: lines.get(visit_id, 0) for visit_id in db.session.scalars(sa.select(Visit.id))}
+
+
+def test_the_migration_gives_visits_made_before_it_the_sum_of_their_lines(app, org, users):
+    from alembic.script import ScriptDirectory
+    from flask_migrate import downgrade, upgrade
+
+    officer = users["HN"]["officer"]
+    employer = factories.employer(org["HN-BD"], departments=(("Văn phòng", 40), ("Xưởng", 60)))
+    factories.visit(officer, employer, figures={"Văn phòng": (40, 12, 5, 7), "Xưởng": (60, 30, 10, 25)})
+    factories.visit(officer, employer, visit_date=date(2023, 7, 1), figures={"Xưởng": (60, 30, 10, 0)})
+    db.session.commit()
+    # The migration alters the tables: no transaction of the session may hold them.
+    db.session.close()
+    script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+    try:
+        downgrade(revision=script.get_revision("0024_visit_registrations").down_revision)
+        with db.engine.connect() as connection:
+            assert "newly_registered" not in {c["name"] for c in sa.inspect(connection).get_columns("visit")}
+    finally:
+        upgrade()
+    assert sorted(_kept_registrations().values()) == [0, 32]
+    assert _kept_registrations() == _registrations_of_lines()

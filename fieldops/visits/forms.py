@@ -116,6 +116,11 @@ class VisitInput:
     lines: list[LineInput] = dataclass_field(default_factory=list)
     obstacles: list[ObstacleInput] = dataclass_field(default_factory=list)
 
+    @property
+    def newly_registered(self) -> int:
+        """The visit's registrations assisted: Σ newly registered over its lines."""
+        return sum(line.newly_registered for line in self.lines)
+
 
 def _coordinate(field, limit):
     raw = (field.data or "").strip().replace(",", ".")

@@ -78,6 +78,7 @@ class Visit(InDistrict, db.Model):
         sa.Index("ix_visit_district_state_submitted_officer", "district_id", "state", "submitted_at",
                  postgresql_include=["officer_id"]),
         sa.CheckConstraint("revision >= 1", name="revision"),
+        sa.CheckConstraint("newly_registered >= 0", name="newly_registered"),
         sa.CheckConstraint("latitude IS NULL OR (latitude >= -90 AND latitude <= 90)", name="latitude"),
         sa.CheckConstraint("longitude IS NULL OR (longitude >= -180 AND longitude <= 180)", name="longitude"),
     )
@@ -101,6 +102,10 @@ class Visit(InDistrict, db.Model):
     )
     return_reason: Mapped[str] = mapped_column(sa.String(500), default="")
     revision: Mapped[int] = mapped_column(sa.Integer, default=1)
+    # Σ newly registered over its lines (its registrations assisted), written with them
+    # (fieldops/visits/operations.py): an officer's work sums it from the visits' index,
+    # not from a district's tens of thousands of lines.
+    newly_registered: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     # The key the form was opened with, and the SHA-256 of what it first sent:
     # the same key again with the same content is the same visit.
     idempotency_key: Mapped[str] = mapped_column(sa.String(64), unique=True)

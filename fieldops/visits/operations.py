@@ -68,6 +68,7 @@ def visit_content(visit: Visit | VisitInput, employer_id: int) -> dict:
 
 def _set_fields(visit: Visit, data: VisitInput) -> None:
     visit.visit_date = data.visit_date
+    visit.newly_registered = data.newly_registered
     visit.purpose = data.purpose
     visit.notes = data.notes
     visit.latitude = data.latitude
@@ -127,6 +128,7 @@ def create_visit(actor, employer: Employer, data: VisitInput, *, idempotency_key
             "officer_id": actor.id, "employer_id": employer.id, "district_id": employer.district_id,
             "visit_date": data.visit_date, "purpose": data.purpose, "notes": data.notes,
             "latitude": data.latitude, "longitude": data.longitude, "state": ReviewState.submitted, "revision": 1,
+            "newly_registered": data.newly_registered,
             "idempotency_key": idempotency_key, "content_hash": content_hash, "created_at": now, "submitted_at": now,
         }).scalar_one()
         if data.lines:
