@@ -32,10 +32,11 @@ def _indexing():
     return nullcontext(), {}
 
 
+# Not in batch mode: on SQLite it copies the table, and the copy loses its expression index
+# (ix_progress_employer_district_coverage). SQLite adds and drops these columns in place.
 def upgrade():
-    with op.batch_alter_table('progress_employer') as batch:
-        batch.add_column(sa.Column('departments_updated_at', sa.DateTime(), nullable=True))
-        batch.drop_column('updated_at')
+    op.add_column('progress_employer', sa.Column('departments_updated_at', sa.DateTime(), nullable=True))
+    op.drop_column('progress_employer', 'updated_at')
     op.execute('UPDATE progress_employer SET departments_updated_at = ('
                'SELECT max(d.updated_at) FROM labour_department d WHERE d.employer_id = progress_employer.employer_id)')
     block, concurrently = _indexing()
@@ -51,9 +52,8 @@ def downgrade():
         op.create_index('ix_labour_department_updated_at', 'labour_department', ['updated_at'], **concurrently)
         op.drop_index('ix_progress_employer_district_departments_updated_at', table_name='progress_employer',
                       **concurrently)
-    with op.batch_alter_table('progress_employer') as batch:
-        batch.add_column(sa.Column('updated_at', sa.DateTime(), nullable=True))
-        batch.drop_column('departments_updated_at')
+    # SQLite adds a NOT NULL column only with a constant default.
+    op.add_column('progress_employer', sa.Column('updated_at', sa.DateTime(), nullable=False,
+                                                 server_default='1970-01-01 00:00:00'))
     op.execute('UPDATE progress_employer SET updated_at = CURRENT_TIMESTAMP')
-    with op.batch_alter_table('progress_employer') as batch:
-        batch.alter_column('updated_at', existing_type=sa.DateTime(), nullable=False)
+    op.drop_column('progress_employer', 'departments_updated_at')

@@ -27,16 +27,19 @@ def _officer_date_index(include):
                     postgresql_include=include)
 
 
+# Not in batch mode: on SQLite it copies the table, and the copy loses its expression index
+# (ix_visit_officer_returned_first). SQLite takes the check with the column it adds.
 def upgrade():
-    with op.batch_alter_table('visit') as batch_op:
-        batch_op.add_column(sa.Column('newly_registered', sa.Integer(), server_default='0', nullable=False))
-        batch_op.create_check_constraint(op.f('ck_visit_newly_registered'), 'newly_registered >= 0')
     if op.get_bind().dialect.name == 'postgresql':
+        op.add_column('visit', sa.Column('newly_registered', sa.Integer(), server_default='0', nullable=False))
+        op.create_check_constraint(op.f('ck_visit_newly_registered'), 'visit', 'newly_registered >= 0')
         op.execute('UPDATE visit SET newly_registered = lines.total FROM '
                    '(SELECT visit_id, sum(newly_registered) AS total FROM visit_line GROUP BY visit_id) AS lines '
                    'WHERE visit.id = lines.visit_id AND lines.total <> 0')
         _officer_date_index(['state', 'employer_id', 'newly_registered'])
     else:
+        op.execute("ALTER TABLE visit ADD COLUMN newly_registered INTEGER DEFAULT '0' NOT NULL "
+                   "CONSTRAINT ck_visit_newly_registered CHECK (newly_registered >= 0)")
         op.execute('UPDATE visit SET newly_registered = coalesce('
                    '(SELECT sum(newly_registered) FROM visit_line WHERE visit_line.visit_id = visit.id), 0)')
 
@@ -44,6 +47,5 @@ def upgrade():
 def downgrade():
     if op.get_bind().dialect.name == 'postgresql':
         _officer_date_index(['state', 'employer_id'])
-    with op.batch_alter_table('visit') as batch_op:
-        batch_op.drop_constraint(op.f('ck_visit_newly_registered'), type_='check')
-        batch_op.drop_column('newly_registered')
+        op.drop_constraint(op.f('ck_visit_newly_registered'), 'visit', type_='check')
+    op.drop_column('visit', 'newly_registered')
