@@ -12,9 +12,8 @@ retired): their latest time is kept on the employer's timeline
 (`EmployerTimeline.departments_updated_at`) by the refresh every change of a
 department goes through (fieldops/progress/timeline.py), and read by district
 and time, so an incremental sync costs what changed in its district, not in the
-country. The
-cursor is a little before the answer was read, so a write committed while it was
-read is sent again rather than missed; the tablet replaces by id.
+country. The cursor is a little before the answer was read, so a write committed
+while it was read is sent again rather than missed; the tablet replaces by id.
 
 One statement, built once, reads it all, and the database writes each list as
 the text of a JSON array, spliced as it comes into the answer: read as rows, the

@@ -130,7 +130,7 @@ class EmployerTimeline(db.Model):
     reviewed: Mapped[dict | None] = mapped_column(sa.JSON, default=dict)
     # The latest `updated_at` of its departments (added, renamed, retired, new current figures), kept by the
     # refresh, which every change of a department goes through: read by district, a tablet's sync finds the
-    # employers whose departments changed in its district alone (by the departments' own time, in the country).
+    # employers whose departments changed in its district alone (the departments' own time has no district).
     departments_updated_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
 
 

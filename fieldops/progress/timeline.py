@@ -355,8 +355,7 @@ def history_change(employer_ids):
     them once, from the state it read (refreshed twice, the second would add the
     same difference to the district rows again)."""
     held = db.session.info.setdefault("history_change", set())
-    ids = sorted({employer_ids} if isinstance(employer_ids, int) else set(employer_ids))
-    ids = [i for i in ids if i not in held]
+    ids = sorted(set([employer_ids] if isinstance(employer_ids, int) else employer_ids) - held)
     if not ids:
         yield
         return
