@@ -28,16 +28,24 @@ def coverage_bar(insured, registered) -> Markup:
                   f'<svg class="coverage-fill" width="{width}%" height="100%" aria-hidden="true"></svg></span>')
 
 
+_LABELS = {}  # {catalogue: the three figures' names, escaped}: the same on every card
+
+
 def department_change(change) -> Markup:
     """What a visit's line changed at a department (visits/queries.py's Change):
     insured, registered and active, each before → after with the difference."""
     catalogue, language = translations(), language_in_force()
-    labels = [escape(catalogue.ugettext(name)) for name in ("insured", "registered", "active")]
+    labels = _LABELS.get(catalogue)
+    if labels is None:
+        labels = _LABELS[catalogue] = tuple(escape(catalogue.ugettext(name))
+                                            for name in ("insured", "registered", "active"))
     parts = [f"<strong>{escape(change.department)}</strong>:"]
-    for n, (label, before, after, delta) in enumerate(zip(labels, change.before, change.after, change.deltas)):
+    for n, label in enumerate(labels):
+        before, after = int(change.before[n]), int(change.after[n])
+        delta = after - before
         direction, sign = (" up", "+") if delta > 0 else ((" down", "−") if delta < 0 else ("", "±"))
         # Counts: digits and separators, nothing to escape.
-        parts.append(f'<span class="figure-change">{label} {figure(int(before), language)} → '
-                     f'{figure(int(after), language)}\n<span class="delta{direction}">'
+        parts.append(f'<span class="figure-change">{label} {figure(before, language)} → '
+                     f'{figure(after, language)}\n<span class="delta{direction}">'
                      f'({sign}{figure(abs(delta), language)})</span>{";" if n < 2 else ""}</span>')
     return Markup("\n".join(parts))

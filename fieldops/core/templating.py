@@ -2,7 +2,7 @@ import jinja2
 from flask import has_request_context, request, url_for
 
 from fieldops import definitions
-from fieldops.core import figure_markup
+from fieldops.core import figure_markup, forms
 from fieldops.core.forms import error_entries
 from fieldops.core.numbers import figure, pct, target_figure
 from fieldops.timeutil import format_date, format_datetime
@@ -56,6 +56,7 @@ class Template(jinja2.Template):
 
 
 def register(app):
+    forms.use_fast_html_params()
     app.jinja_env.template_class = Template
     app.jinja_env.globals["url_for"] = cached_url_for(app)
     app.jinja_env.filters["date"] = format_date

@@ -1,5 +1,7 @@
 """The supervisor's review queue (fieldops/visits/queue.py) and its bulk verify,
 on the visits blueprint."""
+from functools import partial
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -59,15 +61,16 @@ def queue():
     filters = _filters(form)
     if not request.args.get("state"):
         form.state.data = ReviewState.submitted.value
-    # Unfiltered, the count of all waiting is read from its index alone (fieldops/visits/queries.py).
-    total = (lambda: waiting_review_count(current_user)) if not filters.as_args() else (
-        lambda: queries.count_cards(current_user, filters))
+    # "Verify all" is offered for what the filters select, once they could all be read: up to the cap and one.
+    selection = [] if filters.errors else queries.waiting_selection(current_user, filters)
+    too_many = len(selection) > queries.MAX_BULK
+    if filters.state == ReviewState.submitted and not filters.errors and not too_many:
+        total = selection.__len__  # showing the waiting, the selection is what the cards count
+    elif not filters.as_args():
+        total = partial(waiting_review_count, current_user)  # from its index alone (visits/queries.py)
+    else:
+        total = partial(queries.count_cards, current_user, filters)
     page = page_of(queries.review_cards(current_user, filters), rows=True, total=total)
-    # "Verify all" is offered for what the filters select, once they could all be read. Showing
-    # the waiting, the page has counted them: past the cap they are not read only to be refused.
-    too_many = filters.state == ReviewState.submitted and page.total > queries.MAX_BULK
-    selection = [] if filters.errors or too_many else queries.waiting_selection(current_user, filters)
-    too_many = too_many or len(selection) > queries.MAX_BULK
     fragment = htmx.target == "review-results"
     context = dict(page=page, form=form, filters=filters, selection=selection, too_many=too_many,
                    max_bulk=queries.MAX_BULK,
