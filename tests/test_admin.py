@@ -256,6 +256,24 @@ def test_search_with_like_wildcards_is_literal(org, users, client_as):
     assert 'class="card-link"' not in page
 
 
+@pytest.mark.parametrize("query, found", [
+    ("an binh", True), ("binh an", True), ("an binh cong ty an binh cong ty an", True),
+    ("an binh cong ty an binh cong ty an khong", True),  # the ninth word is not read
+    ("an binh cong ty an binh cong khong", False), ("a\\n", False), ("b%h", False), ("'; drop table employer; --", False),
+])
+def test_every_word_searched_narrows_up_to_eight(org, users, client_as, query, found):
+    """Searches of different lengths, one after another, each with its own words:
+    the statement built once for each length is given the words of this one."""
+    factories.employer(org["HN-BD"], name="Công ty An Bình")
+    factories.employer(org["HN-BD"], name="Công ty Bình Minh")
+    db.session.commit()
+    client = client_as("officer")
+    for other in ("minh", "cong ty"):
+        assert "Công ty Bình Minh" in client.get("/employers/", query_string={"q": other}).get_data(as_text=True)
+    page = client.get("/employers/", query_string={"q": query}).get_data(as_text=True)
+    assert ("Công ty An Bình" in page) is found and "Công ty Bình Minh" not in page
+
+
 @pytest.mark.parametrize("path", ["/employers/?q=an%00binh", "/employers/?q=an&page=%00", "/visits/mine?page=2%00"])
 def test_a_nul_character_in_the_address_is_not_understood(org, users, client_as, path):
     """No one types it and PostgreSQL cannot compare text with it: 400, not a server error."""

@@ -1,3 +1,5 @@
+from functools import cache
+
 import sqlalchemy as sa
 from flask import current_app
 
@@ -5,7 +7,7 @@ from fieldops.core.paging import page_number, page_of
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
-from fieldops.org.scope import MAX_ID, get_or_404, scoped
+from fieldops.org.scope import MAX_ID, area_of, get_or_404, in_area
 from fieldops.textfold import fold
 
 
@@ -13,21 +15,21 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# A search reads at most this many words of what was typed.
+MOST_WORDS = 8
+
+
+def _patterns(q: str) -> list[str]:
+    """The LIKE pattern of each word of `q`, accents ignored."""
+    return [f"%{_escape_like(word)}%" for word in fold(q).split()[:MOST_WORDS]]
+
+
 def matching_employers(stmt, q: str):
     """`stmt` narrowed to the employers whose name or codes contain every word of
     `q`, accents ignored."""
-    for word in fold(q).split()[:8]:
-        stmt = stmt.where(Employer.search_text.like(f"%{_escape_like(word)}%", escape="\\"))
+    for pattern in _patterns(q):
+        stmt = stmt.where(Employer.search_text.like(pattern, escape="\\"))
     return stmt
-
-
-def search_employers(user, q: str):
-    """The matching employers in scope, in name order: rows of what a result shows
-    (as rows, not employers: visits/queries.py says why)."""
-    shown = (sa.select(Employer.id, Employer.name, Employer.unit_code, Employer.tax_code, Employer.address,
-                       OrgUnit.code.label("district_code"))
-             .join(OrgUnit, OrgUnit.id == Employer.district_id))
-    return matching_employers(scoped(Employer, user, shown), q).order_by(Employer.name, Employer.id)
 
 
 # A search counts its matches this far past the page shown, no further: a word common
@@ -36,10 +38,38 @@ def search_employers(user, q: str):
 COUNT_AHEAD = 200
 
 
+@cache
+def _search(words: int):
+    """A search of `words` words: the rows of what a result shows (rows, not
+    employers: visits/queries.py says why) in name order, and the count of the
+    matches up to `most` (read from the employer index alone, without the rows'
+    district). Built once: the area and the words are parameters (building them
+    on each search cost more than the count ran)."""
+    matching = [in_area(Employer.district_id),
+                *(Employer.search_text.like(sa.bindparam(f"word_{n}"), escape="\\") for n in range(words))]
+    rows = (sa.select(Employer.id, Employer.name, Employer.unit_code, Employer.tax_code, Employer.address,
+                      OrgUnit.code.label("district_code"))
+            .join(OrgUnit, OrgUnit.id == Employer.district_id)
+            .where(*matching).order_by(Employer.name, Employer.id))
+    first = sa.select(sa.literal(1)).select_from(Employer).where(*matching).limit(sa.bindparam("most"))
+    return rows, sa.select(sa.func.count()).select_from(first.subquery())
+
+
+def _search_parameters(user, q: str) -> tuple[dict, int]:
+    patterns = _patterns(q)
+    return area_of(user) | {f"word_{n}": pattern for n, pattern in enumerate(patterns)}, len(patterns)
+
+
+def search_employers(user, q: str):
+    """The matching employers in the user's area, in name order, as rows."""
+    parameters, words = _search_parameters(user, q)
+    return _search(words)[0].params(parameters)
+
+
 def count_employers(user, q: str, most: int) -> int:
-    """How many match, up to `most` + 1: read from the employer index alone, without the rows' district."""
-    matching = matching_employers(scoped(Employer, user, sa.select(sa.literal(1)).select_from(Employer)), q)
-    return db.session.scalar(sa.select(sa.func.count()).select_from(matching.limit(most + 1).subquery()))
+    """How many match, up to `most` + 1."""
+    parameters, words = _search_parameters(user, q)
+    return db.session.scalar(_search(words)[1], parameters | {"most": most + 1})
 
 
 def search_page(user, q: str):
