@@ -28,17 +28,17 @@ def coverage_bar(insured, registered) -> Markup:
                   f'<svg class="coverage-fill" width="{width}%" height="100%" aria-hidden="true"></svg></span>')
 
 
-_LABELS = {}  # {catalogue: the three figures' names, escaped}: the same on every card
+_LABELS = {}  # {language: the three figures' names, escaped}: the same on every card
 
 
 def department_change(change) -> Markup:
     """What a visit's line changed at a department (visits/queries.py's Change):
     insured, registered and active, each before → after with the difference."""
-    catalogue, language = translations(), language_in_force()
-    labels = _LABELS.get(catalogue)
+    language = language_in_force()
+    labels = _LABELS.get(language)
     if labels is None:
-        labels = _LABELS[catalogue] = tuple(escape(catalogue.ugettext(name))
-                                            for name in ("insured", "registered", "active"))
+        labels = _LABELS[language] = tuple(escape(translations().ugettext(name))
+                                           for name in ("insured", "registered", "active"))
     parts = [f"<strong>{escape(change.department)}</strong>:"]
     for n, label in enumerate(labels):
         before, after = int(change.before[n]), int(change.after[n])
