@@ -519,6 +519,16 @@ def test_all_states_says_so_in_vietnamese(world, client_as):
     assert "Xác nhận 4 lượt làm việc chờ duyệt trong số đang hiển thị" in page
 
 
+def test_each_card_names_its_figures_in_the_language_of_its_reader(world, client_as):
+    """The figures' names are kept once per language: two readers, two languages, in turn."""
+    english, vietnamese = in_english(client_as("supervisor")), client_as("supervisor", "HT")
+    for _ in range(2):
+        ht = cards(vietnamese.get("/visits/review").get_data(as_text=True))[world["visits"]["ht"].id]
+        assert "Toàn đơn vị: tham gia BHXH" in ht and "; đã đăng ký" in ht and "insured" not in ht
+        morning = cards(english.get("/visits/review").get_data(as_text=True))[world["visits"]["morning"].id]
+        assert "Văn phòng: insured 40 → 42 (+2); registered 10 → 25 (+15); active 5 → 12 (+7)" in morning
+
+
 @pytest.mark.parametrize("path, hint", [("/visits/review", "Too many to list: filter by employer or dates."),
                                         ("/followups/", "Choose a unit first.")])
 def test_both_queues_stop_listing_officers_past_the_one_cap(world, supervisor, monkeypatch, path, hint):
