@@ -6,8 +6,9 @@ the national data, each beside /healthz measured in the same run.
     .venv/bin/python bench/national_load.py --database postgresql+psycopg:///fieldops_national \\
         --concurrency 8 --duration 10 --scenarios healthz dashboard_national --skip-direct      # a quick look
 
-1. Starts gunicorn (production configuration, --workers, default 4) on the
-   database and signs in the accounts the scenarios use, once (the sessions
+1. Starts gunicorn (production configuration, --workers, default 4) and the job
+   worker (which computes again the dashboards found aged) on the
+   database, and signs in the accounts the scenarios use, once (the sessions
    live in the database; locust clients reuse their cookies and CSRF token).
 2. For each concurrency (default 1, 8 and 32 clients) runs locust headless for
    --duration seconds per scenario, closed loop without think time, and reads
@@ -308,6 +309,7 @@ def http_scenarios(args, records):
         os.environ["DATABASE_REPLICA_URL"] = replica.replica_url(database, replica.start())
     port = visits_bench.free_port()
     server = visits_bench.start_server(args.database, port, workers=args.workers, threads=args.threads)
+    job_worker = visits_bench.start_worker(args.database)
     picks = []  # the bulk verify's visits
     try:
         print("signing in…", flush=True)
@@ -355,6 +357,7 @@ def http_scenarios(args, records):
                                     "ratio_to_healthz": round(result["rps"] / healthz, 2) if healthz else None})
     finally:
         visits_bench.stop_server(server)
+        visits_bench.stop_server(job_worker)
         if picks:
             wait_again(args.database, picks, waiting=False)
         if args.replica:

@@ -216,9 +216,21 @@ def free_port():
         return s.getsockname()[1]
 
 
+def _production(url):
+    return dict(os.environ, DATABASE_URL=url, FIELDOPS_ENV="production", SECRET_KEY=secrets.token_urlsafe(48),
+                FIELDOPS_PUBLIC_URL="https://fieldops.example")  # production wants the printed address
+
+
+def start_worker(url):
+    """The job worker, as production runs it beside the web servers (it computes again the
+    dashboards their readers found aged); stopped with stop_server."""
+    return subprocess.Popen([os.path.join(ROOT, ".venv/bin/flask"), "--app", "wsgi", "jobs", "work"],
+                            cwd=ROOT, env=_production(url), start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def start_server(url, port, workers=2, threads=1):
-    env = dict(os.environ, DATABASE_URL=url, FIELDOPS_ENV="production", SECRET_KEY=secrets.token_urlsafe(48),
-               FIELDOPS_PUBLIC_URL="https://fieldops.example")  # production wants the printed address
+    env = _production(url)
     process = subprocess.Popen(
         [os.path.join(ROOT, ".venv/bin/gunicorn"), "--workers", str(workers), "--threads", str(threads),
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],

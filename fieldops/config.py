@@ -57,8 +57,12 @@ class Config:
     # A larger file of targets or group returns is imported by the job worker: a return's row is
     # checked against those filed (~3 ms a row on a loaded server), so 32 KB (~900 rows) is a few seconds.
     IMPORT_INLINE_MAX_BYTES = 32 * 1024
-    # How long a unit's progress report is served from its kept copy (fieldops/progress/snapshots.py).
+    # How long a unit's progress report is served from its kept copy (fieldops/progress/snapshots.py);
+    # an older copy is computed again by the job worker.
     PROGRESS_REPORT_SECONDS = 60
+    # The job worker's CPU niceness (0–19, added to the process's): its jobs and the dashboards it
+    # computes again yield the CPU to the web servers' requests on a shared machine.
+    JOB_WORKER_NICE = 10
     # After a write, the browser's requests read the primary this long, not a replica lagging behind.
     REPLICA_STICKY_SECONDS = 30
     # Where the app is reached from outside: printed (with a QR code) on every page of a dossier.

@@ -137,6 +137,28 @@ def test_the_worker_command(app, users, kinds):
     assert result.exit_code == 0 and "No job waiting." in result.output
 
 
+def test_the_worker_does_its_chores_between_jobs_and_yields_the_cpu(app, monkeypatch, caplog):
+    """The chores (the dashboards wanted again) run with --once and in the loop; a failing
+    one is logged and the others done; the loop runs at the configured lower priority."""
+    done = []
+
+    def fails(app_):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(worker, "CHORES", [fails, lambda app_: done.append("refreshed") or 2])
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["jobs", "work", "--once"])
+    assert result.exit_code == 0 and "Chores done: 2." in result.output and "No job waiting." in result.output
+    assert done == ["refreshed"] and "the database went away" in caplog.text
+
+    niced, looped = [], []
+    monkeypatch.setattr("os.nice", niced.append)
+    monkeypatch.setattr(worker, "work", lambda app_, **options: looped.append(options))
+    assert runner.invoke(args=["jobs", "work", "--poll", "5"]).exit_code == 0
+    assert niced == [app.config["JOB_WORKER_NICE"]] == [10] and looped[0]["poll_seconds"] == 5
+    assert runner.invoke(args=["jobs", "work", "--once"]).exit_code == 0 and niced == [10]  # a single round: as is
+
+
 def test_concurrent_workers_on_postgresql_take_different_jobs(app, users, kinds):
     """Real concurrent claims (FOR UPDATE SKIP LOCKED), each thread with its own connection."""
     import threading

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from markupsafe import Markup
 
 from fieldops.extensions import db
+from fieldops.jobs import worker
 from fieldops.progress import snapshots
 from fieldops.progress.models import ReportSnapshot
 from fieldops.visits import operations
@@ -55,7 +56,16 @@ def view(client, url):
     return client.get(url, buffered=True).get_data(as_text=True)
 
 
-def test_a_kept_report_serves_the_same_figures_until_it_is_older_than_the_setting(world, client_as, kept):
+def the_worker_works(app) -> int:
+    """The job worker's round between jobs: the copies its readers found aged, computed again."""
+    return worker.do_chores(app)
+
+
+def wanted():
+    return db.session.scalars(sa.select(ReportSnapshot.key).where(ReportSnapshot.wanted_at.is_not(None))).all()
+
+
+def test_a_kept_report_serves_the_same_figures_until_it_is_older_than_the_setting(world, app, client_as, kept):
     client = in_english(client_as("viewer"))
     url = f"/progress/units/{world['org']['HN'].id}?period=campaign"
     first = view(client, url)
@@ -65,11 +75,45 @@ def test_a_kept_report_serves_the_same_figures_until_it_is_older_than_the_settin
 
     a_new_registration(world)
     assert registered(view(client, url)) == "55"  # the kept copy, 0 s old
+    assert the_worker_works(app) == 0 and not wanted()
     age_every_copy(61)
-    # Its reader waits for no computation: served the aged copy, which is computed again once the page is sent.
+    # Its reader waits for no computation: served the aged copy, which the job worker computes again.
     assert registered(view(client, url)) == "55"
+    assert registered(view(client, url)) == "55"
+    assert the_worker_works(app) == 1
     assert registered(view(client, url)) == "70"
+    assert not wanted() and the_worker_works(app) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportSnapshot)) == 1  # replaced, not added
+
+
+def test_a_reader_of_an_aged_copy_computes_nothing_and_asks_once(world, app, client_as, kept, monkeypatch):
+    """Many leaders open the national dashboard as its copy ages: none of their
+    requests computes it; the first marks it wanted, the others write nothing."""
+    from fieldops.progress import dashboard
+    from tests.statements import recorded
+
+    client = in_english(client_as("viewer"))
+    url = f"/progress/units/{world['org']['HN'].id}?period=campaign"
+    assert registered(view(client, url)) == "55"
+    a_new_registration(world)
+    age_every_copy(61)
+
+    def computes(*args, **kwargs):
+        raise AssertionError("a web request computed an aged copy")
+
+    computing = dashboard.unit_report
+    monkeypatch.setattr(dashboard, "unit_report", computes)
+    with recorded() as first:
+        assert registered(view(client, url)) == "55"
+    with recorded() as later:
+        for _ in range(3):
+            assert registered(view(client, url)) == "55"
+    assert len([s for s in first if s.startswith("UPDATE progress_report_snapshot")]) == 1
+    assert not [s for s in later if not s.startswith("SELECT")]
+    assert len(wanted()) == 1
+    monkeypatch.setattr(dashboard, "unit_report", computing)
+    assert the_worker_works(app) == 1
+    assert registered(view(client, url)) == "70"
 
 
 def test_a_copy_too_old_to_show_is_computed_for_its_reader(world, client_as, kept):
@@ -79,10 +123,11 @@ def test_a_copy_too_old_to_show_is_computed_for_its_reader(world, client_as, kep
     a_new_registration(world)
     age_every_copy(11 * 60)
     assert registered(view(client, url)) == "70"
+    assert not wanted()
 
 
-def test_a_failed_computation_after_the_answer_is_logged_and_tried_again(world, client_as, kept, monkeypatch,
-                                                                          caplog):
+def test_a_failed_computation_by_the_worker_is_logged_and_tried_again(world, app, client_as, kept, monkeypatch,
+                                                                      caplog):
     from fieldops.progress import dashboard
 
     client = in_english(client_as("viewer"))
@@ -95,37 +140,74 @@ def test_a_failed_computation_after_the_answer_is_logged_and_tried_again(world, 
     def fails(*args, **kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(dashboard, "unit_report", fails)
     assert registered(view(client, url)) == "55"
+    monkeypatch.setattr(dashboard, "unit_report", fails)
+    assert the_worker_works(app) == 0
     assert "computing the progress report" in caplog.text and "the database went away" in caplog.text
     monkeypatch.setattr(dashboard, "unit_report", computes)
-    assert registered(view(client, url)) == "55"  # still the aged copy, computed again after this answer
+    assert registered(view(client, url)) == "55"  # still the aged copy, wanted again by this reader
+    assert the_worker_works(app) == 1
     assert registered(view(client, url)) == "70"
 
 
-@pytest.mark.parametrize("age, shown", [(61, "55"), (11 * 60, "70")])
-def test_an_aged_copy_is_served_while_another_request_computes_it(world, client_as, kept, age, shown):
-    """Many leaders opening the national dashboard as its copy ages: one computes
-    it again, the others are served the aged copy meanwhile, unless it is too old."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("the claim is a PostgreSQL advisory lock: with SQLite every request computes")
+def test_two_workers_never_compute_the_same_copy(world, app, client_as, kept, monkeypatch):
+    """A second worker that read the same wish before the first claimed it finds it taken."""
     client = in_english(client_as("viewer"))
     url = f"/progress/units/{world['org']['HN'].id}?period=campaign"
-    assert registered(view(client, url)) == "55"
+    view(client, url)
     a_new_registration(world)
-    age_every_copy(age)
-    key = db.session.scalar(sa.select(ReportSnapshot.key))
-    with db.engine.connect() as computing:  # another request, computing this copy now
-        assert computing.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(
-            snapshots.CLAIMS, sa.func.hashtext(key))))
-        assert registered(view(client, url)) == shown  # and, claimed by the other, not computed after it
-        assert registered(view(client, url)) == shown
-        computing.rollback()
-    view(client, url)  # the claim ended: computed again after this answer
-    assert registered(view(client, url)) == "70"
+    age_every_copy(61)
+    view(client, url)
+    wish = db.session.execute(sa.select(ReportSnapshot.key, ReportSnapshot.wanted_at)).one()
+    computed = []
+    refresh = snapshots._refresh
+    monkeypatch.setattr(snapshots, "_refresh", lambda app_, key: computed.append(key) or refresh(app_, key))
+    assert snapshots.refresh_wanted(app) == 1
+    # The other worker's claim of what it read: the wish is gone, nothing is claimed.
+    table = ReportSnapshot.__table__
+    with db.engine.begin() as conn:
+        assert conn.execute(sa.update(table).where(table.c.key == wish.key, table.c.wanted_at == wish.wanted_at)
+                            .values(wanted_at=None)).rowcount == 0
+    assert snapshots.refresh_wanted(app) == 0
+    assert computed == [wish.key]
 
 
-def test_a_copys_html_is_fetched_once_per_copy_then_only_its_time(world, client_as, kept):
+def test_the_worker_computes_a_copy_in_its_readers_language(world, app, client_as, kept):
+    client = client_as("viewer")
+    url = f"/progress/units/{world['org']['HN'].id}?period=campaign"
+
+    def in_turn():
+        """The page in English, then in Vietnamese (the reader switches)."""
+        in_en = view(in_english(client), url)
+        assert client.post("/language", data={"lang": "vi", "next": "/"}).status_code == 302
+        return in_en, view(client, url)
+
+    in_turn()
+    a_new_registration(world)
+    age_every_copy(61)
+    in_turn()
+    assert len(wanted()) == 2
+    assert the_worker_works(app) == 2
+    in_en, in_vi = in_turn()
+    assert registered(in_en) == registered(in_vi) == "70"
+    assert "Registered" in in_en and "Đã đăng ký" not in in_en
+    assert "Đã đăng ký" in in_vi
+
+
+def test_the_worker_leaves_a_copy_computed_meanwhile(world, app, client_as, kept):
+    """Computed again by a reader's own request (it had grown too old) after it was wanted."""
+    client = in_english(client_as("viewer"))
+    url = f"/progress/units/{world['org']['HN'].id}?period=campaign"
+    view(client, url)
+    age_every_copy(61)
+    view(client, url)
+    assert len(wanted()) == 1
+    age_every_copy(10 * 60)
+    view(client, url)  # too old to show: computed for this reader, no longer wanted
+    assert not wanted() and the_worker_works(app) == 0
+
+
+def test_a_copys_html_is_fetched_once_per_copy_then_only_its_time(world, app, client_as, kept):
     from tests.statements import recorded
 
     client = in_english(client_as("viewer"))
@@ -137,7 +219,8 @@ def test_a_copys_html_is_fetched_once_per_copy_then_only_its_time(world, client_
     assert not [s for s in sent if "report_snapshot.figures" in s]
     age_every_copy(61)
     a_new_registration(world)
-    assert registered(view(client, url)) == "55"  # computed again after this answer, kept here too
+    assert registered(view(client, url)) == "55"  # wanted again
+    assert the_worker_works(app) == 1
     assert registered(client.get(url).get_data(as_text=True)) == "70"
     with recorded() as sent:
         assert registered(client.get(url).get_data(as_text=True)) == "70"
@@ -178,7 +261,7 @@ def test_the_export_reads_the_copy_the_page_shows(world, client_as, kept):
     assert dict((row[0], row[1]) for row in rows)["Registered"] == "55"
 
 
-def test_an_export_of_a_copy_is_made_once_and_again_for_a_new_copy(world, client_as, kept, monkeypatch):
+def test_an_export_of_a_copy_is_made_once_and_again_for_a_new_copy(world, app, client_as, kept, monkeypatch):
     from fieldops.progress import exports
 
     made = []
@@ -192,9 +275,10 @@ def test_an_export_of_a_copy_is_made_once_and_again_for_a_new_copy(world, client
 
     age_every_copy(61)
     a_new_registration(world)
-    # The aged copy's file (it is a copy of another time), the copy computed again after that answer.
+    # The aged copy's file (it is a copy of another time), then that of the copy the worker computed again.
     assert dict((row[0], row[1]) for row in csv_rows(view(client, url + "csv&table=summary"), "en"))["Registered"] \
         == "55"
+    assert the_worker_works(app) == 1
     body = client.get(url + "csv&table=summary").get_data(as_text=True)
     assert len(made) == 4 and dict((row[0], row[1]) for row in csv_rows(body, "en"))["Registered"] == "70"
 

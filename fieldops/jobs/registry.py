@@ -13,6 +13,8 @@ while the job runs: a handler should therefore write only at its end (on
 SQLite a writer holds the whole database).
 """
 HANDLERS = {}
+# What the worker does between jobs, fn(app) → how much it did (fieldops/progress/snapshots.py).
+CHORES = []
 # kind → fn(job) → (url, label) of what a finished job produced, for its page.
 LINKS = {}
 # kind → fn(job) → what the job is, in words, for its page.
@@ -29,6 +31,11 @@ def handler(kind, title=None, link=None):
         return fn
 
     return register
+
+
+def chore(fn):
+    CHORES.append(fn)
+    return fn
 
 
 def handler_for(kind):

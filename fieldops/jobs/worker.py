@@ -8,6 +8,11 @@ HEARTBEAT_SECONDS on its own connection; a job whose heartbeat is older than
 the stale limit (its worker was killed, its server lost) goes back to the
 queue, and fails once its attempts are used up. Any number of workers may run
 against one database.
+
+Between jobs it does the features' chores (registry.CHORES): computing again
+the dashboards their readers found aged. It runs at a lower CPU priority than
+the web servers (JOB_WORKER_NICE), so on a shared machine its work waits for
+the officers' requests rather than slowing them.
 """
 import logging
 import os
@@ -19,7 +24,7 @@ from datetime import timedelta
 from fieldops.extensions import db
 from fieldops.jobs import operations
 from fieldops.jobs.models import Job
-from fieldops.jobs.registry import handler_for
+from fieldops.jobs.registry import CHORES, handler_for
 
 log = logging.getLogger("fieldops.jobs")
 HEARTBEAT_SECONDS = 20
@@ -82,8 +87,20 @@ def run_once(app, worker_id=None, stale_minutes=None) -> Job | None:
     return run_job(app, job)
 
 
+def do_chores(app) -> int:
+    """Each chore once; how much they did. A failing chore is logged, and the others done."""
+    done = 0
+    for fn in CHORES:
+        try:
+            done += fn(app)
+        except Exception:  # the database went away, say: the next round tries again
+            log.exception("chore %s failed", fn.__qualname__)
+            db.session.rollback()
+    return done
+
+
 def work(app, poll_seconds=2.0, stale_minutes=None, worker_id=None) -> None:
-    """Run jobs until SIGTERM or SIGINT; the current job is finished first."""
+    """Run jobs and chores until SIGTERM or SIGINT; the current one is finished first."""
     stopping = threading.Event()
 
     def stop(_signum, _frame):
@@ -102,6 +119,8 @@ def work(app, poll_seconds=2.0, stale_minutes=None, worker_id=None) -> None:
             job = None
         finally:
             db.session.remove()
-        if job is None:
+        done = do_chores(app)
+        db.session.remove()
+        if job is None and not done:
             stopping.wait(poll_seconds)
     log.info("worker %s stopped", worker_id)

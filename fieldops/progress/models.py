@@ -286,3 +286,10 @@ class ReportSnapshot(db.Model):
     report: Mapped[str] = mapped_column(sa.Text)
     figures: Mapped[str] = mapped_column(sa.Text)
     downloads: Mapped[str] = mapped_column(sa.Text)
+    # When a reader found it aged and asked the job worker to compute it again; None once it has.
+    wanted_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+
+    # The worker looks for the wanted copies every few seconds: only they are indexed.
+    __table_args__ = (sa.Index("ix_progress_report_snapshot_wanted", "wanted_at",
+                               postgresql_where=sa.text("wanted_at IS NOT NULL"),
+                               sqlite_where=sa.text("wanted_at IS NOT NULL")),)

@@ -12,13 +12,15 @@ HTML (nothing in them depends on who reads them). The page says when they were
 computed. Copies older than a day are removed when a new one is written.
 
 When a copy has aged, the request that finds it is served the aged copy, with
-its own time, and computes it again once its answer is sent; the others that
-come meanwhile are served the aged copy too, and one of them only computes
-(PostgreSQL: an advisory lock per copy). A national dashboard read by many
-leaders at once was computed by each of them, every app server busy for half a
-second at once, and the reader who found the copy aged waited for a district's
-second of computing. A copy older than SERVED_WHILE_COMPUTED, or none, is
-computed for the request that asks.
+its own time, and marks it wanted (`wanted_at`); the job worker computes it
+again between jobs, at its lower CPU priority (fieldops/jobs/worker.py). A
+national dashboard read by many leaders at once was computed by each of them,
+every app server busy for half a second at once; then computed again after an
+answer by the request that found it aged, which kept that web server from the
+next requests for as long (eight districts' copies aging together held all four
+workers of a server: a p99 of 0.7 s at 32 clients, where 0.16 s without). A
+copy older than SERVED_WHILE_COMPUTED, or none, is computed for the request
+that asks: without a worker running, the figures are at most that old.
 
 A file exported from a copy (XLSX, CSV) is made once per copy in each app server
 and sent as made to whoever asks for it again (a province's staff downloading
@@ -29,18 +31,18 @@ once per copy in each app server: a view then reads only the copy's time.
 import json
 import threading
 from collections import OrderedDict
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import after_this_request, current_app, render_template, request
-from flask_babel import get_locale
+from flask import current_app, render_template
+from flask_babel import force_locale, get_locale
 from markupsafe import Markup
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from fieldops.campaigns.models import Campaign
-from fieldops.extensions import READS_REPLICA, db
+from fieldops.extensions import READS_REPLICA, REPLICA_BIND, db
+from fieldops.jobs.registry import chore
 from fieldops.org.models import OrgUnit
 from fieldops.progress import dashboard
 from fieldops.progress.models import ReportSnapshot
@@ -122,7 +124,7 @@ def _keep(key: str, kept: Kept) -> None:
     table = ReportSnapshot.__table__
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     values = {"computed_at": kept.computed_at, "report": dumps(kept.report), "figures": str(kept.figures),
-              "downloads": str(kept.downloads)}
+              "downloads": str(kept.downloads), "wanted_at": None}
     stmt = insert(table).values(key=key, **values)
     stmt = stmt.on_conflict_do_update(index_elements=[table.c.key], set_={k: stmt.excluded[k] for k in values})
     with db.engine.begin() as conn:
@@ -133,21 +135,8 @@ def _keep(key: str, kept: Kept) -> None:
 # An aged copy is served while it is computed again for no longer than this:
 # past it, the figures are too old to show and the request computes its own.
 SERVED_WHILE_COMPUTED = timedelta(minutes=10)
-# pg_try_advisory_xact_lock(CLAIMS, hashtext(key)): the first half of the lock's name, this module's.
-CLAIMS = 0x6B657074
-
-
-@contextmanager
-def _claim(key: str):
-    """True for the one request that computes the copy now, while it does: on
-    PostgreSQL an advisory lock on the primary, held by a transaction of its own
-    and so given up when the computation ends, fails or its server dies. Without
-    such a lock (SQLite, one server) every request may compute."""
-    if db.engine.dialect.name != "postgresql":
-        yield True
-        return
-    with db.engine.connect() as conn:
-        yield conn.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(CLAIMS, sa.func.hashtext(key))))
+# The most aged copies the worker computes again before it looks for a job again.
+REFRESH_BATCH = 20
 
 
 def unit_report(unit, campaign, period, today: date, rank="overall", html=True) -> Kept:
@@ -159,16 +148,13 @@ def unit_report(unit, campaign, period, today: date, rank="overall", html=True) 
     if seconds <= 0:
         return _compute(unit, campaign, period, today, rank, now)
     key = key_of(unit, campaign, period, today, rank)
-    computed_at = _computed_at(key)
-    if computed_at is not None and now - computed_at < SERVED_WHILE_COMPUTED:
-        if now - computed_at >= timedelta(seconds=seconds):
-            _compute_after_answer(key, unit.id, campaign.id, period, today, rank)
-        return _copy(key, computed_at, period.code, html)
+    found = db.session.execute(sa.select(ReportSnapshot.computed_at, ReportSnapshot.wanted_at)
+                               .where(ReportSnapshot.key == key)).first()
+    if found is not None and now - found.computed_at < SERVED_WHILE_COMPUTED:
+        if now - found.computed_at >= timedelta(seconds=seconds) and found.wanted_at is None:
+            _want(key, now)
+        return _copy(key, found.computed_at, period.code, html)
     return _compute_and_keep(unit, campaign, period, today, rank, now, key)
-
-
-def _computed_at(key: str):
-    return db.session.scalar(sa.select(ReportSnapshot.computed_at).where(ReportSnapshot.key == key))
 
 
 def _compute_and_keep(unit, campaign, period, today, rank, now, key) -> Kept:
@@ -179,33 +165,62 @@ def _compute_and_keep(unit, campaign, period, today, rank, now, key) -> Kept:
     return kept
 
 
-def _compute_after_answer(key, unit_id, campaign_id, period, today, rank) -> None:
-    """Compute the aged copy of `key` again once this request's answer is sent
-    (its reader is served the aged copy and waits for nobody's computation), in a
-    request context like this one's: the same reader's language, links and
-    database (the replica when this view reads it)."""
-    app, environ = current_app._get_current_object(), request.environ
-    reads_replica = db.session.info.get(READS_REPLICA)
+def _want(key: str, now) -> None:
+    """Ask the job worker to compute the aged copy of `key` again (`refresh_wanted`), on the
+    primary and at once (a page view commits nothing): its reader is served the aged copy
+    and waits for nobody's computation, and no web server is kept from the next request."""
+    table = ReportSnapshot.__table__
+    with db.engine.begin() as conn:
+        conn.execute(sa.update(table).where(table.c.key == key, table.c.wanted_at.is_(None)).values(wanted_at=now))
 
-    def compute():
-        with app.request_context(environ):
-            if reads_replica:
+
+@chore
+def refresh_wanted(app) -> int:
+    """Compute again the copies their readers found aged, the longest wanted first
+    (at most REFRESH_BATCH); the job worker runs it between jobs, at its lower
+    priority. Each is claimed by one UPDATE, so two workers never compute the
+    same copy; one that fails is logged and waits for its next reader's wish.
+    The copies it computed again."""
+    table = ReportSnapshot.__table__
+    with db.engine.connect() as conn:
+        wanted = conn.execute(sa.select(table.c.key, table.c.wanted_at).where(table.c.wanted_at.is_not(None))
+                              .order_by(table.c.wanted_at).limit(REFRESH_BATCH)).all()
+    done = 0
+    for key, wanted_at in wanted:
+        with db.engine.begin() as conn:
+            claimed = conn.execute(sa.update(table).where(table.c.key == key, table.c.wanted_at == wanted_at)
+                                   .values(wanted_at=None)).rowcount
+        if claimed:
+            done += _refresh(app, key)
+    return done
+
+
+def _refresh(app, key: str) -> int:
+    """The copy of `key` computed again as its readers' view would (their language, the
+    replica when the app has one), unless it was computed again meanwhile."""
+    unit_id, campaign_id, rest = key.split("|", 2)
+    code, rank, day, language = rest.rsplit("|", 3)
+    # The worker's own app context and session, marked for the replica while this runs.
+    with app.test_request_context(), force_locale(language):
+        try:
+            if REPLICA_BIND in app.config.get("SQLALCHEMY_BINDS", {}):
                 db.session.info[READS_REPLICA] = True
-            try:
-                with _claim(key) as claimed:
-                    computed_at, now = _computed_at(key), utcnow()
-                    if not claimed or (computed_at is not None and
-                                       now - computed_at < timedelta(seconds=app.config["PROGRESS_REPORT_SECONDS"])):
-                        return  # another request computes it, or has just done so
-                    _compute_and_keep(db.session.get(OrgUnit, unit_id), db.session.get(Campaign, campaign_id),
-                                      period, today, rank, now, key)
-            except Exception:  # its reader has their answer; the next view of the aged copy tries again
-                app.logger.exception("computing the progress report %s again failed", key)
-
-    @after_this_request
-    def when_sent(response):
-        response.call_on_close(compute)
-        return response
+            now = utcnow()
+            computed_at = db.session.scalar(sa.select(ReportSnapshot.computed_at).where(ReportSnapshot.key == key))
+            if computed_at is not None and now - computed_at < timedelta(seconds=app.config["PROGRESS_REPORT_SECONDS"]):
+                return 0
+            unit, campaign = db.session.get(OrgUnit, int(unit_id)), db.session.get(Campaign, int(campaign_id))
+            today = date.fromisoformat(day)
+            if unit is None or campaign is None:
+                return 0  # gone since: no reader will ask for it again
+            _compute_and_keep(unit, campaign, dashboard.resolve_period(code, campaign, today), today, rank, now, key)
+            return 1
+        except Exception:  # its readers have the aged copy; the next one wishes it computed again
+            app.logger.exception("computing the progress report %s again failed", key)
+            return 0
+        finally:
+            db.session.info.pop(READS_REPLICA, None)
+            db.session.remove()
 
 
 class _Recent:
