@@ -200,15 +200,15 @@ def _refresh(app, key: str) -> int:
     replica when the app has one), unless it was computed again meanwhile."""
     unit_id, campaign_id, rest = key.split("|", 2)
     code, rank, day, language = rest.rsplit("|", 3)
-    # The worker's own app context and session, marked for the replica while this runs.
+    # The worker's own app context and session, marked for the replica once the copy's time is read.
     with app.test_request_context(), force_locale(language):
         try:
-            if REPLICA_BIND in app.config.get("SQLALCHEMY_BINDS", {}):
-                db.session.info[READS_REPLICA] = True
             now = utcnow()
             computed_at = db.session.scalar(sa.select(ReportSnapshot.computed_at).where(ReportSnapshot.key == key))
             if computed_at is not None and now - computed_at < timedelta(seconds=app.config["PROGRESS_REPORT_SECONDS"]):
                 return 0
+            if REPLICA_BIND in app.config.get("SQLALCHEMY_BINDS", {}):
+                db.session.info[READS_REPLICA] = True
             unit, campaign = db.session.get(OrgUnit, int(unit_id)), db.session.get(Campaign, int(campaign_id))
             today = date.fromisoformat(day)
             if unit is None or campaign is None:
