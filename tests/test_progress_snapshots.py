@@ -172,6 +172,21 @@ def test_two_workers_never_compute_the_same_copy(world, app, client_as, kept, mo
     assert computed == [wish.key]
 
 
+def test_the_worker_rests_as_long_as_each_computation_took(world, app, client_as, kept, monkeypatch):
+    """Its database's work competes with the web servers': a burst of aged copies is spread out."""
+    rests = []
+    monkeypatch.setattr(snapshots.time, "sleep", rests.append)
+    client = client_as("viewer")
+    urls = [f"/progress/units/{world['org'][code].id}?period=campaign" for code in ("HN", "HN-BD")]
+    for url in urls:
+        view(client, url)
+    age_every_copy(61)
+    for url in urls:
+        view(client, url)
+    assert the_worker_works(app) == 2
+    assert len(rests) == 2 and all(0 < rest < 5 for rest in rests)
+
+
 def test_the_worker_computes_a_copy_in_its_readers_language(world, app, client_as, kept):
     client = client_as("viewer")
     url = f"/progress/units/{world['org']['HN'].id}?period=campaign"
