@@ -35,12 +35,16 @@ def _sticky() -> bool:
         return False
 
 
+def has_replica(app) -> bool:
+    return BIND in app.config.get("SQLALCHEMY_BINDS", {})
+
+
 def reads_replica(view):
     """Mark a view whose SELECTs may read the replica (dashboards, reports, exports)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if BIND not in current_app.config.get("SQLALCHEMY_BINDS", {}) or request.method not in SAFE_METHODS \
+        if not has_replica(current_app) or request.method not in SAFE_METHODS \
                 or _sticky():
             return view(*args, **kwargs)
         session = db.session()
@@ -75,7 +79,7 @@ def _stick_to_primary(response):
 
 def install(app):
     """Route the marked views' reads, when the app has a replica."""
-    if BIND not in app.config.get("SQLALCHEMY_BINDS", {}):
+    if not has_replica(app):
         return
     session_class = db.session.session_factory.class_
     if not event.contains(session_class, "do_orm_execute", _note_writes):

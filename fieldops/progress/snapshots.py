@@ -42,7 +42,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from fieldops.campaigns.models import Campaign
-from fieldops.extensions import READS_REPLICA, REPLICA_BIND, db
+from fieldops.core.replica import has_replica
+from fieldops.extensions import READS_REPLICA, db
 from fieldops.jobs.registry import chore
 from fieldops.org.models import OrgUnit
 from fieldops.progress import dashboard
@@ -90,6 +91,13 @@ def loads(text: str) -> dict:
 
 def key_of(unit, campaign, period, today: date, rank: str) -> str:
     return f"{unit.id}|{campaign.id}|{period.code}|{rank}|{today.isoformat()}|{get_locale()}"
+
+
+def parts_of(key: str):
+    """What key_of made the key of: (unit id, campaign id, period code, rank, day, language)."""
+    unit_id, campaign_id, rest = key.split("|", 2)
+    code, rank, day, language = rest.rsplit("|", 3)
+    return int(unit_id), int(campaign_id), code, rank, date.fromisoformat(day), language
 
 
 class Kept:
@@ -202,8 +210,7 @@ def refresh_wanted(app) -> int:
 def _refresh(app, key: str) -> int:
     """The copy of `key` computed again as its readers' view would (their language, the
     replica when the app has one), unless it was computed again meanwhile."""
-    unit_id, campaign_id, rest = key.split("|", 2)
-    code, rank, day, language = rest.rsplit("|", 3)
+    unit_id, campaign_id, code, rank, today, language = parts_of(key)
     # The worker's own app context and session, marked for the replica once the copy's time is read.
     with app.test_request_context(), force_locale(language):
         try:
@@ -211,10 +218,9 @@ def _refresh(app, key: str) -> int:
             computed_at = db.session.scalar(sa.select(ReportSnapshot.computed_at).where(ReportSnapshot.key == key))
             if computed_at is not None and now - computed_at < timedelta(seconds=app.config["PROGRESS_REPORT_SECONDS"]):
                 return 0
-            if REPLICA_BIND in app.config.get("SQLALCHEMY_BINDS", {}):
+            if has_replica(app):
                 db.session.info[READS_REPLICA] = True
-            unit, campaign = db.session.get(OrgUnit, int(unit_id)), db.session.get(Campaign, int(campaign_id))
-            today = date.fromisoformat(day)
+            unit, campaign = db.session.get(OrgUnit, unit_id), db.session.get(Campaign, campaign_id)
             if unit is None or campaign is None:
                 return 0  # gone since: no reader will ask for it again
             _compute_and_keep(unit, campaign, dashboard.resolve_period(code, campaign, today), today, rank, now, key)
