@@ -131,7 +131,7 @@ def select_locale():
 
 
 def _init_login(app):
-    from flask_babel import lazy_gettext as _l
+    from fieldops.core.translations import lazy_gettext as _l
 
     from fieldops.auth.operations import load_session
 

@@ -199,3 +199,65 @@ def test_templates_import_macros_as_jinja_does_with_the_cheaper_lookup(app):
     env.globals["everywhere"] = "g"
     assert env.get_template("page.html", globals={"extra": "own"}).render() == "own|g"
     assert env.get_template("other.html").render() == "|g"
+
+
+def test_a_template_calls_plain_functions_directly_and_still_passes_the_context_to_those_that_ask(app):
+    """core/templating.TemplateContext: a function, a method or a macro is called as
+    is; one marked pass_context (or a callable object) gets what Jinja gives it."""
+    import jinja2
+
+    from fieldops.core.templating import TemplateContext
+
+    assert app.jinja_env.context_class is TemplateContext
+
+    class Counter:
+        def __init__(self):
+            self.n = 0
+
+        def add(self, k=1):
+            self.n += k
+            return self.n
+
+    @jinja2.pass_context
+    def who(context, suffix=""):
+        return context["name"] + suffix
+
+    class Greeter:
+        @jinja2.pass_environment
+        def __call__(self, environment, text):
+            return f"{environment.globals['hello']} {text}"
+
+    def ended():
+        raise StopIteration
+
+    env = jinja2.Environment()
+    env.context_class = TemplateContext
+    env.globals.update(hello="xin chào", who=who, greet=Greeter(), ended=ended, upper=str.upper)
+    counter = Counter()
+    template = env.from_string(
+        "{% macro twice(x) %}{{ x }}{{ x }}{% endmacro %}"
+        "{{ who('!') }}|{{ greet('bạn') }}|{{ twice(counter.add()) }}|"
+        "{% for i in [1, 2] %}{{ counter.add(i) }}{{ who() }}{% endfor %}|{{ upper('a') }}|{{ ended() }}.")
+    assert template.render(name="An", counter=counter) == "An!|xin chào bạn|11|2An4An|A|."
+
+
+def test_addresses_are_built_once_and_each_stays_its_own(app):
+    """core/templating.cached_url_for remembers addresses with their values; a value
+    that only equals another (True and 1), url_for's options and a blueprint's URL
+    defaults (the dashboard's campaign) still give their own address."""
+    from flask import g, url_for
+
+    template_url_for = app.jinja_env.globals["url_for"]
+    with app.test_request_context("/"):
+        assert template_url_for("employers.show", employer_id=7) == "/employers/7"
+        assert template_url_for("employers.show", employer_id=7) == "/employers/7"
+        assert template_url_for("employers.show", employer_id=8) == "/employers/8"
+        assert template_url_for("visits.queue", page=1) == url_for("visits.queue", page=1)
+        assert template_url_for("visits.queue", page=True) == url_for("visits.queue", page=True)
+        assert template_url_for("employers.show", employer_id=7, _external=True).startswith("http://")
+        assert template_url_for("employers.index", q="Công ty") == url_for("employers.index", q="Công ty")
+        assert template_url_for("progress.unit", unit_id=3) == "/progress/units/3"
+        g.progress_campaign = "CD-2026"  # a dashboard asked for a campaign: its links stay on it
+        assert template_url_for("progress.unit", unit_id=3) == "/progress/units/3?campaign=CD-2026"
+    with app.test_request_context("/", base_url="http://localhost/fieldops"):
+        assert template_url_for("employers.show", employer_id=7) == "/fieldops/employers/7"

@@ -1,7 +1,6 @@
 """A user's own account: changing one's password, and one's active sessions with
 "sign out everywhere else"; an administrator ending a user's sessions."""
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.auth import bp, operations
@@ -9,6 +8,7 @@ from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.forms import ActiveForm, ChangePasswordForm
 from fieldops.auth.models import Role, User
 from fieldops.core.forms import Form
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.org.scope import get_or_404
 

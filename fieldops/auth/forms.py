@@ -1,11 +1,11 @@
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from fieldops.core.forms import Form
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
 from fieldops.auth.models import Language, Role
 from fieldops.auth.passwords import password_problem
+from fieldops.core.translations import lazy_gettext as _l
 
 
 class LoginForm(Form):

@@ -58,7 +58,7 @@ def _letters_and_digits(text: str) -> str:
 def password_problem(password: str, username: str = "", full_name: str = ""):
     """Why `password` may not be chosen (a translatable message), or None.
     Its length is checked by the form; this checks what length does not."""
-    from flask_babel import lazy_gettext as _l
+    from fieldops.core.translations import lazy_gettext as _l
 
     folded = _letters_and_digits(password)
     if len(set(password.lower())) < MIN_DISTINCT:

@@ -1,8 +1,8 @@
 import click
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from fieldops.auth.models import Role, User
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.org.scope import scoped, units_in_scope

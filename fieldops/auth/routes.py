@@ -1,6 +1,5 @@
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from fieldops.auth import bp, operations
@@ -9,6 +8,7 @@ from fieldops.auth.forms import ActiveForm, LoginForm, NewUserForm, ResetPasswor
 from fieldops.auth.models import Role, User
 from fieldops.core.navigation import safe_next
 from fieldops.core.paging import page_of
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.org.queries import units_for_choice

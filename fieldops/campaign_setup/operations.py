@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from fieldops.audit.operations import record
 from fieldops.campaigns.models import Campaign, CampaignState
+from fieldops.core.translations import lazy_gettext as _l
 from fieldops.extensions import db
 from fieldops.progress import timeline
 

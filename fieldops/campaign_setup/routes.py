@@ -4,7 +4,6 @@ into it (others are refused, 403, and the refusal is audited). Allocating a
 unit's targets to the units below it is target work: admins and HR do it in
 their own area (a unit outside it answers 404)."""
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.auth.access import roles_required
@@ -14,6 +13,7 @@ from fieldops.campaigns.forms import AllocateForm, CampaignForm, CopyTargetsForm
 from fieldops.campaigns.models import Campaign, ParticipantGroup
 from fieldops.campaigns.queries import all_campaigns, campaign_in_force, find_campaign
 from fieldops.core.numbers import whole_number
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.org.queries import units_for_choice

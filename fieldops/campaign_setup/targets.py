@@ -17,10 +17,10 @@ from fractions import Fraction
 
 import sqlalchemy as sa
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 
 from fieldops.audit.operations import record
 from fieldops.campaigns.models import Campaign
+from fieldops.core.translations import lazy_gettext as _l
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.progress.dashboard import unit_report

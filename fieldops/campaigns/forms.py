@@ -3,7 +3,6 @@ that read the records (a visit, a return or a review left outside the dates, a
 group still in use, a code taken) are the operations' (fieldops/campaign_setup/operations.py)."""
 import re
 
-from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
@@ -11,6 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from fieldops.campaigns.models import CampaignState, ParticipantGroup
 from fieldops.core.forms import Form, choice_id
+from fieldops.core.translations import lazy_gettext as _l
 
 NAME_MAX = 255
 CODE_MAX = 20

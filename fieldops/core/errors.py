@@ -1,10 +1,10 @@
 """Errors: the pages of HTTP errors, and the one error class of the features'
 operations with the page a refused operation answers with."""
 from flask import abort, flash, redirect, render_template, request
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 
 

@@ -1,9 +1,6 @@
 """The base form: WTForms' own messages ("This field is required." …) ship with no
 Vietnamese, so they go through our catalogue, where `WTFORMS_MESSAGES` below
 keeps them extracted and translated."""
-from flask_babel import get_translations
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import FieldList, FormField
@@ -13,15 +10,16 @@ from wtforms.widgets import Select
 from wtforms.widgets import core as widgets_core
 
 from fieldops.core.numbers import whole_number
+from fieldops.core.translations import lazy_gettext as _l, lazy_ngettext, translations
 
 
 class _BabelTranslations:
     # The raw catalogue: WTForms fills in %(max)d and friends itself.
     def gettext(self, string):
-        return get_translations().ugettext(string)
+        return translations().ugettext(string)
 
     def ngettext(self, singular, plural, n):
-        return get_translations().ungettext(singular, plural, n)
+        return translations().ungettext(singular, plural, n)
 
 
 WTFORMS_HTML_PARAMS = widgets_core.html_params

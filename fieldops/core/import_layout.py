@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import click
-from flask_babel import gettext as _
 
 from fieldops.core.spreadsheet import Formula, Table, TableError
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.textfold import fold
 

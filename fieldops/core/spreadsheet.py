@@ -16,9 +16,9 @@ import unicodedata
 import zipfile
 from xml.etree.ElementTree import ParseError
 
-from flask_babel import gettext as _
 
 from fieldops.core import vietnamese
+from fieldops.core.translations import gettext as _
 
 # Spreadsheet programs read a cell starting with one of these as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

@@ -6,12 +6,15 @@ is the one Flask-Babel chose for the request (or forced, for a printed
 document); its catalogue is read once per process, as Flask-Babel's own cache
 does, and then found by the locale alone.
 
-Flask-Babel's own gettext() and lazy strings (the labels of kinds and states)
-find it the same way, through the domain installed below: ~10 µs a string
-before, a review queue of 20 visits reads some 50 of them.
+The code's strings use gettext() and its kin below, Flask-Babel's in all but
+the way there: Flask-Babel's own find the domain, then the catalogue, through
+some eight context proxies (4.5 µs a string, 1.5 µs here); a visit form has
+some 90 of them, a review queue 50. Flask-Babel's domain, installed below,
+finds the catalogue the same way for what still goes through it.
 """
 from flask import g
 from flask_babel import Domain, get_domain, get_locale
+from flask_babel.speaklater import LazyString
 
 _catalogues = {}
 
@@ -57,6 +60,34 @@ def translations(domain=None):
         found = _catalogues[locale] = _flask_babel_catalogue(domain)
     state.fieldops_catalogue = (locale, found)
     return found
+
+
+def gettext(string, **variables):
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular, plural, num, **variables):
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
+
+
+def pgettext(context, string, **variables):
+    text = translations().upgettext(context, string)
+    return text % variables if variables else text
+
+
+def lazy_gettext(string, **variables):
+    """A string translated each time it is shown, in the language then in force."""
+    return LazyString(gettext, string, **variables)
+
+
+def lazy_ngettext(singular, plural, num, **variables):
+    return LazyString(ngettext, singular, plural, num, **variables)
+
+
+def lazy_pgettext(context, string, **variables):
+    return LazyString(pgettext, context, string, **variables)
 
 
 class RequestDomain(Domain):

@@ -5,10 +5,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from fieldops.auth.queries import import_actor
 from fieldops.core.import_layout import finish_command
+from fieldops.core.translations import gettext as _
 from fieldops.employers.importing import ImportConflict, import_employers
 from fieldops.extensions import db
 

@@ -1,5 +1,5 @@
-from flask_babel import lazy_gettext as _l
 from fieldops.core.forms import Form
+from fieldops.core.translations import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp

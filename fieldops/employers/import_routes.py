@@ -1,13 +1,12 @@
 """The admins' import page: upload a CSV or XLSX file of employers, check it, import it."""
 from flask import current_app, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
 from fieldops.core.import_layout import template_file
 from fieldops.core.sessions import background
+from fieldops.core.translations import gettext as _, lazy_gettext as _l
 from fieldops.employers import bp
 from fieldops.employers.forms import ImportForm
 from fieldops.employers.import_jobs import IMPORT

@@ -3,9 +3,9 @@ language, and each cell checked and cleaned into a `Row`."""
 import re
 from typing import NamedTuple
 
-from flask_babel import gettext as _
 
 from fieldops.core.spreadsheet import Formula, TableError
+from fieldops.core.translations import gettext as _
 from fieldops.employers.models import WHOLE_EMPLOYER
 from fieldops.employers.phones import normalize_phone
 from fieldops.textfold import fold

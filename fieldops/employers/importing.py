@@ -13,11 +13,11 @@ import tempfile
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from fieldops.audit.operations import record
 from fieldops.core import import_layout
 from fieldops.core.spreadsheet import Table, TableError
+from fieldops.core.translations import gettext as _
 from fieldops.employers.import_rows import EMPLOYER_FIELDS, Layout, Row, department_key
 from fieldops.employers.models import WHOLE_EMPLOYER, Employer
 from fieldops.extensions import db

@@ -3,11 +3,11 @@ for an officer of the employer's district or an admin. Registered on the employe
 from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
+from fieldops.core.translations import gettext as _
 from fieldops.employers import bp, lifecycle
 from fieldops.employers.forms import MergeForm, RetireForm, SplitForm
 from fieldops.employers.models import Employer, LabourDepartment

@@ -13,10 +13,10 @@ whole or not at all: every check comes before the first write.
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 
 from fieldops.audit.operations import record
 from fieldops.core import hooks
+from fieldops.core.translations import lazy_gettext as _l
 from fieldops.definitions import counts_on
 from fieldops.employers.models import REASON_MAX, WHOLE_EMPLOYER, DepartmentEnd, Employer, LabourDepartment
 from fieldops.extensions import db

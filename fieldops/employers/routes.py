@@ -1,11 +1,11 @@
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role
 from fieldops.core import hooks
+from fieldops.core.translations import gettext as _
 from fieldops.employers import bp, operations
 from fieldops.employers.lifecycle import double_count
 from fieldops.employers.forms import DepartmentForm, EmployerForm, NewEmployerForm

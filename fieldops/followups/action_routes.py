@@ -6,8 +6,6 @@ decided first, say), 422 when the input is wrong.
 Plain POSTs redirect back with a message; htmx requests get back the fragment
 they target: a row of the supervisor's queue or a card of the officer's queue."""
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from fieldops.audit.operations import record_denied
@@ -15,6 +13,7 @@ from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role, User
 from fieldops.core.navigation import safe_next
 from fieldops.core.numbers import whole_number
+from fieldops.core.translations import gettext as _, ngettext
 from fieldops.extensions import db, htmx
 from fieldops.followups import bp, operations, queries
 from fieldops.followups.forms import ApproveForm, BulkForm, CompleteForm, ReasonForm, ReassignForm, StartForm

@@ -1,12 +1,12 @@
 """The Customer Care Center's pages: its queue of approved escalations and its
 answer to one (fieldops/followups/care.py). Registered on the follow-ups blueprint."""
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
 from fieldops.core.paging import page_of
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.followups import bp, care
 from fieldops.followups.forms import CareAnswerForm

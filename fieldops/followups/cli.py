@@ -6,9 +6,9 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from fieldops.core.exporting import Sheet, write_csv, write_xlsx
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.followups.models import FollowUpKind, FollowUpState
 from fieldops.followups.notices import notify_due_tomorrow

@@ -1,12 +1,12 @@
 import re
 from datetime import timedelta
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from fieldops.core.forms import Form, SelectField, choice_id
+from fieldops.core.translations import lazy_gettext as _l
 from fieldops.followups.labels import kind_choices, state_choices
 from fieldops.followups.models import NOTE_MAX, OUTCOME_MAX, REASON_MAX
 from fieldops.timeutil import local_today

@@ -1,6 +1,6 @@
 """What users read for the follow-up enums, in their language."""
-from flask_babel import lazy_gettext as _l
 
+from fieldops.core.translations import lazy_gettext as _l
 from fieldops.followups.models import CareAnswer, FollowUpKind, FollowUpState, NoticeEvent
 from fieldops.visits.labels import obstacle_labels
 

@@ -5,12 +5,12 @@ with fieldops/core/states.py: a conditional UPDATE (… WHERE id = :id AND state
 event with the state before and after; then it leaves notices for the people
 concerned, and flushes. The view commits.
 """
-from flask_babel import gettext as _
 
 from fieldops.audit.operations import record
 from fieldops.auth.models import Role
 from fieldops.core.errors import OperationError
 from fieldops.core.states import Refused, Stale, move
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.followups.models import (
     DECIDED_STATES, FOLLOW_UP, NOTE_MAX, OUTCOME_MAX, REASON_MAX, Action, FollowUp, FollowUpKind,

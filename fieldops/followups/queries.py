@@ -208,7 +208,7 @@ def escalations(user, state: FollowUpState | None = None):
 
 
 def export_header():
-    from flask_babel import gettext as _
+    from fieldops.core.translations import gettext as _
 
     return [_("Number"), _("Kind"), _("State"), _("Overdue"), _("Obstacle category"), _("People affected"),
             _("Unit code"), _("Employer"), _("Managing district"), _("Assigned to"), _("Proposed by"),
@@ -223,7 +223,7 @@ def export_rows(reader, kind: FollowUpKind | None = None, state: FollowUpState |
     plain values, streamed from the database in batches. Escalations are those a
     supervisor approved (the Customer Care Center's work) unless a state is asked
     for or `proposals` says to include every one."""
-    from flask_babel import gettext as _
+    from fieldops.core.translations import gettext as _
 
     from fieldops.followups.care import APPROVED_STATES, describe
 

@@ -8,8 +8,6 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import (Response, abort, flash, redirect, render_template, request, send_file,
                    stream_with_context, url_for)
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -19,6 +17,7 @@ from fieldops.core.navigation import safe_next
 from fieldops.core.paging import page_of
 from fieldops.core.exporting import Sheet, csv_chunks, write_xlsx
 from fieldops.core.replica import reads_replica
+from fieldops.core.translations import gettext as _, ngettext
 from fieldops.employers.models import Employer
 from fieldops.employers.queries import search_page
 from fieldops.extensions import db, htmx

@@ -1,12 +1,12 @@
 """A background job's progress, polled by htmx while it runs; a failed job says
 why and can be retried."""
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
 from fieldops.core.sessions import background
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db, htmx
 from fieldops.jobs import bp, operations
 from fieldops.jobs.models import Job

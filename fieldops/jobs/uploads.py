@@ -12,12 +12,12 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.auth.models import User
 from fieldops.core.import_layout import ImportResult, import_upload, refused_at_once
 from fieldops.core.spreadsheet import MAX_FILE_BYTES
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db, htmx
 from fieldops.jobs.models import Job, JobFile, JobState
 from fieldops.jobs.operations import enqueue

@@ -5,13 +5,13 @@ import json
 from pathlib import Path
 
 from flask import Response, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from isal import igzip
 
 from fieldops.auth.access import public, roles_required
 from fieldops.auth.models import Role
 from fieldops.core.sessions import background
+from fieldops.core.translations import gettext as _
 from fieldops.offline import bp, shell, sync, texts
 from fieldops.visits.forms import LineForm, ObstacleForm, VisitForm
 

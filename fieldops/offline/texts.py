@@ -1,7 +1,7 @@
 """What the offline pages say, in the officer's language, given to offline_pages.js
 with the page the service worker keeps. `{name}` marks what the script fills in."""
-from flask_babel import gettext as _
 
+from fieldops.core.translations import gettext as _
 from fieldops.followups.labels import kind_labels, state_labels as followup_state_labels
 from fieldops.visits.labels import purpose_labels, state_labels as visit_state_labels
 

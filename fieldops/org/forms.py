@@ -1,5 +1,5 @@
-from flask_babel import lazy_gettext as _l
 from fieldops.core.forms import Form
+from fieldops.core.translations import lazy_gettext as _l
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 

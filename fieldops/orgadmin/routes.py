@@ -1,11 +1,11 @@
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
 from fieldops.auth.queries import count_users_by_unit
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.org import operations
 from fieldops.org.forms import NewOrgUnitForm, OrgUnitForm

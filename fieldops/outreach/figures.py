@@ -13,10 +13,10 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from fieldops.auth.models import Role, User
 from fieldops.campaigns.models import ParticipantGroup
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.org.scope import district_ids_in_scope, units_in_scope

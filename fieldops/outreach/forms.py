@@ -3,7 +3,6 @@ input its own message beside the field); the rules between fields are the
 operations' (fieldops/outreach/operations.py), shown beside the field they name."""
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields import DateField
@@ -11,6 +10,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from fieldops.core.forms import Form, choice_id
+from fieldops.core.translations import lazy_gettext as _l
 from fieldops.outreach.labels import group_choices, kind_choices, period_labels
 from fieldops.outreach.models import OUTREACH_GROUPS, REASON_MAX, OutreachKind, PlanPeriod
 from fieldops.outreach.operations import Figures, quarter_of

@@ -1,7 +1,7 @@
 """What users read for the outreach enums, in their language."""
-from flask_babel import lazy_gettext as _l
 
 from fieldops.campaigns.models import ParticipantGroup
+from fieldops.core.translations import lazy_gettext as _l
 from fieldops.outreach.models import OUTREACH_GROUPS, OutreachKind, OutreachState, PlanPeriod
 
 

@@ -5,8 +5,9 @@ a photo is at most MAX_SIDE pixels on its longer side."""
 import io
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from fieldops.core.translations import lazy_gettext as _l
 
 # What may be sent: a phone's photo, well within; larger is refused, not shrunk.
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024

@@ -2,10 +2,10 @@
 kind and group, and beside each what was held. The district and its recorders
 change it; everyone of the area reads it."""
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.auth.access import roles_required, signed_in
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.org.queries import districts_for_choice

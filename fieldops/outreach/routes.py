@@ -6,7 +6,6 @@ Officers and supervisors of a district plan and record; everyone reads their
 area's. Every activity, photo, district and employer is reached through the
 scoping helper: outside the user's area it answers 404."""
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.audit.queries import history_of
@@ -15,6 +14,7 @@ from fieldops.auth.models import Role
 from fieldops.core.errors import act_on
 from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
+from fieldops.core.translations import gettext as _
 from fieldops.employers.models import Employer
 from fieldops.extensions import db, htmx
 from fieldops.org.models import OrgUnit

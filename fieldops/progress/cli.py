@@ -13,11 +13,11 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from fieldops.auth.queries import import_actor
 from fieldops.campaigns.queries import chosen_campaign
 from fieldops.core.import_layout import finish_command
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.progress import dashboard, exports, report as printed

@@ -11,10 +11,10 @@ from datetime import date
 from fractions import Fraction
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from fieldops.campaigns.models import Campaign
 from fieldops.campaigns.queries import campaign_in_force
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.definitions import MET, Funnel, worst_status

@@ -3,9 +3,9 @@ go into (fieldops/core/exporting.py): XLSX (one sheet per table), CSV (one
 table) or a ZIP of CSV files (several tables)."""
 import io
 
-from flask_babel import gettext as _
 
 from fieldops.core.exporting import Sheet, csv_zip, percent, write_csv, xlsx_bytes
+from fieldops.core.translations import gettext as _
 from fieldops.progress import outreach_report
 from fieldops.progress.labels import status_labels
 

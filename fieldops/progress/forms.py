@@ -3,12 +3,12 @@ form and the import alike) so every kind of bad input gets its own message."""
 import re
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import InputRequired
 
 from fieldops.core.forms import Form, choice_id
+from fieldops.core.translations import lazy_gettext as _l
 from fieldops.definitions import Comparison
 from fieldops.org.models import UnitLevel
 from fieldops.progress.labels import comparison_labels, metric_choices

@@ -1,8 +1,8 @@
 """A large targets file sent from the web is imported by the job worker
 (fieldops/jobs/uploads.py), into the campaign chosen on the page."""
-from flask_babel import gettext as _
 
 from fieldops.campaigns.models import Campaign
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.jobs.uploads import upload_handler
 from fieldops.progress.importing import import_targets

@@ -11,12 +11,12 @@ from collections import Counter
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from fieldops.core.import_layout import (
     Column, ImportResult, cell_text, checked_rows, formula_message, header_key,
 )
 from fieldops.core.spreadsheet import Formula
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import units_in_scope

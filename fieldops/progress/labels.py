@@ -1,6 +1,6 @@
 """What users read for the progress enums, in their language."""
-from flask_babel import lazy_gettext as _l
 
+from fieldops.core.translations import lazy_gettext as _l
 from fieldops.progress.models import Metric
 
 from fieldops.definitions import BEHIND, MET, NO_TARGET, ON_TRACK, Comparison

@@ -7,9 +7,9 @@ the status against the schedule (`scoring.assess`: the one status rule); and the
 visits by month against the schedule of their share, as a chart."""
 from datetime import date
 
-from flask_babel import gettext as _
 
 from fieldops import definitions
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.progress import scoring

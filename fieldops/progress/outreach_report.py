@@ -2,9 +2,9 @@
 figures (fieldops/outreach/figures.py) with a chart, the rows it adds to the summary and its own table in the
 exports and the printed report. Registrations on the spot stand beside the
 funnel's figures, never added to them."""
-from flask_babel import gettext as _
 
 from fieldops.core.exporting import percent
+from fieldops.core.translations import gettext as _
 from fieldops.outreach.figures import unit_outreach
 from fieldops.progress.charts import category_bars
 from fieldops.progress.format import figure, pct

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import gettext as _
+from fieldops.core.translations import gettext as _
 
 
 class PeriodError(ValueError):

@@ -121,7 +121,7 @@ def period_choices(campaign, today: date):
 @lru_cache(maxsize=64)
 def _period_choices(campaign_id, counts_from: date, ends_on: date, today: date, _language):
     # The same for every page of a campaign on a day, in a language (the cache's key).
-    from flask_babel import gettext as _
+    from fieldops.core.translations import gettext as _
 
     campaign = SimpleNamespace(id=campaign_id, counts_from=counts_from, ends_on=ends_on)
     last = min(campaign.ends_on, today)

@@ -11,7 +11,6 @@ scoping helper: outside the user's area it answers 404.
 from functools import cached_property
 
 from flask import Response, abort, g, render_template, request, send_file
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.audit.operations import record_denied
@@ -22,6 +21,7 @@ from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
 from fieldops.core.exporting import Sheet, csv_chunks, write_xlsx
 from fieldops.core.replica import reads_replica
+from fieldops.core.translations import gettext as _
 from fieldops.employers.models import Employer
 from fieldops.extensions import db, htmx
 from fieldops.org.models import OrgUnit

@@ -1,7 +1,6 @@
 """Targets: listed per unit beside the sum of its children's, created, edited,
 deleted and imported by admins and HR, in their own area."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.auth.access import roles_required
@@ -12,6 +11,7 @@ from fieldops.core.import_layout import header_check, template_file
 from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
 from fieldops.core.sessions import background
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.jobs.uploads import import_job, import_or_queue, import_page, polled
 from fieldops.org.models import OrgUnit

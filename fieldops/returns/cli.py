@@ -7,11 +7,11 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from fieldops.auth.models import User
 from fieldops.core.import_layout import finish_command
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.returns.import_routes import IMPORTERS
 from fieldops.returns.importing import import_returns

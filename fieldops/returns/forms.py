@@ -4,7 +4,6 @@ operations' (fieldops/returns/operations.py), shown beside the field they name."
 import re
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from markupsafe import Markup
 from wtforms import BooleanField, Field, HiddenField, SelectField, StringField
@@ -12,6 +11,7 @@ from wtforms.validators import Length, Optional
 from wtforms.widgets import html_params
 
 from fieldops.core.forms import Form, choice_id
+from fieldops.core.translations import lazy_gettext as _l
 from fieldops.returns.labels import figure_labels, group_choices
 from fieldops.returns.models import FIGURES, REASON_MAX
 from fieldops.returns.operations import Figures

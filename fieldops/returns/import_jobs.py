@@ -1,9 +1,9 @@
 """A large file of group returns sent from the web is imported by the job worker
 (fieldops/jobs/uploads.py): each row is checked against the returns filed, so a
 province's year would hold a web worker too long."""
-from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from fieldops.core.translations import gettext as _
 from fieldops.jobs.uploads import upload_handler
 from fieldops.returns.importing import import_returns
 

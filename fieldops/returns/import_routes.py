@@ -2,7 +2,6 @@
 following it), its template file, and the page of the returns still missing for
 the last closed month (with its count for the home page)."""
 from flask import current_app, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -11,6 +10,7 @@ from fieldops.auth.models import Role
 from fieldops.core.import_layout import header_check, template_file
 from fieldops.core.paging import page_of
 from fieldops.core.sessions import background
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.jobs.uploads import import_job, import_or_queue, import_page, polled
 from fieldops.returns import bp, queries

@@ -14,13 +14,13 @@ from collections import Counter
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from fieldops.campaigns.models import ParticipantGroup
 from fieldops.core.import_layout import (
     Column, ImportResult, cell_text, checked_rows, formula_message, header_key,
 )
 from fieldops.core.spreadsheet import Formula
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.org.scope import within

@@ -1,7 +1,7 @@
 """What users read for the group return enums, in their language."""
-from flask_babel import lazy_gettext as _l
 
 from fieldops.campaigns.models import ParticipantGroup
+from fieldops.core.translations import lazy_gettext as _l
 from fieldops.returns.models import RETURN_GROUPS, ReturnState
 
 

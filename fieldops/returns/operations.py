@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from fieldops.audit.operations import record
 from fieldops.campaigns.models import Campaign, CampaignState
 from fieldops.core.errors import OperationError
 from fieldops.core.states import Refused, Stale, move
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.org.models import UnitLevel
 from fieldops.returns.models import (FIGURES, REASON_MAX, RETURN, RETURN_GROUPS, GroupReturn, ReturnCorrection,

@@ -2,7 +2,6 @@
 one return with its history, changing it while filed, locking it, correcting it
 once locked."""
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -12,6 +11,7 @@ from fieldops.auth.models import Role
 from fieldops.campaigns.models import ParticipantGroup
 from fieldops.core.errors import act_on
 from fieldops.core.paging import page_of
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db, htmx
 from fieldops.org.models import OrgUnit
 from fieldops.org.queries import districts_for_choice

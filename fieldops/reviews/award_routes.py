@@ -3,11 +3,11 @@ who signs a unit's documents."""
 from datetime import datetime, time, timezone
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import get_or_404, scoped

@@ -23,9 +23,9 @@ from fractions import Fraction
 from typing import Callable
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from fieldops.campaigns.models import ParticipantGroup
+from fieldops.core.translations import lazy_gettext as _l
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.progress.models import Metric

@@ -14,9 +14,9 @@ criterion applies to it and every one that applies passes.
 """
 from decimal import Decimal
 
-from flask_babel import gettext as _
 
 from fieldops.core.numbers import exact
+from fieldops.core.translations import gettext as _
 from fieldops.progress.format import figure
 from fieldops.progress.labels import metric_labels
 from fieldops.progress.models import Metric
@@ -116,7 +116,7 @@ def rank_key(item) -> tuple:
 
 
 def rule_labels():
-    from flask_babel import lazy_gettext as _l
+    from fieldops.core.translations import lazy_gettext as _l
 
     return {
         Rule.all_targets_met: _l("All targets met by the cut-off"),

@@ -15,8 +15,8 @@ from functools import lru_cache
 from flask import current_app
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
+from fieldops.core.translations import gettext as _
 from fieldops.outreach.labels import kind_labels as outreach_kind_labels
 from fieldops.outreach.models import OutreachKind
 from fieldops.progress.format import figure, pct

@@ -4,7 +4,6 @@ regenerating, marking final and printed; and the verification page a code on
 a printed page leads to."""
 import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import aliased, selectinload
 
@@ -13,6 +12,7 @@ from fieldops.auth.models import Role
 from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
 from fieldops.core.pdf import preview_response
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db, htmx
 from fieldops.jobs.models import ACTIVE_STATES, Job, JobState
 from fieldops.org.models import OrgUnit

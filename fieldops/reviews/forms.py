@@ -1,9 +1,9 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from fieldops.core.forms import Form, choice_id
+from fieldops.core.translations import lazy_gettext as _l
 from fieldops.reviews.models import (
     DECISION_NUMBER_MAX, JUSTIFICATION_MAX, MAX_VOTES, NAME_MAX, NARRATIVE_MAX, NOTE_MAX, AppliesTo,
 )

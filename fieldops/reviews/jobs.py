@@ -48,7 +48,7 @@ def _load(job):
 
 
 def _dossier_title(job):
-    from flask_babel import gettext as _
+    from fieldops.core.translations import gettext as _
 
     unit = db.session.get(OrgUnit, (job.params or {}).get("unit_id"))
     return _("Commendation dossier of %(unit)s", unit=unit.name if unit else "?")
@@ -56,20 +56,20 @@ def _dossier_title(job):
 
 def _dossier_link(job):
     from flask import url_for
-    from flask_babel import gettext as _
+    from fieldops.core.translations import gettext as _
 
     return url_for("reviews.dossier_pdf", dossier_id=job.result["dossier_id"]), _("Download the dossier")
 
 
 def _close_title(job):
-    from flask_babel import gettext as _
+    from fieldops.core.translations import gettext as _
 
     return _("Closing a review")
 
 
 def _close_link(job):
     from flask import url_for
-    from flask_babel import gettext as _
+    from fieldops.core.translations import gettext as _
 
     return url_for("reviews.period", period_id=job.result["period_id"]), _("Open the review")
 

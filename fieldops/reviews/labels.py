@@ -1,7 +1,6 @@
 """What users read for the review enums, in their language."""
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 
+from fieldops.core.translations import lazy_gettext as _l, lazy_pgettext
 from fieldops.reviews.criteria import rule_labels
 from fieldops.reviews.models import AppliesTo, DossierStatus, NominationState, NomineeKind, PeriodState, ReviewKind
 

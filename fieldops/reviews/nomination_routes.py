@@ -4,13 +4,13 @@ the council's decision and withdrawal."""
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role, User
 from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import get_or_404, scoped

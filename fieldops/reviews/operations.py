@@ -10,12 +10,12 @@ generating a dossier in fieldops/reviews/dossier.py.
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from fieldops.audit.operations import record
 from fieldops.auth.models import Role
 from fieldops.core.errors import OperationError
 from fieldops.core.states import Refused, Stale, move
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.org.models import UnitLevel
 from fieldops.reviews import criteria as rules

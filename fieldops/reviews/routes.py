@@ -8,13 +8,13 @@ area. Each view validates its form, calls one operation and commits once.
 """
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.audit.operations import record_denied
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
 from fieldops.core.numbers import whole_number
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db, htmx
 from fieldops.org.models import OrgUnit, UnitLevel
 from fieldops.org.scope import get_or_404, scoped

@@ -7,12 +7,12 @@ navigation is translated once per language.
 from functools import cache
 
 from flask import has_request_context
-from flask_babel import get_locale, gettext as _, ngettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale
 from flask_login import current_user
 
 from fieldops.auth.forms import role_choices
 from fieldops.auth.models import Role
+from fieldops.core.translations import gettext as _, lazy_gettext as _l, ngettext
 from fieldops.org.models import UnitLevel
 
 

@@ -1,6 +1,5 @@
 import sqlalchemy as sa
 from flask import current_app, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldops.auth.access import public, signed_in
@@ -8,6 +7,7 @@ from fieldops.auth.models import Role
 from fieldops.auth.operations import set_language
 from fieldops.core.navigation import safe_next
 from fieldops.core.sessions import background
+from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.progress.queries import employers_furthest_from_full
 from fieldops.shell import bp

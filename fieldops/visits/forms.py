@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass, field as dataclass_field
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, Field, FieldList, FormField, HiddenField, StringField, TextAreaField
 from wtforms import Form as SubForm
 from wtforms.fields import DateField
@@ -15,6 +14,7 @@ from wtforms.widgets import NumberInput
 
 from fieldops.core.forms import Form, SelectField, choice_id
 from fieldops.core.numbers import whole_number
+from fieldops.core.translations import lazy_gettext as _l
 from fieldops.definitions import counts_on
 from fieldops.timeutil import format_date, local_today
 from fieldops.visits.labels import obstacle_choices, purpose_choices

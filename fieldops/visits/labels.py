@@ -1,6 +1,6 @@
 """What users read for the visit enums, in their language."""
-from flask_babel import lazy_gettext as _l
 
+from fieldops.core.translations import lazy_gettext as _l
 from fieldops.visits.models import ObstacleCategory, ReviewState, VisitPurpose
 
 

@@ -3,9 +3,6 @@ on the visits blueprint."""
 from functools import partial
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -18,6 +15,7 @@ from fieldops.core.navigation import safe_next
 from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
 from fieldops.core.transactions import committed_with_retries
+from fieldops.core.translations import gettext as _, lazy_gettext as _l, ngettext
 from fieldops.extensions import db, htmx
 from fieldops.org.scope import scoped
 from fieldops.timeutil import format_date

@@ -2,7 +2,6 @@ import uuid
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -11,6 +10,7 @@ from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role
 from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
+from fieldops.core.translations import gettext as _
 from fieldops.definitions import counts_on
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.employers.queries import readable_or_404, search_page

@@ -2,9 +2,9 @@
 the form (forms.py) applies them on the server, and `for_browser()` serves the same
 definition to the tablet (visit_rules.js), so a visit typed offline is checked as
 the server will check it. tests/browser/test_visit_rules.py proves they agree."""
-from flask_babel import lazy_gettext as _l
 
 from fieldops.core.numbers import figure
+from fieldops.core.translations import lazy_gettext as _l
 from fieldops.visits.models import MAX_COUNT
 
 # Patterns that Python's re and JavaScript's RegExp read alike ([0-9], not \d: Python's
