@@ -26,15 +26,17 @@ def cached_url_for(app):
     """The templates' url_for, remembering each address it built (the frame's dozen
     links, a list's links to its rows) instead of building it again on every page:
     werkzeug takes ~6 µs an address, a page builds 30 to 60. An address depends only
-    on its endpoint, its values and the app's root; values that are not plain
-    numbers and strings, a blueprint whose URL defaults depend on the request, and
-    url_for's own options (`_external`…) go to url_for every time."""
+    on its endpoint, its values (with its blueprint's URL defaults: the dashboards
+    keep the campaign asked for) and the app's root; values that are not plain
+    numbers and strings, and url_for's own options (`_external`…) go to url_for
+    every time."""
     built = {}
 
     def template_url_for(endpoint, **values):
-        if not has_request_context() or endpoint.startswith(".") \
-                or endpoint.rpartition(".")[0] in app.url_default_functions:
+        if not has_request_context() or endpoint.startswith("."):
             return url_for(endpoint, **values)
+        if endpoint.rpartition(".")[0] in app.url_default_functions:
+            app.inject_url_defaults(endpoint, values)
         key = [request.script_root, endpoint]
         for name, value in values.items():
             # int and str exactly: True is 1 to a dict, and would find page=1's address.
