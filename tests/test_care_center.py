@@ -219,3 +219,37 @@ def test_the_employer_form_takes_a_contact_and_refuses_a_bad_phone(app, fu, clie
     db.session.expire_all()
     saved = db.session.get(type(employer), employer.id)
     assert (saved.contact_name, saved.contact_phone) == ("Anh Lê Văn Nam", "0912345678")
+
+
+def test_the_queue_pages_the_waiting_escalations_in_the_order_they_were_approved(app, fu, center, org):
+    """The page's rows are picked from the waiting escalations' index entries, then joined
+    (followups/care.py): the order of approval across districts, twenty a page, the count of
+    them all, and nothing answered, done or outside the area on any page."""
+    from datetime import datetime, timedelta
+
+    waiting = []
+    approved_at = datetime(2026, 11, 2, 8, 0)
+    for n in range(23):
+        employer = factories.employer(org["HN-BD"], name=f"Công ty chờ {n:02d}")
+        visit = factories.visit(fu["officer"], employer, obstacles=[("otp_not_received", 1, "")])
+        followup = factories.followup(fu["officer"], employer, kind="escalation", visit=visit,
+                                      obstacle=visit.obstacles[0], state="in_progress" if n == 5 else "approved",
+                                      decider=fu["supervisor"])
+        # Approved in an order of their own: not the order they were made in, nor their districts'.
+        followup.decided_at = approved_at + timedelta(minutes=(n * 7) % 23)
+        if n % 2:  # managed by Cầu Giấy: the queue's area is the province
+            followup.district_id = org["HN-CG"].id
+        waiting.append(followup)
+    answered = waiting.pop(3)
+    answered.care_answer, answered.care_note, answered.care_answered_at = \
+        CareAnswer.needs_officer, "Đã gọi", datetime(2026, 11, 3)
+    center["approved"].decided_at = approved_at - timedelta(days=1)  # the oldest of all
+    db.session.commit()
+    expected = [center["approved"].id] + [f.id for f in sorted(waiting, key=lambda f: (f.decided_at, f.id))]
+    client = _client(app, center["care"])
+    shown = []
+    for number in (1, 2):
+        page = client.get(f"/followups/care?page={number}").get_data(as_text=True)
+        assert "23 escalations" in page
+        shown += [int(i) for i in re.findall(r'data-escalation="(\d+)"', page)]
+    assert shown == expected and answered.id not in shown and center["ht"].id not in shown
