@@ -1,4 +1,5 @@
 """Vietnamese is the default language: every string in the code has a translation."""
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -90,3 +91,12 @@ def test_the_codes_strings_follow_the_language_in_force_as_flask_babels_do(app):
                 assert t.pgettext("return", "File") == flask_babel.pgettext("return", "File")
                 assert str(t.lazy_pgettext("review period", "Open")) == flask_babel.pgettext("review period", "Open")
                 assert "%" not in str(many) and "3" in str(many)
+
+
+def test_the_code_takes_its_strings_from_one_place():
+    """Every module's _() and lazy labels come from fieldops/core/translations.py,
+    never from Flask-Babel's own functions (the slower way to the same catalogue)."""
+    own = re.compile(r"from flask_babel import[^\n]*\b(lazy_)?n?p?gettext\b")
+    found = [str(path.relative_to(ROOT)) for path in (ROOT / "fieldops").rglob("*.py")
+             if path.name != "translations.py" and own.search(path.read_text())]
+    assert not found
