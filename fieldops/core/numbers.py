@@ -28,6 +28,9 @@ def whole_number(value, digits=9):
 
 def figure(value, language=None) -> str:
     """`value` in the format of `language` ("vi" or "en"; by default the one in force)."""
+    if type(value) is int:  # nearly every figure a page shows: a count, the quickest way
+        text = f"{value:,}"
+        return text if (language or language_in_force()) == "en" else text.replace(",", ".")
     if value is None:
         return "—"
     if isinstance(value, bool):
