@@ -59,6 +59,34 @@ def test_every_page_asks_for_this_releases_static_files(client_as):
     assert 'id="outbox-count"' in html and 'id="logout-form"' in html
 
 
+def test_a_static_file_under_this_releases_name_is_kept_a_year_and_any_other_is_asked_again(client):
+    kept = client.get(f"/static/css/app.css?v={shell.version()}")
+    assert kept.status_code == 200 and kept.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    kept.close()
+    for url in ("/static/css/app.css", "/static/css/app.css?v=0123456789ab", "/static/css/app.css?v="):
+        asked = client.get(url)
+        assert asked.status_code == 200 and "immutable" not in asked.headers.get("Cache-Control", ""), url
+        asked.close()
+    assert client.get(f"/static/css/missing.css?v={shell.version()}").status_code == 404
+
+
+def test_the_release_changes_with_any_static_file_not_only_the_offline_kits(tmp_path, monkeypatch):
+    # A dashboard's script is kept a year under the release's name too, so it must name the release.
+    (tmp_path / "static" / "js").mkdir(parents=True)
+    script = tmp_path / "static" / "js" / "progress.js"
+    script.write_text("draw();")
+    monkeypatch.setattr(shell, "PACKAGE", tmp_path)
+    shell.version.cache_clear()
+    try:
+        before = shell.version()
+        script.write_text("draw(); label();")
+        shell.version.cache_clear()
+        assert shell.version() != before
+    finally:
+        monkeypatch.undo()
+        shell.version.cache_clear()
+
+
 def test_only_officers_get_the_service_worker_and_the_offline_page(client_as):
     supervisor = client_as("supervisor")
     assert 'data-worker=' not in supervisor.get("/").get_data(as_text=True)

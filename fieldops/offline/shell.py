@@ -9,6 +9,8 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
+from flask import request
+
 PACKAGE = Path(__file__).resolve().parent.parent
 # What the offline pages need besides the shell page itself (PDF fonts are not).
 SHELL_FILES = (
@@ -30,11 +32,11 @@ SHELL_FILES = (
 @cache
 def version() -> str:
     digest = hashlib.sha256()
-    files = [PACKAGE / "static" / name for name in SHELL_FILES]
+    files = sorted(path for path in (PACKAGE / "static").rglob("*") if path.is_file())
     files += sorted((PACKAGE / "templates" / "offline").glob("*.html"))
     files += sorted((PACKAGE / "translations").glob("*/LC_MESSAGES/messages.po"))
     for path in files:
-        digest.update(path.name.encode())
+        digest.update(path.relative_to(PACKAGE).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -44,3 +46,13 @@ def install(app) -> None:
     def versioned_static(endpoint, values):
         if endpoint == "static" and "v" not in values:
             values["v"] = version()
+
+    # Under the debug server files change while it runs, and the version does not.
+    if app.debug:
+        return
+
+    @app.after_request
+    def keep_versioned_static(response):
+        if request.endpoint == "static" and response.status_code == 200 and request.args.get("v") == version():
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response

@@ -83,6 +83,13 @@ def browser_page(browser, live_server):
         context.close()
 
 
+def no_sideways_scroll(page):
+    """The page fits the screen's width. Measured once the stylesheet has loaded:
+    an element is in the page before it is styled."""
+    page.wait_for_load_state()
+    return page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+
+
 def sign_in(page, username, password="fieldops-demo-2023"):
     page.goto("/login")
     page.fill("input[name=username]", username)

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from fieldops.campaigns.models import Campaign
 from fieldops.extensions import db
 from fieldops.progress.models import Target
-from tests.browser.conftest import follow_nav, sign_in
-from tests.browser.test_progress_flow import no_sideways_scroll, small_targets
+from tests.browser.conftest import follow_nav, no_sideways_scroll, sign_in
+from tests.browser.test_progress_flow import small_targets
 
 
 def _forget_the_demos_2024():

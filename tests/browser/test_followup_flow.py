@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import no_sideways_scroll, sign_in
 
 WATER_COMPANY = "Công ty Cổ phần Cấp nước Hà Tĩnh"  # YN01003, visited by officer.ht on 12/09/2023
 OVERDUE_EMPLOYER = "Công ty Cổ phần Môi trường Đô thị Hà Tĩnh"  # its revisit was due 30/06/2023
@@ -105,7 +105,7 @@ def test_follow_up_pages_fit_the_tablet_with_large_touch_targets(browser_page, u
     page = browser_page("portrait")
     sign_in(page, username)
     page.goto(path)
-    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    assert no_sideways_scroll(page)
     small = page.evaluate(
         """() => [...document.querySelectorAll(`[data-followup] a.button, [data-followup] button,
                  [data-followup] input, #followup-filters select, #followup-filters label.check, #followup-bulk button,

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import no_sideways_scroll, sign_in
 
 
 @pytest.mark.parametrize("viewport", ["landscape", "portrait"])
@@ -31,4 +31,4 @@ def test_the_national_viewer_sees_the_headline_card_first(browser_page, viewport
     assert box["y"] + box["height"] <= page.viewport_size["height"]
     summary = page.locator("#progress-summary").bounding_box()
     assert summary["y"] > box["y"]
-    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    assert no_sideways_scroll(page)

@@ -11,12 +11,8 @@ import pytest
 
 from fieldops.extensions import db
 from fieldops.outreach.models import OutreachActivity, OutreachState
-from tests.browser.conftest import follow_nav, sign_in
+from tests.browser.conftest import follow_nav, no_sideways_scroll, sign_in
 from tests.outreach_helpers import image_bytes
-
-
-def fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
 def loaded_width(image) -> int:
@@ -40,7 +36,7 @@ def test_officer_records_a_school_session_with_a_photo_and_the_supervisor_verifi
     officer.wait_for_url("**/outreach/")
     officer.click("#outreach-new")
     officer.wait_for_url("**/outreach/new")
-    assert fits(officer)
+    assert no_sideways_scroll(officer)
     officer.select_option("select[name=kind]", "school_session")
     officer.check("#outreach-groups input[value=students]")
     officer.fill("input[name=starts_on]", "2023-11-20")
@@ -52,7 +48,7 @@ def test_officer_records_a_school_session_with_a_photo_and_the_supervisor_verifi
     officer.set_input_files("input[name=photos]", str(photo))
     officer.click("#outreach-form button.primary")
     assert officer.locator("#registrations-error").count() == 1
-    assert fits(officer)
+    assert no_sideways_scroll(officer)
     # A refused form keeps what was typed, except the file: chosen again.
     assert officer.locator("input[name=place]").input_value() == "Trường THPT Phan Đình Phùng"
     officer.fill("input[name=registrations]", "85")
@@ -64,7 +60,7 @@ def test_officer_records_a_school_session_with_a_photo_and_the_supervisor_verifi
     assert officer.locator("#outreach-facts [data-figure=people_reached]").inner_text() == "420"
     assert officer.locator("#outreach-verify").count() == 0
     assert loaded_width(officer.locator("#outreach-photos img").first) == 1200
-    assert fits(officer)
+    assert no_sideways_scroll(officer)
 
     supervisor = browser_page(viewport)
     supervisor.on("pageerror", lambda error: errors.append(str(error)))
@@ -78,7 +74,7 @@ def test_officer_records_a_school_session_with_a_photo_and_the_supervisor_verifi
     supervisor.wait_for_url(address)
     assert supervisor.locator("#outreach-state [data-state=verified]").count() == 1
     assert supervisor.locator("#outreach-verify").count() == 0
-    assert fits(supervisor)
+    assert no_sideways_scroll(supervisor)
     made = db.session.get(OutreachActivity, int(address.rsplit("/", 1)[1]))
     db.session.refresh(made)
     assert (made.state, made.people_reached, made.registrations) == (OutreachState.verified, 420, 85)

@@ -10,14 +10,11 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from tests.browser.conftest import sign_in
-
-
-def no_sideways_scroll(page):
-    return page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+from tests.browser.conftest import no_sideways_scroll, sign_in
 
 
 def small_targets(page):
+    page.wait_for_load_state()
     return page.evaluate(
         """() => [...document.querySelectorAll('main a.button, main button, main select, main input, .pg-board a, .pg-crumbs a')]
             .filter(e => e.offsetParent !== null)

@@ -14,7 +14,7 @@ from fieldops.extensions import db
 from fieldops.followups.models import FollowUp
 from fieldops.org.models import OrgUnit
 from fieldops.timeutil import local_today
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import no_sideways_scroll, sign_in
 
 
 def _whole_employer_of(district_code):
@@ -42,7 +42,7 @@ def test_an_officer_splits_a_department_during_a_visit(browser_page, viewport):
     assert page.locator(f"#ended-departments tr[data-department='{whole.id}']").count() == 1
     assert page.locator(f"#employer-figures tr[data-department='{whole.id}']").count() == 0
     assert page.locator("#employer-figures tbody tr").count() == 2
-    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    assert no_sideways_scroll(page)
 
     # The visit that follows counts the two parts, never the retired whole.
     page.click("#record-visit")
@@ -66,7 +66,7 @@ def test_the_center_answers_an_escalation_and_the_officer_sees_it(browser_page, 
     card.locator("button.primary").click()
     center.wait_for_url("**/followups/care")
     assert center.locator(f"#care-queue [data-escalation='{followup_id}']").count() == 0
-    assert center.evaluate("document.documentElement.scrollWidth") <= center.viewport_size["width"]
+    assert no_sideways_scroll(center)
 
     assignee = db.session.get(FollowUp, followup_id).assignee.username
     officer = browser_page(viewport)

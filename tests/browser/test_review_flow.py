@@ -15,11 +15,7 @@ from pypdf import PdfReader
 from fieldops.auth.models import User
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
-from tests.browser.conftest import follow_nav, sign_in
-
-
-def no_sideways_scroll(page):
-    return page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+from tests.browser.conftest import follow_nav, no_sideways_scroll, sign_in
 
 
 def _ids():

@@ -12,7 +12,7 @@ from fieldops.auth.models import User
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.visits.models import ReviewState, Visit
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import no_sideways_scroll, sign_in
 
 TOUCH = 44
 
@@ -39,10 +39,6 @@ def _too_small(page, selector):
         .map(r => [r.width, r.height])""", TOUCH)
 
 
-def _fits(page):
-    return page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
-
-
 @pytest.mark.parametrize("viewport", ["landscape", "portrait"])
 def test_supervisor_filters_the_queue_and_verifies_the_selection(browser_page, viewport):
     code, chosen = _waiting_of_one_employer()
@@ -52,7 +48,7 @@ def test_supervisor_filters_the_queue_and_verifies_the_selection(browser_page, v
     page.wait_for_selector("#review-queue .review-card")
     # Measured once the stylesheet applies: on a busy machine the cards are there before it.
     page.wait_for_load_state()
-    assert _fits(page)
+    assert no_sideways_scroll(page)
     assert _too_small(page, "#review-filters select, #review-filters input, #review-filters button, "
                             "#review-bulk button, .review-pick input") == []
 
@@ -66,7 +62,7 @@ def test_supervisor_filters_the_queue_and_verifies_the_selection(browser_page, v
                                                        "cards => cards.map(c => c.dataset.visit)")}
     assert shown == chosen
     assert page.locator("#review-queue .changes li").count() >= len(chosen)  # figures on every card
-    assert _fits(page)
+    assert no_sideways_scroll(page)
 
     # Verify all of them: asked first, then done, then back on the filtered queue.
     page.click("#verify-all")

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.browser.conftest import open_more_menu, sign_in
+from tests.browser.conftest import no_sideways_scroll, open_more_menu, sign_in
 
 
 @pytest.mark.parametrize("viewport", ["landscape", "portrait"])
@@ -14,7 +14,7 @@ def test_officer_signs_in_switches_to_english_and_signs_out(browser_page, viewpo
     assert page.locator("html").get_attribute("lang") == "vi"
     assert "Xin chào, Đỗ Thu Hương" in page.locator("h1").inner_text()
     # Nothing spills sideways on a tablet.
-    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    assert no_sideways_scroll(page)
 
     # The tablet's background sync answers first: a slow answer carries the session as
     # it was when asked, and would put back the language it had.

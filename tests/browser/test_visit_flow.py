@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.visits.models import ReviewState, Visit
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import no_sideways_scroll, sign_in
 from tests.browser.offline_helpers import until
 
 VISIT_PAGE = re.compile(r"/visits/\d+$")
@@ -27,12 +27,9 @@ def line(page, department):
     return page.locator("[data-line]", has=page.locator("h3", has_text=department))
 
 
-def fits(page):
-    return page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
-
-
 def small_targets(page):
     """Visible buttons, links styled as buttons and fields lower than 44 px."""
+    page.wait_for_load_state()
     return page.evaluate(
         """() => [...document.querySelectorAll('main button, main a.button, main select, main textarea,'
                   + ' main input:not([type=hidden]):not([type=checkbox])')]
@@ -54,7 +51,7 @@ def test_record_return_correct_and_verify_a_visit(browser_page, viewport):
     officer = browser_page(viewport)
     sign_in(officer, "officer.hn")
     open_form_by_search(officer)
-    assert fits(officer) and small_targets(officer) == []
+    assert no_sideways_scroll(officer) and small_targets(officer) == []
 
     officer.fill("#visit_date", "2023-06-15")
     officer.select_option("#purpose", "registration_drive")
@@ -102,7 +99,7 @@ def test_record_return_correct_and_verify_a_visit(browser_page, viewport):
     visit = recorded[0]
     assert sorted((l.registered, l.active) for l in visit.lines) == [(25, 10), (100, 60)]
     assert [o.category for o in visit.obstacles] == ["no_smartphone"]
-    assert fits(officer)
+    assert no_sideways_scroll(officer)
 
     # The supervisor returns it with a reason.
     supervisor = browser_page(viewport)
@@ -145,7 +142,7 @@ def test_record_return_correct_and_verify_a_visit(browser_page, viewport):
     officer.goto(f"/employers/{visit.employer_id}")
     totals = officer.locator("#employer-totals").inner_text()
     assert "115" in totals and "61,5%" in totals  # 115 ÷ 187, the one rounding of percentages
-    assert fits(officer)
+    assert no_sideways_scroll(officer)
 
 
 def test_a_visit_typed_without_network_is_kept_and_sent_once_when_back(browser_page):
