@@ -86,6 +86,32 @@ def test_a_kept_report_serves_the_same_figures_until_it_is_older_than_the_settin
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportSnapshot)) == 1  # replaced, not added
 
 
+def worklist(page):
+    section = re.search(r'<section id="progress-worklist">(.*?)</section>', page, re.S)
+    return re.findall(r"<strong>([^<]*)</strong>\s*<span class=\"hint\">[^<]*· ([^<]*)</span>", section.group(1)) \
+        if section else []
+
+
+def test_a_districts_worklist_is_kept_with_its_figures(world, app, client_as, kept):
+    """The district's employers furthest from 100% are read once per copy, as of the
+    copy's time like the figures beside them: a view of a kept copy reads none."""
+    from tests.statements import recorded
+
+    client = in_english(client_as("viewer"))
+    url = f"/progress/units/{world['org']['HN-CG'].id}?period=campaign"
+    first = view(client, url)
+    assert worklist(first) == [("Công ty Sông Hồng", "15 unregistered of 20 insured")]
+    a_new_registration(world)
+    with recorded() as statements:
+        assert worklist(view(client, url)) == [("Công ty Sông Hồng", "15 unregistered of 20 insured")]
+    assert not [s for s in statements if "progress_employer" in s]
+    age_every_copy(61)
+    view(client, url)
+    assert the_worker_works(app) == 1
+    page = view(client, url)
+    assert worklist(page) == [] and 'id="progress-worklist"' not in page  # at 100% now: nobody left to list
+
+
 def test_a_reader_of_an_aged_copy_computes_nothing_and_asks_once(world, app, client_as, kept, monkeypatch):
     """Many leaders open the national dashboard as its copy ages: none of their
     requests computes it; the first marks it wanted, the others write nothing."""

@@ -29,7 +29,7 @@ from fieldops.progress.periods import Period, parse_period
 from fieldops.progress.scoring import (
     as_number, as_percent, assess, competition_ranks, elapsed_share, overall_progress,
 )
-from fieldops.progress import outreach_report
+from fieldops.progress import outreach_report, queries
 from fieldops.returns import figures as returns_figures
 from fieldops.visits.labels import obstacle_labels
 from fieldops.visits.models import ObstacleCategory
@@ -305,6 +305,8 @@ def unit_report(unit: OrgUnit, campaign: Campaign, period: Period, today: date, 
     if officers:
         report["officers"] = {"basis": officer_basis(), "rows": _officer_rows(officers, works)}
     report["outreach"] = outreach_report.as_report(unit, period.start, as_of)
+    # The district's employers furthest from 100% now, kept with the copy like its figures.
+    report["worklist"] = queries.worklist_preview(unit) if unit.level == UnitLevel.district else []
     report["charts"] = _charts(report, rank)
     return report
 

@@ -25,7 +25,7 @@ _district = aliased(OrgUnit)
 # employer's columns shown (a Bundle, not an ORM object), its current figures
 # from the employer totals kept on write (no GROUP BY over departments), its
 # district's code. Employers with nobody insured have nobody to register and are
-# left out. Built once: a district's dashboard shows its first ten on every view.
+# left out. Built once: a district's dashboard shows its first ten.
 _WORKLIST = (
     sa.select(Bundle("employer", Employer.id, Employer.name, Employer.unit_code, Employer.tax_code),
               EmployerTimeline.insured, EmployerTimeline.registered, EmployerTimeline.unregistered, _district.code)
@@ -59,6 +59,18 @@ def worklist_page(unit: OrgUnit, page: int, per_page: int):
     stmt, parameters = worklist(unit)
     rows = db.session.execute(_page(stmt, (page - 1) * per_page, per_page + 1), parameters).all()
     return rows[:per_page], len(rows) > per_page
+
+
+# How many of its worklist's employers a district's dashboard shows.
+WORKLIST_PREVIEW = 10
+
+
+def worklist_preview(unit: OrgUnit) -> list[dict]:
+    """The head of the unit's worklist as plain values, for a district's dashboard:
+    kept with its report (fieldops/progress/snapshots.py), computed once per copy."""
+    rows, _more = worklist_page(unit, 1, WORKLIST_PREVIEW)
+    return [{"id": employer.id, "name": employer.name, "unit_code": employer.unit_code, "insured": insured,
+             "unregistered": unregistered} for employer, insured, _registered, unregistered, _code in rows]
 
 
 def worklist_rows(unit: OrgUnit):

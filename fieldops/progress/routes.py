@@ -104,11 +104,9 @@ def _unit_page(unit):
     rank = request.args.get("rank", "overall")
     rank = rank if rank in dashboard.RANK_CHOICES else "overall"
     context = setup.context() | {"unit": unit, "crumbs": queries.crumbs(unit, current_user.org_unit),
-                                 "rank": rank, "parts": None, "worklist": []}
+                                 "rank": rank, "parts": None}
     if setup.ok:
         context["parts"] = snapshots.unit_report(unit, setup.campaign, setup.period, setup.today, rank)
-        if unit.level == "district":
-            context["worklist"], _more = queries.worklist_page(unit, 1, 10)
     return _page("progress/unit.html", "progress/_unit_body.html", setup.status, **context)
 
 
