@@ -13,8 +13,8 @@ from markupsafe import Markup
 
 from fieldops.extensions import db
 from fieldops.jobs import worker
-from fieldops.progress import snapshots
-from fieldops.progress.models import ReportSnapshot
+from fieldops.progress import exports, kept_files, snapshots
+from fieldops.progress.models import ReportFile, ReportSnapshot
 from fieldops.visits import operations
 from tests import factories
 from tests.export_files import csv_rows
@@ -302,26 +302,87 @@ def test_the_export_reads_the_copy_the_page_shows(world, client_as, kept):
     assert dict((row[0], row[1]) for row in rows)["Registered"] == "55"
 
 
-def test_an_export_of_a_copy_is_made_once_and_again_for_a_new_copy(world, app, client_as, kept, monkeypatch):
+@pytest.fixture
+def made(monkeypatch):
+    """The files made from reports, as (format, tables), whoever made them."""
     from fieldops.progress import exports
 
     made = []
     real = exports.report_file
     monkeypatch.setattr(exports, "report_file", lambda *args: made.append(args[1:]) or real(*args))
+    return made
+
+
+def another_server():
+    """What a request finds in another app server: nothing of this process's own."""
+    kept_files._made.made.clear()
+    snapshots._html.made.clear()
+
+
+def summary_registered(body):
+    return dict((row[0], row[1]) for row in csv_rows(body, "en"))["Registered"]
+
+
+def test_an_export_of_a_copy_is_made_once_for_every_server(world, client_as, kept, made):
     client = in_english(client_as("viewer"))
     url = f"/progress/units/{world['org']['HN'].id}/export?period=campaign&format="
     first = client.get(url + "xlsx").data
     assert client.get(url + "xlsx").data == first and len(made) == 1  # the second one is sent as made
+    another_server()
+    assert client.get(url + "xlsx").data == first and len(made) == 1  # fetched from beside the copy
     assert client.get(url + "csv&table=summary").status_code == 200 and len(made) == 2  # another file
+    files = db.session.execute(sa.select(ReportFile.what, ReportFile.kind)).all()
+    assert sorted(files) == [("csv:summary", "csv"), ("xlsx:" + "+".join(exports.TABLES), "xlsx")]
 
-    age_every_copy(61)
+
+def test_the_worker_makes_again_the_files_asked_for_with_the_next_copy(world, app, client_as, kept, made):
+    client = in_english(client_as("viewer"))
+    url = f"/progress/units/{world['org']['HN'].id}/export?period=campaign&format="
+    assert summary_registered(view(client, url + "csv&table=summary")) == "55"
+    client.get(url + "xlsx")
+    assert len(made) == 2
     a_new_registration(world)
-    # The aged copy's file (it is a copy of another time), then that of the copy the worker computed again.
-    assert dict((row[0], row[1]) for row in csv_rows(view(client, url + "csv&table=summary"), "en"))["Registered"] \
-        == "55"
+    age_every_copy(61)
+    assert client.get(url + "xlsx").status_code == 200  # the aged copy's file: its reader marks the copy wanted
     assert the_worker_works(app) == 1
-    body = client.get(url + "csv&table=summary").get_data(as_text=True)
-    assert len(made) == 4 and dict((row[0], row[1]) for row in csv_rows(body, "en"))["Registered"] == "70"
+    assert len(made) == 5  # the aged copy's XLSX again (a copy of another time), then both files by the worker
+    made.clear()
+    for _ in range(2):
+        another_server()
+        assert summary_registered(client.get(url + "csv&table=summary").get_data(as_text=True)) == "70"
+        assert client.get(url + "xlsx").status_code == 200
+    assert made == []  # no server made a file: the worker had
+
+    # A file the worker made that nobody asked for is not made with the copy after.
+    db.session.execute(sa.delete(ReportFile).where(ReportFile.what != "csv:summary"))
+    db.session.execute(sa.update(ReportFile).values(asked_at=None))
+    db.session.commit()
+    age_every_copy(61)
+    view(client, f"/progress/units/{world['org']['HN'].id}?period=campaign")
+    assert the_worker_works(app) == 1 and made == []
+    assert db.session.scalars(sa.select(ReportFile.what)).all() == []
+
+
+def test_a_file_of_an_older_copy_never_replaces_one_of_a_newer_copy(world, client_as, kept, made):
+    client = in_english(client_as("viewer"))
+    url = f"/progress/units/{world['org']['HN'].id}/export?period=campaign&format=csv&table=summary"
+    client.get(url)
+    newer = db.session.scalar(sa.select(ReportFile.computed_at))
+    key = db.session.scalar(sa.select(ReportFile.key))
+    kept_files._store(key, "csv:summary", newer - timedelta(minutes=1), (b"older", "csv"), asked=True)
+    db.session.expire_all()
+    assert db.session.execute(sa.select(ReportFile.computed_at, ReportFile.body)).one() != (
+        newer - timedelta(minutes=1), b"older")
+    assert db.session.scalar(sa.select(ReportFile.computed_at)) == newer
+
+
+def test_a_kept_file_goes_with_its_copy(world, client_as, kept):
+    client = client_as("viewer")
+    client.get(f"/progress/units/{world['org']['HN'].id}/export?period=campaign&format=xlsx")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportFile)) == 1
+    db.session.execute(sa.delete(ReportSnapshot))
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportFile)) == 0
 
 
 def test_the_printed_report_is_computed_afresh(world, app, client_as, kept):

@@ -293,3 +293,22 @@ class ReportSnapshot(db.Model):
     __table_args__ = (sa.Index("ix_progress_report_snapshot_wanted", "wanted_at",
                                postgresql_where=sa.text("wanted_at IS NOT NULL"),
                                sqlite_where=sa.text("wanted_at IS NOT NULL")),)
+
+
+class ReportFile(db.Model):
+    """A file exported from a kept report (XLSX, CSV, a ZIP of CSV files), made
+    once for every app server (fieldops/progress/kept_files.py): `what` names its
+    format and tables, `computed_at` the copy it was made from."""
+
+    __tablename__ = "progress_report_file"
+
+    key: Mapped[str] = mapped_column(
+        sa.String(200), sa.ForeignKey("progress_report_snapshot.key", ondelete="CASCADE"), primary_key=True)
+    what: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(sa.DateTime)
+    kind: Mapped[str] = mapped_column(sa.String(4))
+    body: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    # When a reader first asked for it; the job worker makes again, with a new copy, only files asked for.
+    asked_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+
+    __table_args__ = (sa.CheckConstraint("kind IN ('xlsx', 'csv', 'zip')", name="kind"),)

@@ -26,7 +26,7 @@ from fieldops.employers.models import Employer
 from fieldops.extensions import db, htmx
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import get_or_404
-from fieldops.progress import bp, dashboard, exports, officer_targets, queries, report as printed, snapshots, work
+from fieldops.progress import bp, dashboard, exports, kept_files, officer_targets, queries, report as printed, snapshots, work
 from fieldops.progress.labels import template_globals
 from fieldops.progress.models import Metric
 from fieldops.progress.periods import PeriodError
@@ -143,7 +143,7 @@ def export(unit_id):
     fmt = request.args.get("format") if request.args.get("format") in MIMETYPES else "xlsx"
     kept = snapshots.unit_report(unit, setup.campaign, setup.period, setup.today,
                                  request.args.get("rank", "overall"), html=False)
-    body, kind = snapshots.file_of(kept, (fmt, names), lambda report: exports.report_file(report, fmt, names))
+    body, kind = kept_files.file_of(kept, fmt, names)
     name = printed.file_name(unit, setup.period, kind) if table == "all" else \
         printed.file_name(unit, setup.period, kind).replace("tien-do-", f"tien-do-{names[0]}-")
     return Response(body, mimetype=MIMETYPES[kind], headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -22,16 +22,14 @@ workers of a server: a p99 of 0.7 s at 32 clients, where 0.16 s without). A
 copy older than SERVED_WHILE_COMPUTED, or none, is computed for the request
 that asks: without a worker running, the figures are at most that old.
 
-A file exported from a copy (XLSX, CSV) is made once per copy in each app server
-and sent as made to whoever asks for it again (a province's staff downloading
-the same figures): making an XLSX costs some 45 ms, sending a made one almost nothing.
-Likewise a copy's HTML (the national one is 150 KB) is fetched from the database
-once per copy in each app server: a view then reads only the copy's time.
+A file exported from a copy (XLSX, CSV) is made once per copy for every app
+server, and made again by the job worker with the next copy when it was asked
+for (fieldops/progress/kept_files.py). A copy's HTML (the national one is
+150 KB) is fetched from the database once per copy in each app server: a view
+then reads only the copy's time.
 """
 import json
-import threading
 import time
-from collections import OrderedDict
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -42,11 +40,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from fieldops.campaigns.models import Campaign
+from fieldops.core.recent import Recent
 from fieldops.core.replica import has_replica
 from fieldops.extensions import READS_REPLICA, db
 from fieldops.jobs.registry import chore
 from fieldops.org.models import OrgUnit
-from fieldops.progress import dashboard
+from fieldops.progress import dashboard, kept_files
 from fieldops.progress.models import ReportSnapshot
 from fieldops.timeutil import utcnow
 
@@ -223,7 +222,9 @@ def _refresh(app, key: str) -> int:
             unit, campaign = db.session.get(OrgUnit, unit_id), db.session.get(Campaign, campaign_id)
             if unit is None or campaign is None:
                 return 0  # gone since: no reader will ask for it again
-            _compute_and_keep(unit, campaign, dashboard.resolve_period(code, campaign, today), today, rank, now, key)
+            kept = _compute_and_keep(unit, campaign, dashboard.resolve_period(code, campaign, today), today, rank,
+                                     now, key)
+            kept_files.make_again(kept)
             return 1
         except Exception:  # its readers have the aged copy; the next one wishes it computed again
             app.logger.exception("computing the progress report %s again failed", key)
@@ -233,29 +234,7 @@ def _refresh(app, key: str) -> int:
             db.session.remove()
 
 
-class _Recent:
-    """The most recently kept `size` things made in this process, by name."""
-
-    def __init__(self, size):
-        self.size, self.made, self.lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, name):
-        with self.lock:
-            found = self.made.get(name)
-            if found is not None:
-                self.made.move_to_end(name)
-            return found
-
-    def keep(self, name, made):
-        with self.lock:
-            self.made[name] = made
-            while len(self.made) > self.size:
-                self.made.popitem(last=False)
-        return made
-
-
-_html = _Recent(128)  # a district's some 50 KB, the nation's 150 KB
-_files = _Recent(32)  # at most some hundreds of kilobytes each
+_html = Recent(128)  # a district's some 50 KB, the nation's 150 KB
 
 
 def _copy(key, computed_at, code, html) -> Kept:
@@ -270,12 +249,3 @@ def _copy(key, computed_at, code, html) -> Kept:
             .where(ReportSnapshot.key == key)).one()
         _html.keep((key, computed_at), found)
     return Kept(computed_at, key, *found, code)
-
-
-def file_of(kept: Kept, what, make):
-    """make(report) → a file, made once per kept copy and `what` (its format and
-    tables) in this process, the most recently asked of them kept."""
-    if kept.key is None:  # computed for this request alone
-        return make(kept.report)
-    name = (kept.key, kept.computed_at, what)
-    return _files.get(name) or _files.keep(name, make(kept.report))
