@@ -101,6 +101,32 @@ def test_many_visits_reviewed_at_once_are_notified_in_one_call(world):
                                                              (second.id, visits[1].id)}
 
 
+@pytest.mark.parametrize("unseen, shown, label", [
+    (99, "99", "99 new notifications"),
+    (100, "99+", "More than 99 new notifications"),
+    (2500, "99+", "More than 99 new notifications"),
+])
+def test_the_badge_counts_up_to_99_then_says_more(app, world, unseen, shown, label):
+    """An officer who never opens their notices has thousands: the session's read
+    counts no further than the badge shows."""
+    from tests.statements import recorded
+
+    officer, visit = world["users"]["HN"]["officer"], world["visit"]
+    db.session.execute(sa.insert(FollowUpNotice), [
+        {"user_id": officer.id, "visit_id": visit.id, "event": NoticeEvent.visit_verified,
+         "created_at": utcnow()} for _ in range(unseen)])
+    db.session.commit()
+    client = in_english(sign_in(app.test_client(), officer))
+    with recorded() as statements:
+        page = client.get("/").get_data(as_text=True)
+    badge_html = re.search(r'<a class="fu-bell".*?</a>', page, re.S).group(0)
+    assert f'aria-label="{label}"' in badge_html
+    assert re.search(r'<span class="fu-count"[^>]*>([^<]*)</span>', badge_html).group(1) == shown
+    assert not [s for s in statements if s.startswith("SELECT count") and "follow_up_notice" in s]  # with the session
+    assert "Notifications" in client.get("/followups/notices").get_data(as_text=True)
+    assert 'class="fu-count"' not in client.get("/").get_data(as_text=True)  # opened: all seen
+
+
 # --- a follow-up due tomorrow ---------------------------------------------------------------
 
 

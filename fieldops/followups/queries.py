@@ -263,12 +263,19 @@ def export_rows(reader, kind: FollowUpKind | None = None, state: FollowUpState |
 # --- notices -------------------------------------------------------------------
 
 
+# The badge counts a user's unseen notices up to this many and one; past it, it says "99+".
+NOTICES_COUNTED = 99
+
+
 def unseen_notices_of(user_id):
-    """The count of a user's unseen notices, as a column: the session read
-    (fieldops/auth/operations.py) carries it, so the badge costs no statement."""
-    return (sa.select(sa.func.count(FollowUpNotice.id))
-            .where(FollowUpNotice.user_id == user_id, FollowUpNotice.seen_at.is_(None))
-            .scalar_subquery())
+    """The count of a user's unseen notices, at most NOTICES_COUNTED + 1, as a
+    column: the session read (fieldops/auth/operations.py) carries it, so the
+    badge costs no statement. Counted no further: it runs with every request,
+    and an officer who never opens their notices has thousands."""
+    unseen = (sa.select(FollowUpNotice.id)
+              .where(FollowUpNotice.user_id == user_id, FollowUpNotice.seen_at.is_(None))
+              .limit(NOTICES_COUNTED + 1).correlate_except(FollowUpNotice).subquery())
+    return sa.select(sa.func.count()).select_from(unseen).scalar_subquery()
 
 
 def remember_unseen_notices(count: int) -> None:

@@ -41,7 +41,7 @@ from fieldops.visits.models import Obstacle, Visit
 def _label_globals(state):
     # Globals (not a context processor), so the macros of followups/_macros.html see
     # them too; the labels are lazy, read in the user's language when rendered.
-    state.app.jinja_env.globals.update(template_globals())
+    state.app.jinja_env.globals.update(template_globals(), notices_counted=queries.NOTICES_COUNTED)
 
 
 @bp.app_template_global("followup_notice_count")

@@ -70,7 +70,8 @@ COUNTING_STATES = (ReviewState.submitted, ReviewState.verified)
 class Visit(InDistrict, db.Model):
     __tablename__ = "visit"
     __table_args__ = (
-        sa.Index("ix_visit_employer_date", "employer_id", "visit_date"),
+        # An employer's visits by date; with the officer, the review queue's "same day" count is one range.
+        sa.Index("ix_visit_employer_date_officer", "employer_id", "visit_date", "officer_id"),
         sa.Index("ix_visit_officer_submitted", "officer_id", "submitted_at"),
         sa.Index("ix_visit_state_submitted", "state", "submitted_at"),
         # A district's review queue, oldest first, and its officers' visits: one range each.

@@ -41,7 +41,7 @@ class QueueFilters:
         return {name: value for name, value in args.items() if value and not (name == "state" and value == "submitted")}
 
 
-# Another visit by the same officer to the same employer on the same date (ix_visit_employer_date).
+# Another visit by the same officer to the same employer on the same date (ix_visit_employer_date_officer).
 _other = aliased(Visit)
 _SAME_DAY = (sa.select(sa.func.count()).select_from(_other)
              .where(_other.employer_id == Visit.employer_id, _other.visit_date == Visit.visit_date,
