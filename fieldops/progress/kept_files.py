@@ -28,6 +28,7 @@ def what_of(fmt: str, names) -> str:
 
 
 def _parts(what: str):
+    """(format, tables) of a file's name; None when a table is no longer exported (an earlier release's)."""
     fmt, _, tables = what.partition(":")
     names = tuple(tables.split("+"))
     return (fmt, names) if set(names) <= set(exports.TABLES) else None
@@ -89,4 +90,3 @@ def make_again(kept) -> int:
             _store(kept.key, what, kept.computed_at, exports.report_file(kept.report, *parts), asked=False)
             made += 1
     return made
-
