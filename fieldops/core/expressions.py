@@ -1,5 +1,6 @@
 """SQL expressions shared by models and the queries their indexes serve."""
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 
 def inline(value):
@@ -14,3 +15,9 @@ def given_limit():
     into its SQL like a page's (core/paging.py): a prepared statement's generic
     plan would not know how many rows are wanted."""
     return sa.bindparam("limit", type_=sa.Integer, literal_execute=True)
+
+
+def insert_on_conflict(table, dialect_name: str):
+    """INSERT into `table` with ON CONFLICT (`on_conflict_do_update` …) in the
+    database's own dialect: both PostgreSQL and SQLite have it, under one name each."""
+    return (postgresql.insert if dialect_name == "postgresql" else sqlite.insert)(table)

@@ -10,9 +10,8 @@ fetch the new file rather than each make it at the same moment, which kept
 the requests queued behind them waiting (a p99 six times that at 8 clients).
 """
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from fieldops.core.expressions import insert_on_conflict
 from fieldops.core.recent import Recent
 from fieldops.extensions import db
 from fieldops.progress import exports
@@ -63,10 +62,9 @@ def _store(key, what, computed_at, made, asked: bool) -> None:
     """Keep the file in its own transaction (an export changes nothing else); a file
     of an older copy never replaces one of a newer copy."""
     table = ReportFile.__table__
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     body, kind = made
     values = {"computed_at": computed_at, "kind": kind, "body": body, "asked_at": utcnow() if asked else None}
-    stmt = insert(table).values(key=key, what=what, **values)
+    stmt = insert_on_conflict(table, db.engine.dialect.name).values(key=key, what=what, **values)
     stmt = stmt.on_conflict_do_update(index_elements=[table.c.key, table.c.what],
                                       set_={k: stmt.excluded[k] for k in values},
                                       where=table.c.computed_at <= stmt.excluded.computed_at)

@@ -36,10 +36,9 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale, get_locale
 from markupsafe import Markup
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from fieldops.campaigns.models import Campaign
+from fieldops.core.expressions import insert_on_conflict
 from fieldops.core.recent import Recent
 from fieldops.core.replica import has_replica
 from fieldops.extensions import READS_REPLICA, db
@@ -130,10 +129,9 @@ def _keep(key: str, kept: Kept) -> None:
     """Write the copy in its own transaction (a page view changes nothing else):
     the latest computation wins when two servers compute the same report at once."""
     table = ReportSnapshot.__table__
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     values = {"computed_at": kept.computed_at, "report": dumps(kept.report), "figures": str(kept.figures),
               "downloads": str(kept.downloads), "wanted_at": None}
-    stmt = insert(table).values(key=key, **values)
+    stmt = insert_on_conflict(table, db.engine.dialect.name).values(key=key, **values)
     stmt = stmt.on_conflict_do_update(index_elements=[table.c.key], set_={k: stmt.excluded[k] for k in values})
     with db.engine.begin() as conn:
         conn.execute(stmt)

@@ -48,6 +48,7 @@ from functools import cache
 import sqlalchemy as sa
 
 from fieldops.core import hooks
+from fieldops.core.expressions import insert_on_conflict
 from fieldops.definitions import brought_to_full, counts_on, is_full, line_order
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
@@ -169,13 +170,9 @@ def _upsert(model, dialect_name):
     """INSERT … ON CONFLICT DO UPDATE adding to the model's counters, returning
     the rows as they now are; and the DELETE of rows come back to zero. Built
     once per table."""
-    if dialect_name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     table = model.__table__
     keys = [c.name for c in table.primary_key.columns]
-    stmt = insert(table)
+    stmt = insert_on_conflict(table, dialect_name)
     stmt = stmt.on_conflict_do_update(index_elements=keys,
                                       set_={f: table.c[f] + stmt.excluded[f] for f in model.FIELDS})
     upsert = stmt.returning(*(table.c[k] for k in keys), *(table.c[f] for f in model.FIELDS))
