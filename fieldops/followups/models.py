@@ -107,7 +107,10 @@ class FollowUp(InDistrict, db.Model):
     __tablename__ = "follow_up"
     __table_args__ = (
         sa.Index("ix_follow_up_state_due", "state", "due_date"),
-        sa.Index("ix_follow_up_assignee_state", "assignee_id", "state"),
+        # An officer's own follow-ups due (their home, on every view): one exact range. With the
+        # assignee and the district indexed apart the planner guessed a handful of rows and
+        # intersected the assignee's with the whole district's (0.42 ms of the database a view → 0.20).
+        sa.Index("ix_follow_up_assignee_district_state_due", "assignee_id", "district_id", "state", "due_date"),
         sa.Index("ix_follow_up_employer", "employer_id"),
         sa.Index("ix_follow_up_district_state_due", "district_id", "state", "due_date"),
         sa.Index("ix_follow_up_kind_created", "kind", "created_at"),

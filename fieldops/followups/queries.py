@@ -178,14 +178,18 @@ def my_queue(user, today: date, limit=200) -> MyQueue:
 
 
 # The officer's follow-ups to carry out that are overdue or due soon, for their
-# home; its cards name the employer only: joined, a handful of rows. Built once
-# (org/scope.py, "area"): the home runs it on every view.
-_DUE = (
-    sa.select(FollowUp)
+# home; its cards name the employer only: joined to the handful chosen (not to
+# all of the officer's due ones before choosing). Built once (org/scope.py,
+# "area"): the home runs it on every view.
+_DUE_FIRST = (
+    sa.select(FollowUp.id)
     .where(in_area(FollowUp.district_id), FollowUp.assignee_id == sa.bindparam("assignee_id"),
            FollowUp.state.in_(WORKING_STATES), FollowUp.due_date <= sa.bindparam("due_by"))
-    .options(joinedload(FollowUp.employer))
     .order_by(FollowUp.due_date, FollowUp.id).limit(given_limit())
+)
+_DUE = (
+    sa.select(FollowUp).where(FollowUp.id.in_(_DUE_FIRST.scalar_subquery()))
+    .options(joinedload(FollowUp.employer)).order_by(FollowUp.due_date, FollowUp.id)
 )
 
 
