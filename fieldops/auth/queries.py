@@ -2,6 +2,7 @@ import click
 import sqlalchemy as sa
 
 from fieldops.auth.models import Role, User
+from fieldops.core.rows import rows_of
 from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
@@ -29,7 +30,7 @@ def officers_for_choice(user, unit: OrgUnit | None = None, active_only=False, wi
         stmt = stmt.where(User.active.is_(True))
     if unit is not None:
         stmt = stmt.where(User.org_unit_id.in_(units_in_scope(unit)))
-    officers = db.session.execute(stmt.order_by(User.full_name, User.id).limit(MAX_OFFICER_CHOICES + 1)).all()
+    officers = rows_of(stmt.order_by(User.full_name, User.id).limit(MAX_OFFICER_CHOICES + 1))
     if len(officers) > MAX_OFFICER_CHOICES:
         return None
     return [(o.id, f"{o.full_name} · {o.code}" if with_unit_code else o.full_name) for o in officers]

@@ -3,6 +3,7 @@ from flask_sqlalchemy.pagination import SelectPagination
 
 from fieldops.core.expressions import inline
 from fieldops.core.numbers import whole_number
+from fieldops.core.rows import rows_of
 from fieldops.extensions import db
 
 
@@ -14,8 +15,9 @@ class Page(SelectPagination):
     def _query_items(self):
         args = self._query_args
         select = args["select"].limit(inline(self.per_page)).offset(inline(self._query_offset))
-        result = args["session"].execute(select)
-        return result.all() if args["rows"] else result.unique().scalars().all()
+        if args["rows"]:
+            return rows_of(select)
+        return args["session"].execute(select).unique().scalars().all()
 
 
 def page_number() -> int:

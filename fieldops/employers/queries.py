@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from fieldops.core.paging import page_number, page_of
+from fieldops.core.rows import scalar_of
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
@@ -69,7 +70,7 @@ def search_employers(user, q: str):
 def count_employers(user, q: str, most: int) -> int:
     """How many match, up to `most` + 1."""
     parameters, words = _search_parameters(user, q)
-    return db.session.scalar(_search(words)[1], parameters | {"most": most + 1})
+    return scalar_of(_search(words)[1], parameters | {"most": most + 1})
 
 
 def search_page(user, q: str):

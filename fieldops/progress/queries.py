@@ -9,6 +9,7 @@ from sqlalchemy.orm import Bundle, aliased, selectinload
 
 from fieldops.core.expressions import given_limit
 from fieldops.core.exporting import percent
+from fieldops.core.rows import rows_of
 from fieldops.core.translations import language_in_force
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
@@ -222,5 +223,5 @@ _FURTHEST = (
 def employers_furthest_from_full(user, limit=10):
     """[(employer's id and name, Totals)] of the employers furthest from 100% in the
     user's area; employers with nobody insured have no coverage and are left out."""
-    rows = db.session.execute(_FURTHEST, {"limit": limit} | area_of(user)).all()
-    return [(employer, Totals(employer.insured, employer.registered)) for employer in rows]
+    return [(employer, Totals(employer.insured, employer.registered))
+            for employer in rows_of(_FURTHEST, {"limit": limit} | area_of(user))]

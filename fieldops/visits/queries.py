@@ -9,6 +9,7 @@ from fieldops.campaigns.queries import counting_from
 from fieldops.core import hooks
 from fieldops.core.expressions import given_limit
 from fieldops.core.paging import page_of
+from fieldops.core.rows import rows_of, scalar_of
 from fieldops.definitions import counts_on
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
@@ -58,7 +59,7 @@ def my_visits(user):
 
 def recent_visits(user, limit=8) -> list[sa.Row]:
     """The first of them, for the officer's home."""
-    return db.session.execute(_RECENT_VISITS, {"officer_id": user.id, "limit": limit} | area_of(user)).all()
+    return rows_of(_RECENT_VISITS, {"officer_id": user.id, "limit": limit} | area_of(user))
 
 
 # Visits in the user's area waiting for review, not their own: their count on the
@@ -70,7 +71,7 @@ _WAITING_REVIEW_COUNT = sa.select(sa.func.count()).select_from(Visit).where(*_WA
 
 
 def waiting_review_count(user) -> int:
-    return db.session.scalar(_WAITING_REVIEW_COUNT, {"reviewer_id": user.id} | area_of(user))
+    return scalar_of(_WAITING_REVIEW_COUNT, {"reviewer_id": user.id} | area_of(user))
 
 
 @dataclass
@@ -152,7 +153,7 @@ _DEPARTMENT_FIGURES = (
 
 
 def department_figures(employer: Employer) -> list[sa.Row]:
-    return db.session.execute(_DEPARTMENT_FIGURES, {"employer_id": employer.id}).all()
+    return rows_of(_DEPARTMENT_FIGURES, {"employer_id": employer.id})
 
 
 def changes_by_visit(employer: Employer, department_rows) -> dict[int, list[Change]]:
@@ -162,10 +163,10 @@ def changes_by_visit(employer: Employer, department_rows) -> dict[int, list[Chan
     declared headcount with nobody registered). One indexed query over the
     employer's visits."""
     departments = {d.id: d for d in department_rows}
-    rows = db.session.execute(_LINES_IN_ORDER, {"employer_id": employer.id}).all()
+    lines = rows_of(_LINES_IN_ORDER, {"employer_id": employer.id})
     previous = {d.id: (d.insured_declared, 0, 0) for d in departments.values()}
     changes: dict[int, list[Change]] = {}
-    for visit_id, state, department_id, insured, registered, active in rows:
+    for visit_id, state, department_id, insured, registered, active in lines:
         department = departments.get(department_id)
         figures = (insured, registered, active)
         before = previous.get(department_id, (0, 0, 0))

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from fieldops.auth.models import User
+from fieldops.core.rows import rows_of, scalar_of
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.employers.queries import matching_employers
-from fieldops.extensions import db
 from fieldops.org.scope import area_of, in_area
 from fieldops.visits.models import COUNTING_STATES, FIGURES_SUBMITTED_AT, ReviewState, Visit, VisitLine, VisitPurpose
 from fieldops.visits.queries import Change
@@ -92,7 +92,7 @@ def _by_employer(stmt, filters: QueueFilters):
 def count_cards(user, filters: QueueFilters) -> int:
     stmt = _by_employer(sa.select(sa.func.count()).select_from(Visit), filters)
     stmt = _filtered(stmt.where(in_area(Visit.district_id), Visit.officer_id != sa.bindparam("reviewer_id")), filters)
-    return db.session.scalar(stmt, _parameters(user))
+    return scalar_of(stmt, _parameters(user))
 
 
 def waiting_selection(user, filters: QueueFilters) -> list[sa.Row]:
@@ -102,8 +102,7 @@ def waiting_selection(user, filters: QueueFilters) -> list[sa.Row]:
     stmt = (_by_employer(sa.select(Visit.id, Visit.revision), filters)
             .where(in_area(Visit.district_id), Visit.officer_id != sa.bindparam("reviewer_id")))
     stmt = _filtered(stmt, filters).where(Visit.state == ReviewState.submitted)
-    return db.session.execute(stmt.order_by(Visit.submitted_at, Visit.id).limit(MAX_BULK + 1),
-                              _parameters(user)).all()
+    return rows_of(stmt.order_by(Visit.submitted_at, Visit.id).limit(MAX_BULK + 1), _parameters(user))
 
 
 # --- the figures of the cards ------------------------------------------------------
@@ -143,12 +142,12 @@ def card_changes(visit_ids) -> dict[int, list[Change]]:
     other line counts). Two statements, whatever the number of cards."""
     if not visit_ids:
         return {}
-    lines = db.session.execute(_LINES, {"visit_ids": list(visit_ids)}).all()
+    lines = rows_of(_LINES, {"visit_ids": list(visit_ids)})
     current_here = sorted({line.labour_department_id for line in lines if line.current_visit_id == line.visit_id})
     previous = {}
     if current_here:
         previous = {row.labour_department_id: (row.insured, row.registered, row.active)
-                    for row in db.session.execute(_PREVIOUS, {"department_ids": current_here})}
+                    for row in rows_of(_PREVIOUS, {"department_ids": current_here})}
     changes: dict[int, list[Change]] = {}
     for line in lines:
         if line.current_visit_id == line.visit_id:
