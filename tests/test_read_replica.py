@@ -14,6 +14,8 @@ from flask_migrate import upgrade
 from fieldops import create_app
 from fieldops.auth.models import Role
 from fieldops.core.replica import COOKIE
+from fieldops.core.rows import rows_of, scalar_of
+from fieldops.employers.models import Employer
 from fieldops.extensions import READS_REPLICA, WROTE, db
 from fieldops.jobs import worker
 from fieldops.org.models import OrgUnit
@@ -158,3 +160,25 @@ def test_without_a_replica_every_read_is_the_primarys(app, org, users):
     db.session.commit()
     assert client.get(f"/progress/units/{org['HN-BD'].id}").status_code == 200
     assert client.get_cookie(COOKIE) is None
+
+
+def test_rows_read_without_the_orm_go_where_the_sessions_reads_go(replicated):
+    """core/rows.py reads on the session's connection: the replica for a marked view,
+    after flushing what the session holds; once it has written, the primary."""
+    r = replicated
+    factories.employer(r.org["HN-BD"], name="Công ty CP Sông Đà")
+    db.session.commit()  # on the primary only: the replica has not caught up
+    names = sa.select(Employer.name).order_by(Employer.name)
+    session = db.session()
+    session.info.pop(WROTE, None)
+    session.info[READS_REPLICA] = True
+    try:
+        assert [row.name for row in rows_of(names)] == ["Công ty TNHH Hồng Hà"]
+        assert scalar_of(sa.select(sa.func.count()).select_from(Employer)) == 1
+        db.session.add(Employer(unit_code="TA9999", name="Công ty TNHH An Phát", district=r.org["HN-BD"]))
+        # The pending employer is flushed first, as the ORM's execute would, and read back from the primary.
+        assert [row.name for row in rows_of(names)] == ["Công ty CP Sông Đà", "Công ty TNHH An Phát",
+                                                         "Công ty TNHH Hồng Hà"]
+    finally:
+        session.info.pop(READS_REPLICA, None)
+        db.session.rollback()
