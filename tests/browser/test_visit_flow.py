@@ -176,6 +176,8 @@ def test_a_visit_typed_without_network_is_kept_and_sent_once_when_back(browser_p
         return draft && draft.key === {key!r} && draft.saved_at >= {typed_at};
     }})""")
     officer.reload()
+    # The form restores once the outbox has been read, which may be after the page's load.
+    officer.wait_for_selector("#visit-form[data-ready=yes]", state="attached")
     assert officer.locator("#draft-restored").is_visible()
     assert line(officer, "Văn phòng").locator("[data-count=registered]").input_value() == "70"
     assert officer.input_value("#purpose") == "guidance"
