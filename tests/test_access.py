@@ -363,3 +363,34 @@ def test_a_unit_created_in_a_request_is_in_scope_for_the_rest_of_it(app, org, us
         employer = factories.employer(district, name="Công ty Thanh Xuân")
         assert district.id in district_ids_in_scope(org["HN"])
         assert employer.id in db.session.scalars(sa.select(Employer.id).where(Employer.scope_clause(org["HN"]))).all()
+
+
+def test_a_subtree_given_as_a_parameter_is_the_scope_clause(app, org, users):
+    """Statements built once take a unit's subtree as a parameter (fieldops/org/scope.py's
+    `in_subtree`): for every unit, the users it finds are those the scope clause finds."""
+    import sqlalchemy as sa
+
+    from fieldops.auth.models import User
+    from fieldops.extensions import db
+    from fieldops.org.scope import in_subtree, subtree_of
+
+    built_once = sa.select(User.id).where(in_subtree(User.org_unit_id)).order_by(User.id)
+    for unit in org.values():
+        expected = db.session.scalars(sa.select(User.id).where(User.scope_clause(unit)).order_by(User.id)).all()
+        assert db.session.scalars(built_once, subtree_of(unit)).all() == expected, unit.code
+    # A path's LIKE wildcards are its own characters, not patterns.
+    assert subtree_of(org["HN"])["subtree_path"] == org["HN"].path + "%"
+    assert subtree_of(type(org["HN"])(path="/1_2%/"))["subtree_path"] == "/1\\_2\\%/%"
+
+
+def test_the_officer_filter_lists_the_officers_of_the_area_and_of_the_unit_chosen(app, org, users):
+    from fieldops.auth.queries import officers_for_choice
+
+    with app.test_request_context("/"):
+        hn_officer, ht_officer = users["HN"]["officer"], users["HT"]["officer"]
+        area = officers_for_choice(users["HN"]["supervisor"])
+        assert (hn_officer.id, hn_officer.full_name) in area
+        assert ht_officer.id not in {officer_id for officer_id, _name in area}
+        assert officers_for_choice(users["HN"]["supervisor"], org["HT"]) == []
+        coded = officers_for_choice(users["HT"]["supervisor"], org["HT"], with_unit_code=True)
+        assert (ht_officer.id, f"{ht_officer.full_name} · {ht_officer.org_unit.code}") in coded

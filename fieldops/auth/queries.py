@@ -1,3 +1,5 @@
+from functools import cache
+
 import click
 import sqlalchemy as sa
 
@@ -6,7 +8,7 @@ from fieldops.core.rows import rows_of
 from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
-from fieldops.org.scope import scoped, units_in_scope
+from fieldops.org.scope import in_subtree, scoped, subtree_of
 
 
 def count_users_by_unit(user):
@@ -20,17 +22,25 @@ def count_users_by_unit(user):
 MAX_OFFICER_CHOICES = 300
 
 
+@cache
+def _officers(active_only: bool, in_unit: bool):
+    """The officers of an area (and of a unit chosen in it), by name: built once, the
+    area and the unit are parameters (building and keying it cost more than it ran)."""
+    stmt = (sa.select(User.id, User.full_name, OrgUnit.code).join(OrgUnit, OrgUnit.id == User.org_unit_id)
+            .where(in_subtree(User.org_unit_id), User.role == Role.officer))
+    if active_only:
+        stmt = stmt.where(User.active.is_(True))
+    if in_unit:
+        stmt = stmt.where(in_subtree(User.org_unit_id, "unit_path"))
+    return stmt.order_by(User.full_name, User.id).limit(MAX_OFFICER_CHOICES + 1)
+
+
 def officers_for_choice(user, unit: OrgUnit | None = None, active_only=False, with_unit_code=False):
     """(id, name) of the officers in the user's area (or in `unit`'s, when chosen),
     by name, for a filter; `with_unit_code`: the name followed by the officer's unit
     code. None when there are too many to list (a province or the nation)."""
-    stmt = scoped(User, user, sa.select(User.id, User.full_name, OrgUnit.code).join(
-        OrgUnit, OrgUnit.id == User.org_unit_id)).where(User.role == Role.officer)
-    if active_only:
-        stmt = stmt.where(User.active.is_(True))
-    if unit is not None:
-        stmt = stmt.where(User.org_unit_id.in_(units_in_scope(unit)))
-    officers = rows_of(stmt.order_by(User.full_name, User.id).limit(MAX_OFFICER_CHOICES + 1))
+    params = subtree_of(user.org_unit) | (subtree_of(unit, "unit_path") if unit is not None else {})
+    officers = rows_of(_officers(active_only, unit is not None), params)
     if len(officers) > MAX_OFFICER_CHOICES:
         return None
     return [(o.id, f"{o.full_name} · {o.code}" if with_unit_code else o.full_name) for o in officers]
