@@ -25,12 +25,15 @@ def _patterns(q: str) -> list[str]:
     return [f"%{_escape_like(word)}%" for word in fold(q).split()[:MOST_WORDS]]
 
 
-def matching_employers(stmt, q: str):
-    """`stmt` narrowed to the employers whose name or codes contain every word of
-    `q`, accents ignored."""
-    for pattern in _patterns(q):
-        stmt = stmt.where(Employer.search_text.like(pattern, escape="\\"))
-    return stmt
+def word_parameters(q: str) -> dict:
+    """The parameters `matching_words` takes: each word of `q` (the first MOST_WORDS) as a LIKE pattern."""
+    return {f"word_{n}": pattern for n, pattern in enumerate(_patterns(q))}
+
+
+def matching_words(words: int) -> list:
+    """The conditions that the employer's name or codes contain every one of
+    `words` words given when the statement runs (`word_parameters`), accents ignored."""
+    return [Employer.search_text.like(sa.bindparam(f"word_{n}"), escape="\\") for n in range(words)]
 
 
 # A search counts its matches this far past the page shown, no further: a word common
@@ -46,8 +49,7 @@ def _search(words: int):
     matches up to `most` (read from the employer index alone, without the rows'
     district). Built once: the area and the words are parameters (building them
     on each search cost more than the count ran)."""
-    matching = [in_area(Employer.district_id),
-                *(Employer.search_text.like(sa.bindparam(f"word_{n}"), escape="\\") for n in range(words))]
+    matching = [in_area(Employer.district_id), *matching_words(words)]
     rows = (sa.select(Employer.id, Employer.name, Employer.unit_code, Employer.tax_code, Employer.address,
                       OrgUnit.code.label("district_code"))
             .join(OrgUnit, OrgUnit.id == Employer.district_id)
@@ -57,8 +59,8 @@ def _search(words: int):
 
 
 def _search_parameters(user, q: str) -> tuple[dict, int]:
-    patterns = _patterns(q)
-    return area_of(user) | {f"word_{n}": pattern for n, pattern in enumerate(patterns)}, len(patterns)
+    words = word_parameters(q)
+    return area_of(user) | words, len(words)
 
 
 def search_employers(user, q: str):
@@ -67,16 +69,12 @@ def search_employers(user, q: str):
     return _search(words)[0].params(parameters)
 
 
-def count_employers(user, q: str, most: int) -> int:
-    """How many match, up to `most` + 1."""
-    parameters, words = _search_parameters(user, q)
-    return scalar_of(_search(words)[1], parameters | {"most": most + 1})
-
-
 def search_page(user, q: str):
     """The page of the search asked for (?page=)."""
+    parameters, words = _search_parameters(user, q)
     most = page_number() * current_app.config["PAGE_SIZE"] + COUNT_AHEAD
-    return page_of(search_employers(user, q), rows=True, total=lambda: count_employers(user, q, most), most=most)
+    return page_of(_search(words)[0], rows=True, params=parameters, most=most,
+                   total=lambda: scalar_of(_search(words)[1], parameters | {"most": most + 1}))
 
 
 def unit_code_taken(unit_code: str, exclude_id=None) -> sa.Select:

@@ -68,7 +68,8 @@ def queue():
         total = partial(waiting_review_count, current_user)  # from its index alone (visits/queries.py)
     else:
         total = partial(queries.count_cards, current_user, filters)
-    page = page_of(queries.review_cards(current_user, filters), rows=True, total=total)
+    cards, parameters = queries.review_cards(current_user, filters)
+    page = page_of(cards, rows=True, params=parameters, total=total)
     fragment = htmx.target == "review-results"
     context = dict(page=page, form=form, filters=filters, selection=selection, too_many=too_many,
                    max_bulk=queries.MAX_BULK,
