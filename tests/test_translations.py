@@ -70,6 +70,26 @@ def test_templates_follow_the_language_in_force_and_a_forced_one(app):
             assert render_template_string(template) == "Targets|2 new notifications"
 
 
+def test_the_templates_gettext_escapes_and_formats_as_jinjas_newstyle_gettext(app):
+    """The templates' _(), gettext and ngettext in one call (core/translations.py):
+    as Jinja's newstyle gettext, the text is markup, its variables are escaped, it is
+    always formatted ("%%" is "%"), and where a template does not escape nothing is."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/"), force_locale("en"):
+        assert render_template_string("{{ _('Hello, %(name)s', name='<b>Ann</b>') }}") == \
+            "Hello, &lt;b&gt;Ann&lt;/b&gt;"
+        assert render_template_string("{{ gettext('Employers furthest from 100%%') }}") == \
+            "Employers furthest from 100%"
+        assert render_template_string("{{ ngettext('%(num)d visit', '%(num)d visits', n) }}", n=3) == "3 visits"
+        assert render_template_string("{% trans n=1 %}{{ n }} visit{% pluralize %}{{ n }} visits{% endtrans %}") == \
+            "1 visit"
+        assert render_template_string(
+            "{% autoescape false %}{{ _('Hello, %(name)s', name='<b>') }}{% endautoescape %}") == "Hello, <b>"
+        assert render_template_string("{% for i in [1, 2] %}{{ _('Targets') }}{% endfor %}") == "TargetsTargets"
+
+
 def test_the_codes_strings_follow_the_language_in_force_as_flask_babels_do(app):
     """core/translations.gettext and its kin: Flask-Babel's answers, found the quicker
     way; a lazy string is translated where it is shown, in the language then in force."""

@@ -3,6 +3,7 @@ from types import BuiltinFunctionType, FunctionType, MethodType
 import jinja2
 from flask import has_request_context, request, url_for
 from jinja2.runtime import Context, Macro
+from jinja2.utils import _PassArg
 
 from fieldops import definitions
 from fieldops.core import figure_markup, forms
@@ -58,31 +59,40 @@ class TemplateContext(Context):
     """Jinja's context, calling the plain functions, methods and macros a template
     calls without first asking each whether it wants the context passed (three
     attribute lookups a call, ~1 µs; a page calls some 300). Whether a function
-    asks is known once it exists; anything else goes through Jinja's own call."""
+    asks is known once it exists. One that asks for the evaluation context or the
+    environment (the templates' gettext) is given it here too; one that asks for
+    the context, and anything else, goes through Jinja's own call."""
 
-    _plain = {}  # {function: True when it takes no context, environment or eval context}
+    _passes = {}  # {function: what it asks to be passed: None, or a _PassArg}
 
     def call(__self, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own signature)
         kind = type(__obj)
         if kind is Macro:
-            plain = True
+            passes = None
         elif kind is FunctionType or kind is MethodType or kind is BuiltinFunctionType:
             function = __obj.__func__ if kind is MethodType else __obj
-            plain = __self._plain.get(function)
-            if plain is None:
-                if len(__self._plain) >= KEPT:
-                    __self._plain.clear()
-                plain = __self._plain[function] = not hasattr(function, "jinja_pass_arg")
+            passes = __self._passes.get(function, _UNKNOWN)
+            if passes is _UNKNOWN:
+                if len(__self._passes) >= KEPT:
+                    __self._passes.clear()
+                passes = __self._passes[function] = _PassArg.from_obj(function)
         else:
-            plain = False
-        if not plain:
+            passes = _PassArg.context
+        if passes is _PassArg.context:
             return super().call(__obj, *args, **kwargs)
         kwargs.pop("_block_vars", None)
         kwargs.pop("_loop_vars", None)
+        if passes is _PassArg.eval_context:
+            args = (__self.eval_ctx, *args)
+        elif passes is _PassArg.environment:
+            args = (__self.environment, *args)
         try:
             return __obj(*args, **kwargs)
         except StopIteration:
             return __self.environment.undefined("value was undefined because a callable raised a StopIteration")
+
+
+_UNKNOWN = object()
 
 
 class Template(jinja2.Template):

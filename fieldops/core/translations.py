@@ -13,6 +13,8 @@ some 90 of them, a review queue 50. Flask-Babel's domain, installed below,
 finds the catalogue the same way for what still goes through it.
 """
 from flask import g
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 from flask_babel import Domain, get_domain, get_locale
 from flask_babel.speaklater import LazyString
 
@@ -90,6 +92,29 @@ def lazy_pgettext(context, string, **variables):
     return LazyString(pgettext, context, string, **variables)
 
 
+@pass_eval_context
+def template_gettext(eval_ctx, string, **variables):
+    """The templates' _() and gettext: Jinja's newstyle gettext in one call (Jinja's
+    own goes through two more, each asking what to pass: 16 µs a string, a review
+    queue has some 50). As Jinja's: the text is safe markup where the template
+    escapes, and always formatted (its "%%" is a "%")."""
+    text = translations().ugettext(string)
+    return _formatted(Markup(text) if eval_ctx.autoescape else text, variables)
+
+
+@pass_eval_context
+def template_ngettext(eval_ctx, singular, plural, num, **variables):
+    """The templates' ngettext, as template_gettext; `num` is among the variables."""
+    variables.setdefault("num", num)
+    text = translations().ungettext(singular, plural, num)
+    return _formatted(Markup(text) if eval_ctx.autoescape else text, variables)
+
+
+def _formatted(text, variables):
+    # A text with no "%" and no variables is its own format (formatting safe markup costs 3 µs).
+    return text % variables if variables or "%" in text else text
+
+
 class RequestDomain(Domain):
     """Flask-Babel's message domain, its catalogue found by translations()."""
 
@@ -107,3 +132,4 @@ def install(app):
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
