@@ -115,13 +115,13 @@ def test_a_day_offline(flaky, tablet, viewport):
         open_employer(page, employer.unit_code, employer.name)
         assert page.locator("#offline-departments tbody tr").count() == len(employer.departments)
         typed[employer.id] = fill_visit(page, n + 1)
-    assert page.locator("#outbox-count").inner_text() == "3"
+    expect(page.locator("#outbox-count")).to_have_text("3")  # counted once the outbox is written
 
     page.goto("/followups/mine")
     card = page.locator(f"#offline-followup-{followup.id}")
     card.locator("textarea[name=outcome]").fill("Đã tập huấn xong cho 12 người lao động")
     card.locator("[data-action=complete]").click()
-    assert page.locator("#outbox-count").inner_text() == "4"
+    expect(page.locator("#outbox-count")).to_have_text("4")
     page.goto("/outbox")
     expect(page.locator(".outbox-item[data-status=waiting]")).to_have_count(4)  # listed once the outbox is read
 
@@ -140,7 +140,7 @@ def test_a_day_offline(flaky, tablet, viewport):
             break
         page.wait_for_timeout(100)
     assert until_sent.count() == 4
-    assert page.locator("#outbox-count").inner_text() == "0"
+    expect(page.locator("#outbox-count")).to_have_text("0")
     links = [until_sent.nth(i).locator("a").get_attribute("href") for i in range(4)]
     assert sum(1 for link in links if re.search(r"/visits/\d+$", link)) == 3
     assert f"/followups/{followup.id}" in links

@@ -6,6 +6,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from fieldops.auth.models import User
 from fieldops.employers.models import Employer
@@ -123,7 +124,7 @@ def test_a_visit_the_server_refuses_shows_its_messages_at_once(tablet, flaky):
     page.fill("#visit_date", "2023-07-03")
     page.click("#visit-submit")
     page.wait_for_selector("#visit-offline", state="visible")
-    assert page.locator("#outbox-count").inner_text() == "1"
+    expect(page.locator("#outbox-count")).to_have_text("1")
     # A second one at another employer, queued behind it.
     other = len(visits_at("Công ty Cổ phần Xây dựng Ba Đình"))
     flaky.start()
@@ -133,7 +134,7 @@ def test_a_visit_the_server_refuses_shows_its_messages_at_once(tablet, flaky):
     page.fill("#visit_date", "2023-07-03")
     page.click("#visit-submit")
     page.wait_for_selector("#visit-offline", state="visible")
-    assert page.locator("#outbox-count").inner_text() == "2"
+    expect(page.locator("#outbox-count")).to_have_text("2")
 
     flaky.start()
     page.goto("/outbox")
@@ -142,7 +143,7 @@ def test_a_visit_the_server_refuses_shows_its_messages_at_once(tablet, flaky):
     refused = page.locator(".outbox-item[data-status=refused]")
     assert refused.count() == 1 and page.locator(".outbox-item[data-status=sent]").count() == 1
     assert visits_at(EMPLOYER) == [] and len(visits_at("Công ty Cổ phần Xây dựng Ba Đình")) == other + 1
-    assert page.locator("#outbox-count").inner_text() == "1"
+    expect(page.locator("#outbox-count")).to_have_text("1")
     # Opened: the server's message is beside the field already, what was typed kept.
     refused.locator("a").click()
     page.wait_for_selector("#visit-form")
@@ -153,7 +154,7 @@ def test_a_visit_the_server_refuses_shows_its_messages_at_once(tablet, flaky):
     page.click("#visit-submit")
     page.wait_for_url(re.compile(r"/visits/\d+$"))
     assert len(visits_at(EMPLOYER)) == 1
-    assert page.locator("#outbox-count").inner_text() == "0"
+    expect(page.locator("#outbox-count")).to_have_text("0")
 
 
 def test_items_wait_for_their_own_officer_and_a_fresh_session(tablet, flaky):
@@ -177,7 +178,7 @@ def test_items_wait_for_their_own_officer_and_a_fresh_session(tablet, flaky):
     # Another officer signs in on the same tablet: the visit is not theirs to send.
     sign_in(page, "officer.hn2")
     page.goto("/outbox")
-    assert page.locator("#outbox-count").inner_text() == "0"
+    expect(page.locator("#outbox-count")).to_have_text("0")
     assert page.locator(".outbox-item").count() == 0
     page.wait_for_timeout(300)
     assert visits_at(EMPLOYER) == []
@@ -264,7 +265,7 @@ def test_a_follow_up_proposed_from_a_visit_made_offline_names_that_visit(tablet,
     page.fill("#offline-followup-note", "Tập huấn cài VssID cho phân xưởng")
     page.click("#offline-propose")
     page.wait_for_selector("#offline-proposed")
-    assert page.locator("#outbox-count").inner_text() == "2"
+    expect(page.locator("#outbox-count")).to_have_text("2")
 
     flaky.start()
     page.goto("/outbox")

@@ -5,6 +5,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
@@ -204,7 +205,7 @@ def test_a_visit_typed_without_network_is_kept_and_sent_once_when_back(browser_p
     visits = visits_of(EMPLOYER)
     assert len(visits) == 1 and visits[0].idempotency_key == key
     assert officer.locator("#visit-sent a").get_attribute("href") == f"/visits/{visits[0].id}"
-    assert officer.locator("#outbox-count").inner_text() == "0"
+    expect(officer.locator("#outbox-count")).to_have_text("0")
     assert (visits[0].latitude, visits[0].longitude) == (21.0341, 105.8142)
     assert sorted((l.department.name, l.registered) for l in visits[0].lines) == [
         ("Kho hàng", 3), ("Phân xưởng sản xuất", 0), ("Văn phòng", 70)]
