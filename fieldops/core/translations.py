@@ -13,10 +13,10 @@ some 90 of them, a review queue 50. Flask-Babel's domain, installed below,
 finds the catalogue the same way for what still goes through it.
 """
 from flask import g
-from jinja2 import pass_eval_context
-from markupsafe import Markup
 from flask_babel import Domain, get_domain, get_locale
 from flask_babel.speaklater import LazyString
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 _catalogues = {}
 
