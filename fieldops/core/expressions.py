@@ -3,6 +3,15 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 
+# The escape character of every LIKE pattern the code builds from a value (escape_like).
+LIKE_ESCAPE = "\\"
+
+
+def escape_like(text: str) -> str:
+    """`text` matched as itself in a LIKE pattern (with `escape=LIKE_ESCAPE`): its wildcards escaped."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def inline(value):
     """A constant written into the SQL, not bound: PostgreSQL matches an expression
     index, or a partial index's condition, only against the same constants, and a

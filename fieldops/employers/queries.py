@@ -3,6 +3,7 @@ from functools import cache
 import sqlalchemy as sa
 from flask import current_app
 
+from fieldops.core.expressions import LIKE_ESCAPE, escape_like
 from fieldops.core.paging import page_number, page_of
 from fieldops.core.rows import scalar_of
 from fieldops.employers.models import Employer
@@ -12,17 +13,13 @@ from fieldops.org.scope import MAX_ID, area_of, get_or_404, in_area
 from fieldops.textfold import fold
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 # A search reads at most this many words of what was typed.
 MOST_WORDS = 8
 
 
 def _patterns(q: str) -> list[str]:
     """The LIKE pattern of each word of `q`, accents ignored."""
-    return [f"%{_escape_like(word)}%" for word in fold(q).split()[:MOST_WORDS]]
+    return [f"%{escape_like(word)}%" for word in fold(q).split()[:MOST_WORDS]]
 
 
 def word_parameters(q: str) -> dict:
@@ -33,7 +30,7 @@ def word_parameters(q: str) -> dict:
 def matching_words(words: int) -> list:
     """The conditions that the employer's name or codes contain every one of
     `words` words given when the statement runs (`word_parameters`), accents ignored."""
-    return [Employer.search_text.like(sa.bindparam(f"word_{n}"), escape="\\") for n in range(words)]
+    return [Employer.search_text.like(sa.bindparam(f"word_{n}"), escape=LIKE_ESCAPE) for n in range(words)]
 
 
 # A search counts its matches this far past the page shown, no further: a word common

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from flask import abort, g, has_request_context
 
 from fieldops.audit.operations import record_denied
+from fieldops.core.expressions import LIKE_ESCAPE, escape_like
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 
@@ -84,13 +85,12 @@ def in_subtree(unit_column, name=SUBTREE):
     """`unit_column` among the units of a subtree given when the statement runs
     (`subtree_of(root, name)`): OrgUnit.scope_clause as a parameter, for records
     of any unit (users) in a statement built once."""
-    return unit_column.in_(sa.select(OrgUnit.id).where(OrgUnit.path.like(sa.bindparam(name), escape="\\")))
+    return unit_column.in_(sa.select(OrgUnit.id).where(OrgUnit.path.like(sa.bindparam(name), escape=LIKE_ESCAPE)))
 
 
 def subtree_of(root: OrgUnit, name=SUBTREE) -> dict:
     """The parameter `in_subtree` takes: `root`'s path as a LIKE prefix, its wildcards escaped."""
-    prefix = root.path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return {name: prefix + "%"}
+    return {name: escape_like(root.path) + "%"}
 
 
 class InUnit:
