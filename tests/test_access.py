@@ -367,14 +367,17 @@ def test_a_unit_created_in_a_request_is_in_scope_for_the_rest_of_it(app, org, us
 
 def test_a_subtree_given_as_a_parameter_is_the_scope_clause(app, org, users):
     """Statements built once take a unit's subtree as a parameter (fieldops/org/scope.py's
-    `in_subtree`): for every unit, the users it finds are those the scope clause finds."""
+    `in_subtree`, on the users' units): for every unit, the users it finds are those the
+    scope clause finds."""
     import sqlalchemy as sa
 
     from fieldops.auth.models import User
     from fieldops.extensions import db
+    from fieldops.org.models import OrgUnit
     from fieldops.org.scope import in_subtree, subtree_of
 
-    built_once = sa.select(User.id).where(in_subtree(User.org_unit_id)).order_by(User.id)
+    built_once = (sa.select(User.id).join(OrgUnit, OrgUnit.id == User.org_unit_id)
+                  .where(in_subtree(OrgUnit.path)).order_by(User.id))
     for unit in org.values():
         expected = db.session.scalars(sa.select(User.id).where(User.scope_clause(unit)).order_by(User.id)).all()
         assert db.session.scalars(built_once, subtree_of(unit)).all() == expected, unit.code

@@ -241,6 +241,33 @@ def test_a_template_calls_plain_functions_directly_and_still_passes_the_context_
     assert template.render(name="An", counter=counter) == "An!|xin chào bạn|11|2An4An|A|."
 
 
+def test_a_fragment_is_remembered_by_its_arguments_and_language_only(app):
+    """core/templating's `remembered(macro, *args)`: made once for the same macro,
+    arguments, language and app root; any of them different is another fragment;
+    arguments that cannot be a key (a list) make it every time."""
+    from flask_babel import force_locale
+
+    made = []
+    template = app.jinja_env.from_string(
+        "{% macro card(name, figures) %}{% if made(name) %}{% endif %}<b>{{ name }}</b> {{ _('Verified') }}"
+        "{% for n in figures %} {{ n }}{% endfor %}{% endmacro %}"
+        "{{ remembered(card, name, figures) }}", globals={"made": made.append})
+    with app.test_request_context("/"):
+        with force_locale("en"):
+            assert template.render(name="Sông <Đà>", figures=(1, 2)) == "<b>Sông &lt;Đà&gt;</b> Verified 1 2"
+            assert template.render(name="Sông <Đà>", figures=(1, 2)) == "<b>Sông &lt;Đà&gt;</b> Verified 1 2"
+            assert len(made) == 1
+            assert template.render(name="Sông <Đà>", figures=(1, 3)).endswith("1 3")
+            assert template.render(name="Hồng Hà", figures=(1, 2)).startswith("<b>Hồng Hà</b>")
+            assert template.render(name="Hồng Hà", figures=[1, 2]) == template.render(name="Hồng Hà", figures=[1, 2])
+            assert len(made) == 5
+        with force_locale("vi"):
+            assert template.render(name="Hồng Hà", figures=(1, 2)) == "<b>Hồng Hà</b> Đã xác nhận 1 2"
+    with app.test_request_context("/", base_url="http://localhost/fieldops"), force_locale("vi"):
+        template.render(name="Hồng Hà", figures=(1, 2))
+    assert len(made) == 7
+
+
 def test_addresses_are_built_once_and_each_stays_its_own(app):
     """core/templating.cached_url_for remembers addresses with their values; a value
     that only equals another (True and 1), url_for's options and a blueprint's URL

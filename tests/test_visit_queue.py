@@ -162,10 +162,11 @@ def test_the_queue_costs_the_same_statements_for_two_cards_or_twenty(world, supe
 
 
 
-def test_a_queue_past_one_page_is_counted_by_its_selection(world, supervisor, app, monkeypatch):
-    """Past a page, the waiting are counted by the selection "verify all" reads anyway
-    (up to its cap), not by a count of their own."""
-    from fieldops.visits import queue, queue_routes
+def test_the_waiting_are_counted_once_and_read_for_verify_all_only_when_it_is_offered(
+        world, supervisor, app, monkeypatch):
+    """Showing the waiting, the queue counts them once a view; "verify all" reads them
+    only when it is offered: past its cap they are counted, never read."""
+    from fieldops.visits import queue
 
     path = "/visits/review?employer=hong+ha"
     before = len(shown(supervisor.get(path).get_data(as_text=True)))
@@ -174,13 +175,50 @@ def test_a_queue_past_one_page_is_counted_by_its_selection(world, supervisor, ap
     for day in range(1, added + 1):
         factories.visit(officer, world["hong_ha"], visit_date=date(2023, 8, day), now=datetime(2023, 8, day, 9))
     db.session.commit()
-    monkeypatch.setattr(queue, "count_cards", lambda *args: pytest.fail("counted again"))
-    monkeypatch.setattr(queue_routes, "waiting_review_count", lambda *args: pytest.fail("counted again"))
+    counts = []
+    count_cards = queue.count_cards
+    monkeypatch.setattr(queue, "count_cards", lambda *args: counts.append(args) or count_cards(*args))
     for query in ("?employer=hong+ha", "?employer=hong+ha&page=2"):
         page = " ".join(supervisor.get("/visits/review" + query).get_data(as_text=True).split())
         assert f"{before + added} visits wait for review" in page
         assert f"Verify all {before + added} visits shown" in page
+    assert len(counts) == 2
     assert len(shown(supervisor.get(path).get_data(as_text=True))) == app.config["PAGE_SIZE"]
+
+    monkeypatch.setattr(queue, "MAX_BULK", before + added - 1)
+    monkeypatch.setattr(queue, "waiting_selection", lambda *args: pytest.fail("read past the cap"))
+    page = " ".join(supervisor.get(path).get_data(as_text=True).split())
+    assert f"{before + added} visits wait for review" in page
+    assert f"More than {before + added - 1} visits wait under these filters" in page
+    assert 'id="verify-all"' not in page and 'name="all"' not in page
+
+
+def test_a_card_shown_again_shows_what_changed_since_and_speaks_the_language_asked(world, supervisor):
+    """The cards' markup is remembered by what they show (core/templating.py's
+    `remembered`): an employer, a department or an officer renamed, another
+    department's figures counted, a language switched all show on the next view."""
+    from fieldops.employers.operations import rename_department, update_employer
+
+    admin, song_da = world["users"]["HN"]["admin"], world["visits"]["song_da"]
+    first = cards(supervisor.get("/visits/review").get_data(as_text=True))[song_da.id]
+    assert "Công ty Sông Đà 10/06/2023 · " in first and "Toàn đơn vị: insured 30 → 31" in first
+    update_employer(admin, song_da.employer, name="Công ty Sông Đà Mới")
+    rename_department(admin, song_da.employer.departments[0], "Khối văn phòng")
+    world["team_officer"].full_name = "Trần Ngọc Hà"
+    db.session.commit()
+    shown_now = cards(supervisor.get("/visits/review").get_data(as_text=True))
+    assert "Công ty Sông Đà Mới 10/06/2023 · " in shown_now[song_da.id]
+    assert "Khối văn phòng: insured 30 → 31" in shown_now[song_da.id]
+    assert "Trần Ngọc Hà" in shown_now[world["visits"]["team"].id]
+    factories.visit(world["team_officer"], song_da.employer, visit_date=date(2023, 6, 11),
+                    figures={"Khối văn phòng": (33, 20, 9)}, now=datetime(2023, 6, 11, 9))
+    db.session.commit()
+    later = cards(supervisor.get("/visits/review").get_data(as_text=True))[song_da.id]
+    assert "Khối văn phòng: insured 33 → 31 (−2); registered 20 → 15 (−5)" in later
+    assert supervisor.post("/language", data={"lang": "vi", "next": "/"}).status_code == 302
+    in_vietnamese = cards(supervisor.get("/visits/review").get_data(as_text=True))[song_da.id]
+    assert "Gửi lúc 10/06/2023" in in_vietnamese and "Submitted" not in in_vietnamese
+
 
 def test_the_queue_is_built_once_for_each_set_of_filters(world, supervisor, app):
     """The filters' values are parameters: other dates, other pages, the same statements

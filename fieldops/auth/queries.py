@@ -27,11 +27,11 @@ def _officers(active_only: bool, in_unit: bool):
     """The officers of an area (and of a unit chosen in it), by name: built once, the
     area and the unit are parameters (building and keying it cost more than it ran)."""
     stmt = (sa.select(User.id, User.full_name, OrgUnit.code).join(OrgUnit, OrgUnit.id == User.org_unit_id)
-            .where(in_subtree(User.org_unit_id), User.role == Role.officer))
+            .where(in_subtree(OrgUnit.path), User.role == Role.officer))
     if active_only:
         stmt = stmt.where(User.active.is_(True))
     if in_unit:
-        stmt = stmt.where(in_subtree(User.org_unit_id, "unit_path"))
+        stmt = stmt.where(in_subtree(OrgUnit.path, "unit_path"))
     return stmt.order_by(User.full_name, User.id).limit(MAX_OFFICER_CHOICES + 1)
 
 

@@ -61,7 +61,8 @@ def page_of(stmt, rows=False, total=None, most=None, params=None):
     `rows`: its items are the statement's rows (a select of columns), not entities.
     `params`: the statement's parameters (a statement built once takes its values so).
     All items are counted only when the page cannot tell (a page that is not full
-    is the last one, so its position gives the total), by `total()` if given.
+    is the last one, so its position gives the total), by `total()` if given (or
+    `total` itself, a count already made).
     `most`: `total()` counts no further than that many and one; a count that gets
     there is shown as "more than" (`more_than` on the page), with no last page."""
     page = page_number()
@@ -72,7 +73,10 @@ def page_of(stmt, rows=False, total=None, most=None, params=None):
     if 0 < shown < pagination.per_page or (shown == 0 and pagination.page == 1):
         pagination.total = (pagination.page - 1) * pagination.per_page + shown
     else:
-        pagination.total = total() if total else pagination._query_count()  # Flask-SQLAlchemy's count
+        if total is None:
+            pagination.total = pagination._query_count()  # Flask-SQLAlchemy's count
+        else:
+            pagination.total = total() if callable(total) else total
         if most is not None and pagination.total > most:
             pagination.total, pagination.more_than = most, True
     return pagination

@@ -81,11 +81,13 @@ def area_of(user) -> dict:
 SUBTREE = "subtree_path"
 
 
-def in_subtree(unit_column, name=SUBTREE):
-    """`unit_column` among the units of a subtree given when the statement runs
-    (`subtree_of(root, name)`): OrgUnit.scope_clause as a parameter, for records
-    of any unit (users) in a statement built once."""
-    return unit_column.in_(sa.select(OrgUnit.id).where(OrgUnit.path.like(sa.bindparam(name), escape=LIKE_ESCAPE)))
+def in_subtree(path_column, name=SUBTREE):
+    """`path_column`, a unit's path, within a subtree given when the statement runs
+    (`subtree_of(root, name)`): OrgUnit.scope_clause as a parameter, on the unit a
+    statement built once joins to its records (a user's). On the joined unit, not as
+    `IN (units of the subtree)`: with that, PostgreSQL scanned every unit to join
+    them back (0.70 against 0.22 ms for the review queue's officer filter)."""
+    return path_column.like(sa.bindparam(name), escape=LIKE_ESCAPE)
 
 
 def subtree_of(root: OrgUnit, name=SUBTREE) -> dict:

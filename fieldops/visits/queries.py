@@ -103,7 +103,7 @@ def coverage_of(department) -> Totals:
     return Totals(department.insured, department.current_registered, department.current_active)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Change:
     department: str
     before: tuple  # (insured, registered, active) before this visit

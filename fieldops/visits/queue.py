@@ -154,7 +154,7 @@ _PREVIOUS = sa.select(_ranked.c.labour_department_id, _ranked.c.insured, _ranked
                       _ranked.c.active).where(_ranked.c.n == 1)
 
 
-def card_changes(visit_ids) -> dict[int, list[Change]]:
+def card_changes(visit_ids) -> dict[int, tuple[Change, ...]]:
     """{visit id: its Change per department}: the figures recorded against the
     department's current figures without this visit (the line before it when it
     is the current one; the declared headcount with nobody registered when no
@@ -175,5 +175,5 @@ def card_changes(visit_ids) -> dict[int, list[Change]]:
         else:
             before = (line.current_insured, line.current_registered, line.current_active)
         changes.setdefault(line.visit_id, []).append(
-            Change(line.name, before, (line.insured, line.registered, line.active)))
-    return changes
+            Change(line.name, tuple(before), (line.insured, line.registered, line.active)))
+    return {visit_id: tuple(found) for visit_id, found in changes.items()}
