@@ -267,6 +267,15 @@ def test_a_fragment_is_remembered_by_its_arguments_and_language_only(app):
         template.render(name="Hồng Hà", figures=(1, 2))
     assert len(made) == 7
 
+    class Entity:  # equal only to itself, as an ORM entity: never a key
+        def __str__(self):
+            return "An"
+
+    with app.test_request_context("/"), force_locale("en"):
+        template.render(name=Entity(), figures=(1,))
+        template.render(name="Hồng Hà", figures=(Entity(),))
+    assert len(made) == 9
+
 
 def test_addresses_are_built_once_and_each_stays_its_own(app):
     """core/templating.cached_url_for remembers addresses with their values; a value

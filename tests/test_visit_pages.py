@@ -132,6 +132,41 @@ def test_officer_home_today(world, client_as):
     assert "Công ty Đủ 100" not in furthest and "Không Người" not in furthest
 
 
+def test_pages_shown_again_show_what_changed_since_for_whoever_looks(world, client_as):
+    """The home's lists, the search's results and the employer page's rows are remembered
+    by what they show (core/templating.py's `remembered`): a change shows on the next
+    view, and what one role may do never shows to another."""
+    from fieldops.employers.operations import rename_department, update_employer
+
+    employer, users = world["employer"], world["users"]
+    office = department(employer, "Văn phòng")
+    officer = in_english(client_as("officer"))
+    admin = in_english(client_as("admin"))
+    visit = factories.visit(users["HN"]["officer"], employer, visit_date=date(2023, 5, 1),
+                            figures={office: (40, 10, 5)}, now=datetime(2023, 5, 1, 9))
+    db.session.commit()
+    for path in ("/", "/employers/?q=hong", f"/employers/{employer.id}"):
+        assert officer.get(path).status_code == 200
+    row = f'data-department="{office.id}"'
+    assert "Rename" in re.search(rf"<tr {row}>(.*?)</tr>", admin.get(f"/employers/{employer.id}")
+                                 .get_data(as_text=True), re.S).group(1)
+
+    operations.return_visit(users["HN"]["supervisor"], visit, "Thiếu chữ ký")
+    update_employer(users["HN"]["admin"], employer, name="Công ty TNHH Hồng Hà Mới")
+    rename_department(users["HN"]["admin"], office, "Khối văn phòng")
+    db.session.commit()
+    home = officer.get("/").get_data(as_text=True)
+    mine = home[home.index('id="home-my-visits"'):home.index('id="home-furthest"')]
+    assert "Công ty TNHH Hồng Hà Mới" in mine and "Returned: Thiếu chữ ký" in mine
+    assert "Hồng Hà Mới" in home[home.index('id="home-furthest"'):]
+    assert "Công ty TNHH Hồng Hà Mới" in officer.get("/employers/?q=hong").get_data(as_text=True)
+    page = officer.get(f"/employers/{employer.id}").get_data(as_text=True)
+    department_row = re.search(rf"<tr {row}>(.*?)</tr>", page, re.S).group(1)
+    assert "Khối văn phòng" in department_row and "Rename" not in department_row
+    history = page[page.index('id="visit-history"'):]
+    assert "not counted until resubmitted" in history and "Khối văn phòng" in history
+
+
 def test_officer_home_leaves_out_other_areas(world, client_as):
     factories.employer(world["org"]["HT-TP"], name="Công ty Hà Tĩnh Xa", departments=[("Toàn đơn vị", 50)])
     db.session.commit()

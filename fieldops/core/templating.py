@@ -4,6 +4,7 @@ import jinja2
 from flask import has_request_context, request, url_for
 from jinja2.runtime import Context, Macro
 from jinja2.utils import _PassArg
+from sqlalchemy.engine import Row
 
 from fieldops import definitions
 from fieldops.core import figure_markup, forms
@@ -71,6 +72,8 @@ def remembered_fragments():
     kept = {}
 
     def remembered(macro, *args):
+        if any(_by_identity(arg) for arg in args):
+            return macro(*args)
         key = (macro._func.__code__, language_in_force(), request.script_root, *args)
         try:
             found = kept.get(key)
@@ -83,6 +86,14 @@ def remembered_fragments():
         return found
 
     return remembered
+
+
+def _by_identity(value) -> bool:
+    """An object equal only to itself (an ORM entity), or a tuple holding one: as a
+    key it would never be found again and would keep its object alive."""
+    if isinstance(value, (tuple, Row)):
+        return any(type(item).__hash__ is object.__hash__ for item in value)
+    return type(value).__hash__ is object.__hash__
 
 
 class TemplateContext(Context):

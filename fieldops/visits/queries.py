@@ -156,7 +156,7 @@ def department_figures(employer: Employer) -> list[sa.Row]:
     return rows_of(_DEPARTMENT_FIGURES, {"employer_id": employer.id})
 
 
-def changes_by_visit(employer: Employer, department_rows) -> dict[int, list[Change]]:
+def changes_by_visit(employer: Employer, department_rows) -> dict[int, tuple[Change, ...]]:
     """What each visit of the employer changed, per department (`department_rows`:
     the employer's, from `department_figures`): its figures against the
     department's figures just before it (the previous counting line, or the
@@ -174,9 +174,7 @@ def changes_by_visit(employer: Employer, department_rows) -> dict[int, list[Chan
             Change(department.name if department else "", before, figures))
         if state in COUNTING_STATES:
             previous[department_id] = figures
-    for items in changes.values():
-        items.sort(key=lambda change: change.department)
-    return changes
+    return {visit_id: tuple(sorted(items, key=lambda change: change.department)) for visit_id, items in changes.items()}
 
 
 def employer_visits(employer, today) -> dict:
