@@ -261,11 +261,14 @@ def test_a_fragment_is_remembered_by_its_arguments_and_language_only(app):
             assert template.render(name="Hồng Hà", figures=(1, 2)).startswith("<b>Hồng Hà</b>")
             assert template.render(name="Hồng Hà", figures=[1, 2]) == template.render(name="Hồng Hà", figures=[1, 2])
             assert len(made) == 5
+            template.render(name="Hồng Hà", figures=(1, None))
+            template.render(name="Hồng Hà", figures=(1, None))  # None is a value like any other
+            assert len(made) == 6
         with force_locale("vi"):
             assert template.render(name="Hồng Hà", figures=(1, 2)) == "<b>Hồng Hà</b> Đã xác nhận 1 2"
     with app.test_request_context("/", base_url="http://localhost/fieldops"), force_locale("vi"):
         template.render(name="Hồng Hà", figures=(1, 2))
-    assert len(made) == 7
+    assert len(made) == 8
 
     class Entity:  # equal only to itself, as an ORM entity: never a key
         def __str__(self):
@@ -274,7 +277,7 @@ def test_a_fragment_is_remembered_by_its_arguments_and_language_only(app):
     with app.test_request_context("/"), force_locale("en"):
         template.render(name=Entity(), figures=(1,))
         template.render(name="Hồng Hà", figures=(Entity(),))
-    assert len(made) == 9
+    assert len(made) == 10
 
 
 def test_addresses_are_built_once_and_each_stays_its_own(app):

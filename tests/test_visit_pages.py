@@ -132,7 +132,7 @@ def test_officer_home_today(world, client_as):
     assert "Công ty Đủ 100" not in furthest and "Không Người" not in furthest
 
 
-def test_pages_shown_again_show_what_changed_since_for_whoever_looks(world, client_as):
+def test_pages_shown_again_show_what_changed_since_for_whoever_looks(world, client_as, app):
     """The home's lists, the search's results and the employer page's rows are remembered
     by what they show (core/templating.py's `remembered`): a change shows on the next
     view, and what one role may do never shows to another."""
@@ -145,8 +145,13 @@ def test_pages_shown_again_show_what_changed_since_for_whoever_looks(world, clie
     visit = factories.visit(users["HN"]["officer"], employer, visit_date=date(2023, 5, 1),
                             figures={office: (40, 10, 5)}, now=datetime(2023, 5, 1, 9))
     db.session.commit()
+    kept = app.jinja_env.globals["remembered"].kept
     for path in ("/", "/employers/?q=hong", f"/employers/{employer.id}"):
-        assert officer.get(path).status_code == 200
+        kept.clear()
+        first = officer.get(path).get_data(as_text=True)
+        made = dict(kept)
+        assert made and officer.get(path).get_data(as_text=True) == first
+        assert all(kept[key] is fragment for key, fragment in made.items()), path  # made once
     row = f'data-department="{office.id}"'
     assert "Rename" in re.search(rf"<tr {row}>(.*?)</tr>", admin.get(f"/employers/{employer.id}")
                                  .get_data(as_text=True), re.S).group(1)

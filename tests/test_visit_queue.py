@@ -220,6 +220,16 @@ def test_a_card_shown_again_shows_what_changed_since_and_speaks_the_language_ask
     assert "Gửi lúc 10/06/2023" in in_vietnamese and "Submitted" not in in_vietnamese
 
 
+def test_a_card_is_made_once_while_what_it_shows_is_unchanged(world, supervisor, app):
+    kept = app.jinja_env.globals["remembered"].kept
+    kept.clear()
+    shown_first = shown(supervisor.get("/visits/review").get_data(as_text=True))
+    made = dict(kept)
+    assert len(made) == len(shown_first) > 0
+    assert shown(supervisor.get("/visits/review").get_data(as_text=True)) == shown_first
+    assert all(kept[key] is fragment for key, fragment in made.items()) and len(kept) == len(made)
+
+
 def test_the_queue_is_built_once_for_each_set_of_filters(world, supervisor, app):
     """The filters' values are parameters: other dates, other pages, the same statements
     (building and keying them cost a view 0.7 ms of CPU), each page of them made once."""

@@ -85,15 +85,17 @@ def remembered_fragments():
             found = kept[key] = macro(*args)
         return found
 
+    remembered.kept = kept
     return remembered
 
 
 def _by_identity(value) -> bool:
     """An object equal only to itself (an ORM entity), or a tuple holding one: as a
-    key it would never be found again and would keep its object alive."""
+    key it would never be found again and would keep its object alive. (None is
+    hashed so too, and is the same None every time.)"""
     if isinstance(value, (tuple, Row)):
-        return any(type(item).__hash__ is object.__hash__ for item in value)
-    return type(value).__hash__ is object.__hash__
+        return any(item is not None and type(item).__hash__ is object.__hash__ for item in value)
+    return value is not None and type(value).__hash__ is object.__hash__
 
 
 class TemplateContext(Context):
