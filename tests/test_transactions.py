@@ -95,6 +95,27 @@ def test_postgresql_keeps_the_statements_prepared_from_one_request_to_the_next(o
     assert len(prepared) == 1
 
 
+def test_statements_planned_for_their_values_leave_the_transaction_one_that_only_read(org, endings):
+    """core/rows.planned_for_their_values (a search's words decide its best plan): on
+    PostgreSQL the rest of the transaction is planned for its values, and no further;
+    the transaction still only read, so it is committed and keeps its prepared statements."""
+    from fieldops.core.rows import planned_for_their_values
+
+    def mode():
+        return db.session.scalar(sa.text("SELECT current_setting('plan_cache_mode')"))
+
+    postgresql = db.engine.dialect.name == "postgresql"
+    _read_units()
+    planned_for_their_values()
+    if postgresql:
+        assert mode() == "force_custom_plan"
+    end_request_transaction(None)
+    assert endings == ["commit"]
+    db.session.remove()
+    if postgresql:
+        assert mode() == "auto"
+
+
 class _Undone(Exception):
     def __init__(self, sqlstate):
         self.sqlstate = sqlstate

@@ -162,11 +162,10 @@ def test_the_queue_costs_the_same_statements_for_two_cards_or_twenty(world, supe
 
 
 
-def test_the_waiting_are_counted_once_and_read_for_verify_all_only_when_it_is_offered(
-        world, supervisor, app, monkeypatch):
-    """Showing the waiting, the queue counts them once a view; "verify all" reads them
-    only when it is offered: past its cap they are counted, never read."""
-    from fieldops.visits import queue
+def test_a_filtered_queue_past_one_page_is_counted_by_its_selection(world, supervisor, app, monkeypatch):
+    """Filtered, past a page, the waiting are counted by the selection "verify all" reads
+    anyway (up to its cap), not by a count of their own."""
+    from fieldops.visits import queue, queue_routes
 
     path = "/visits/review?employer=hong+ha"
     before = len(shown(supervisor.get(path).get_data(as_text=True)))
@@ -175,21 +174,36 @@ def test_the_waiting_are_counted_once_and_read_for_verify_all_only_when_it_is_of
     for day in range(1, added + 1):
         factories.visit(officer, world["hong_ha"], visit_date=date(2023, 8, day), now=datetime(2023, 8, day, 9))
     db.session.commit()
-    counts = []
-    count_cards = queue.count_cards
-    monkeypatch.setattr(queue, "count_cards", lambda *args: counts.append(args) or count_cards(*args))
+    monkeypatch.setattr(queue, "count_cards", lambda *args: pytest.fail("counted again"))
+    monkeypatch.setattr(queue_routes, "waiting_review_count", lambda *args: pytest.fail("counted again"))
     for query in ("?employer=hong+ha", "?employer=hong+ha&page=2"):
         page = " ".join(supervisor.get("/visits/review" + query).get_data(as_text=True).split())
         assert f"{before + added} visits wait for review" in page
         assert f"Verify all {before + added} visits shown" in page
-    assert len(counts) == 2
     assert len(shown(supervisor.get(path).get_data(as_text=True))) == app.config["PAGE_SIZE"]
 
-    monkeypatch.setattr(queue, "MAX_BULK", before + added - 1)
+
+def test_the_unfiltered_queue_is_counted_from_its_index_and_read_for_verify_all_only_when_offered(
+        world, supervisor, app, monkeypatch):
+    """Unfiltered, the waiting are counted first (from their index alone); "verify all"
+    reads them only when it is offered: past its cap they are counted, never read."""
+    from fieldops.visits import queue
+
+    officer = world["users"]["HN"]["officer"]
+    for day in range(1, app.config["PAGE_SIZE"] + 3):
+        factories.visit(officer, world["hong_ha"], visit_date=date(2023, 8, day), now=datetime(2023, 8, day, 9))
+    db.session.commit()
+    waiting = db.session.scalar(sa.select(sa.func.count()).select_from(Visit).where(
+        Visit.state == ReviewState.submitted, Visit.district_id == world["hong_ha"].district_id,
+        Visit.officer_id != world["users"]["HN"]["supervisor"].id))
+    page = " ".join(supervisor.get("/visits/review").get_data(as_text=True).split())
+    assert f"{waiting} visits wait for review" in page and f"Verify all {waiting} visits shown" in page
+
+    monkeypatch.setattr(queue, "MAX_BULK", waiting - 1)
     monkeypatch.setattr(queue, "waiting_selection", lambda *args: pytest.fail("read past the cap"))
-    page = " ".join(supervisor.get(path).get_data(as_text=True).split())
-    assert f"{before + added} visits wait for review" in page
-    assert f"More than {before + added - 1} visits wait under these filters" in page
+    page = " ".join(supervisor.get("/visits/review").get_data(as_text=True).split())
+    assert f"{waiting} visits wait for review" in page
+    assert f"More than {waiting - 1} visits wait under these filters" in page
     assert 'id="verify-all"' not in page and 'name="all"' not in page
 
 

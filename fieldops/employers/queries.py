@@ -5,7 +5,7 @@ from flask import current_app
 
 from fieldops.core.expressions import LIKE_ESCAPE, escape_like
 from fieldops.core.paging import page_number, page_of
-from fieldops.core.rows import scalar_of
+from fieldops.core.rows import planned_for_their_values, scalar_of
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
@@ -69,6 +69,8 @@ def search_employers(user, q: str):
 def search_page(user, q: str):
     """The page of the search asked for (?page=)."""
     parameters, words = _search_parameters(user, q)
+    if words:
+        planned_for_their_values()  # how many a word matches decides the plan
     most = page_number() * current_app.config["PAGE_SIZE"] + COUNT_AHEAD
     return page_of(_search(words)[0], rows=True, params=parameters, most=most,
                    total=lambda: scalar_of(_search(words)[1], parameters | {"most": most + 1}))

@@ -14,6 +14,7 @@ from fieldops.auth.models import Role
 from fieldops.core.navigation import safe_next
 from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
+from fieldops.core.rows import planned_for_their_values
 from fieldops.core.transactions import committed_with_retries
 from fieldops.core.translations import gettext as _, lazy_gettext as _l, ngettext
 from fieldops.extensions import db, htmx
@@ -57,25 +58,27 @@ def queue():
     form = QueueFilterForm(formdata=request.args)
     form.fill_choices(officers_for_choice(current_user), _state_choices())
     filters = _filters(form)
+    if filters.employer:
+        planned_for_their_values()  # how many visits the employer's words match decides the plans
     if not request.args.get("state"):
         form.state.data = ReviewState.submitted.value
-    if not filters.as_args():
-        total = partial(waiting_review_count, current_user)  # from its index alone (visits/queries.py)
-    else:
-        total = partial(queries.count_cards, current_user, filters)
     # "Verify all" is offered for what the filters select, once they could all be read, up to the cap.
-    # Showing the waiting, the cards are that selection: counted first, it is read only when it is
-    # offered (a district's queue is often longer than the cap, and reading the cap and one cost
-    # a view 0.5 ms).
+    # Showing the waiting, the cards are that selection. Unfiltered, they are counted first from their
+    # index alone, and read only when the button is offered (a district's queue is often longer than
+    # the cap: reading the cap and one cost a view 0.5 ms); filtered, the selection is read first, up
+    # to the cap and one, and is the count when it is not past it.
+    total = partial(queries.count_cards, current_user, filters)
     if filters.errors:
         selection, too_many = [], False
-    elif filters.state == ReviewState.submitted:
-        total = total()  # a count made: the page takes it as it is
+    elif filters.state == ReviewState.submitted and not filters.as_args():
+        total = waiting_review_count(current_user)  # visits/queries.py
         too_many = total > queries.MAX_BULK
         selection = [] if too_many else queries.waiting_selection(current_user, filters)
     else:
         selection = queries.waiting_selection(current_user, filters)
         too_many = len(selection) > queries.MAX_BULK
+        if filters.state == ReviewState.submitted and not too_many:
+            total = len(selection)
     cards, parameters = queries.review_cards(current_user, filters)
     page = page_of(cards, rows=True, params=parameters, total=total)
     fragment = htmx.target == "review-results"
