@@ -259,7 +259,8 @@ def test_a_fragment_is_remembered_by_its_arguments_and_language_only(app):
             assert len(made) == 1
             assert template.render(name="Sông <Đà>", figures=(1, 3)).endswith("1 3")
             assert template.render(name="Hồng Hà", figures=(1, 2)).startswith("<b>Hồng Hà</b>")
-            assert template.render(name="Hồng Hà", figures=[1, 2]) == template.render(name="Hồng Hà", figures=[1, 2])
+            listed = template.render(name="Hồng Hà", figures=[1, 2])
+            assert template.render(name="Hồng Hà", figures=[1, 2]) == listed
             assert len(made) == 5
             template.render(name="Hồng Hà", figures=(1, None))
             template.render(name="Hồng Hà", figures=(1, None))  # None is a value like any other
