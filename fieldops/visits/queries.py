@@ -174,7 +174,8 @@ def changes_by_visit(employer: Employer, department_rows) -> dict[int, tuple[Cha
             Change(department.name if department else "", before, figures))
         if state in COUNTING_STATES:
             previous[department_id] = figures
-    return {visit_id: tuple(sorted(items, key=lambda change: change.department)) for visit_id, items in changes.items()}
+    return {visit_id: tuple(sorted(items, key=lambda change: change.department))
+            for visit_id, items in changes.items()}
 
 
 def employer_visits(employer, today) -> dict:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from fieldops.auth.models import User
-from fieldops.core.rows import rows_of, scalar_of
+from fieldops.core.rows import planned_for_their_values, rows_of, scalar_of
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.employers.queries import matching_words, word_parameters
 from fieldops.org.scope import area_of, in_area
@@ -102,7 +102,10 @@ def _statements(filters: tuple[str, ...], words: int):
 def _built(user, filters: QueueFilters):
     parameters = _parameters(user, filters)
     named = tuple(name for name in _CONDITIONS if name in parameters)
-    return _statements(named, sum(name.startswith("word_") for name in parameters)), parameters
+    words = sum(name.startswith("word_") for name in parameters)
+    if words:
+        planned_for_their_values()  # how many visits the employer's words match decides the plans
+    return _statements(named, words), parameters
 
 
 def review_cards(user, filters: QueueFilters):
@@ -175,5 +178,5 @@ def card_changes(visit_ids) -> dict[int, tuple[Change, ...]]:
         else:
             before = (line.current_insured, line.current_registered, line.current_active)
         changes.setdefault(line.visit_id, []).append(
-            Change(line.name, tuple(before), (line.insured, line.registered, line.active)))
+            Change(line.name, before, (line.insured, line.registered, line.active)))
     return {visit_id: tuple(found) for visit_id, found in changes.items()}

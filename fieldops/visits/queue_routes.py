@@ -14,7 +14,6 @@ from fieldops.auth.models import Role
 from fieldops.core.navigation import safe_next
 from fieldops.core.numbers import whole_number
 from fieldops.core.paging import page_of
-from fieldops.core.rows import planned_for_their_values
 from fieldops.core.transactions import committed_with_retries
 from fieldops.core.translations import gettext as _, lazy_gettext as _l, ngettext
 from fieldops.extensions import db, htmx
@@ -58,8 +57,6 @@ def queue():
     form = QueueFilterForm(formdata=request.args)
     form.fill_choices(officers_for_choice(current_user), _state_choices())
     filters = _filters(form)
-    if filters.employer:
-        planned_for_their_values()  # how many visits the employer's words match decides the plans
     if not request.args.get("state"):
         form.state.data = ReviewState.submitted.value
     # "Verify all" is offered for what the filters select, once they could all be read, up to the cap.
