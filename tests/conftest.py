@@ -107,8 +107,28 @@ def _clean_database(request, app):
 def snapshot_rows():
     """Every row of every table, for restore_rows() to copy back after the
     per-test truncation."""
-    return [(table, [dict(row._mapping) for row in db.session.execute(table.select())])
-            for table in db.metadata.sorted_tables]
+    return [(table, table_rows(table)) for table in db.metadata.sorted_tables]
+
+
+def table_rows(table):
+    """A table's rows as dicts, each after the row it names through its own table
+    (a unit after its parent): PostgreSQL returns rows in the order they lie on
+    disk, where an updated parent can lie after its children, and copying them
+    back in that order breaks the foreign key."""
+    rows = [dict(row._mapping) for row in db.session.execute(
+        table.select().order_by(*table.primary_key.columns))]
+    own = [(fk.parent.name, fk.column.name) for fk in table.foreign_keys if fk.column.table is table]
+    ordered, waiting = [], rows
+    while waiting:
+        placed = {(target, row[target]) for row in ordered for _, target in own}
+        ready = [row for row in waiting
+                 if all(row[name] is None or (target, row[name]) in placed for name, target in own)]
+        if not ready:  # a cycle or a dangling id: left as read, for the database to judge
+            return ordered + waiting
+        ordered += ready
+        taken = {id(row) for row in ready}
+        waiting = [row for row in waiting if id(row) not in taken]
+    return ordered
 
 
 def _serial_tables(tables=None):
@@ -180,7 +200,7 @@ def _built_once(name, model, build):
         return _map(ids, by_id.__getitem__)
     made = build()
     if empty:
-        _kept[name] = ([dict(row._mapping) for row in db.session.execute(table.select())],
+        _kept[name] = (table_rows(table),
                        _map(made, lambda obj: obj.id))
     db.session.commit()
     return made

@@ -158,3 +158,26 @@ def test_other_errors_and_a_deadlock_every_time_are_not_hidden(app, sqlstate, at
     with pytest.raises(sa.exc.OperationalError):
         committed_with_retries(work)
     assert len(tries) == attempts and _read_units() == []
+
+
+def test_rows_copied_back_put_a_unit_after_the_parent_it_was_moved_under(org):
+    """The tests' own copy of the database: a unit moved under a newer one lies
+    before its parent by id (and, once updated, maybe on disk too)."""
+    from tests.conftest import _truncate, restore_rows, snapshot_rows
+
+    newer = OrgUnit(code="HN2", name="BHXH Hà Nội 2", level=UnitLevel.province,
+                    parent=org["VN"], path="")
+    db.session.add(newer)
+    db.session.flush()
+    newer.path = f"{org['VN'].path}{newer.id}/"
+    moved_id = org["HN-CG"].id
+    moved = db.session.get(OrgUnit, moved_id)
+    moved.parent, moved.path = newer, f"{newer.path}{moved.id}/"
+    db.session.commit()
+    rows = snapshot_rows()
+    db.session.remove()
+    _truncate(db.engine)
+
+    restore_rows(rows)
+
+    assert db.session.get(OrgUnit, moved_id).parent.code == "HN2"
