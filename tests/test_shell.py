@@ -137,6 +137,38 @@ def test_the_top_bar_shows_the_roles_most_used_pages_and_the_rest_under_more(use
     assert len(in_menu) == len(set(in_menu))
     assert "/" in in_menu and "/account" in in_menu
     assert 'id="logout-form"' in menu and 'name="lang"' in menu
+def test_the_top_bar_made_once_still_follows_the_page_the_role_the_language_and_the_user(app, users, client_as):
+    """The top bar's navigation is made once per role, page and language
+    (base.html, remembered): the page shown is still the one marked, a supervisor
+    still has the review queue an officer has not, the words follow the language,
+    and each user's forms carry their own CSRF token and name."""
+    def nav(page):
+        return page.split('<nav class="mainnav"', 1)[1].split("</nav>", 1)[0]
+
+    def marked(page):
+        return re.findall(r'<a href="([^"]+)"[^>]* aria-current="page"', nav(page))
+
+    officer = client_as("officer")
+    assert marked(officer.get("/visits/").get_data(as_text=True)) == ["/visits/"]
+    # In the row in landscape and in the menu in portrait: marked in both.
+    assert marked(officer.get("/followups/mine").get_data(as_text=True)) == ["/followups/mine"] * 2
+    home = officer.get("/").get_data(as_text=True)
+    assert marked(home) == ["/"]
+    assert "/visits/review" not in nav(home) and "Lượt làm việc mới" in nav(home)
+    assert marked(officer.get("/").get_data(as_text=True)) == ["/"]
+    officer.post("/language", data={"lang": "en"})
+    english = officer.get("/").get_data(as_text=True)
+    assert "New visit" in nav(english) and "Lượt làm việc mới" not in nav(english)
+
+    supervisor = client_as("supervisor")
+    page = supervisor.get("/").get_data(as_text=True)
+    assert "/visits/review" in nav(page) and "/visits/new" not in nav(page)
+    assert users["HN"]["supervisor"].full_name in page and users["HN"]["officer"].full_name not in page
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+    assert re.findall(r'name="csrf_token" value="([^"]+)"', nav(page)) == [token, token]
+    assert supervisor.post("/logout", data={"csrf_token": token}).status_code == 302
+
+
 # --- the session cookie and background requests ----------------------------------------
 
 
