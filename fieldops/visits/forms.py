@@ -338,6 +338,14 @@ class QueueFilterForm(Form):
         self.purpose.choices = [("", _l("All"))] + purpose_choices()
         self.state.choices = states
 
+    def shown(self) -> tuple:
+        """What the fields show, beyond the language and the choices every queue
+        has: the area's officers, each field's value and its messages. The key its
+        markup is remembered by (visits/queue.html)."""
+        officers = None if self.too_many_officers else tuple(self.officer.choices[1:])
+        return (officers, *((field.data if field.type == "SelectField" else field._value(),
+                             tuple(str(error) for error in field.errors)) for field in self))
+
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
         for select, message in ((self.officer, _l("Choose an officer from the list.")),
