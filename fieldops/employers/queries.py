@@ -2,6 +2,7 @@ from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import aliased
 
 from fieldops.core.expressions import LIKE_ESCAPE, escape_like
 from fieldops.core.paging import page_number, page_of
@@ -27,16 +28,24 @@ def word_parameters(q: str) -> dict:
     return {f"word_{n}": pattern for n, pattern in enumerate(_patterns(q))}
 
 
-def matching_words(words: int) -> list:
-    """The conditions that the employer's name or codes contain every one of
-    `words` words given when the statement runs (`word_parameters`), accents ignored."""
-    return [Employer.search_text.like(sa.bindparam(f"word_{n}"), escape=LIKE_ESCAPE) for n in range(words)]
+def matching_words(words: int, employer=Employer) -> list:
+    """The conditions that the employer's (or an alias's) name or codes contain every
+    one of `words` words given when the statement runs (`word_parameters`), accents ignored."""
+    return [employer.search_text.like(sa.bindparam(f"word_{n}"), escape=LIKE_ESCAPE) for n in range(words)]
 
 
 # A search counts its matches this far past the page shown, no further: a word common
 # in a district of 18,000 employers ("thuong mai") matches thousands, and counting them
 # all read the district's whole index on every page (10 ms); past that, "more than".
 COUNT_AHEAD = 200
+
+
+# The employers a search matches, found in the district and name index alone
+# (ix_employer_district_name holds the folded text): each row is then read by its
+# id for the page's twenty only. Matched on the rows themselves, a rare word in a
+# district of 18,000 employers read all their rows to find none (20 ms, against
+# 4 ms on the index).
+_matched = aliased(Employer, name="matched")
 
 
 @cache
@@ -46,12 +55,15 @@ def _search(words: int):
     matches up to `most` (read from the employer index alone, without the rows'
     district). Built once: the area and the words are parameters (building them
     on each search cost more than the count ran)."""
-    matching = [in_area(Employer.district_id), *matching_words(words)]
     rows = (sa.select(Employer.id, Employer.name, Employer.unit_code, Employer.tax_code, Employer.address,
                       OrgUnit.code.label("district_code"))
+            .select_from(_matched)
+            .join(Employer, Employer.id == _matched.id)
             .join(OrgUnit, OrgUnit.id == Employer.district_id)
-            .where(*matching).order_by(Employer.name, Employer.id))
-    first = sa.select(sa.literal(1)).select_from(Employer).where(*matching).limit(sa.bindparam("most"))
+            .where(in_area(_matched.district_id), *matching_words(words, _matched))
+            .order_by(_matched.name, _matched.id))
+    first = (sa.select(sa.literal(1)).select_from(Employer)
+             .where(in_area(Employer.district_id), *matching_words(words)).limit(sa.bindparam("most")))
     return rows, sa.select(sa.func.count()).select_from(first.subquery())
 
 
