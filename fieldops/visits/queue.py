@@ -15,7 +15,7 @@ from fieldops.core.rows import planned_for_their_values, rows_of, scalar_of
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.employers.queries import matching_words, word_parameters
 from fieldops.org.scope import area_of, in_area
-from fieldops.visits.models import COUNTING_STATES, FIGURES_SUBMITTED_AT, ReviewState, Visit, VisitLine, VisitPurpose
+from fieldops.visits.models import COUNTING_STATES, ReviewState, Visit, VisitLine, VisitPurpose
 from fieldops.visits.queries import Change
 
 # The most visits verified at once: a batch holds a lock on each employer's timeline until it commits.
@@ -129,54 +129,46 @@ def waiting_selection(user, filters: QueueFilters) -> list[sa.Row]:
 
 # --- the figures of the cards ------------------------------------------------------
 
+# A department's figures before the visit that is current: its latest other counting
+# line (the order of fieldops/definitions.py's `line_order`), found for the current
+# lines only.
+_earlier, _earlier_line = aliased(Visit), aliased(VisitLine)
+_LINE_BEFORE_CURRENT = (
+    sa.select(_earlier_line.id)
+    .join(_earlier, _earlier.id == _earlier_line.visit_id)
+    .where(LabourDepartment.current_visit_id == VisitLine.visit_id,  # (looked for only then)
+           _earlier_line.labour_department_id == VisitLine.labour_department_id,
+           _earlier.state.in_(COUNTING_STATES), _earlier.id != VisitLine.visit_id)
+    .order_by(_earlier.visit_date.desc(), sa.func.coalesce(_earlier.resubmitted_at, _earlier.submitted_at).desc(),
+              _earlier.id.desc())
+    .limit(1).correlate(VisitLine, LabourDepartment).scalar_subquery()
+)
+_before = aliased(VisitLine)
 _LINES = (
-    sa.select(VisitLine.visit_id, VisitLine.labour_department_id, LabourDepartment.name,
-              LabourDepartment.insured_declared, VisitLine.insured, VisitLine.registered, VisitLine.active,
-              LabourDepartment.current_visit_id,
-              LabourDepartment.insured.label("current_insured"), LabourDepartment.current_registered,
-              LabourDepartment.current_active)
+    sa.select(VisitLine.visit_id, LabourDepartment.name, VisitLine.insured, VisitLine.registered, VisitLine.active,
+              # Before this visit: the department's current figures, or when this visit is
+              # the current one, the line before it (none: the declared headcount, nobody registered).
+              LabourDepartment.current_visit_id == VisitLine.visit_id,
+              LabourDepartment.insured, LabourDepartment.current_registered, LabourDepartment.current_active,
+              sa.func.coalesce(_before.insured, LabourDepartment.insured_declared),
+              sa.func.coalesce(_before.registered, 0), sa.func.coalesce(_before.active, 0))
     .join(LabourDepartment, LabourDepartment.id == VisitLine.labour_department_id)
+    .outerjoin(_before, _before.id == _LINE_BEFORE_CURRENT)
     .where(VisitLine.visit_id.in_(sa.bindparam("visit_ids", expanding=True)))
     .order_by(VisitLine.visit_id, LabourDepartment.name, LabourDepartment.id)
 )
-
-# The departments' latest counting lines but their current one: their figures
-# before the visit that is current (the order of fieldops/definitions.py's `line_order`).
-_ranked = (
-    sa.select(VisitLine.labour_department_id, VisitLine.insured, VisitLine.registered, VisitLine.active,
-              sa.func.row_number().over(
-                  partition_by=VisitLine.labour_department_id,
-                  order_by=(Visit.visit_date.desc(), FIGURES_SUBMITTED_AT.desc(), Visit.id.desc())).label("n"))
-    .join(Visit, Visit.id == VisitLine.visit_id)
-    .join(LabourDepartment, LabourDepartment.id == VisitLine.labour_department_id)
-    .where(VisitLine.labour_department_id.in_(sa.bindparam("department_ids", expanding=True)),
-           Visit.state.in_(COUNTING_STATES), Visit.id != LabourDepartment.current_visit_id)
-    .subquery()
-)
-_PREVIOUS = sa.select(_ranked.c.labour_department_id, _ranked.c.insured, _ranked.c.registered,
-                      _ranked.c.active).where(_ranked.c.n == 1)
 
 
 def card_changes(visit_ids) -> dict[int, tuple[Change, ...]]:
     """{visit id: its Change per department}: the figures recorded against the
     department's current figures without this visit (the line before it when it
     is the current one; the declared headcount with nobody registered when no
-    other line counts). Two statements, whatever the number of cards."""
+    other line counts). One statement, whatever the number of cards."""
     if not visit_ids:
         return {}
-    lines = rows_of(_LINES, {"visit_ids": list(visit_ids)})
-    current_here = sorted({line.labour_department_id for line in lines if line.current_visit_id == line.visit_id})
-    previous = {}
-    if current_here:
-        previous = {row.labour_department_id: (row.insured, row.registered, row.active)
-                    for row in rows_of(_PREVIOUS, {"department_ids": current_here})}
     changes: dict[int, list[Change]] = {}
-    for line in lines:
-        if line.current_visit_id == line.visit_id:
-            # As LabourDepartment.insured without a visit: the declared headcount, nobody registered.
-            before = previous.get(line.labour_department_id) or (line.insured_declared, 0, 0)
-        else:
-            before = (line.current_insured, line.current_registered, line.current_active)
-        changes.setdefault(line.visit_id, []).append(
-            Change(line.name, before, (line.insured, line.registered, line.active)))
+    for (visit_id, name, insured, registered, active, is_current, *current, before_insured, before_registered,
+         before_active) in rows_of(_LINES, {"visit_ids": list(visit_ids)}):
+        before = (before_insured, before_registered, before_active) if is_current else tuple(current)
+        changes.setdefault(visit_id, []).append(Change(name, before, (insured, registered, active)))
     return {visit_id: tuple(found) for visit_id, found in changes.items()}
