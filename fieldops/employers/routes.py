@@ -53,7 +53,8 @@ def _render_show(employer, department_form, status=200):
 @signed_in
 def show(employer_id):
     employer = get_or_404(Employer, employer_id, current_user)
-    return _render_show(employer, DepartmentForm())
+    # Only an admin adds departments here: nobody else's page has the form.
+    return _render_show(employer, DepartmentForm() if current_user.role == Role.admin else None)
 
 
 def _form(form_class, employer=None):
