@@ -42,7 +42,8 @@ class Page(SelectPagination):
         args = self._query_args
         select = _page_statement(args["select"], self.per_page, self._query_offset)
         if args["rows"]:
-            return rows_of(select, args["params"])
+            # A tuple: a page of rows can be a key (core/templating.py, remembered).
+            return tuple(rows_of(select, args["params"]))
         return args["session"].execute(select, args["params"]).unique().scalars().all()
 
     def _query_count(self):
