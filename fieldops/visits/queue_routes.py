@@ -82,9 +82,15 @@ def queue():
     fragment = htmx.target == "review-results"
     context = dict(page=page, form=form, filters=filters, selection=selection, too_many=too_many,
                    max_bulk=queries.MAX_BULK,
-                   changes=queries.card_changes([card.id for card in page.items]),
+                   cards=_with_changes(page.items),
                    title=_title(filters.state), fragment=fragment)
     return render_template("visits/_queue_list.html" if fragment else "visits/queue.html", **context)
+
+
+def _with_changes(cards) -> tuple:
+    """Each card's row with its changes per department: all a card shows (the key it is made once by)."""
+    changes = queries.card_changes([card.id for card in cards])
+    return tuple((card, changes.get(card.id, ())) for card in cards)
 
 
 @bp.app_template_global("verify_all_inputs")
