@@ -3,8 +3,8 @@ on the visits blueprint."""
 from functools import partial
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from markupsafe import Markup
 from flask_login import current_user
+from markupsafe import Markup
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
