@@ -91,3 +91,14 @@ def test_an_officer_of_another_province_still_gets_404(app, moved, client_as):
     client = client_as("officer", "HT")
     assert client.get(f"/visits/{moved['returned'].id}").status_code == 404
     assert client.get(f"/followups/{moved['followup'].id}").status_code == 404
+
+
+def test_the_old_districts_queue_finds_the_moved_employers_visit_by_its_name(moved, client_as):
+    """The queue's employer filter matches the visit's employer wherever it is now:
+    the work waiting in Ba Đình is found there by name, and verify all selects it."""
+    supervisor = in_english(client_as("supervisor"))
+    page = supervisor.get("/visits/review?employer=chuyen+quan").get_data(as_text=True)
+    waiting = moved["waiting"]
+    assert f'data-visit="{waiting.id}"' in page
+    assert f'name="all" value="{waiting.id}.{waiting.revision}"' in page
+    assert "1 visit waits for review" in page
