@@ -78,30 +78,28 @@ def test_history_pages_are_htmx_fragments(world, client_as, app):
 def test_a_page_of_visits_knows_how_many_pages_there_are(world, app, visits, page, shown, pages):
     """A page that is not full is the last: its total needs no count of all items;
     a full page or one past the end counts them."""
-    from fieldops.core.paging import page_of
-    from fieldops.visits.queries import employer_history
+    from fieldops.visits.queries import employer_history_page
 
     employer, officer = world["employer"], world["users"]["HN"]["officer"]
     for n in range(visits):
         factories.visit(officer, employer, visit_date=date(2023, 5, 1 + n % 28), now=datetime(2023, 5, 1, 9))
     db.session.commit()
     with app.test_request_context(f"/?page={page}"):
-        listed = page_of(employer_history(employer), rows=True)
+        listed = employer_history_page(employer)
         assert (len(listed.items), listed.total, listed.pages) == (shown, visits, pages)
 
 
 @pytest.mark.parametrize("asked, page", [("0", 1), ("-1", 1), ("abc", 1), ("", 1), ("9999999", 1), ("2", 2),
                                           ("999999", 999999)])
 def test_a_page_number_that_makes_no_sense_shows_a_sensible_page(world, app, asked, page):
-    from fieldops.core.paging import page_of
-    from fieldops.visits.queries import employer_history
+    from fieldops.visits.queries import employer_history_page
 
     employer, officer = world["employer"], world["users"]["HN"]["officer"]
     for n in range(25):
         factories.visit(officer, employer, visit_date=date(2023, 5, 1 + n % 28), now=datetime(2023, 5, 1, 9))
     db.session.commit()
     with app.test_request_context("/", query_string={"page": asked}):
-        listed = page_of(employer_history(employer), rows=True)
+        listed = employer_history_page(employer)
         assert (listed.page, listed.total, listed.pages) == (page, 25, 2)
         assert len(listed.items) == {1: 20, 2: 5}.get(page, 0)
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from fieldops.audit.operations import record
 from fieldops.auth.models import Role
 from fieldops.core.expressions import given_limit, inline
+from fieldops.core.paging import page_of
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.followups.models import (
@@ -75,10 +76,11 @@ _ANSWERED = (
 )
 
 
-def waiting(user):
-    """The escalations in the Center user's area waiting for its answer, the oldest approval first
-    (a statement of rows, to be paged)."""
-    return _WAITING_ROWS.params(**area_of(user))
+def waiting_page(user):
+    """The page asked for of the escalations in the Center user's area waiting for its
+    answer, the oldest approval first (the statement built once, its values given apart:
+    visits/queries.py's my_visits_page says why)."""
+    return page_of(_WAITING_ROWS, rows=True, params=area_of(user), total=lambda: waiting_count(user))
 
 
 def waiting_count(user) -> int:

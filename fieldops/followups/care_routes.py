@@ -5,7 +5,6 @@ from flask_login import current_user
 
 from fieldops.auth.access import roles_required
 from fieldops.auth.models import Role
-from fieldops.core.paging import page_of
 from fieldops.core.translations import gettext as _
 from fieldops.extensions import db
 from fieldops.followups import bp, care
@@ -26,7 +25,7 @@ def _form(followup_id, **kwargs):
 
 
 def _queue(sent=None, status=200):
-    page = page_of(care.waiting(current_user), rows=True, total=lambda: care.waiting_count(current_user))
+    page = care.waiting_page(current_user)
     # Only a form sent with errors is kept as such; every other row gets the blank form's markup with its id:
     # a form object and its fields' rendering per row cost more than the rest of the row.
     # The categories' names translated once for the page, not once per row.

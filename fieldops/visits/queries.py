@@ -52,9 +52,11 @@ _MY_VISITS = (
 _RECENT_VISITS = _MY_VISITS.limit(given_limit())
 
 
-def my_visits(user):
-    """All of them (a statement of rows, to be paged)."""
-    return _MY_VISITS.params(officer_id=user.id, **area_of(user))
+def my_visits_page(user):
+    """The page asked for of all of them. The statement stays the one built once, its
+    values given apart: a copy with its values (`.params()`) is keyed anew on every
+    view, and its page built again (0.2–0.3 ms of CPU)."""
+    return page_of(_MY_VISITS, rows=True, params={"officer_id": user.id} | area_of(user))
 
 
 def recent_visits(user, limit=8) -> list[sa.Row]:
@@ -123,9 +125,9 @@ _HISTORY = (
 )
 
 
-def employer_history(employer: Employer):
-    """Visits of the employer, newest first (a statement of rows, to be paged; built once)."""
-    return _HISTORY.params(employer_id=employer.id)
+def employer_history_page(employer: Employer):
+    """The page asked for of the employer's visits, newest first (as my_visits_page)."""
+    return page_of(_HISTORY, rows=True, params={"employer_id": employer.id})
 
 
 _LINES_IN_ORDER = (
@@ -183,7 +185,7 @@ def employer_visits(employer, today) -> dict:
     its departments counting `today` with their current figures, those ended, the
     changes by visit, the paged history."""
     departments = department_figures(employer)
-    history = page_of(employer_history(employer), rows=True)
+    history = employer_history_page(employer)
     counting = [d for d in departments if counts_on(today, d.starts_on, d.retired_on)]
     return {"history": history, "departments": counting, "ended": [d for d in departments if d.retired_on is not None],
             "changes": changes_by_visit(employer, departments), "totals": department_totals(counting)}

@@ -9,7 +9,6 @@ from fieldops.audit.operations import record_denied
 from fieldops.auth.access import roles_required, signed_in
 from fieldops.auth.models import Role
 from fieldops.core.numbers import whole_number
-from fieldops.core.paging import page_of
 from fieldops.core.translations import gettext as _
 from fieldops.definitions import counts_on
 from fieldops.employers.models import Employer, LabourDepartment
@@ -21,7 +20,8 @@ from fieldops.visits import bp, operations, rules
 from fieldops.visits.forms import LineForm, ObstacleForm, ReviewForm, VisitForm
 from fieldops.visits.labels import template_globals
 from fieldops.visits.models import Visit
-from fieldops.visits.queries import department_figures, earliest_visit_date, my_visits, own_visit_dates, visit_by_key
+from fieldops.visits.queries import (department_figures, earliest_visit_date, my_visits_page, own_visit_dates,
+                                     visit_by_key)
 
 
 @bp.record_once
@@ -39,7 +39,7 @@ def isodate(value):
 @bp.get("/")
 @roles_required(Role.officer)
 def mine():
-    page = page_of(my_visits(current_user), rows=True)
+    page = my_visits_page(current_user)
     return render_template("visits/mine.html", page=page)
 
 
