@@ -15,7 +15,8 @@ from fieldops.core.rows import planned_for_their_values, rows_of, scalar_of
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.employers.queries import matching_words, word_parameters
 from fieldops.org.scope import area_of, in_area
-from fieldops.visits.models import COUNTING_STATES, ReviewState, Visit, VisitLine, VisitPurpose
+from fieldops.visits.models import (COUNTING_STATES, ReviewState, Visit, VisitLine, VisitPurpose,
+                                    figures_submitted_at)
 from fieldops.visits.queries import Change
 
 # The most visits verified at once: a batch holds a lock on each employer's timeline until it commits.
@@ -139,8 +140,7 @@ _LINE_BEFORE_CURRENT = (
     .where(LabourDepartment.current_visit_id == VisitLine.visit_id,  # (looked for only then)
            _earlier_line.labour_department_id == VisitLine.labour_department_id,
            _earlier.state.in_(COUNTING_STATES), _earlier.id != VisitLine.visit_id)
-    .order_by(_earlier.visit_date.desc(), sa.func.coalesce(_earlier.resubmitted_at, _earlier.submitted_at).desc(),
-              _earlier.id.desc())
+    .order_by(_earlier.visit_date.desc(), figures_submitted_at(_earlier).desc(), _earlier.id.desc())
     .limit(1).correlate(VisitLine, LabourDepartment).scalar_subquery()
 )
 _before = aliased(VisitLine)
