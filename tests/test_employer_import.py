@@ -19,13 +19,21 @@ from fieldops.core.spreadsheet import neutralise
 from fieldops.employers import import_writer
 from fieldops.employers.importing import import_employers
 from fieldops.employers.models import WHOLE_EMPLOYER, Employer, LabourDepartment
-from fieldops.employers.queries import search_employers
+from fieldops.employers.queries import search_page
 from fieldops.extensions import db
 from tests import factories
 
 VI = ["Mã đơn vị", "Tên đơn vị", "Mã số thuế", "Mã cơ quan BHXH", "Bộ phận", "Số lao động tham gia"]
 EN = ["unit_code", "name", "tax_code", "district_code", "department", "insured"]
 TONES = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def found(actor, q):
+    """What the employer search shows `actor` for `q`, as the page asks for it."""
+    from flask import current_app
+
+    with current_app.test_request_context("/employers/"):
+        return search_page(actor, q).items
 
 
 def csv_bytes(rows, header=VI, encoding="utf-8", delimiter=","):
@@ -127,7 +135,8 @@ def test_vietnamese_csv_imports_employers_departments_and_headcounts(admin):
     assert second.district.code == "HN-CG" and second.tax_code == ""
     assert [(d.name, d.insured_declared) for d in second.departments] == [(WHOLE_EMPLOYER, 0)]
     # Found by search as any employer typed in by hand.
-    assert db.session.execute(search_employers(admin, "hoang long")).one().unit_code == "TA0001"
+    (hoang_long,) = found(admin, "hoang long")
+    assert hoang_long.unit_code == "TA0001"
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "employer.import")).one()
     assert event.actor_id == admin.id and event.after["file"] == "nhap.csv"
     assert event.after["employers_created"] == 2 and event.after["departments_created"] == 3
@@ -177,7 +186,8 @@ def test_reimport_updates_by_unit_code(admin, org):
     assert (updated.name, updated.tax_code, updated.district.code) == ("Tên mới", "0109999999", "HN-CG")
     assert updated.address == "Số 1, Kim Mã, Ba Đình, Hà Nội"  # no address column: kept as it was
     assert {(d.name, d.insured_declared) for d in updated.departments} == {("VĂN PHÒNG", 5), ("Kho", 9)}
-    assert db.session.execute(search_employers(admin, "ten moi")).one().id == employer.id
+    (renamed,) = found(admin, "ten moi")
+    assert renamed.id == employer.id
     # The same file again changes nothing.
     again = run(admin, csv_bytes(rows))
     assert again.counts["employers_unchanged"] == 1 and again.counts["departments_unchanged"] == 2

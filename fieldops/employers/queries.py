@@ -72,12 +72,6 @@ def _search_parameters(user, q: str) -> tuple[dict, int]:
     return area_of(user) | words, len(words)
 
 
-def search_employers(user, q: str):
-    """The matching employers in the user's area, in name order, as rows."""
-    parameters, words = _search_parameters(user, q)
-    return _search(words)[0].params(parameters)
-
-
 def search_page(user, q: str):
     """The page of the search asked for (?page=)."""
     parameters, words = _search_parameters(user, q)
