@@ -381,9 +381,12 @@ def test_a_subtree_given_as_a_parameter_is_the_scope_clause(app, org, users):
     for unit in org.values():
         expected = db.session.scalars(sa.select(User.id).where(User.scope_clause(unit)).order_by(User.id)).all()
         assert db.session.scalars(built_once, subtree_of(unit)).all() == expected, unit.code
-    # A path's LIKE wildcards are its own characters, not patterns.
-    assert subtree_of(org["HN"])["subtree_path"] == org["HN"].path + "%"
-    assert subtree_of(type(org["HN"])(path="/1_2%/"))["subtree_path"] == "/1\\_2\\%/%"
+    # A unit whose id begins with another's is not below it; the unit itself and those below are.
+    unit_12 = type(org["HN"])(path="/1/12/")
+    for path, below in (("/1/12/", True), ("/1/12/5/", True), ("/1/12/5/77/", True), ("/1/123/", False),
+                        ("/1/120/", False), ("/1/1/", False), ("/1/12", False), ("/1/", False), ("/2/12/", False)):
+        found = db.session.scalar(sa.select(sa.literal(1)).where(in_subtree(sa.literal(path))), subtree_of(unit_12))
+        assert (found == 1) is below, path
 
 
 def test_the_officer_filter_lists_the_officers_of_the_area_and_of_the_unit_chosen(app, org, users):

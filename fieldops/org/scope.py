@@ -19,10 +19,10 @@ on each view, 1.9 ms built once). Records of a unit (`InUnit`) the same way:
 from functools import cache
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from flask import abort, g, has_request_context
 
 from fieldops.audit.operations import record_denied
-from fieldops.core.expressions import LIKE_ESCAPE, escape_like
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 
@@ -81,18 +81,44 @@ def area_of(user) -> dict:
 SUBTREE = "subtree_path"
 
 
+class _PathRange(sa.sql.functions.FunctionElement):
+    """`path >= start AND path < end`, compared byte by byte: PostgreSQL's pattern
+    operators, which its path index (text_pattern_ops) reads whatever the database's
+    collation; elsewhere the plain ones (SQLite compares text by its bytes)."""
+
+    type = sa.Boolean()
+    name = "path_range"
+    inherit_cache = True
+
+
+@compiles(_PathRange)
+def _compile_path_range(element, compiler, **kw):
+    path, start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({path} >= {start} AND {path} < {end})"
+
+
+@compiles(_PathRange, "postgresql")
+def _compile_path_range_postgresql(element, compiler, **kw):
+    path, start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({path} ~>=~ {start} AND {path} ~<~ {end})"
+
+
 def in_subtree(path_column, name=SUBTREE):
     """`path_column`, a unit's path, within a subtree given when the statement runs
-    (`subtree_of(root, name)`): OrgUnit.scope_clause as a parameter, on the unit a
+    (`subtree_of(root, name)`): OrgUnit.scope_clause as parameters, on the unit a
     statement built once joins to its records (a user's). On the joined unit, not as
     `IN (units of the subtree)`: with that, PostgreSQL scanned every unit to join
-    them back (0.70 against 0.22 ms for the review queue's officer filter)."""
-    return path_column.like(sa.bindparam(name), escape=LIKE_ESCAPE)
+    them back (0.70 against 0.22 ms for the review queue's officer filter). As a
+    range of paths, not a LIKE prefix: the statement runs prepared, and PostgreSQL's
+    plan for any prefix could not use the path index with a LIKE (it read all the
+    units, 0.37 against 0.05 ms)."""
+    return _PathRange(path_column, sa.bindparam(name), sa.bindparam(name + "_end"))
 
 
 def subtree_of(root: OrgUnit, name=SUBTREE) -> dict:
-    """The parameter `in_subtree` takes: `root`'s path as a LIKE prefix, its wildcards escaped."""
-    return {name: escape_like(root.path) + "%"}
+    """The parameters `in_subtree` takes: the paths from `root`'s own, up to the first
+    path past every path that starts with it (its last character the next one)."""
+    return {name: root.path, name + "_end": root.path[:-1] + chr(ord(root.path[-1]) + 1)}
 
 
 class InUnit:
