@@ -94,13 +94,8 @@ class _PathRange(sa.sql.functions.FunctionElement):
 @compiles(_PathRange)
 def _compile_path_range(element, compiler, **kw):
     path, start, end = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"({path} >= {start} AND {path} < {end})"
-
-
-@compiles(_PathRange, "postgresql")
-def _compile_path_range_postgresql(element, compiler, **kw):
-    path, start, end = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"({path} ~>=~ {start} AND {path} ~<~ {end})"
+    at_least, below = ("~>=~", "~<~") if compiler.dialect.name == "postgresql" else (">=", "<")
+    return f"({path} {at_least} {start} AND {path} {below} {end})"
 
 
 def in_subtree(path_column, name=SUBTREE):
