@@ -159,11 +159,18 @@ def _one_in_area(model):
     return sa.select(model).where(model.id == sa.bindparam("ident"), in_area(model.district_id))
 
 
+# A unit in the user's subtree: every dashboard, report and export behind a unit's id.
+_UNIT_IN_SUBTREE = sa.select(OrgUnit).where(OrgUnit.id == sa.bindparam("ident"), in_subtree(OrgUnit.path))
+
+
 def get_or_404(model, ident, user):
     if not isinstance(ident, int) or not 0 < ident <= MAX_ID:
         abort(404)
-    if issubclass(model, InDistrict):  # most pages behind an id: the statement built once
+    # Most pages behind an id read by a statement built once (building it cost more than running it).
+    if issubclass(model, InDistrict):
         obj = db.session.scalars(_one_in_area(model), {"ident": ident} | area_of(user)).first()
+    elif model is OrgUnit:
+        obj = db.session.scalars(_UNIT_IN_SUBTREE, {"ident": ident} | subtree_of(user.org_unit)).first()
     else:
         obj = db.session.scalars(scoped(model, user).where(model.id == ident)).first()
     if obj is None:
