@@ -55,7 +55,7 @@ def district_ids_in_scope(root: OrgUnit) -> list[int]:
     memo = g.setdefault("_district_ids_in_scope", {}) if has_request_context() else {}
     key = (root.id, root.path)
     if key not in memo:
-        memo[key] = list(db.session.scalars(units_in_scope(root).where(OrgUnit.level == UnitLevel.district)))
+        memo[key] = list(db.session.scalars(_DISTRICTS_IN_SUBTREE, subtree_of(root)))
     return memo[key]
 
 
@@ -114,6 +114,11 @@ def subtree_of(root: OrgUnit, name=SUBTREE) -> dict:
     """The parameters `in_subtree` takes: the paths from `root`'s own, up to the first
     path past every path that starts with it (its last character the next one)."""
     return {name: root.path, name + "_end": root.path[:-1] + chr(ord(root.path[-1]) + 1)}
+
+
+# The districts of a subtree (district_ids_in_scope), built once: a province's or the
+# nation's pages read them on every view.
+_DISTRICTS_IN_SUBTREE = sa.select(OrgUnit.id).where(in_subtree(OrgUnit.path), OrgUnit.level == UnitLevel.district)
 
 
 class InUnit:

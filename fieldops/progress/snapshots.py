@@ -141,6 +141,11 @@ def _keep(key: str, kept: Kept) -> None:
 # An aged copy is served while it is computed again for no longer than this:
 # past it, the figures are too old to show and the request computes its own.
 SERVED_WHILE_COMPUTED = timedelta(minutes=10)
+
+# How old a kept copy is, and whether a reader has asked for it again: read on every view
+# of a dashboard, built once.
+_AGE = sa.select(ReportSnapshot.computed_at, ReportSnapshot.wanted_at).where(ReportSnapshot.key == sa.bindparam("key"))
+
 # The most aged copies the worker computes again before it looks for a job again.
 REFRESH_BATCH = 20
 
@@ -154,8 +159,7 @@ def unit_report(unit, campaign, period, today: date, rank="overall", html=True) 
     if seconds <= 0:
         return _compute(unit, campaign, period, today, rank, now)
     key = key_of(unit, campaign, period, today, rank)
-    found = db.session.execute(sa.select(ReportSnapshot.computed_at, ReportSnapshot.wanted_at)
-                               .where(ReportSnapshot.key == key)).first()
+    found = db.session.execute(_AGE, {"key": key}).first()
     if found is not None and now - found.computed_at < SERVED_WHILE_COMPUTED:
         if now - found.computed_at >= timedelta(seconds=seconds) and found.wanted_at is None:
             _want(key, now)
