@@ -162,6 +162,35 @@ def test_every_row_gets_its_own_answer_form_at_the_cost_of_one(app, fu, center, 
     assert "error" not in _answer_form_of(sent, more[0].id)
 
 
+def test_an_escalation_is_made_once_and_follows_its_row_and_the_language(app, fu, center):
+    """The facts of a row (its heading and contact) are made once for the row and the
+    language: another view makes none again, a row that changed and another language
+    show at once, and the answer form beside them is made on each view."""
+    client = _client(app, center["care"])
+    kept = app.jinja_env.globals["remembered"].kept
+    kept.clear()
+    first = client.get("/followups/care").get_data(as_text=True)
+    made = dict(kept)
+    assert len([key for key in made if key[0].co_filename.endswith("followups/care.html")]) == 1
+    again = client.get("/followups/care").get_data(as_text=True)
+    assert all(kept[key] is fragment for key, fragment in made.items()) and len(kept) == len(made)
+    approved = center["approved"].id
+    assert _answer_form_of(again, approved) == _answer_form_of(first, approved)
+    assert 'href="tel:0912345678"' in again
+
+    fu["employer"].contact_phone, center["approved"].note = "0987654321", "Gọi sau 14 giờ"
+    db.session.commit()
+    changed = client.get("/followups/care").get_data(as_text=True)
+    assert 'href="tel:0987654321"' in changed and "0912345678" not in changed
+    assert "Gọi sau 14 giờ" in changed and "Gọi trước 10 giờ" not in changed
+
+    assert client.post("/language", data={"lang": "vi", "next": "/"}).status_code == 302
+    in_vietnamese = client.get("/followups/care").get_data(as_text=True)
+    assert "<dt>Người liên hệ</dt>" in in_vietnamese and "Contact person" not in in_vietnamese
+    assert "<dt>Ngày duyệt</dt>" in in_vietnamese
+    assert f'<label for="care{approved}-answer">' in _answer_form_of(in_vietnamese, approved)
+
+
 def _csv(data: bytes):
     return csv_rows(data, "en")
 
