@@ -260,3 +260,27 @@ def test_language_preference_follows_the_user(app, users, client_as):
     assert db.session.get(User, users["HN"]["officer"].id).preferred_language == "en"
     fresh = sign_in(app.test_client(), users["HN"]["officer"])
     assert 'lang="en"' in fresh.get("/").get_data(as_text=True)
+
+
+def test_the_user_behind_a_request_is_read_with_their_unit_in_one_statement(app, users):
+    from fieldops.auth.operations import load_session, sign_in as open_session
+    from tests.statements import recorded
+
+    officer = users["HN"]["officer"]
+    expected = (officer.id, officer.username, officer.role, officer.org_unit.name)
+    with app.test_request_context("/"):
+        token = open_session(officer.username, PASSWORD).session_token
+        db.session.commit()
+        db.session.expunge_all()
+        with recorded() as sent:
+            user = load_session(token)
+            assert (user.id, user.username, user.role, user.org_unit.name) == expected
+        assert len(sent) == 1
+        # The session's own objects: the view's changes to them are saved, nothing else is written.
+        assert user in db.session and user.org_unit in db.session and not db.session.dirty
+        assert load_session(token) is user
+        user.full_name = "Nguyễn Văn Đổi"
+        db.session.commit()
+        db.session.expunge_all()
+        assert db.session.get(User, expected[0]).full_name == "Nguyễn Văn Đổi"
+        assert load_session("not-a-token") is None

@@ -4,14 +4,16 @@ import secrets
 from functools import cache
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 from flask import current_app
 
 from fieldops.audit.operations import client_address, record
 from fieldops.auth.models import USER_AGENT_MAX, LoginAttempt, User, UserSession
 from fieldops.auth.passwords import burn_verify, hash_password, verify_password
 from fieldops.core import hooks
+from fieldops.core.rows import columns_of, first_of, instance_of
 from fieldops.extensions import db
+from fieldops.org.models import OrgUnit
 from fieldops.timeutil import utcnow
 
 
@@ -116,14 +118,20 @@ def _session_read():
     """The read behind every request, built once (building and keying it cost
     more than running it: 2 ms of a /healthz's 8). The user's unit and the count
     on the top bar's notice badge (the follow-ups' hook) come with it: nearly
-    every page scopes by the one and shows the other."""
+    every page scopes by the one and shows the other. Read as columns, the user
+    and the unit made from them (`instance_of`): the ORM's loading of the three
+    cost 0.4-0.5 ms a request more."""
     return (
-        sa.select(UserSession, User, badge_of(User.id))
+        sa.select(UserSession.id, UserSession.created_at, UserSession.last_seen_at, badge_of(User.id),
+                  *columns_of(User), *columns_of(OrgUnit))
+        .select_from(UserSession)
         .join(User, User.id == UserSession.user_id)
-        .join(User.org_unit)
-        .options(contains_eager(User.org_unit))
+        .join(OrgUnit, OrgUnit.id == User.org_unit_id)
         .where(UserSession.token_hash == sa.bindparam("token_hash"), UserSession.ended_at.is_(None))
     )
+
+
+_SESSION_SEEN = sa.update(UserSession).where(UserSession.id == sa.bindparam("session_id"))
 
 
 def load_session(token: str) -> User | None:
@@ -131,23 +139,26 @@ def load_session(token: str) -> User | None:
     if not token:
         return None
     cfg = current_app.config
-    row = db.session.execute(_session_read(), {"token_hash": _token_hash(token)}).first()
+    row = first_of(_session_read(), {"token_hash": _token_hash(token)})
     if row is None:
         return None
-    user_session, user, unseen_notices = row
+    session_id, created_at, last_seen_at, unseen_notices, *columns = row
+    user_columns = len(columns_of(User))
+    user = instance_of(User, columns[:user_columns])
+    set_committed_value(user, "org_unit", instance_of(OrgUnit, columns[user_columns:]))
     badge_read(unseen_notices)
     now = utcnow()
     if (
         not user.active
-        or now - user_session.last_seen_at > cfg["SESSION_IDLE_TIMEOUT"]
-        or now - user_session.created_at > cfg["SESSION_ABSOLUTE_TIMEOUT"]
+        or now - last_seen_at > cfg["SESSION_IDLE_TIMEOUT"]
+        or now - created_at > cfg["SESSION_ABSOLUTE_TIMEOUT"]
     ):
-        user_session.ended_at = now
+        db.session.connection().execute(_SESSION_SEEN, {"session_id": session_id, "ended_at": now})
         db.session.commit()
         return None
     # One write a minute is enough for a 30-minute idle timeout.
-    if (now - user_session.last_seen_at).total_seconds() > 60:
-        user_session.last_seen_at = now
+    if (now - last_seen_at).total_seconds() > 60:
+        db.session.connection().execute(_SESSION_SEEN, {"session_id": session_id, "last_seen_at": now})
         db.session.commit()
     user.session_token = token
     return user
