@@ -400,3 +400,37 @@ def test_the_officer_filter_lists_the_officers_of_the_area_and_of_the_unit_chose
         assert officers_for_choice(users["HN"]["supervisor"], org["HT"]) == []
         coded = officers_for_choice(users["HT"]["supervisor"], org["HT"], with_unit_code=True)
         assert (ht_officer.id, f"{ht_officer.full_name} · {ht_officer.org_unit.code}") in coded
+
+
+def test_a_record_behind_its_id_is_the_sessions_own_object(app, org, users):
+    """`get_or_404` reads a record's columns and makes the session's object of them
+    (fieldops/core/rows.py `instance_of`): the same object as any other read of it,
+    its changes saved, what a commit expired read again, another area's id a 404."""
+    import sqlalchemy as sa
+    from werkzeug.exceptions import NotFound
+
+    from fieldops.employers.models import Employer
+    from fieldops.extensions import db
+    from fieldops.org.models import OrgUnit
+    from fieldops.org.scope import get_or_404
+
+    officer, other = users["HN"]["officer"], users["HT"]["officer"]
+    employer = factories.employer(org["HN-BD"], name="Công ty Ba Đình")
+    employer_id, unit_id = employer.id, org["HN-BD"].id
+    db.session.commit()
+    with app.test_request_context("/"):
+        db.session.expunge_all()
+        officer = db.session.get(type(officer), officer.id)
+        found = get_or_404(Employer, employer_id, officer)
+        assert (found.name, found.district_id) == ("Công ty Ba Đình", unit_id)
+        assert found in db.session and not db.session.dirty
+        assert db.session.get(Employer, employer_id) is found
+        assert get_or_404(OrgUnit, unit_id, officer) is db.session.get(OrgUnit, unit_id)
+        found.contact_name = "Chị Lan"
+        db.session.commit()
+        db.session.execute(sa.update(Employer).where(Employer.id == employer_id).values(name="Công ty mới"))
+        db.session.commit()
+        assert get_or_404(Employer, employer_id, officer) is found
+        assert (found.name, found.contact_name) == ("Công ty mới", "Chị Lan")
+        with pytest.raises(NotFound):
+            get_or_404(Employer, employer_id, db.session.get(type(other), other.id))

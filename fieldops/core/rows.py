@@ -62,6 +62,11 @@ def instance_of(model, values):
     session = db.session()
     held = session.identity_map.get(mapper.identity_key_from_primary_key([values[i] for i in primary_key]))
     if held is not None:
+        # As the ORM would: what a commit expired is taken from the row, the rest is left as the session holds it.
+        expired = sa.inspect(held).expired_attributes
+        for key, value in zip(keys, values):
+            if key in expired:
+                set_committed_value(held, key, value)
         return held
     instance = mapper.class_manager.new_instance()
     for key, value in zip(keys, values):
