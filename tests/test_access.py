@@ -414,13 +414,15 @@ def test_a_record_behind_its_id_is_the_sessions_own_object(app, org, users):
     from fieldops.org.models import OrgUnit
     from fieldops.org.scope import get_or_404
 
-    officer, other = users["HN"]["officer"], users["HT"]["officer"]
+    from fieldops.auth.models import User
+
+    officer_id, other_id = users["HN"]["officer"].id, users["HT"]["officer"].id
     employer = factories.employer(org["HN-BD"], name="Công ty Ba Đình")
     employer_id, unit_id = employer.id, org["HN-BD"].id
     db.session.commit()
     with app.test_request_context("/"):
         db.session.expunge_all()
-        officer = db.session.get(type(officer), officer.id)
+        officer = db.session.get(User, officer_id)
         found = get_or_404(Employer, employer_id, officer)
         assert (found.name, found.district_id) == ("Công ty Ba Đình", unit_id)
         assert found in db.session and not db.session.dirty
@@ -433,4 +435,4 @@ def test_a_record_behind_its_id_is_the_sessions_own_object(app, org, users):
         assert get_or_404(Employer, employer_id, officer) is found
         assert (found.name, found.contact_name) == ("Công ty mới", "Chị Lan")
         with pytest.raises(NotFound):
-            get_or_404(Employer, employer_id, db.session.get(type(other), other.id))
+            get_or_404(Employer, employer_id, db.session.get(User, other_id))
