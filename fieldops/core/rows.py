@@ -14,7 +14,7 @@ from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 
 from fieldops.extensions import db
 
@@ -69,8 +69,8 @@ def instance_of(model, values):
                 set_committed_value(held, key, value)
         return held
     instance = mapper.class_manager.new_instance()
-    for key, value in zip(keys, values):
-        set_committed_value(instance, key, value)
+    # A new object's values have no history yet; made detached, they are its state as loaded.
+    instance_dict(instance).update(zip(keys, values))
     make_transient_to_detached(instance)
     session.add(instance)
     return instance
