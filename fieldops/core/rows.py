@@ -9,7 +9,23 @@ opened most read only columns, so they read them here: in the session's own
 transaction, on the bind the session would choose for the statement (the
 replica for a dashboard, fieldops/core/replica.py), after flushing what the
 session holds, as the ORM's execute would.
+
+A SELECT read here runs on the driver's cursor, compiled once for each
+statement built once: SQLAlchemy's execution (its context, its result, its
+reading of every column's description) cost 0.15-0.3 ms of CPU a statement
+more than the driver's own, 1 ms of a review queue's 6 (bench/README.md,
+"Session 23"). What SQLAlchemy would do is done the same way, with its own
+pieces: the statement's bound values through its types' processors, expanding
+lists rendered by its compiler, the columns' values through their types'
+result processors, the engine's `before_cursor_execute` listeners told, a
+driver's error raised as SQLAlchemy's and a lost connection invalidated. Rows
+are named tuples: by position, by column name, or unpacked, as SQLAlchemy's.
+Anything else (a write, a statement with execution options) goes through
+SQLAlchemy as before. The compiler's pieces used here are internal to
+SQLAlchemy 2.x: tests/test_rows.py holds them to SQLAlchemy's own answers.
 """
+import weakref
+from collections import namedtuple
 from functools import cache
 
 import sqlalchemy as sa
@@ -26,16 +42,99 @@ def _connection(stmt):
     return session.connection(bind_arguments={"clause": stmt})
 
 
+class _Compiled:
+    """A SELECT compiled for one dialect, with the class of its rows; its columns'
+    result processors are found at its first run (some depend on the type the
+    driver describes)."""
+
+    __slots__ = ("sql", "row", "processors")
+
+    def __init__(self, compiled):
+        self.sql = compiled
+        self.row = namedtuple("Row", [column[0] for column in compiled._result_columns], rename=True)
+        self.processors = None
+
+
+# Per statement object, for as long as it lives (the pages' statements are built once).
+_COMPILED = weakref.WeakKeyDictionary()
+
+
+def _compiled(stmt, dialect):
+    by_dialect = _COMPILED.get(stmt)
+    if by_dialect is None:
+        by_dialect = _COMPILED[stmt] = {}
+    found = by_dialect.get(dialect.name)
+    if found is None:
+        compiled = stmt.compile(dialect=dialect)
+        found = by_dialect[dialect.name] = _Compiled(compiled) if not compiled.escaped_bind_names else False
+    return found
+
+
+def _bound(compiled, parameters):
+    """The SQL and the driver's parameters, as SQLAlchemy's execution makes them."""
+    values = compiled.construct_params(parameters, escape_names=False)
+    if compiled.literal_execute_params or compiled.post_compile_params:
+        expanded = compiled._process_parameters_for_postcompile(values)
+        sql, values, processors, order = (expanded.statement, expanded.parameters, expanded.processors,
+                                          expanded.positiontup)
+    else:
+        sql, processors, order = compiled.string, compiled._bind_processors, compiled.positiontup
+    for name, process in processors.items():
+        if name in values:
+            values[name] = process(values[name])
+    return sql, (tuple(values[name] for name in order) if compiled.positional else values)
+
+
+def _read(stmt, parameters) -> list | None:
+    """The rows of a SELECT read on the driver's cursor; None for a statement that is not one."""
+    if not getattr(stmt, "is_select", False) or stmt.get_execution_options():
+        return None
+    connection = _connection(stmt)
+    dialect = connection.dialect
+    compiled = _compiled(stmt, dialect)
+    if not compiled:
+        return None
+    sql, values = _bound(compiled.sql, parameters)
+    driver_connection = connection.connection.dbapi_connection
+    cursor = driver_connection.cursor()
+    try:
+        connection.dispatch.before_cursor_execute(connection, cursor, sql, values, None, False)
+        cursor.execute(sql, values)
+        found = cursor.fetchall()
+        if compiled.processors is None:
+            compiled.processors = tuple(
+                column[3]._cached_result_processor(dialect, described[1])
+                for column, described in zip(compiled.sql._result_columns, cursor.description))
+    except dialect.loaded_dbapi.Error as error:
+        if dialect.is_disconnect(error, driver_connection, cursor):
+            connection.invalidate(error)
+        raise sa.exc.DBAPIError.instance(sql, values, error, dialect.loaded_dbapi.Error) from error
+    finally:
+        cursor.close()
+    row, processors = compiled.row, compiled.processors
+    if any(processors):
+        return [row(*[value if process is None else process(value) for process, value in zip(processors, read)])
+                for read in found]
+    return [row(*values) for values in found]
+
+
 def rows_of(stmt, parameters=None) -> list:
-    return _connection(stmt).execute(stmt, parameters).all()
+    found = _read(stmt, parameters)
+    return found if found is not None else _connection(stmt).execute(stmt, parameters).all()
 
 
 def first_of(stmt, parameters=None):
-    return _connection(stmt).execute(stmt, parameters).first()
+    found = _read(stmt, parameters)
+    if found is None:
+        return _connection(stmt).execute(stmt, parameters).first()
+    return found[0] if found else None
 
 
 def scalar_of(stmt, parameters=None):
-    return _connection(stmt).scalar(stmt, parameters)
+    found = _read(stmt, parameters)
+    if found is None:
+        return _connection(stmt).scalar(stmt, parameters)
+    return found[0][0] if found else None
 
 
 @cache
