@@ -10,6 +10,7 @@ from flask import g, has_app_context
 
 from fieldops.campaigns.models import Campaign, CampaignState
 from fieldops.core.numbers import whole_number
+from fieldops.core.rows import rows_of
 from fieldops.extensions import db
 
 ARG_MAX = 20
@@ -68,7 +69,7 @@ def campaign_dates() -> list[sa.Row]:
         session.flush()  # as a read would: a campaign changed but not yet written is written, and read again
     kept = g.get("_campaign_dates")
     if kept is None or kept[0] is not session.get_transaction():
-        rows = session.execute(_DATES).all()
+        rows = rows_of(_DATES)
         kept = g._campaign_dates = (session.get_transaction(), rows)
     return kept[1]
 

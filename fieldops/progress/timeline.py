@@ -49,6 +49,7 @@ import sqlalchemy as sa
 
 from fieldops.core import hooks
 from fieldops.core.expressions import insert_on_conflict
+from fieldops.core.rows import rows_of
 from fieldops.definitions import brought_to_full, counts_on, is_full, line_order
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
@@ -230,9 +231,8 @@ def _load_history(ids):
     `updated_at`} from the database: two reads
     (employers with their departments, visits with their lines and obstacles),
     whether for one employer after a visit or 500 in a rebuild."""
-    connection = db.session.connection()
     found, stored_figures, updated = {}, {}, {}
-    for employer_id, district_id, department_id, declared, starts, retired, updated_at, *kept in connection.execute(
+    for employer_id, district_id, department_id, declared, starts, retired, updated_at, *kept in rows_of(
             _EMPLOYERS, {"ids": ids}):
         departments = found.setdefault(employer_id, (district_id, {}, {}, [], [], {}))[1]
         if department_id is not None:
@@ -242,7 +242,7 @@ def _load_history(ids):
             if starts is not None or retired is not None:
                 found[employer_id][5][department_id] = life_of(starts, retired)
     for visit_id, employer_id, day, submitted_at, state, department_id, *line, category, people in (
-            connection.execute(_HISTORY, {"ids": ids})):
+            rows_of(_HISTORY, {"ids": ids})):
         _district, _departments, visits, lines, obstacles, _lives = found[employer_id]
         visits[visit_id] = (day, submitted_at, state == ReviewState.verified)
         if category is not None:
@@ -257,7 +257,7 @@ def _lock_stored(ids) -> dict:
     return {employer_id: (district_id, {"steps": steps or [], "activity": activity or [], "obstacles": obstacles or [],
                                         "reviewed": reviewed or {}})
             for employer_id, district_id, steps, activity, obstacles, reviewed
-            in db.session.connection().execute(_LOCK_STORED, {"ids": ids})}
+            in rows_of(_LOCK_STORED, {"ids": ids})}
 
 
 def _refresh_batch(ids, stored, pending=None):
