@@ -4,13 +4,14 @@ on the day. Every lookup of "the current campaign" goes through here, so that
 two overlapping campaigns (2024 starting while 2023's final review is open)
 are told apart the same way everywhere."""
 from datetime import date
+from functools import cache
 
 import sqlalchemy as sa
 from flask import g, has_app_context
 
 from fieldops.campaigns.models import Campaign, CampaignState
 from fieldops.core.numbers import whole_number
-from fieldops.core.rows import rows_of
+from fieldops.core.rows import columns_of, instance_of, rows_of
 from fieldops.extensions import db
 
 ARG_MAX = 20
@@ -45,14 +46,17 @@ def chosen_campaign(arg, today: date, campaigns=None) -> Campaign | None:
     return campaign_in_force(today, campaigns)
 
 
-# Built once: every dashboard view reads the campaigns, and building the statement
-# cost as much as running it.
-_ALL = sa.select(Campaign).order_by(Campaign.counts_from.desc(), Campaign.id.desc())
+@cache
+def _all():
+    """Built once: every dashboard view reads the campaigns, and building the statement
+    cost as much as running it. Read as columns and made into the session's objects
+    (`instance_of`), as the user behind every request is."""
+    return sa.select(*columns_of(Campaign)).order_by(Campaign.counts_from.desc(), Campaign.id.desc())
 
 
 def all_campaigns() -> list[Campaign]:
     """Every campaign, latest first: what selectors and the list offer (a handful of rows)."""
-    return db.session.scalars(_ALL).all()
+    return [instance_of(Campaign, row) for row in rows_of(_all())]
 
 
 _DATES = sa.select(Campaign.id, Campaign.state, Campaign.counts_from).order_by(Campaign.id)

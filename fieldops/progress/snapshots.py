@@ -41,6 +41,7 @@ from fieldops.campaigns.models import Campaign
 from fieldops.core.expressions import insert_on_conflict
 from fieldops.core.recent import Recent
 from fieldops.core.replica import has_replica
+from fieldops.core.rows import first_of
 from fieldops.extensions import READS_REPLICA, db
 from fieldops.jobs.registry import chore
 from fieldops.org.models import OrgUnit
@@ -159,7 +160,7 @@ def unit_report(unit, campaign, period, today: date, rank="overall", html=True) 
     if seconds <= 0:
         return _compute(unit, campaign, period, today, rank, now)
     key = key_of(unit, campaign, period, today, rank)
-    found = db.session.execute(_AGE, {"key": key}).first()
+    found = first_of(_AGE, {"key": key})
     if found is not None and now - found.computed_at < SERVED_WHILE_COMPUTED:
         if now - found.computed_at >= timedelta(seconds=seconds) and found.wanted_at is None:
             _want(key, now)
