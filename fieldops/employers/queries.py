@@ -6,7 +6,7 @@ from sqlalchemy.orm import aliased
 
 from fieldops.core.expressions import LIKE_ESCAPE, escape_like
 from fieldops.core.paging import page_number, page_of
-from fieldops.core.rows import planned_for_their_values, scalar_of
+from fieldops.core.rows import columns_of, first_of, instance_of, planned_for_their_values, scalar_of
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
@@ -96,15 +96,16 @@ def readable_or_404(model, ident, user):
     before it, while acting on it stays with the district it was made in
     (README, "When an employer moves"). Anything else answers 404."""
     if isinstance(ident, int) and 0 < ident <= MAX_ID:
-        found = db.session.scalars(_by_employers_district(model), {"ident": ident} | area_of(user)).first()
+        found = first_of(_by_employers_district(model), {"ident": ident} | area_of(user))
         if found is not None:
-            return found
+            return instance_of(model, found)
     return get_or_404(model, ident, user)
 
 
 @cache
 def _by_employers_district(model):
     """A visit or follow-up by its id, in the area by its employer's district now: built
-    once (a visit's page is opened after every submit from a tablet's outbox)."""
-    return (sa.select(model).join(Employer, Employer.id == model.employer_id)
+    once (a visit's page is opened after every submit from a tablet's outbox); read as
+    columns and made into the session's object, as `get_or_404` does."""
+    return (sa.select(*columns_of(model)).join(Employer, Employer.id == model.employer_id)
             .where(model.id == sa.bindparam("ident"), in_area(Employer.district_id)))
