@@ -121,16 +121,38 @@ def measure(app, a, repeat):
     return results
 
 
+def _refuse_larger_data(url, sample_employers):
+    """The database given is emptied: one holding more employers than the sample
+    would make is someone's data (the national set, a demo), not a scratch one."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table("employer"):
+                return
+            held = connection.execute(sa.text("SELECT count(*) FROM employer")).scalar()
+    finally:
+        engine.dispose()
+    if held > sample_employers:
+        sys.exit(f"{url} holds {held:,} employers, more than the sample's {sample_employers:,}: "
+                 "quick.py empties the database it is given; give it a scratch one")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", help="SQLAlchemy URL (emptied first); default: a temporary SQLite file")
+    parser.add_argument("--database", help="SQLAlchemy URL (emptied first; one holding more employers than the "
+                        "sample is refused); default: a temporary SQLite file")
     parser.add_argument("--scale", type=float, default=0.005, help="of the national data (default 1/200)")
     parser.add_argument("--repeat", type=int, default=40, help="timed requests per page")
     parser.add_argument("--tolerance", type=float, default=0.2, help="how much a ratio may grow before it fails")
     parser.add_argument("--save", action="store_true", help="store this run as the machine's baseline")
     args = parser.parse_args()
     os.environ.setdefault("FIELDOPS_ENV", "development")
-    from national_data import build
+    from national_data import EMPLOYERS, build
+
+    if args.database:
+        _refuse_larger_data(args.database, round(EMPLOYERS * args.scale))
 
     from fieldops import create_app
     from fieldops.extensions import db
