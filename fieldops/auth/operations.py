@@ -131,7 +131,7 @@ def _session_read():
     )
 
 
-_SESSION_SEEN = sa.update(UserSession).where(UserSession.id == sa.bindparam("session_id"))
+_UPDATE_SESSION = sa.update(UserSession).where(UserSession.id == sa.bindparam("session_id"))
 
 
 def load_session(token: str) -> User | None:
@@ -153,12 +153,12 @@ def load_session(token: str) -> User | None:
         or now - last_seen_at > cfg["SESSION_IDLE_TIMEOUT"]
         or now - created_at > cfg["SESSION_ABSOLUTE_TIMEOUT"]
     ):
-        db.session.connection().execute(_SESSION_SEEN, {"session_id": session_id, "ended_at": now})
+        db.session.connection().execute(_UPDATE_SESSION, {"session_id": session_id, "ended_at": now})
         db.session.commit()
         return None
     # One write a minute is enough for a 30-minute idle timeout.
     if (now - last_seen_at).total_seconds() > 60:
-        db.session.connection().execute(_SESSION_SEEN, {"session_id": session_id, "last_seen_at": now})
+        db.session.connection().execute(_UPDATE_SESSION, {"session_id": session_id, "last_seen_at": now})
         db.session.commit()
     user.session_token = token
     return user

@@ -12,7 +12,7 @@ session holds, as the ORM's execute would.
 
 A SELECT read here runs on the driver's cursor, compiled once for each
 statement built once: SQLAlchemy's execution (its context, its result, its
-reading of every column's description) cost 0.15-0.3 ms of CPU a statement
+reading of every column's description) cost 0.07-0.2 ms of CPU a statement
 more than the driver's own, 1 ms of a review queue's 6 (bench/README.md,
 "Session 23"). What SQLAlchemy would do is done the same way, with its own
 pieces: the statement's bound values through its types' processors, expanding
@@ -145,10 +145,11 @@ def _column_attributes(model):
     return keys, mapper, primary_key
 
 
-def columns_of(model) -> list:
+@cache
+def columns_of(model) -> tuple:
     """The model's mapped columns, in the order `instance_of` takes their values."""
     keys, _mapper, _primary_key = _column_attributes(model)
-    return [getattr(model, key) for key in keys]
+    return tuple(getattr(model, key) for key in keys)
 
 
 def instance_of(model, values):
