@@ -1,6 +1,7 @@
 """Follow-up pages: proposing from a visit, an obstacle or an employer; the
 supervisor's queue with its filters, inline and bulk decisions; the officer's
 queue; refusals answered with a clear message and nothing changed."""
+import html
 import re
 from datetime import date, timedelta
 
@@ -375,9 +376,10 @@ def test_officer_starts_with_one_tap_and_completes(app, fu, queue):
 
 
 def test_home_shows_my_follow_ups_due(app, fu, queue):
+    employer = html.escape(queue["overdue"].employer.name)
     page = client_for(app, fu["officer"]).get("/").get_data(as_text=True)
     section = re.search(r'id="home-followups-due">(.*?)</section>', page, re.S).group(1)
-    assert f'id="followup-card-{queue["overdue"].id}"' in section
+    assert f'id="followup-card-{queue["overdue"].id}"' in section and employer in section
     assert f'id="followup-card-{queue["done"].id}"' not in section
 
 
