@@ -11,7 +11,7 @@ from fieldops.audit.operations import client_address, record
 from fieldops.auth.models import USER_AGENT_MAX, LoginAttempt, User, UserSession
 from fieldops.auth.passwords import burn_verify, hash_password, verify_password
 from fieldops.core import hooks
-from fieldops.core.rows import columns_of, first_of, instance_of
+from fieldops.core.rows import columns_of, first_of, instances_of
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.timeutil import utcnow
@@ -143,9 +143,8 @@ def load_session(token: str) -> User | None:
     if row is None:
         return None
     session_id, created_at, last_seen_at, unseen_notices, *columns = row
-    user_columns = len(columns_of(User))
-    user = instance_of(User, columns[:user_columns])
-    set_committed_value(user, "org_unit", instance_of(OrgUnit, columns[user_columns:]))
+    user, unit = instances_of(columns, User, OrgUnit)
+    set_committed_value(user, "org_unit", unit)
     badge_read(unseen_notices)
     now = utcnow()
     if (

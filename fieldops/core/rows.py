@@ -176,6 +176,23 @@ def instance_of(model, values):
     return instance
 
 
+def instances_of(row, *models) -> tuple:
+    """The objects of several models read side by side, a row of `columns_of`
+    each in the order given, as `instance_of` makes them."""
+    made, start = [], 0
+    for model in models:
+        end = start + len(columns_of(model))
+        made.append(instance_of(model, row[start:end]))
+        start = end
+    return tuple(made)
+
+
+def first_instance_of(model, stmt, parameters=None):
+    """The model's object for the first row of a statement of `columns_of(model)`, or None."""
+    row = first_of(stmt, parameters)
+    return None if row is None else instance_of(model, row)
+
+
 _CUSTOM_PLANS = sa.select(sa.func.set_config("plan_cache_mode", "force_custom_plan", True))
 
 

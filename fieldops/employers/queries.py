@@ -6,7 +6,7 @@ from sqlalchemy.orm import aliased
 
 from fieldops.core.expressions import LIKE_ESCAPE, escape_like
 from fieldops.core.paging import page_number, page_of
-from fieldops.core.rows import columns_of, first_of, instance_of, planned_for_their_values, scalar_of
+from fieldops.core.rows import columns_of, first_instance_of, planned_for_their_values, scalar_of
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
@@ -96,9 +96,9 @@ def readable_or_404(model, ident, user):
     before it, while acting on it stays with the district it was made in
     (README, "When an employer moves"). Anything else answers 404."""
     if isinstance(ident, int) and 0 < ident <= MAX_ID:
-        found = first_of(_by_employers_district(model), {"ident": ident} | area_of(user))
+        found = first_instance_of(model, _by_employers_district(model), {"ident": ident} | area_of(user))
         if found is not None:
-            return instance_of(model, found)
+            return found
     return get_or_404(model, ident, user)
 
 

@@ -1,7 +1,7 @@
 """Reading follow-ups. Every query for scoped records goes through `scoped`."""
 from dataclasses import dataclass
-from functools import cache
 from datetime import date, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import g
@@ -14,7 +14,7 @@ from fieldops.auth.models import Role, User
 from fieldops.core import hooks
 from fieldops.core.expressions import given_limit
 from fieldops.core.exporting import Identifier
-from fieldops.core.rows import columns_of, instance_of, rows_of
+from fieldops.core.rows import columns_of, instances_of, rows_of
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.followups.labels import care_answer_labels, kind_labels, state_labels
@@ -202,10 +202,10 @@ def _due():
 def my_due(user, today: date | None = None, limit=5):
     """The officer's follow-ups to carry out that are overdue or due within a week."""
     due_by = (today or local_today()) + timedelta(days=DUE_SOON_DAYS)
-    width, due = len(columns_of(FollowUp)), []
+    due = []
     for row in rows_of(_due(), {"assignee_id": user.id, "due_by": due_by, "limit": limit} | area_of(user)):
-        followup = instance_of(FollowUp, row[:width])
-        set_committed_value(followup, "employer", instance_of(Employer, row[width:]))
+        followup, employer = instances_of(row, FollowUp, Employer)
+        set_committed_value(followup, "employer", employer)
         due.append(followup)
     return due
 

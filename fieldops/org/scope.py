@@ -23,7 +23,7 @@ from sqlalchemy.ext.compiler import compiles
 from flask import abort, g, has_request_context
 
 from fieldops.audit.operations import record_denied
-from fieldops.core.rows import columns_of, first_of, instance_of
+from fieldops.core.rows import columns_of, first_instance_of
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit, UnitLevel
 
@@ -173,19 +173,14 @@ def _unit_in_subtree():
     return sa.select(*columns_of(OrgUnit)).where(OrgUnit.id == sa.bindparam("ident"), in_subtree(OrgUnit.path))
 
 
-def _one_of(model, stmt, parameters):
-    row = first_of(stmt, parameters)
-    return None if row is None else instance_of(model, row)
-
-
 def get_or_404(model, ident, user):
     if not isinstance(ident, int) or not 0 < ident <= MAX_ID:
         abort(404)
     # Most pages behind an id read by a statement built once (building it cost more than running it).
     if issubclass(model, InDistrict):
-        obj = _one_of(model, _one_in_area(model), {"ident": ident} | area_of(user))
+        obj = first_instance_of(model, _one_in_area(model), {"ident": ident} | area_of(user))
     elif model is OrgUnit:
-        obj = _one_of(model, _unit_in_subtree(), {"ident": ident} | subtree_of(user.org_unit))
+        obj = first_instance_of(model, _unit_in_subtree(), {"ident": ident} | subtree_of(user.org_unit))
     else:
         obj = db.session.scalars(scoped(model, user).where(model.id == ident)).first()
     if obj is None:
