@@ -169,6 +169,43 @@ def test_the_top_bar_made_once_still_follows_the_page_the_role_the_language_and_
     assert supervisor.post("/logout", data={"csrf_token": token}).status_code == 302
 
 
+def test_the_frame_made_once_per_user_still_carries_each_requests_own_token_and_address(
+        app, users, client_as, monkeypatch):
+    """The body's tag and the top bar are made once per user, page and unread count
+    (base.html, frame_top): two officers of one page each see their own name and
+    id; each request's CSRF token and address are put in, the address escaped; a
+    name that reads like the marks they are put in by is shown as typed."""
+    from fieldops.extensions import db
+
+    def top(page):
+        return page.split("<body", 1)[1].split("</header>", 1)[0]
+
+    hanoi, hatinh = users["HN"]["officer"], users["HT"]["officer"]
+    officer, other_officer = client_as("officer"), client_as("officer", "HT")
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    first = officer.get("/").get_data(as_text=True)
+    second = other_officer.get("/").get_data(as_text=True)
+    for page, mine, other in ((first, hanoi, hatinh), (second, hatinh, hanoi)):
+        assert f'data-user-id="{mine.id}"' in top(page) and mine.full_name in top(page)
+        assert f'data-user-id="{other.id}"' not in top(page) and other.full_name not in top(page)
+
+    page = officer.get("/employers/?q=<b>x</b>&page=2").get_data(as_text=True)
+    assert 'name="next" value="/employers/?q=&lt;b&gt;x&lt;/b&gt;&amp;page=2"' in top(page)
+    assert officer.get("/employers/").get_data(as_text=True).count('name="next" value="/employers/"') == 1
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+    assert re.findall(r'name="csrf_token" value="([^"]+)"', top(page)) == [token, token]
+    assert "<csrf-token>" not in page and "<next-path>" not in page
+    assert officer.post("/language", data={"lang": "en", "csrf_token": token, "next": "/"}).status_code == 302
+
+    hanoi.full_name = "Trần <csrf-token> <next-path>"
+    db.session.commit()
+    page = officer.get("/").get_data(as_text=True)
+    assert "Trần &lt;csrf-token&gt; &lt;next-path&gt;" in top(page)
+    assert "<csrf-token>" not in page and "<next-path>" not in page
+    signed_out = app.test_client().get("/login?next=%2Fvisits%2F").get_data(as_text=True)
+    assert 'name="next" value="/login?next=%2Fvisits%2F"' in signed_out and "<csrf-token>" not in signed_out
+
+
 # --- the session cookie and background requests ----------------------------------------
 
 

@@ -2,8 +2,10 @@ from types import BuiltinFunctionType, FunctionType, MethodType
 
 import jinja2
 from flask import has_request_context, request, url_for
+from flask_wtf.csrf import generate_csrf
 from jinja2.runtime import Context, Macro
 from jinja2.utils import _PassArg
+from markupsafe import Markup, escape
 from sqlalchemy.engine import Row
 
 from fieldops import definitions
@@ -89,6 +91,20 @@ def remembered_fragments():
     return remembered
 
 
+# Where the frame's remembered markup (base.html, frame_top) holds this request's own
+# parts. Each is a tag no escaped text can hold, so nothing a user typed (their
+# name in the top bar) is ever taken for one.
+FRAME_MARKS = {"token": Markup("<csrf-token>"), "path": Markup("<next-path>")}
+
+
+def request_parts(fragment: Markup) -> Markup:
+    """The frame's remembered markup with this request's own parts put in: its
+    CSRF token, and the address the language switch comes back to."""
+    path = request.full_path if request.query_string else request.path
+    return Markup(fragment.replace(FRAME_MARKS["token"], generate_csrf())
+                  .replace(FRAME_MARKS["path"], escape(path)))
+
+
 def _by_identity(value) -> bool:
     """An object equal only to itself (an ORM entity), or a tuple holding one: as a
     key it would never be found again and would keep its object alive. (None is
@@ -163,6 +179,8 @@ def register(app):
     app.jinja_env.context_class = TemplateContext
     app.jinja_env.globals["url_for"] = cached_url_for(app)
     app.jinja_env.globals["remembered"] = remembered_fragments()
+    app.jinja_env.globals["frame_marks"] = FRAME_MARKS
+    app.jinja_env.globals["request_parts"] = request_parts
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["number"] = lambda n: "" if n is None else figure(n)
