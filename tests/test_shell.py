@@ -206,6 +206,32 @@ def test_the_frame_made_once_per_user_still_carries_each_requests_own_token_and_
     assert 'name="next" value="/login?next=%2Fvisits%2F"' in signed_out and "<csrf-token>" not in signed_out
 
 
+def test_a_signed_csrf_token_is_used_again_for_a_minute_and_stays_the_sessions_own(
+        app, users, client_as, monkeypatch):
+    """A session's signed token is signed once a minute (core/forms.py, csrf_token):
+    the frame and a form's hidden field carry the same one, each earlier one is
+    still accepted, and another session's is refused."""
+    from fieldops.core import forms
+
+    officer, supervisor = client_as("officer"), client_as("supervisor")
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+
+    def tokens(client, path):
+        page = client.get(path).get_data(as_text=True)
+        return set(re.findall(r'"X-CSRFToken": "([^"]+)"', page) + re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', page))
+
+    first = tokens(officer, "/visits/new")
+    assert len(first) == 1 and tokens(officer, "/") == first
+    monkeypatch.setattr(forms, "SIGNED_TOKEN_REUSE_SECONDS", 0)  # a minute later: signed again
+    again = tokens(officer, "/")
+    assert len(again) == 1
+    for token in first | again:
+        assert officer.post("/language", data={"lang": "vi", "csrf_token": token, "next": "/"}).status_code == 302
+    [theirs] = tokens(supervisor, "/")
+    assert theirs not in first | again
+    assert officer.post("/language", data={"lang": "en", "csrf_token": theirs, "next": "/"}).status_code == 400
+
+
 # --- the session cookie and background requests ----------------------------------------
 
 

@@ -2,7 +2,6 @@ from types import BuiltinFunctionType, FunctionType, MethodType
 
 import jinja2
 from flask import has_request_context, request, url_for
-from flask_wtf.csrf import generate_csrf
 from jinja2.runtime import Context, Macro
 from jinja2.utils import _PassArg
 from markupsafe import Markup, escape
@@ -10,7 +9,7 @@ from sqlalchemy.engine import Row
 
 from fieldops import definitions
 from fieldops.core import figure_markup, forms
-from fieldops.core.forms import error_entries
+from fieldops.core.forms import csrf_token, error_entries
 from fieldops.core.numbers import figure, pct, target_figure
 from fieldops.core.translations import language_in_force
 from fieldops.timeutil import format_date, format_datetime
@@ -101,7 +100,7 @@ def request_parts(fragment: Markup) -> Markup:
     """The frame's remembered markup with this request's own parts put in: its
     CSRF token, and the address the language switch comes back to."""
     path = request.full_path if request.query_string else request.path
-    return Markup(fragment.replace(FRAME_MARKS["token"], generate_csrf())
+    return Markup(fragment.replace(FRAME_MARKS["token"], csrf_token())
                   .replace(FRAME_MARKS["path"], escape(path)))
 
 
@@ -181,6 +180,7 @@ def register(app):
     app.jinja_env.globals["remembered"] = remembered_fragments()
     app.jinja_env.globals["frame_marks"] = FRAME_MARKS
     app.jinja_env.globals["request_parts"] = request_parts
+    app.jinja_env.globals["csrf_token"] = csrf_token  # flask-wtf's, signed once a minute
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["number"] = lambda n: "" if n is None else figure(n)
