@@ -71,6 +71,29 @@ def test_rows_read_on_the_driver_are_sqlalchemys_rows(app, history):
         assert rows_of(statement, parameters) == expected  # compiled once, the same the second time
 
 
+def test_lists_and_limits_of_every_length_are_written_as_sqlalchemy_writes_them(app, history):
+    """A statement's lists and literal limits are rendered once for each length and
+    value (core/rows.py, _expanded): run again and again with others, each run is
+    still SQLAlchemy's, with the processors of its other parameters applied."""
+    hong_ha, song_da = history["hong_ha"].id, history["song_da"].id
+    by_ids = (sa.select(Employer.id, Employer.name).where(Employer.id.in_(sa.bindparam("ids", expanding=True)))
+              .order_by(Employer.id).limit(sa.bindparam("n", type_=sa.Integer, literal_execute=True)))
+    by_states = (sa.select(Visit.id, Visit.state, User.role).join(User, User.id == Visit.officer_id)
+                 .where(Visit.state.in_(sa.bindparam("states", expanding=True)),
+                        User.role == sa.bindparam("role"), Visit.visit_date >= sa.bindparam("since"))
+                 .order_by(Visit.id))
+    runs = [(by_ids, {"ids": ids, "n": n}) for ids, n in (
+        ([hong_ha, song_da, -1], 5), ([song_da], 5), ([hong_ha, song_da, -1], 1), ([], 5), ({song_da, hong_ha}, 2),
+        ([hong_ha, song_da, -1], 5))]
+    runs += [(by_states, {"states": states, "role": Role.officer, "since": since}) for states, since in (
+        ([ReviewState.submitted], date(2023, 6, 2)), ([ReviewState.submitted, ReviewState.verified], date(2023, 1, 1)),
+        ([ReviewState.verified], date(2023, 6, 2)), ([ReviewState.submitted], date(2023, 6, 4)))]
+    for statement, parameters in runs * 2:
+        expected = db.session.connection().execute(statement, dict(parameters)).all()
+        assert rows_of(statement, dict(parameters)) == expected, parameters
+    assert rows_of(by_ids, {"ids": [hong_ha, song_da], "n": 5}) != []
+
+
 def test_a_read_is_one_statement_the_engines_listeners_see(app, history):
     statement = sa.select(Employer.name).where(Employer.id == sa.bindparam("id"))
     hong_ha = history["hong_ha"].id

@@ -45,14 +45,20 @@ def _connection(stmt):
 class _Compiled:
     """A SELECT compiled for one dialect, with the class of its rows; its columns'
     result processors are found at its first run (some depend on the type the
-    driver describes)."""
+    driver describes). Its lists and literal values, each with whether it is
+    rendered as written (a limit) or expanded into one parameter per item (a
+    list of ids); and its SQL and parameters once they are (`_expanded`)."""
 
-    __slots__ = ("sql", "row", "processors")
+    __slots__ = ("sql", "row", "processors", "post_compiled", "expanded")
 
     def __init__(self, compiled):
         self.sql = compiled
         self.row = namedtuple("Row", [column[0] for column in compiled._result_columns], rename=True)
         self.processors = None
+        literal = compiled.literal_execute_params
+        self.post_compiled = tuple((compiled.bind_names[bind], bind in literal or bind.literal_execute)
+                                   for bind in (*literal, *compiled.post_compile_params))
+        self.expanded = {}
 
 
 # Per statement object, for as long as it lives (the pages' statements are built once).
@@ -70,19 +76,62 @@ def _compiled(stmt, dialect):
     return found
 
 
-def _bound(compiled, parameters):
+def _bound(found: _Compiled, parameters):
     """The SQL and the driver's parameters, as SQLAlchemy's execution makes them."""
+    compiled = found.sql
     values = compiled.construct_params(parameters, escape_names=False)
-    if compiled.literal_execute_params or compiled.post_compile_params:
-        expanded = compiled._process_parameters_for_postcompile(values)
-        sql, values, processors, order = (expanded.statement, expanded.parameters, expanded.processors,
-                                          expanded.positiontup)
+    if found.post_compiled:
+        sql, values, processors, order = _expanded(found, values)
     else:
         sql, processors, order = compiled.string, compiled._bind_processors, compiled.positiontup
     for name, process in processors.items():
         if name in values:
             values[name] = process(values[name])
     return sql, (tuple(values[name] for name in order) if compiled.positional else values)
+
+
+# At most this many shapes are kept per statement (list lengths, limits); then they are forgotten.
+SHAPES_KEPT = 64
+
+
+def _expanded(found: _Compiled, values):
+    """The SQL with its lists and literal values written in, and the parameters
+    for it. SQLAlchemy renders them again at every run (0.1-0.3 ms of a review
+    queue's CPU); what it renders follows from each list's length and each
+    literal's value alone, so it is kept for them, and only the values are
+    spread over the parameters it named."""
+    shape = []
+    for name, literal in found.post_compiled:
+        value = values[name]
+        if literal:  # written into the SQL: its value (with its type: 1 and True are one key) is the shape
+            value = tuple(value) if isinstance(value, (list, tuple)) else value
+            shape.append((name, type(value), value))
+        else:
+            if not isinstance(value, (list, tuple)):  # a set, say: spread below in the order SQLAlchemy took
+                value = values[name] = list(value)
+            if any(isinstance(item, (list, tuple)) for item in value):  # a list of tuples: not kept
+                shape = None
+                break
+            shape.append((name, len(value)))
+    try:
+        kept = found.expanded.get(shape and tuple(shape))
+    except TypeError:  # a literal that cannot be a key
+        shape, kept = None, None
+    if kept is None:
+        compiled = found.sql
+        state = compiled._process_parameters_for_postcompile(dict(values))
+        # As SQLAlchemy's execution: the statement's own processors, and those of the items of its lists.
+        kept = (state.statement, {**compiled._bind_processors, **state.processors}, state.positiontup,
+                state.parameter_expansion, {name for name, _literal in found.post_compiled})
+        if shape is not None:
+            if len(found.expanded) >= SHAPES_KEPT:
+                found.expanded.clear()
+            found.expanded[tuple(shape)] = kept
+    sql, processors, order, expansion, written = kept
+    parameters = {name: value for name, value in values.items() if name not in written}
+    for name, names in expansion.items():
+        parameters.update(zip(names, values[name]))
+    return sql, parameters, processors, order
 
 
 def _read(stmt, parameters) -> list | None:
@@ -94,7 +143,7 @@ def _read(stmt, parameters) -> list | None:
     compiled = _compiled(stmt, dialect)
     if not compiled:
         return None
-    sql, values = _bound(compiled.sql, parameters)
+    sql, values = _bound(compiled, parameters)
     driver_connection = connection.connection.dbapi_connection
     cursor = driver_connection.cursor()
     try:
