@@ -1,6 +1,7 @@
 """Reading visits and figures. Every query for scoped records is scoped by the
 user's area (fieldops/org/scope.py)."""
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -105,8 +106,11 @@ def coverage_of(department) -> Totals:
     return Totals(department.insured, department.current_registered, department.current_active)
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
+    """A department's figures before a visit and as the visit recorded them (a
+    named tuple: a review page makes some fifty, each hashed as part of its card's
+    key, core/templating.py's remembered)."""
+
     department: str
     before: tuple  # (insured, registered, active) before this visit
     after: tuple
