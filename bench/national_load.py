@@ -294,6 +294,29 @@ def remove_submitted_visits(url, where=None) -> int:
     return removed
 
 
+# What the runs write: the submits' visits and their removal, the departments' current figures,
+# the timelines, the bulk verify's visits, the sessions and the audit.
+WRITTEN_TABLES = ("visit", "visit_line", "visit_revision", "obstacle", "labour_department", "progress_employer",
+                  "progress_employer_full_day", "progress_stock", "progress_activity", "progress_obstacle",
+                  "progress_reviewed", "audit_event", "user_session", "login_attempt")
+
+
+def vacuum_written_tables(url):
+    """VACUUM (ANALYZE) what earlier runs wrote, as autovacuum would have between
+    them: otherwise the dead rows they left (tens of thousands of department
+    versions after a few runs) are read past by the pages measured, and
+    autovacuum starts on them in the middle of a run, beside the server."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                conn.execute(sa.text(f"VACUUM (ANALYZE) {', '.join(WRITTEN_TABLES)}"))
+    finally:
+        engine.dispose()
+
+
 def http_scenarios(args, records):
     import sqlalchemy as sa
 
@@ -302,6 +325,7 @@ def http_scenarios(args, records):
     removed = remove_submitted_visits(args.database)
     if removed:
         print(f"removed the {removed:,} visits earlier runs submitted", flush=True)
+    vacuum_written_tables(args.database)
     scenarios = list(args.scenarios)
     database = sa.engine.make_url(args.database).database
     if args.replica:
