@@ -253,6 +253,7 @@ def planned_for_their_values():
     PostgreSQL kept one plan for any search words, expecting them to match almost
     nothing, and so read and sorted all 18,000 employers of a large district for
     a common word (44 ms) where the name index stops at the twentieth (1.1 ms)."""
-    connection = db.session().connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(_CUSTOM_PLANS)
+    if _connection(_CUSTOM_PLANS).dialect.name == "postgresql":
+        # Read as the statements it is for are, so on the connection they run on (a replica's, for a
+        # dashboard), and on the driver: through SQLAlchemy's execution it cost a search 0.1 ms.
+        rows_of(_CUSTOM_PLANS)
