@@ -309,6 +309,7 @@ def test_a_name_search_is_read_in_name_order_and_counted_from_its_index(world, c
     page = client_as("officer").get("/employers/?q=thuong+mai").get_data(as_text=True)
     assert "Công ty Thương mại Số 00" in page and "Công ty Thương mại Số 19" in page
     assert "Công ty Thương mại Số 20" not in page
+    assert page.count("· HN-BD</span>") >= 20  # each row with the district's code, known without reading the units
     searches = [s for s in recorded_statements if "search_text LIKE" in s[0]]
     [listing] = [s for s in searches if "count(" not in s[0]]
     [counting] = [s for s in searches if "count(" in s[0]]

@@ -10,7 +10,7 @@ from fieldops.core.rows import columns_of, first_instance_of, planned_for_their_
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
-from fieldops.org.scope import MAX_ID, area_of, get_or_404, in_area
+from fieldops.org.scope import AREA, MAX_ID, area_of, get_or_404, in_area
 from fieldops.textfold import fold
 
 
@@ -49,19 +49,23 @@ _matched = aliased(Employer, name="matched")
 
 
 @cache
-def _search(words: int):
+def _search(words: int, one_district: bool):
     """A search of `words` words: the rows of what a result shows (rows, not
     employers: visits/queries.py says why) in name order, and the count of the
     matches up to `most` (read from the employer index alone, without the rows'
     district). Built once: the area and the words are parameters (building them
-    on each search cost more than the count ran)."""
+    on each search cost more than the count ran). In `one_district`'s area the
+    district's code is a parameter: joined to the units, PostgreSQL spent twice
+    as long planning the page's statement (0.35 against 0.19 ms)."""
+    code = sa.bindparam("district_code", type_=sa.String()) if one_district else OrgUnit.code
     rows = (sa.select(Employer.id, Employer.name, Employer.unit_code, Employer.tax_code, Employer.address,
-                      OrgUnit.code.label("district_code"))
+                      code.label("district_code"))
             .select_from(_matched)
-            .join(Employer, Employer.id == _matched.id)
-            .join(OrgUnit, OrgUnit.id == Employer.district_id)
-            .where(in_area(_matched.district_id), *matching_words(words, _matched))
-            .order_by(_matched.name, _matched.id))
+            .join(Employer, Employer.id == _matched.id))
+    if not one_district:
+        rows = rows.join(OrgUnit, OrgUnit.id == Employer.district_id)
+    rows = rows.where(in_area(_matched.district_id), *matching_words(words, _matched)).order_by(_matched.name,
+                                                                                               _matched.id)
     first = (sa.select(sa.literal(1)).select_from(Employer)
              .where(in_area(Employer.district_id), *matching_words(words)).limit(sa.bindparam("most")))
     return rows, sa.select(sa.func.count()).select_from(first.subquery())
@@ -77,9 +81,14 @@ def search_page(user, q: str):
     parameters, words = _search_parameters(user, q)
     if words:
         planned_for_their_values()  # how many a word matches decides the plan
+    # A district's own users search its employers alone: its code is known.
+    one_district = parameters[AREA] == [user.org_unit.id]
+    if one_district:
+        parameters["district_code"] = user.org_unit.code
     most = page_number() * current_app.config["PAGE_SIZE"] + COUNT_AHEAD
-    return page_of(_search(words)[0], rows=True, params=parameters, most=most,
-                   total=lambda: scalar_of(_search(words)[1], parameters | {"most": most + 1}))
+    rows, counted = _search(words, one_district)
+    return page_of(rows, rows=True, params=parameters, most=most,
+                   total=lambda: scalar_of(counted, parameters | {"most": most + 1}))
 
 
 def unit_code_taken(unit_code: str, exclude_id=None) -> sa.Select:
