@@ -35,7 +35,8 @@ from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 from fieldops.extensions import db
 
 
-def _connection(stmt):
+def connection_for(stmt):
+    """The session's connection for `stmt` (on the bind it would choose), what the session holds flushed first."""
     session = db.session()
     if session.autoflush:
         session.flush()
@@ -138,7 +139,7 @@ def _read(stmt, parameters) -> list | None:
     """The rows of a SELECT read on the driver's cursor; None for a statement that is not one."""
     if not getattr(stmt, "is_select", False) or stmt.get_execution_options():
         return None
-    connection = _connection(stmt)
+    connection = connection_for(stmt)
     dialect = connection.dialect
     compiled = _compiled(stmt, dialect)
     if not compiled:
@@ -151,23 +152,34 @@ def _read(stmt, parameters) -> list | None:
         cursor.execute(sql, values)
         found = cursor.fetchall()
         if compiled.converted is None:
-            # (position, processor) of the columns whose values are converted (an enum's, say); most are not.
-            compiled.converted = tuple(
-                (index, process) for index, process in enumerate(
-                    column[3]._cached_result_processor(dialect, described[1])
-                    for column, described in zip(compiled.sql._result_columns, cursor.description))
-                if process is not None)
+            compiled.converted = converters(compiled.sql, dialect, cursor.description)
     except dialect.loaded_dbapi.Error as error:
-        if dialect.is_disconnect(error, driver_connection, cursor):
-            connection.invalidate(error)
-        raise sa.exc.DBAPIError.instance(sql, values, error, dialect.loaded_dbapi.Error) from error
+        raise driver_error(connection, cursor, error, sql, values) from error
     finally:
         cursor.close()
+    return made_rows(compiled.row, compiled.converted, found)
+
+
+def driver_error(connection, cursor, error, sql, values) -> sa.exc.DBAPIError:
+    """A driver's error as SQLAlchemy's execution raises it; a lost connection invalidated."""
+    dialect = connection.dialect
+    if dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor):
+        connection.invalidate(error)
+    return sa.exc.DBAPIError.instance(sql, values, error, dialect.loaded_dbapi.Error)
+
+
+def converters(compiled, dialect, description) -> tuple:
+    """(position, processor) of the columns whose values are converted (an enum's, say); most are not."""
+    return tuple((index, process) for index, process in enumerate(
+        column[3]._cached_result_processor(dialect, described[1])
+        for column, described in zip(compiled._result_columns, description)) if process is not None)
+
+
+def made_rows(row_class, converted, found) -> list:
     # Each row made as its class's tuple straight from the driver's: calling the
     # named tuple's class (a lambda taking each value by name) cost twice as much,
     # 0.09 against 0.04 ms for a queue's selection of 133 visits.
-    make = partial(tuple.__new__, compiled.row)
-    converted = compiled.converted
+    make = partial(tuple.__new__, row_class)
     if not converted:
         return list(map(make, found))
     rows = []
@@ -181,20 +193,20 @@ def _read(stmt, parameters) -> list | None:
 
 def rows_of(stmt, parameters=None) -> list:
     found = _read(stmt, parameters)
-    return found if found is not None else _connection(stmt).execute(stmt, parameters).all()
+    return found if found is not None else connection_for(stmt).execute(stmt, parameters).all()
 
 
 def first_of(stmt, parameters=None):
     found = _read(stmt, parameters)
     if found is None:
-        return _connection(stmt).execute(stmt, parameters).first()
+        return connection_for(stmt).execute(stmt, parameters).first()
     return found[0] if found else None
 
 
 def scalar_of(stmt, parameters=None):
     found = _read(stmt, parameters)
     if found is None:
-        return _connection(stmt).scalar(stmt, parameters)
+        return connection_for(stmt).scalar(stmt, parameters)
     return found[0][0] if found else None
 
 
@@ -265,7 +277,7 @@ def planned_for_their_values():
     PostgreSQL kept one plan for any search words, expecting them to match almost
     nothing, and so read and sorted all 18,000 employers of a large district for
     a common word (44 ms) where the name index stops at the twentieth (1.1 ms)."""
-    if _connection(_CUSTOM_PLANS).dialect.name == "postgresql":
+    if connection_for(_CUSTOM_PLANS).dialect.name == "postgresql":
         # Read as the statements it is for are, so on the connection they run on (a replica's, for a
         # dashboard), and on the driver: through SQLAlchemy's execution it cost a search 0.17 ms.
         rows_of(_CUSTOM_PLANS)

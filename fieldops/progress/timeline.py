@@ -50,6 +50,7 @@ import sqlalchemy as sa
 from fieldops.core import hooks
 from fieldops.core.expressions import insert_on_conflict
 from fieldops.core.rows import rows_of
+from fieldops.core.writes import write
 from fieldops.definitions import brought_to_full, counts_on, is_full, line_order
 from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
@@ -186,14 +187,13 @@ def apply_changes(model, changes) -> None:
     """Add `changes` ({primary key tuple: vector}) to the model's rows."""
     if not changes:
         return
-    connection = db.session.connection()
-    keys, upsert, delete_empty = _upsert(model, connection.dialect.name)
+    keys, upsert, delete_empty = _upsert(model, db.session.get_bind().dialect.name)
     rows = [dict(zip(keys, key)) | dict(zip(model.FIELDS, vector)) for key, vector in sorted(changes.items())]
     # Batched into multi-row statements ("insert many values"); what comes back
     # says which rows are now empty.
-    empty = [row[:len(keys)] for row in connection.execute(upsert, rows) if not any(row[len(keys):])]
+    empty = [row[:len(keys)] for row in write(upsert, rows) if not any(row[len(keys):])]
     if empty:
-        connection.execute(delete_empty, [{f"k_{k}": value for k, value in zip(keys, row)} for row in empty])
+        write(delete_empty, [{f"k_{k}": value for k, value in zip(keys, row)} for row in empty])
 
 
 _ids = sa.bindparam("ids", expanding=True)
@@ -219,8 +219,10 @@ _LOCK_STORED = (sa.select(_table.c.employer_id, _table.c.district_id, _table.c.s
                 .where(_table.c.employer_id.in_(_ids)).order_by(_table.c.employer_id).with_for_update())
 _LOCK_IDS = (sa.select(_table.c.employer_id).where(_table.c.employer_id.in_(_ids)).order_by(_table.c.employer_id)
              .with_for_update())
+_INSERT_STORED = sa.insert(_table)
 _UPDATE_STORED = sa.update(_table).where(_table.c.employer_id == sa.bindparam("k_employer_id"))
 _full = EmployerFullDay.__table__
+_INSERT_FULL_DAY = sa.insert(_full)
 _DELETE_FULL_DAY = sa.delete(_full).where(_full.c.employer_id == sa.bindparam("k_employer_id"),
                                           _full.c.day == sa.bindparam("k_day"))
 
@@ -265,7 +267,6 @@ def _refresh_batch(ids, stored, pending=None):
     lock): their departments' current figures at once, their timeline changes
     to the district rows at once or into `pending` (four dicts) to be applied
     later, many batches together."""
-    connection = db.session.connection()
     history, stored_figures, departments_updated = _load_history(ids)
     campaigns = campaign_starts()
     totals = pending if pending is not None else ({}, {}, {}, {})
@@ -304,16 +305,17 @@ def _refresh_batch(ids, stored, pending=None):
     if pending is None:
         _apply_all(totals)
     if inserts:
-        connection.execute(sa.insert(_table), inserts)
+        write(_INSERT_STORED, inserts)
     if updates:
-        connection.execute(_UPDATE_STORED, updates)
+        write(_UPDATE_STORED, updates)
     if gone:
+        connection = db.session.connection()
         connection.execute(sa.delete(_table).where(_table.c.employer_id.in_(gone)))
         connection.execute(sa.delete(_full).where(_full.c.employer_id.in_(gone)))
     if full_removed:
-        connection.execute(_DELETE_FULL_DAY, full_removed)
+        write(_DELETE_FULL_DAY, full_removed)
     if full_added:
-        connection.execute(sa.insert(_full), full_added)
+        write(_INSERT_FULL_DAY, full_added)
 
 
 DISTRICT_TABLES = (StockDelta, ActivityCount, ObstacleCount, ReviewedStock)

@@ -21,6 +21,7 @@ an edit, a return or a resubmission moves the figures back as they should.
 import sqlalchemy as sa
 from sqlalchemy.orm.util import identity_key
 
+from fieldops.core.writes import write
 from fieldops.definitions import line_order
 from fieldops.employers.models import LabourDepartment
 from fieldops.extensions import db
@@ -58,7 +59,7 @@ def keep_current_figures(stored: dict, latest: dict, now) -> set:
                if (figures := latest.get(department_id, NO_VISIT)) != was]
     if not changed:
         return set()
-    db.session.connection().execute(_WRITE_CURRENT, changed)
+    write(_WRITE_CURRENT, changed)
     # The statement went past the session: departments it holds read their figures again.
     for row in changed:
         department = db.session.identity_map.get(identity_key(LabourDepartment, row["k_id"]))

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from fieldops.audit.operations import record_row
 from fieldops.core import hooks
 from fieldops.core.states import Refused, Stale, move
+from fieldops.core.writes import write
 from fieldops.employers.models import Employer
 from fieldops.employers.operations import add_department
 from fieldops.extensions import db
@@ -123,25 +124,24 @@ def create_visit(actor, employer: Employer, data: VisitInput, *, idempotency_key
             for item in data.lines])
         db.session.flush()  # departments added with the visit, and their audit events, come first
         content = visit_content(data, employer.id)
-        connection = db.session.connection()
-        visit_id = connection.execute(_INSERT_VISIT, {
+        [(visit_id,)] = write(_INSERT_VISIT, {
             "officer_id": actor.id, "employer_id": employer.id, "district_id": employer.district_id,
             "visit_date": data.visit_date, "purpose": data.purpose, "notes": data.notes,
             "latitude": data.latitude, "longitude": data.longitude, "state": ReviewState.submitted, "revision": 1,
             "newly_registered": data.newly_registered,
             "idempotency_key": idempotency_key, "content_hash": content_hash, "created_at": now, "submitted_at": now,
-        }).scalar_one()
+        })
         if data.lines:
-            connection.execute(_INSERT_LINES, [
+            write(_INSERT_LINES, [
                 {"visit_id": visit_id, "labour_department_id": item.department.id, "insured": item.insured,
                  "registered": item.registered, "active": item.active, "newly_registered": item.newly_registered}
                 for item in data.lines])
         if data.obstacles:
-            connection.execute(_INSERT_OBSTACLES, [
+            write(_INSERT_OBSTACLES, [
                 {"visit_id": visit_id, "position": position, "category": item.category,
                  "people_affected": item.people_affected, "note": item.note}
                 for position, item in enumerate(data.obstacles)])
-        connection.execute(_INSERT_REVISION, {
+        write(_INSERT_REVISION, {
             "visit_id": visit_id, "number": 1, "content": content, "payload_hash": content_hash,
             "submitted_by_id": actor.id, "submitted_at": now})
         record_row("visit.create", actor, Visit.__tablename__, visit_id, employer.district_id,
