@@ -4,7 +4,6 @@ import sqlalchemy as sa
 from flask import has_request_context, request
 
 from fieldops.audit.models import AuditEvent
-from fieldops.core.writes import write
 from fieldops.extensions import db
 
 
@@ -40,7 +39,8 @@ _INSERT_EVENT = sa.insert(AuditEvent.__table__)
 def record_row(action, actor, object_type, object_id, org_unit_id, before=None, after=None) -> None:
     """The event of a change written as rows, not ORM objects (a visit submitted):
     inserted at once the same way, without an object's flush."""
-    write(_INSERT_EVENT, _event(action, actor, object_type, object_id, org_unit_id, before, after))
+    db.session.connection().execute(
+        _INSERT_EVENT, _event(action, actor, object_type, object_id, org_unit_id, before, after))
 
 
 def _unit_of(obj, actor):
