@@ -4,8 +4,8 @@ cursor as fieldops/core/rows.py runs the pages' reads.
 SQLAlchemy's execution of a write (its context, the columns' defaults, its
 result) cost 0.1 ms of CPU more than the driver's own: 0.21 against 0.10 ms
 for one department's UPDATE, 0.35 against 0.21 ms for three at once, and a
-visit submitted runs five to eight (bench/README.md, "Session 25"). What it would do
-is done the same way, with its pieces: the statement compiled for the columns
+visit submitted runs five to eight (bench/README.md, "Session 25"). What it
+would do is done the same way, with its pieces: the statement compiled for the columns
 given (and for many rows or one), the defaults of the columns not given
 (`default=`, `onupdate=`) filled in as values, the values through their types'
 processors, the engine's `before_cursor_execute` listeners told, the rows of a
