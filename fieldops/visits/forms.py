@@ -7,12 +7,11 @@ from dataclasses import dataclass, field as dataclass_field
 from datetime import date
 
 from wtforms import BooleanField, Field, FieldList, FormField, HiddenField, StringField, TextAreaField
-from wtforms import Form as SubForm
 from wtforms.fields import DateField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import NumberInput
 
-from fieldops.core.forms import Form, SelectField, choice_id
+from fieldops.core.forms import Form, SelectField, SubForm, choice_id
 from fieldops.core.numbers import whole_number
 from fieldops.core.translations import lazy_gettext as _l
 from fieldops.definitions import counts_on
