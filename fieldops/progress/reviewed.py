@@ -5,7 +5,7 @@ district's rows, and the campaigns they are kept for."""
 from fieldops.campaigns.queries import campaign_dates
 from fieldops.definitions import counts_on, is_full
 from fieldops.progress.models import ReviewedStock
-from fieldops.progress.steps import NEVER, S0, employer_steps
+from fieldops.progress.steps import NEVER, S0, changed, employer_steps
 
 
 def _walk(steps, days):
@@ -57,7 +57,7 @@ def reviewed_contributions(district_id, by_campaign, sign=1):
     for campaign_id, steps in by_campaign.items():
         previous = (0,) * len(ReviewedStock.FIELDS)
         for day, *vector in steps:
-            reviewed[(district_id, day, int(campaign_id))] = tuple(sign * (a - b) for a, b in zip(vector, previous))
+            reviewed[(district_id, day, int(campaign_id))] = changed(previous, vector, sign)
             previous = vector
     return reviewed
 

