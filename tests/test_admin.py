@@ -7,6 +7,7 @@ from fieldops.employers.models import Employer, LabourDepartment
 from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from tests import factories
+from tests.visit_helpers import in_english
 
 
 def _count(model):
@@ -221,6 +222,26 @@ def test_admin_edits_an_employer_and_search_follows(org, users, client_as):
     assert "Công ty Nguyễn Hoàng" in client.get("/employers/?q=nguyen hoang").get_data(as_text=True)
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "employer.edit")).one()
     assert event.before["name"] == "Công ty Cũ"
+
+
+def test_the_employers_page_shows_its_facts_as_they_now_are_and_what_each_role_may_do(org, users, client_as):
+    """The page's head, facts and totals are made once for what they show: an edit,
+    a new figure or another user's role shows at once."""
+    employer = factories.employer(org["HN-BD"], name="Công ty Cũ", departments=[("Văn phòng", 40)])
+    db.session.commit()
+    admin, officer = client_as("admin"), client_as("officer")
+    before = officer.get(f"/employers/{employer.id}").get_data(as_text=True)
+    assert "Công ty Cũ" in before and 'id="record-visit"' in before and "/edit" not in before
+    assert admin.post(f"/employers/{employer.id}/edit", data=_employer_form(
+        org, name="Công ty Nguyễn Hoàng", contact_name="Chị Lan", contact_phone="0912345678")).status_code == 302
+    for client in (admin, officer):
+        page = client.get(f"/employers/{employer.id}").get_data(as_text=True)
+        assert "Công ty Cũ" not in page and "<h1>Công ty Nguyễn Hoàng</h1>" in page
+        assert '<a href="tel:0912345678">0912345678</a>' in page and "Chị Lan" in page
+    assert f'href="/employers/{employer.id}/edit"' in admin.get(f"/employers/{employer.id}").get_data(as_text=True)
+    assert 'id="record-visit"' not in admin.get(f"/employers/{employer.id}").get_data(as_text=True)
+    english = in_english(client_as("supervisor")).get(f"/employers/{employer.id}").get_data(as_text=True)
+    assert "<dt>Unit code</dt>" in english and "<th>Employer total</th>" in english and 'id="record-visit"' not in english
 
 
 def test_department_add_and_rename(org, users, client_as):
