@@ -20,9 +20,10 @@ lists rendered by its compiler, the columns' values through their types'
 result processors, the engine's `before_cursor_execute` listeners told, a
 driver's error raised as SQLAlchemy's and a lost connection invalidated. Rows
 are named tuples: by position, by column name, or unpacked, as SQLAlchemy's.
-Anything else (a write, a statement with execution options) goes through
-SQLAlchemy as before. The compiler's pieces used here are internal to
-SQLAlchemy 2.x: tests/test_rows.py holds them to SQLAlchemy's own answers.
+Anything else (a statement with execution options; a write, unless it goes
+through fieldops/core/writes.py) goes through SQLAlchemy as before. The
+compiler's pieces used here are internal to SQLAlchemy 2.x: tests/test_rows.py
+and tests/test_writes.py hold them to SQLAlchemy's own answers.
 """
 import weakref
 from collections import namedtuple
