@@ -8,7 +8,6 @@ from fieldops.core.expressions import LIKE_ESCAPE, escape_like
 from fieldops.core.paging import page_number, page_of
 from fieldops.core.rows import columns_of, first_instance_of, planned_for_their_values, scalar_of
 from fieldops.employers.models import Employer
-from fieldops.extensions import db
 from fieldops.org.models import OrgUnit
 from fieldops.org.scope import AREA, MAX_ID, area_of, get_or_404, in_area
 from fieldops.textfold import fold
