@@ -175,7 +175,7 @@ _DECLARED_ONLY = {Field.__init__, BooleanField.__init__, DateTimeField.__init__}
 PROTOTYPES_KEPT = 5_000  # per process; then forgotten and made again
 _prototypes = {}
 _PER_FORM = ("_form", "meta", "_translations")
-_MADE_ANEW = ()
+_MADE_ANEW = object()  # the key's field is made anew every time
 
 
 class BoundOnce:

@@ -55,7 +55,7 @@ class _Compiled:
 
     def __init__(self, compiled):
         self.sql = compiled
-        self.row = namedtuple("Row", [column[0] for column in compiled._result_columns], rename=True)
+        self.row = row_class(compiled)
         self.converted = None
         literal = compiled.literal_execute_params
         self.post_compiled = tuple((compiled.bind_names[bind], bind in literal or bind.literal_execute)
@@ -86,10 +86,21 @@ def _bound(found: _Compiled, parameters):
         sql, values, processors, order = _expanded(found, values)
     else:
         sql, processors, order = compiled.string, compiled._bind_processors, compiled.positiontup
+    return sql, driver_values(compiled, values, processors, order)
+
+
+def driver_values(compiled, values: dict, processors: dict, order):
+    """The values through their types' processors, as the driver takes them:
+    in the statement's order for a positional driver (SQLite's), else by name."""
     for name, process in processors.items():
         if name in values:
             values[name] = process(values[name])
-    return sql, (tuple(values[name] for name in order) if compiled.positional else values)
+    return tuple(values[name] for name in order) if compiled.positional else values
+
+
+def row_class(compiled):
+    """The named tuple of a statement's rows: its columns' names, by position too."""
+    return namedtuple("Row", [column[0] for column in compiled._result_columns], rename=True)
 
 
 # At most this many shapes are kept per statement (list lengths, limits); then they are forgotten.

@@ -5,19 +5,18 @@ SQLAlchemy's execution of a write (its context, the columns' defaults, its
 result) cost 0.1 ms of CPU more than the driver's own: 0.21 against 0.10 ms
 for one department's UPDATE, 0.35 against 0.21 ms for three at once, and a
 visit submitted runs five to eight (bench/README.md, "Session 25"). What it
-would do is done the same way, with its pieces: the statement compiled for the columns
-given (and for many rows or one), the defaults of the columns not given
-(`default=`, `onupdate=`) filled in as values, the values through their types'
-processors, the engine's `before_cursor_execute` listeners told, the rows of a
-RETURNING as named tuples, a driver's error raised as SQLAlchemy's. A statement
-whose SQL depends on its values (a list of ids), a default that is not a value
-or a function, or many rows with a RETURNING on a driver other than psycopg
-(which runs them as one pipeline) go through SQLAlchemy as before.
+would do is done the same way, with its pieces: the statement compiled for
+the columns given (and for many rows or one), the defaults of the columns not
+given (`default=`, `onupdate=`) filled in as values, the values through their
+types' processors, the engine's `before_cursor_execute` listeners told, the
+rows of a RETURNING as named tuples, a driver's error raised as SQLAlchemy's.
+A statement whose SQL depends on its values (a list of ids), a default that
+is not a value or a function, or many rows with a RETURNING on a driver other
+than psycopg (which runs them as one pipeline) go through SQLAlchemy as before.
 """
 import weakref
-from collections import namedtuple
 
-from fieldops.core.rows import connection_for, converters, driver_error, made_rows
+from fieldops.core.rows import connection_for, converters, driver_error, driver_values, made_rows, row_class
 
 
 class _Write:
@@ -28,8 +27,7 @@ class _Write:
     def __init__(self, compiled, defaults):
         self.compiled = compiled
         self.defaults = defaults  # (parameter, is a function, the value or the function)
-        columns = compiled._result_columns
-        self.row = namedtuple("Row", [column[0] for column in columns], rename=True) if columns else None
+        self.row = row_class(compiled) if compiled._result_columns else None
         self.converted = None
 
 
@@ -70,10 +68,7 @@ def _values(write: _Write, given: dict):
     values = compiled.construct_params(given, escape_names=False)
     for parameter, is_function, default in write.defaults:
         values[parameter] = default(None) if is_function else default
-    for name, process in compiled._bind_processors.items():
-        if name in values:
-            values[name] = process(values[name])
-    return tuple(values[name] for name in compiled.positiontup) if compiled.positional else values
+    return driver_values(compiled, values, compiled._bind_processors, compiled.positiontup)
 
 
 def write(stmt, parameters) -> list | None:
