@@ -18,6 +18,7 @@ reported as slower and the command exits 1.
 """
 import argparse
 import json
+import math
 import os
 import random
 import statistics
@@ -32,6 +33,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 
 BASELINE = os.path.join(ROOT, "bench", "quick-baseline.json")
+RESULTS = os.path.join(ROOT, "bench", "results")
 PASSWORD = "fieldops-demo-2023"
 
 
@@ -114,7 +116,7 @@ def measure(app, a, repeat):
                 times.append(elapsed)
         times.sort()
         results[name] = {"median_cpu_ms": round(statistics.median(times), 2),
-                         "p95_cpu_ms": round(times[max(int(len(times) * 0.95) - 1, 0)], 2)}
+                         "p95_cpu_ms": round(times[math.ceil(len(times) * 0.95) - 1], 2)}  # nearest rank
     floor = results["healthz"]["median_cpu_ms"]
     for name, row in results.items():
         row["ratio_to_healthz"] = round(row["median_cpu_ms"] / floor, 1)
@@ -139,7 +141,23 @@ def _refuse_larger_data(url, sample_employers):
                  "quick.py empties the database it is given; give it a scratch one")
 
 
-def main():
+def compare(results, stored, tolerance):
+    """Each page's ratio against the stored one: (the table's lines, the pages
+    whose ratio grew by more than `tolerance`)."""
+    lines = [f"{'page':20} {'CPU ms':>10} {'÷ healthz':>10} {'baseline':>10} {'now ÷ then':>11}"]
+    slower = []
+    for name, row in results.items():
+        then = stored.get(name, {}).get("ratio_to_healthz")
+        change = round(row["ratio_to_healthz"] / then, 2) if then else None
+        row["baseline_ratio"], row["now_over_baseline"] = then, change
+        if change and name != "healthz" and change > 1 + tolerance:
+            slower.append(name)
+        lines.append(f"{name:20} {row['median_cpu_ms']:>10} {row['ratio_to_healthz']:>10} {then or '—':>10} "
+                     f"{change or '—':>11}")
+    return lines, slower
+
+
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", help="SQLAlchemy URL (emptied first; one holding more employers than the "
                         "sample is refused); default: a temporary SQLite file")
@@ -147,7 +165,9 @@ def main():
     parser.add_argument("--repeat", type=int, default=40, help="timed requests per page")
     parser.add_argument("--tolerance", type=float, default=0.2, help="how much a ratio may grow before it fails")
     parser.add_argument("--save", action="store_true", help="store this run as the machine's baseline")
-    args = parser.parse_args()
+    parser.add_argument("--baseline", default=BASELINE, help="the stored numbers (default: %(default)s)")
+    parser.add_argument("--results", default=RESULTS, help="where the run's JSON report goes (default: %(default)s)")
+    args = parser.parse_args(argv)
     os.environ.setdefault("FIELDOPS_ENV", "development")
     from national_data import EMPLOYERS, build
 
@@ -173,26 +193,17 @@ def main():
               "scale": args.scale, "seconds": round(time.perf_counter() - began), "cpus": os.cpu_count(),
               "load_average": [round(x, 2) for x in os.getloadavg()], "pages": results}
     slower = []
-    if os.path.exists(BASELINE) and not args.save:
-        stored = json.load(open(BASELINE))["pages"]
-        print(f"{'page':20} {'CPU ms':>10} {'÷ healthz':>10} {'baseline':>10} {'now ÷ then':>11}")
-        for name, row in results.items():
-            then = stored.get(name, {}).get("ratio_to_healthz")
-            change = round(row["ratio_to_healthz"] / then, 2) if then else None
-            report["pages"][name]["baseline_ratio"] = then
-            report["pages"][name]["now_over_baseline"] = change
-            if change and name != "healthz" and change > 1 + args.tolerance:
-                slower.append(name)
-            print(f"{name:20} {row['median_cpu_ms']:>10} {row['ratio_to_healthz']:>10} {then or '—':>10} "
-                  f"{change or '—':>11}")
+    if os.path.exists(args.baseline) and not args.save:
+        lines, slower = compare(results, json.load(open(args.baseline))["pages"], args.tolerance)
+        print("\n".join(lines))
     else:
         print(json.dumps(results, indent=1))
     if args.save:
-        with open(BASELINE, "w") as f:
+        with open(args.baseline, "w") as f:
             json.dump(report, f, indent=1)
-        print(f"stored as the baseline: {os.path.relpath(BASELINE, ROOT)}")
-    os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
-    with open(os.path.join(ROOT, "bench", "results", f"quick-{datetime.now():%Y%m%d-%H%M%S}.json"), "w") as f:
+        print(f"stored as the baseline: {os.path.relpath(args.baseline, ROOT)}")
+    os.makedirs(args.results, exist_ok=True)
+    with open(os.path.join(args.results, f"quick-{datetime.now():%Y%m%d-%H%M%S}.json"), "w") as f:
         json.dump(report, f, indent=1)
     if slower:
         print("slower than the baseline: " + ", ".join(slower))
