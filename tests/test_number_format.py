@@ -84,3 +84,18 @@ def test_a_printed_report_writes_vietnamese_numbers_whoever_prints_it(app, world
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     assert "1.234" in text and "78,4%" in text
     assert "1,234" not in text and "78.4%" not in text
+
+
+@pytest.mark.parametrize("language, label", [("vi", "Tỷ lệ bao phủ"), ("en", "Coverage")])
+def test_a_coverage_cell_shows_its_percentage_and_a_bar_named_by_it(app, world, language, label):
+    percent = NUMBERS[language][1]
+    empty = factories.employer(world["org"]["HN-BD"], name="Công ty Không Người", departments=[("Kho", 0)])
+    db.session.commit()
+    client = _client(app, world["users"]["HN"]["officer"], language)
+    for employer, shown, width in ((world["employer"], percent, "78%"), (empty, "—", "0%")):
+        page = client.get(f"/employers/{employer.id}").get_data(as_text=True)
+        cells = re.findall(r'<td class="coverage-cell">(.*?)</td>', page, re.S)
+        assert len(cells) == 2, "the department's row and the employer's total"
+        for cell in cells:
+            assert cell.startswith(f"{shown} <span class=\"coverage")
+            assert f'aria-label="{label} {shown}"' in cell and f'width="{width}"' in cell

@@ -18,14 +18,22 @@ def coverage_percent(insured, registered) -> str:
     return pct(coverage(registered, insured))
 
 
-def coverage_bar(insured, registered) -> Markup:
-    """The bar of a coverage, named for screen readers by its percentage."""
+def coverage_bar(insured, registered, percent=None) -> Markup:
+    """The bar of a coverage, named for screen readers by its percentage (`percent`, when
+    the caller has it already)."""
     width = 100 * registered // insured if insured and insured > 0 else 0
     full = " full" if insured and registered >= insured else ""
-    label = escape(f"{translations().ugettext('Coverage')} {coverage_percent(insured, registered)}")
+    percent = coverage_percent(insured, registered) if percent is None else percent
+    label = escape(f"{translations().ugettext('Coverage')} {percent}")
     # An SVG width attribute, not a style attribute: the CSP allows no inline styles.
     return Markup(f'<span class="coverage{full}" role="img" aria-label="{label}">'
                   f'<svg class="coverage-fill" width="{width}%" height="100%" aria-hidden="true"></svg></span>')
+
+
+def coverage_cell(insured, registered) -> Markup:
+    """A list's coverage cell: the percentage, then its bar."""
+    percent = coverage_percent(insured, registered)
+    return Markup(f"{escape(percent)} ") + coverage_bar(insured, registered, percent)
 
 
 _LABELS = {}  # {language: the three figures' names, escaped}: the same on every card

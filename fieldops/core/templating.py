@@ -190,6 +190,7 @@ def register(app):
     app.jinja_env.globals["coverage"] = definitions.coverage
     app.jinja_env.globals["coverage_percent"] = figure_markup.coverage_percent
     app.jinja_env.globals["coverage_bar"] = figure_markup.coverage_bar
+    app.jinja_env.globals["coverage_cell"] = figure_markup.coverage_cell
     app.jinja_env.globals["department_change"] = figure_markup.department_change
     app.jinja_env.globals["form_error_entries"] = error_entries
 
