@@ -617,6 +617,17 @@ def test_all_states_offers_to_verify_the_waiting_among_those_shown(world, superv
         picks(world, "morning", "afternoon", "team", "song_da"))
 
 
+@pytest.mark.parametrize("query, offered", [
+    ("", True), ("state=all", True), ("state=verified", False), ("state=returned", False),
+    ("state=all&date_from=2023-03-01&date_to=2023-03-31", False)])
+def test_ticking_is_offered_only_when_a_card_shown_waits(world, supervisor, query, offered):
+    """No card waiting on the page (the verified ones, the returned, March's): nothing to tick, no bulk form."""
+    for headers in ({}, {"HX-Request": "true", "HX-Target": "review-results"}):
+        page = supervisor.get(f"/visits/review?{query}", headers=headers).get_data(as_text=True)
+        assert ('id="verify-picked"' in page) is offered
+        assert ('id="review-bulk"' in page) is offered
+
+
 def test_all_states_says_so_in_vietnamese(world, client_as):
     page = client_as("supervisor").get("/visits/review?state=all").get_data(as_text=True)
     assert "Lượt làm việc — mọi trạng thái" in page

@@ -82,6 +82,8 @@ def queue():
     fragment = htmx.target == "review-results"
     context = dict(page=page, form=form, filters=filters, selection=selection, too_many=too_many,
                    max_bulk=queries.MAX_BULK,
+                   # Cards of this page that wait for review: each can be ticked and verified.
+                   waiting_here=any(card.state == ReviewState.submitted for card in page.items),
                    cards=_with_changes(page.items),
                    title=_title(filters.state), fragment=fragment)
     return render_template("visits/_queue_list.html" if fragment else "visits/queue.html", **context)
