@@ -157,6 +157,23 @@ def compare(results, stored, tolerance):
     return lines, slower
 
 
+def stored_pages(path) -> dict | None:
+    """The stored numbers' pages ({name: {"ratio_to_healthz": ratio}}), None when no file is
+    there; a file that is not such numbers stops the command before it measures anything."""
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            pages = json.load(f)["pages"]
+        if not all(isinstance(row["ratio_to_healthz"], (int, float)) and row["ratio_to_healthz"] > 0
+                   for row in pages.values()):
+            raise ValueError("a ratio is not a positive number")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        sys.exit(f"{path} is not quick.py's stored numbers ({type(error).__name__}: {error}); "
+                 "store them again with --save")
+    return pages
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", help="SQLAlchemy URL (emptied first; one holding more employers than the "
@@ -169,6 +186,7 @@ def main(argv=None):
     parser.add_argument("--results", default=RESULTS, help="where the run's JSON report goes (default: %(default)s)")
     args = parser.parse_args(argv)
     os.environ.setdefault("FIELDOPS_ENV", "development")
+    stored = None if args.save else stored_pages(args.baseline)
     from national_data import EMPLOYERS, build
 
     if args.database:
@@ -193,8 +211,8 @@ def main(argv=None):
               "scale": args.scale, "seconds": round(time.perf_counter() - began), "cpus": os.cpu_count(),
               "load_average": [round(x, 2) for x in os.getloadavg()], "pages": results}
     slower = []
-    if os.path.exists(args.baseline) and not args.save:
-        lines, slower = compare(results, json.load(open(args.baseline))["pages"], args.tolerance)
+    if stored is not None:
+        lines, slower = compare(results, stored, args.tolerance)
         print("\n".join(lines))
     else:
         print(json.dumps(results, indent=1))

@@ -8,6 +8,8 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QUICK = os.path.join(ROOT, "bench", "quick.py")
 PAGES = ["healthz", "officer_home", "employer_search", "employer_page", "visit_submit", "supervisor_queue",
@@ -70,3 +72,26 @@ def test_a_database_holding_more_than_the_sample_is_refused_and_kept(tmp_path):
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT count(*) FROM employer").fetchone()[0] == 500
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("content", [
+    "not json at all", "[]", '{"when": "2026-12-06"}', '{"pages": []}', '{"pages": {"healthz": 1.0}}',
+    '{"pages": {"healthz": {"median_cpu_ms": 1.0}}}', '{"pages": {"employer_page": {"ratio_to_healthz": "3"}}}',
+    '{"pages": {"employer_page": {"ratio_to_healthz": 0}}}', "\x00\xff" * 1000,
+])
+def test_stored_numbers_it_cannot_read_stop_it_before_it_measures(tmp_path, content):
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(content, encoding="utf-8", errors="surrogateescape")
+    done = _run("--baseline", str(baseline), "--results", str(tmp_path / "out"))
+    assert done.returncode != 0
+    assert f"{baseline} is not quick.py's stored numbers" in done.stderr
+    assert "store them again with --save" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()
+    assert baseline.read_text(encoding="utf-8", errors="surrogateescape") == content
+
+
+def test_stored_numbers_are_read_as_stored():
+    pages = _quick_module().stored_pages(os.path.join(ROOT, "bench", "quick-baseline.json"))
+    assert pages["healthz"]["ratio_to_healthz"] == 1.0
+    assert set(pages) == set(PAGES)
