@@ -167,16 +167,49 @@ def waiting_visits(url, district):
         chosen = [tuple(row) for row in conn.execute(sa.text(
             "SELECT id, revision FROM visit WHERE district_id = :d AND state IN ('submitted', 'verified') "
             "ORDER BY submitted_at, id LIMIT :n"), {"d": district, "n": WAITING})]
-        # national_data.py writes no revision rows, and a review marks the revision it saw: those of the
-        # visits to verify are added (as submitted; their content is not read by the queue or the verify).
-        conn.execute(sa.text(
-            "INSERT INTO visit_revision (visit_id, number, content, payload_hash, submitted_by_id, submitted_at, "
-            "review_state, return_reason) SELECT v.id, v.revision, '{}', 'national_data', v.officer_id, "
-            "v.submitted_at, 'submitted', '' FROM visit v WHERE v.id IN :ids "
-            "AND NOT EXISTS (SELECT 1 FROM visit_revision r WHERE r.visit_id = v.id AND r.number = v.revision)"
-        ).bindparams(sa.bindparam("ids", expanding=True)), {"ids": [visit_id for visit_id, _ in chosen]})
     engine.dispose()
+    add_revisions(url, [visit_id for visit_id, _ in chosen])
     return [f"{visit_id}.{revision}" for visit_id, revision in chosen]
+
+
+def add_revisions(url, visit_ids) -> int:
+    """national_data.py writes no revision rows, and a review marks the revision it saw: the
+    visits' current revisions are added (as submitted), with the content the app writes
+    (`visit_content`), so their pages show them. Revisions an earlier run left with no content
+    are written again. Returns the revisions written."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import selectinload
+
+    from fieldops import create_app
+    from fieldops.extensions import db
+    from fieldops.visits.models import ReviewState, Visit, VisitLine, VisitRevision
+    from fieldops.visits.operations import visit_content
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    written = 0
+    with app.app_context():
+        for start in range(0, len(visit_ids), 1000):
+            batch = visit_ids[start:start + 1000]
+            rows = db.session.execute(sa.text(
+                "SELECT v.id, r.id FROM visit v LEFT JOIN visit_revision r ON r.visit_id = v.id "
+                "AND r.number = v.revision WHERE v.id IN :ids AND (r.id IS NULL OR CAST(r.content AS TEXT) = '{}')"
+            ).bindparams(sa.bindparam("ids", expanding=True)), {"ids": batch}).all()
+            if not rows:
+                continue
+            lacking, empty = [visit_id for visit_id, _ in rows], [found for _, found in rows if found is not None]
+            visits = db.session.scalars(sa.select(Visit).where(Visit.id.in_(lacking)).options(
+                selectinload(Visit.lines).joinedload(VisitLine.department), selectinload(Visit.obstacles))).all()
+            db.session.execute(sa.delete(VisitRevision).where(VisitRevision.id.in_(empty)))
+            db.session.execute(sa.insert(VisitRevision), [{
+                "visit_id": visit.id, "number": visit.revision, "content": visit_content(visit, visit.employer_id),
+                "payload_hash": "national_data", "submitted_by_id": visit.officer_id,
+                "submitted_at": visit.submitted_at, "review_state": ReviewState.submitted, "return_reason": ""}
+                for visit in visits])
+            db.session.commit()
+            written += len(visits)
+    with app.app_context():
+        db.engine.dispose()
+    return written
 
 
 def wait_again(url, picks, waiting=True) -> int:
