@@ -164,20 +164,21 @@
     return all().filter(function (e) { return e.id === id; })[0] || null;
   }
 
-  // Resolves once written: a page may be left right after.
+  // Resolves once written: a page may be left right after. The count and the
+  // banner follow the write, so what they show is kept on the tablet: shown
+  // before it, an item left behind by a page closed at once was counted and lost.
   function put(entry) {
     if (!entry.owner) entry.owner = owner();
     if (!entry.status) entry.status = "waiting";
     items = items.filter(function (e) { return e.id !== entry.id; }).concat([entry]);
-    render();
     var kept = JSON.parse(JSON.stringify(entry));
-    return change(function (store) { store.put(kept); }).catch(function () { /* kept in memory only */ });
+    return change(function (store) { store.put(kept); })
+      .catch(function () { /* kept in memory only */ }).then(render);
   }
 
   function remove(id) {
     items = items.filter(function (e) { return e.id !== id; });
-    render();
-    return change(function (store) { store.delete(id); }).catch(function () { /* nothing kept */ });
+    return change(function (store) { store.delete(id); }).catch(function () { /* nothing kept */ }).then(render);
   }
 
   function body(fields) {
