@@ -157,3 +157,25 @@ def test_a_day_offline(flaky, tablet, viewport):
 
     page.click(f"a[href='{links[0]}']")
     assert re.search(r"/(visits|followups)/\d+$", page.url)
+
+
+def test_every_offline_page_fits_a_tablet(flaky, tablet):
+    # The same measures as the pages served online (tests/browser/test_tablet_fit.py), both ways up.
+    from tests.browser.test_tablet_fit import measure
+
+    _officer, employers = in_district("officer.hn")
+    context = tablet("portrait")
+    page = context.pages[0] if context.pages else context.new_page()
+    sign_in(page, "officer.hn")
+    wait_for_worker(page)
+    page.reload()
+    wait_for_sync(page)
+    flaky.stop()
+    problems = {}
+    for path in ("/", "/visits/new", f"/employers/{employers[0].id}", f"/visits/new/{employers[0].id}",
+                 "/visits/", "/followups/mine", "/outbox"):
+        page.goto(path)
+        page.wait_for_selector("#offline-view > *")
+        expect(page.locator("#offline-who")).not_to_be_empty()
+        problems |= measure(page, path)
+    assert problems == {}

@@ -174,6 +174,11 @@ def test_items_wait_for_their_own_officer_and_a_fresh_session(tablet, flaky):
     until(page, "() => window.FieldOpsOutbox.entries()[0].status === 'waiting'"
                 " && !document.getElementById('outbox-text').textContent.includes('…')")
     assert visits_at(EMPLOYER) == []
+    # It says so, and keeps saying so: the item's own write lands before the last word.
+    asked = page.locator("#outbox").get_attribute("data-signin")
+    expect(page.locator("#outbox-text")).to_have_text(asked)
+    page.wait_for_timeout(1000)
+    expect(page.locator("#outbox-text")).to_have_text(asked)
 
     # Another officer signs in on the same tablet: the visit is not theirs to send.
     sign_in(page, "officer.hn2")

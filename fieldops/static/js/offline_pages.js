@@ -403,7 +403,8 @@
       if (offline && kept) {
         // Nobody is signed in on this page: what is recorded belongs to the officer whose data it is.
         document.body.dataset.offlineUser = kept.user_id;
-        document.getElementById("offline-who").textContent = kept.user.name;
+        var who = document.getElementById("offline-who");
+        who.textContent = who.title = kept.user.name;
         Outbox.render();
       }
       route();

@@ -219,7 +219,7 @@
   }
 
   // The outcome of a send, written to the item: sent keeps the record's address,
-  // refused the server's page (its messages beside the fields).
+  // refused the server's page (its messages beside the fields). Resolves once written.
   function settle(entry, result) {
     if (result.outcome === "sent") {
       entry.status = "sent";
@@ -235,8 +235,9 @@
     } else {
       entry.status = "waiting";
     }
-    put(entry);
+    var written = put(entry);
     announce(entry, result);
+    return written;
   }
 
   // --- the count, the banner ----------------------------------------------
@@ -310,13 +311,14 @@
           if (recorded) entry.url = entry.url.replace(/employer=\d+/, "visit=" + recorded[1]);
         }
         entry.status = "sending";
-        put(entry);
-        return send(entry).then(function (result) {
-          settle(entry, result);
-          if (result.outcome === "sent") sentAny = true;
-          if (result.outcome === "signin") signin = true;
-          if (result.outcome === "offline" || result.outcome === "signin") return null;
-          return next(i + 1);
+        // Each write awaited: the count it shows once written must not land after the last word below.
+        return put(entry).then(function () { return send(entry); }).then(function (result) {
+          return settle(entry, result).then(function () {
+            if (result.outcome === "sent") sentAny = true;
+            if (result.outcome === "signin") signin = true;
+            if (result.outcome === "offline" || result.outcome === "signin") return null;
+            return next(i + 1);
+          });
         });
       }
     }).then(function () {
