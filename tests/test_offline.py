@@ -127,6 +127,24 @@ def test_the_first_sync_brings_the_officers_district_and_nothing_else(client_as,
     assert data["user"]["id"] == officer.id
 
 
+def test_each_department_comes_with_its_life(client_as, users, org):
+    # The tablet offers the departments counting on its day, as the form online does (visit_rules.js countsOn).
+    from fieldops.employers.lifecycle import Part, retire_department, split_department
+
+    admin = users["HN"]["admin"]
+    employer = factories.employer(org["HN-BD"], name="Công ty Hồng Hà", departments=("Văn phòng", "Xưởng", "Kho"))
+    office, workshop, _store = sorted(employer.departments, key=lambda d: ["Văn phòng", "Xưởng", "Kho"].index(d.name))
+    retire_department(admin, office, date(2023, 6, 1), "Giải thể bộ phận")
+    split_department(admin, workshop, date(2023, 7, 1), "Tách xưởng", [Part("Xưởng A", 6), Part("Xưởng B", 4)])
+    db.session.commit()
+
+    data = sync(client_as("officer"))
+    lives = {d["name"]: (d["starts_on"], d["retired_on"])
+             for d in (dict(zip(data["department_fields"], row)) for row in data["departments"])}
+    assert lives == {"Văn phòng": (None, "2023-06-01"), "Xưởng": (None, "2023-07-01"), "Kho": (None, None),
+                     "Xưởng A": ("2023-07-01", None), "Xưởng B": ("2023-07-01", None)}
+
+
 def test_an_incremental_sync_brings_only_the_employers_changed_since(client_as, users, org, monkeypatch):
     from fieldops.offline import sync as sync_module
 
@@ -296,6 +314,7 @@ def _rows_as_read(stmt):
 
 
 def test_the_sync_sends_every_value_exactly_as_stored_in_the_order_it_always_had(client_as, users, org):
+    from fieldops.employers.lifecycle import retire_department
     from fieldops.employers.models import Employer, LabourDepartment
     from fieldops.followups.models import FollowUp
     from fieldops.visits.models import Visit
@@ -315,6 +334,7 @@ def test_the_sync_sends_every_value_exactly_as_stored_in_the_order_it_always_had
                  for visit in (visits[0], None, visits[2])]
     for n, (followup, note) in enumerate(zip(followups, HOSTILE)):
         followup.note, followup.due_date = note, date(2023, 7, 9 - n)
+    retire_department(users["HN"]["admin"], employers[2].departments[1], date(2023, 6, 30), "Giải thể")
     db.session.commit()
 
     expected = {
@@ -324,7 +344,7 @@ def test_the_sync_sends_every_value_exactly_as_stored_in_the_order_it_always_had
         "departments": _rows_as_read(
             sa.select(LabourDepartment.id, LabourDepartment.employer_id, LabourDepartment.name,
                       LabourDepartment.insured, LabourDepartment.current_registered, LabourDepartment.current_active,
-                      LabourDepartment.current_visit_date)
+                      LabourDepartment.current_visit_date, LabourDepartment.starts_on, LabourDepartment.retired_on)
             .where(LabourDepartment.employer_id.in_([e.id for e in employers]))
             .order_by(LabourDepartment.employer_id, LabourDepartment.name)),
         "visits": _rows_as_read(sa.select(Visit.id, Visit.employer_id, Visit.visit_date, Visit.state, Visit.purpose)
@@ -339,6 +359,7 @@ def test_the_sync_sends_every_value_exactly_as_stored_in_the_order_it_always_had
     assert {row[2] for row in expected["departments"]} == set(HOSTILE)
     assert [row[6] for row in expected["followups"]] == HOSTILE[2::-1]
     assert {row[6] for row in expected["departments"]} == {"2023-06-01", "2023-06-03", None}
+    assert {row[8] for row in expected["departments"]} == {"2023-06-30", None}
     client = client_as("officer")
     for gzip_ok in (True, False):
         # json.loads is strict, as the browser's JSON.parse: an unescaped control character fails here.

@@ -40,7 +40,10 @@ from fieldops.visits.queries import earliest_visit_date
 OVERLAP = timedelta(minutes=2)
 RECENT_VISITS = 500
 EMPLOYER_FIELDS = ("id", "name", "unit_code", "tax_code", "address")
-DEPARTMENT_FIELDS = ("id", "employer_id", "name", "insured", "registered", "active", "figures_date")
+# starts_on, retired_on: a department's life (a part of a split or merge starts, an ended one retires):
+# the tablet offers those counting on its day (visit_rules.js countsOn), as the form online does.
+DEPARTMENT_FIELDS = ("id", "employer_id", "name", "insured", "registered", "active", "figures_date", "starts_on",
+                     "retired_on")
 VISIT_FIELDS = ("id", "employer_id", "visit_date", "state", "purpose")
 FOLLOWUP_FIELDS = ("id", "employer_id", "kind", "state", "due_date", "visit_id", "note")
 
@@ -102,6 +105,7 @@ def _read(dialect: str, incremental: bool):
     departments = sa.select(
         LabourDepartment.id, LabourDepartment.employer_id, LabourDepartment.name, LabourDepartment.insured,
         LabourDepartment.current_registered, LabourDepartment.current_active, LabourDepartment.current_visit_date,
+        LabourDepartment.starts_on, LabourDepartment.retired_on,
     ).where(of_employers)
     visits = sa.select(Visit.id, Visit.employer_id, Visit.visit_date, Visit.state, Visit.purpose).where(
         Visit.officer_id == sa.bindparam("user_id"))

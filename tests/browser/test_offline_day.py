@@ -179,3 +179,35 @@ def test_every_offline_page_fits_a_tablet(flaky, tablet):
         expect(page.locator("#offline-who")).not_to_be_empty()
         problems |= measure(page, path)
     assert problems == {}
+
+
+def test_a_department_that_no_longer_counts_is_not_offered_offline(flaky, tablet):
+    # As the form online: the server refuses a line of a department retired (or not yet started).
+    from fieldops.employers.lifecycle import retire_department
+
+    officer, employers = in_district("officer.hn")
+    employer = next(e for e in employers if len(e.departments) >= 2)
+    retired, *counting = sorted(employer.departments, key=lambda d: d.name)
+    retire_department(None, retired, local_today(), "Giải thể bộ phận")
+    db.session.commit()
+
+    context = tablet("portrait")
+    page = context.pages[0] if context.pages else context.new_page()
+    sign_in(page, "officer.hn")
+    wait_for_worker(page)
+    page.reload()
+    wait_for_sync(page)
+    flaky.stop()
+    open_employer(page, employer.unit_code, employer.name)
+    shown = page.locator("#offline-departments tbody tr td:first-child").all_inner_texts()
+    assert shown == sorted(d.name for d in counting)
+    fill_visit(page, 1)
+    assert page.locator("[data-line] h3").all_inner_texts() == sorted(d.name for d in counting)
+
+    flaky.start()
+    page.goto("/outbox")
+    expect(page.locator(".outbox-item[data-status=sent]")).to_have_count(1, timeout=15_000)
+    db.session.expire_all()
+    [visit] = db.session.scalars(sa.select(Visit).where(Visit.employer_id == employer.id,
+                                                        Visit.officer_id == officer.id)).all()
+    assert sorted(line.department.name for line in visit.lines) == sorted(d.name for d in counting)

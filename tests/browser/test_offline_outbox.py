@@ -321,6 +321,53 @@ def test_a_follow_up_proposed_from_a_visit_made_offline_names_that_visit(tablet,
     assert proposed[0].idempotency_key
 
 
+def test_a_follow_up_proposed_from_a_visit_refused_then_corrected_names_that_visit(tablet, flaky):
+    from fieldops.followups.models import FollowUp
+
+    page = tablet("portrait")
+    sign_in(page, "officer.hn")
+    wait_for_worker(page)
+    page.reload()
+    wait_for_sync(page)
+    flaky.stop()
+    page.goto(f"/visits/new/{employer_id(EMPLOYER)}")
+    page.wait_for_selector("#visit-form [data-line]")
+    page.select_option("#purpose", "registration_drive")
+    # A department added with the name of one the employer has: only the server refuses it.
+    page.click("#add-line")
+    added = page.locator("[data-line]").last
+    added.locator("input[name$='-new_name']").fill("Văn phòng")
+    for name, value in (("insured", "12"), ("registered", "3"), ("active", "1")):
+        added.locator(f"[data-count={name}]").fill(value)
+    page.click("#visit-submit")
+    page.wait_for_selector("#visit-offline", state="visible")
+    page.select_option("#offline-followup-kind", "training")
+    page.fill("#offline-followup-note", "Tập huấn sau khi sửa")
+    page.click("#offline-propose")
+    page.wait_for_selector("#offline-proposed")
+
+    flaky.start()
+    page.goto("/outbox")
+    page.wait_for_selector(".outbox-item[data-status=refused]")
+    expect(page.locator(".outbox-item[data-status=waiting]")).to_have_count(1)  # the proposal waits for its visit
+    page.locator(".outbox-item[data-status=refused] a").click()
+    page.wait_for_selector("#visit-form")
+    wrong = page.locator("[data-line]").last.locator("input[name$='-new_name']")
+    # Refused again: it stays in the outbox, and so does what waits for it.
+    wrong.fill("Phân xưởng sản xuất")
+    page.click("#visit-submit")
+    page.wait_for_selector("[data-line] .has-error p.error")
+    until(page, "() => window.FieldOpsOutbox.unsent().some(e => e.kind === 'visit' && e.status === 'refused')")
+    page.locator("[data-line]").last.locator("input[name$='-new_name']").fill("Kho hàng")
+    page.click("#visit-submit")
+    page.wait_for_url(re.compile(r"/visits/\d+$"))
+    [visit] = visits_at(EMPLOYER)
+    until(page, "() => !window.FieldOpsOutbox.unsent().length")
+    db.session.expire_all()
+    proposed = db.session.scalars(sa.select(FollowUp).where(FollowUp.note == "Tập huấn sau khi sửa")).all()
+    assert [(f.visit_id, f.kind) for f in proposed] == [(visit.id, "training")]
+
+
 def test_a_visit_an_earlier_release_kept_is_still_sent(tablet, flaky):
     page = tablet("landscape")
     sign_in(page, "officer.hn")

@@ -136,3 +136,18 @@ def test_the_tablet_and_the_server_refuse_the_same_figures(app, rules_page, lang
         assert bool(on_server) == refused, typed
         assert ([in_browser] if in_browser else []) == on_server, typed
 
+
+
+def test_the_tablet_counts_a_department_on_the_days_the_server_does(rules_page):
+    from fieldops.definitions import counts_on
+
+    days = [date(2023, 6, d) for d in (1, 2, 3)]
+    lives = [(None, None), (days[1], None), (None, days[1]), (days[0], days[2]), (days[1], days[1])]
+    cases = [(day, starts, retired) for day in days for starts, retired in lives]
+    on_server = [counts_on(day, starts, retired) for day, starts, retired in cases]
+    in_browser = rules_page.evaluate(
+        "cases => cases.map(c => window.FieldOpsRules.countsOn(c[0], c[1], c[2]))",
+        [[day.isoformat(), starts and starts.isoformat(), retired and retired.isoformat()]
+         for day, starts, retired in cases])
+    assert in_browser == on_server
+    assert on_server.count(True) not in (0, len(cases))

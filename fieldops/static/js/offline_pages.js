@@ -111,8 +111,15 @@
 
   // --- an employer ------------------------------------------------------------
 
+  // The departments counting today, as the form online offers them: one retired, or a
+  // part of a split that starts later, is neither counted nor offered (the server refuses it).
+  function counting(employer) {
+    var today = window.FieldOpsRules.today(kept.rules);
+    return employer.departments.filter(function (d) { return window.FieldOpsRules.countsOn(today, d[6], d[7]); });
+  }
+
   function totals(employer) {
-    return employer.departments.reduce(function (t, d) {
+    return counting(employer).reduce(function (t, d) {
       return { insured: t.insured + d[2], registered: t.registered + d[3] };
     }, { insured: 0, registered: 0 });
   }
@@ -132,7 +139,7 @@
       view.appendChild(el("p", { text: S.coverage + ": " + percent(t.insured, t.registered) + " · " +
         S.insured + ": " + number(t.insured) + " · " + S.registered + ": " + number(t.registered) }));
       view.appendChild(el("h2", { text: S.departments }));
-      var rows = employer.departments.map(function (d) {
+      var rows = counting(employer).map(function (d) {
         return el("tr", {}, [el("td", { text: d[1] }), el("td", { text: number(d[2]) }),
                              el("td", { text: number(d[3]) }), el("td", { text: number(d[4]) }),
                              el("td", { text: percent(d[2], d[3]) }), el("td", { text: day(d[5]) })]);
@@ -175,7 +182,7 @@
       form.elements.idempotency_key.value = key;
       form.elements.visit_date.value = window.FieldOpsRules.today(kept.rules);
       var template = document.getElementById("line-template").innerHTML;
-      employer.departments.forEach(function (d, i) {
+      counting(employer).forEach(function (d, i) {
         var holder = document.createElement("div");
         holder.innerHTML = template.split("__index__").join(String(i)).trim();
         var row = holder.firstElementChild;

@@ -74,7 +74,8 @@
   // Employers are kept in BUCKETS records (by id), not one record each: writing
   // 18,000 records took seconds, 256 take a fraction of one, and a change rewrites
   // only its bucket. An employer: [id, name, unit code, tax code, address,
-  // [[department id, name, insured, registered, active, figures' date], ...]].
+  // [[department id, name, insured, registered, active, figures' date, starts on,
+  // retired on], ...]] (the two dates null for a department that always counts).
   var BUCKETS = 256;
 
   function asEmployer(row) {
@@ -90,7 +91,7 @@
       var employers = tx.objectStore("employers");
       var departments = {};
       data.departments.forEach(function (d) {
-        (departments[d[1]] = departments[d[1]] || []).push([d[0], d[2], d[3], d[4], d[5], d[6]]);
+        (departments[d[1]] = departments[d[1]] || []).push([d[0], d[2], d[3], d[4], d[5], d[6], d[7], d[8]]);
       });
       var buckets = {};
       data.employers.forEach(function (e) {

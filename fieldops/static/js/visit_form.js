@@ -320,7 +320,14 @@
     Outbox.saveDraft(scope, key, entry.fields);
     Outbox.send(entry).then(function (result) {
       if (result.outcome === "sent") {
-        Outbox.remove(entry.id);
+        if (Outbox.unsent().some(function (e) { return e.depends_on === entry.id; })) {
+          // A follow-up proposed from this visit while it waited (it was refused, then corrected
+          // here): the visit stays in the outbox as sent, so the proposal names it, and goes now.
+          Outbox.sent(entry, result.response);
+          Outbox.put(entry).then(Outbox.flush);
+        } else {
+          Outbox.remove(entry.id);
+        }
         Outbox.removeDraft(scope, key);
         show(result.html, result.response.url);
         window.scrollTo(0, 0);
@@ -335,7 +342,15 @@
         });
         return;
       }
-      Outbox.remove(entry.id);
+      if (Outbox.get(entry.id)) {
+        // Refused again, opened from the outbox: it stays there, refused, with this answer
+        // (what was proposed from it still waits for it).
+        entry.status = "refused";
+        entry.html = result.html;
+        Outbox.put(entry);
+      } else {
+        Outbox.remove(entry.id);
+      }
       show(result.html);
     });
   }

@@ -218,17 +218,23 @@
     document.dispatchEvent(new CustomEvent("fieldops:outbox", { detail: { entry: entry, result: result } }));
   }
 
+  // An item the server recorded: it keeps the record's address (what a follow-up
+  // proposed from a visit names once the visit is sent), not what was typed.
+  function sent(entry, response) {
+    entry.status = "sent";
+    entry.sent_at = Date.now();
+    var landed = new URL(response.url, window.location.href);
+    entry.record_url = landed.pathname + landed.search;
+    delete entry.html;
+    delete entry.fields;
+    removeDraft(entry.scope, entry.draftKey);
+  }
+
   // The outcome of a send, written to the item: sent keeps the record's address,
   // refused the server's page (its messages beside the fields). Resolves once written.
   function settle(entry, result) {
     if (result.outcome === "sent") {
-      entry.status = "sent";
-      entry.sent_at = Date.now();
-      var landed = new URL(result.response.url, window.location.href);
-      entry.record_url = landed.pathname + landed.search;
-      delete entry.html;
-      delete entry.fields;
-      removeDraft(entry.scope, entry.draftKey);
+      sent(entry, result.response);
     } else if (result.outcome === "invalid" || result.outcome === "conflict") {
       entry.status = "refused";
       entry.html = result.html;
@@ -336,6 +342,7 @@
     ready: ready,
     send: send,
     settle: settle,
+    sent: sent,
     put: put,
     get: get,
     remove: remove,

@@ -42,6 +42,12 @@
     return new Date(Date.now() + rules.utc_offset_minutes * 60000).toISOString().slice(0, 10);
   }
 
+  // Does a department count on `day` (yyyy-mm-dd)? From its start (null: always) to the
+  // day before its retirement (null: still counts): fieldops/definitions.py counts_on.
+  function countsOn(day, startsOn, retiredOn) {
+    return (!startsOn || startsOn <= day) && (!retiredOn || day < retiredOn);
+  }
+
   function shown(iso) {
     var p = iso.split("-");
     return p[2] + "/" + p[1] + "/" + p[0];
@@ -70,5 +76,5 @@
   }
 
   window.FieldOpsRules = { parseCount: parseCount, checkLine: checkLine, checkDate: checkDate, today: today,
-                           isoDate: isoDate };
+                           isoDate: isoDate, countsOn: countsOn };
 })();
