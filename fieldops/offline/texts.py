@@ -3,6 +3,7 @@ with the page the service worker keeps. `{name}` marks what the script fills in.
 
 from fieldops.core.translations import gettext as _
 from fieldops.followups.labels import kind_labels, state_labels as followup_state_labels
+from fieldops.followups.models import OUTCOME_MAX
 from fieldops.visits.labels import purpose_labels, state_labels as visit_state_labels
 
 
@@ -43,12 +44,16 @@ def strings() -> dict:
         "open_record": _("Open the record"),
         "open_fix": _("Open it to correct it"),
         "send_now": _("Send now"),
+        "answer": _("The server answered: %(why)s", why="{why}"),
+        "discard": _("Remove from this tablet"),
+        "discard_confirm": _("Remove this item from the tablet? It will not be sent."),
         "queued_at": _("Kept on this tablet on %(when)s", when="{when}"),
     }
 
 
 def labels() -> dict:
     return {
+        "outcome_max": OUTCOME_MAX,
         "purpose": {str(k): str(v) for k, v in purpose_labels().items()},
         "visit_state": {str(k): str(v) for k, v in visit_state_labels().items()},
         "followup_kind": {str(k): str(v) for k, v in kind_labels().items()},

@@ -211,3 +211,43 @@ def test_a_department_that_no_longer_counts_is_not_offered_offline(flaky, tablet
     [visit] = db.session.scalars(sa.select(Visit).where(Visit.employer_id == employer.id,
                                                         Visit.officer_id == officer.id)).all()
     assert sorted(line.department.name for line in visit.lines) == sorted(d.name for d in counting)
+
+
+def test_a_follow_up_action_the_server_refuses_says_why_and_can_be_removed(flaky, tablet):
+    # Marked done offline, cancelled by the supervisor meanwhile: the server refuses it (409).
+    from fieldops.followups.operations import cancel_followup
+
+    officer, _employers = in_district("officer.hn")
+    followup = db.session.scalar(sa.select(FollowUp).where(FollowUp.assignee_id == officer.id,
+                                                           FollowUp.state == FollowUpState.in_progress))
+    context = tablet("portrait")
+    page = context.pages[0] if context.pages else context.new_page()
+    sign_in(page, "officer.hn")
+    wait_for_worker(page)
+    page.reload()
+    wait_for_sync(page)
+    flaky.stop()
+    page.goto("/followups/mine")
+    card = page.locator(f"#offline-followup-{followup.id}")
+    assert card.locator("textarea[name=outcome]").get_attribute("maxlength") == "2000"
+    card.locator("textarea[name=outcome]").fill("Đã tập huấn")
+    card.locator("[data-action=complete]").click()
+    expect(page.locator("#outbox-count")).to_have_text("1")
+    supervisor = db.session.scalar(sa.select(User).where(User.username == "supervisor.hn"))
+    cancel_followup(supervisor, followup, "Doanh nghiệp đã tự làm")
+    db.session.commit()
+
+    flaky.start()
+    page.goto("/outbox")
+    refused = page.locator(".outbox-item[data-status=refused]")
+    expect(refused).to_have_count(1)
+    expect(refused.locator("p.error")).to_contain_text("Máy chủ trả lời:")
+    # Off the tablet once confirmed: nothing waits, and nothing was recorded.
+    page.once("dialog", lambda dialog: dialog.accept())
+    refused.locator("[data-action=discard]").click()
+    expect(page.locator(".outbox-item")).to_have_count(0)
+    expect(page.locator("#outbox-count")).to_have_text("0")
+    page.reload()
+    expect(page.locator(".outbox-item")).to_have_count(0)
+    db.session.expire_all()
+    assert db.session.get(FollowUp, followup.id).state == FollowUpState.cancelled

@@ -274,8 +274,13 @@
     });
   }
 
+  // Actions on the follow-up waiting to be sent. One the server refused (the follow-up
+  // changed meanwhile, or the outcome was too long) is not: the card shows the state the
+  // tablet knows, to be done again, and the outbox says why.
   function queued(followupId) {
-    return Outbox.unsent().filter(function (e) { return e.kind === "followup" && e.followup_id === followupId; });
+    return Outbox.unsent().filter(function (e) {
+      return e.kind === "followup" && e.followup_id === followupId && e.status !== "refused";
+    });
   }
 
   function followupAction(f, action, fields) {
@@ -305,7 +310,7 @@
     }
     if (state === "in_progress") {
       var outcome = el("textarea", { name: "outcome", rows: "2", "aria-label": L.actions.outcome,
-                                     placeholder: L.actions.outcome });
+                                     placeholder: L.actions.outcome, maxlength: String(L.outcome_max) });
       var complete = el("button", { type: "button", "class": "small-button", "data-action": "complete",
                                     text: L.actions.complete });
       complete.addEventListener("click", function () {
@@ -347,6 +352,27 @@
 
   // --- the outbox ---------------------------------------------------------------
 
+  // What the server said of a refused item: the alerts and field messages of its answer.
+  function answer(html) {
+    if (!html) return "";
+    var page = new DOMParser().parseFromString(html, "text/html");
+    var said = [];
+    page.querySelectorAll("main [role=alert], main p.error").forEach(function (node) {
+      var text = node.textContent.replace(/\s+/g, " ").trim();
+      if (text && said.indexOf(text) < 0) said.push(text);
+    });
+    return said.join(" · ");
+  }
+
+  // A refused item the officer gives up (its follow-up was cancelled, say): taken off the tablet, once confirmed.
+  function discard(e) {
+    var button = el("button", { type: "button", "class": "small-button", "data-action": "discard", text: S.discard });
+    button.addEventListener("click", function () {
+      if (window.confirm(S.discard_confirm)) Outbox.remove(e.id);
+    });
+    return button;
+  }
+
   function outbox() {
     heading(S.outbox);
     var ul = el("ul", { "class": "cards", id: "outbox-items" });
@@ -360,7 +386,10 @@
       if (e.status === "sent" && e.record_url) {
         item.appendChild(el("a", { "class": "button", href: e.record_url, text: S.open_record }));
       } else if (e.status === "refused") {
+        var why = answer(e.html);
+        if (why) item.appendChild(el("p", { "class": "error", text: fill(S.answer, { why: why }) }));
         item.appendChild(el("a", { "class": "button", href: e.open_url || e.url, text: S.open_fix }));
+        item.appendChild(discard(e));
       }
       ul.appendChild(item);
     });
