@@ -85,6 +85,18 @@ def open_employer(page, query, name):
     page.wait_for_selector("#offline-new-visit")
 
 
+def kept_then_offline(tablet, flaky, viewport="portrait"):
+    """officer.hn's tablet with the district kept, then the server taken away: its page."""
+    context = tablet(viewport)
+    page = context.pages[0] if context.pages else context.new_page()
+    sign_in(page, "officer.hn")
+    wait_for_worker(page)
+    page.reload()
+    wait_for_sync(page)
+    flaky.stop()
+    return page
+
+
 @pytest.mark.parametrize("viewport", ["landscape", "portrait"])
 def test_a_day_offline(flaky, tablet, viewport):
     officer, employers = in_district("officer.hn")
@@ -94,14 +106,8 @@ def test_a_day_offline(flaky, tablet, viewport):
     assert followup is not None
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Visit))
 
-    context = tablet(viewport)
-    page = context.pages[0] if context.pages else context.new_page()
-    sign_in(page, "officer.hn")
-    wait_for_worker(page)
-    page.reload()
-    wait_for_sync(page)
-
-    flaky.stop()
+    page = kept_then_offline(tablet, flaky, viewport)
+    context = page.context
     page.goto("/visits/new")
     assert page.locator("#offline-banner").is_visible()
     # How old the data is: written once the page has read what the tablet keeps.
@@ -164,13 +170,7 @@ def test_every_offline_page_fits_a_tablet(flaky, tablet):
     from tests.browser.test_tablet_fit import measure
 
     _officer, employers = in_district("officer.hn")
-    context = tablet("portrait")
-    page = context.pages[0] if context.pages else context.new_page()
-    sign_in(page, "officer.hn")
-    wait_for_worker(page)
-    page.reload()
-    wait_for_sync(page)
-    flaky.stop()
+    page = kept_then_offline(tablet, flaky)
     problems = {}
     for path in ("/", "/visits/new", f"/employers/{employers[0].id}", f"/visits/new/{employers[0].id}",
                  "/visits/", "/followups/mine", "/outbox"):
@@ -191,13 +191,7 @@ def test_a_department_that_no_longer_counts_is_not_offered_offline(flaky, tablet
     retire_department(None, retired, local_today(), "Giải thể bộ phận")
     db.session.commit()
 
-    context = tablet("portrait")
-    page = context.pages[0] if context.pages else context.new_page()
-    sign_in(page, "officer.hn")
-    wait_for_worker(page)
-    page.reload()
-    wait_for_sync(page)
-    flaky.stop()
+    page = kept_then_offline(tablet, flaky)
     open_employer(page, employer.unit_code, employer.name)
     shown = page.locator("#offline-departments tbody tr td:first-child").all_inner_texts()
     assert shown == sorted(d.name for d in counting)
@@ -220,13 +214,7 @@ def test_a_follow_up_action_the_server_refuses_says_why_and_can_be_removed(flaky
     officer, _employers = in_district("officer.hn")
     followup = db.session.scalar(sa.select(FollowUp).where(FollowUp.assignee_id == officer.id,
                                                            FollowUp.state == FollowUpState.in_progress))
-    context = tablet("portrait")
-    page = context.pages[0] if context.pages else context.new_page()
-    sign_in(page, "officer.hn")
-    wait_for_worker(page)
-    page.reload()
-    wait_for_sync(page)
-    flaky.stop()
+    page = kept_then_offline(tablet, flaky)
     page.goto("/followups/mine")
     card = page.locator(f"#offline-followup-{followup.id}")
     assert card.locator("textarea[name=outcome]").get_attribute("maxlength") == "2000"

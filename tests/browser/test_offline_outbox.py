@@ -291,9 +291,8 @@ def test_a_new_release_replaces_the_kept_shell_whole(tablet, flaky, monkeypatch)
                              .every(u => u.endsWith('?v=0123456789ab')))""")
 
 
-def test_a_follow_up_proposed_from_a_visit_made_offline_names_that_visit(tablet, flaky):
-    from fieldops.followups.models import FollowUp
-
+def offline_form(tablet, flaky):
+    """The visit form the tablet keeps, the server taken away after officer.hn's district was kept."""
     page = tablet("portrait")
     sign_in(page, "officer.hn")
     wait_for_worker(page)
@@ -303,12 +302,24 @@ def test_a_follow_up_proposed_from_a_visit_made_offline_names_that_visit(tablet,
     page.goto(f"/visits/new/{employer_id(EMPLOYER)}")
     page.wait_for_selector("#visit-form [data-line]")
     page.select_option("#purpose", "registration_drive")
+    return page
+
+
+def queue_with_a_proposal(page, note):
+    """The visit on the form kept on the tablet, then a training proposed from it with `note`."""
     page.click("#visit-submit")
     page.wait_for_selector("#visit-offline", state="visible")
     page.select_option("#offline-followup-kind", "training")
-    page.fill("#offline-followup-note", "Tập huấn cài VssID cho phân xưởng")
+    page.fill("#offline-followup-note", note)
     page.click("#offline-propose")
     page.wait_for_selector("#offline-proposed")
+
+
+def test_a_follow_up_proposed_from_a_visit_made_offline_names_that_visit(tablet, flaky):
+    from fieldops.followups.models import FollowUp
+
+    page = offline_form(tablet, flaky)
+    queue_with_a_proposal(page, "Tập huấn cài VssID cho phân xưởng")
     expect(page.locator("#outbox-count")).to_have_text("2")
 
     flaky.start()
@@ -324,27 +335,14 @@ def test_a_follow_up_proposed_from_a_visit_made_offline_names_that_visit(tablet,
 def test_a_follow_up_proposed_from_a_visit_refused_then_corrected_names_that_visit(tablet, flaky):
     from fieldops.followups.models import FollowUp
 
-    page = tablet("portrait")
-    sign_in(page, "officer.hn")
-    wait_for_worker(page)
-    page.reload()
-    wait_for_sync(page)
-    flaky.stop()
-    page.goto(f"/visits/new/{employer_id(EMPLOYER)}")
-    page.wait_for_selector("#visit-form [data-line]")
-    page.select_option("#purpose", "registration_drive")
+    page = offline_form(tablet, flaky)
     # A department added with the name of one the employer has: only the server refuses it.
     page.click("#add-line")
     added = page.locator("[data-line]").last
     added.locator("input[name$='-new_name']").fill("Văn phòng")
     for name, value in (("insured", "12"), ("registered", "3"), ("active", "1")):
         added.locator(f"[data-count={name}]").fill(value)
-    page.click("#visit-submit")
-    page.wait_for_selector("#visit-offline", state="visible")
-    page.select_option("#offline-followup-kind", "training")
-    page.fill("#offline-followup-note", "Tập huấn sau khi sửa")
-    page.click("#offline-propose")
-    page.wait_for_selector("#offline-proposed")
+    queue_with_a_proposal(page, "Tập huấn sau khi sửa")
 
     flaky.start()
     page.goto("/outbox")
