@@ -178,6 +178,13 @@ def test_every_offline_page_fits_a_tablet(flaky, tablet):
         page.wait_for_selector("#offline-view > *")
         expect(page.locator("#offline-who")).not_to_be_empty()
         problems |= measure(page, path)
+        for viewport in ("landscape", "portrait"):
+            # measure() leaves it in portrait; each way up, the links end before the outbox starts.
+            page.set_viewport_size(VIEWPORTS[viewport])
+            links_end = page.eval_on_selector_all(
+                "nav.mainnav a", "links => Math.max(...links.filter(a => a.offsetWidth)"
+                ".map(a => a.getBoundingClientRect().right))")
+            assert links_end <= page.locator(".topbar-end").bounding_box()["x"], (path, viewport)
     assert problems == {}
 
 

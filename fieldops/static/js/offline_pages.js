@@ -366,7 +366,7 @@
 
   // A refused item the officer gives up (its follow-up was cancelled, say): taken off the tablet, once confirmed.
   function discard(e) {
-    var button = el("button", { type: "button", "class": "small-button", "data-action": "discard", text: S.discard });
+    var button = el("button", { type: "button", "data-action": "discard", text: S.discard });
     button.addEventListener("click", function () {
       if (window.confirm(S.discard_confirm)) Outbox.remove(e.id);
     });
@@ -388,14 +388,15 @@
       } else if (e.status === "refused") {
         var why = answer(e.html);
         if (why) item.appendChild(el("p", { "class": "error", text: fill(S.answer, { why: why }) }));
-        item.appendChild(el("a", { "class": "button", href: e.open_url || e.url, text: S.open_fix }));
-        item.appendChild(discard(e));
+        item.appendChild(el("div", { "class": "button-row" }, [
+          el("a", { "class": "button", href: e.open_url || e.url, text: S.open_fix }), discard(e)]));
       }
       ul.appendChild(item);
     });
     if (!list.length) ul.appendChild(el("li", { "class": "empty", text: S.outbox_empty }));
     view.appendChild(ul);
-    if (document.body.dataset.userId && Outbox.unsent().length) {
+    // Refused items wait for their officer, not for the network: only the others can be sent now.
+    if (document.body.dataset.userId && Outbox.unsent().some(function (e) { return e.status !== "refused"; })) {
       var send = el("button", { type: "button", "class": "primary", id: "outbox-page-send", text: S.send_now });
       send.addEventListener("click", function () { Outbox.flush(); });
       view.appendChild(send);
