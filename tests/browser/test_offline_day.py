@@ -15,7 +15,7 @@ from fieldops.followups.models import FollowUp, FollowUpState
 from fieldops.timeutil import local_today
 from fieldops.visits.models import Visit
 from tests.browser.conftest import VIEWPORTS, _chromium_path, sign_in
-from tests.browser.offline_helpers import (CHROMIUM_PROFILE_ARGS, FlakyServer, outbox, wait_for_sync,
+from tests.browser.offline_helpers import (CHROMIUM_PROFILE_ARGS, FlakyServer, outbox, until, wait_for_sync,
                                            wait_for_worker)
 
 
@@ -246,3 +246,52 @@ def test_a_follow_up_action_the_server_refuses_says_why_and_can_be_removed(flaky
     expect(page.locator(".outbox-item")).to_have_count(0)
     db.session.expire_all()
     assert db.session.get(FollowUp, followup.id).state == FollowUpState.cancelled
+
+
+KEPT_FOR = """() => new Promise(resolve => {
+    const req = indexedDB.open('fieldops-offline', 1);
+    req.onsuccess = () => {
+      const get = req.result.transaction('meta').objectStore('meta').get('sync');
+      get.onsuccess = () => resolve(get.result ? get.result.user_id : null);
+    };
+  })"""
+
+
+def test_a_tablet_shared_by_two_officers_records_nothing_under_the_wrong_one(app, flaky, tablet, monkeypatch):
+    # officer.hn's district is kept; officer.cg signs in on the same tablet and the network
+    # goes before their own district arrives (here the server fails the sync).
+    first, first_employers = in_district("officer.hn")
+    second, second_employers = in_district("officer.cg")
+    page = kept_then_offline(tablet, flaky)
+    flaky.start()
+    page.context.clear_cookies()  # officer.hn's session is over
+    monkeypatch.setitem(app.view_functions, "offline.district_data", lambda: ("", 503))
+    sign_in(page, "officer.cg")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate(KEPT_FOR) == str(first.id)
+    flaky.stop()
+
+    for path in ("/", f"/employers/{first_employers[0].id}", f"/visits/new/{first_employers[0].id}",
+                 "/followups/mine"):
+        page.goto(path)
+        notice = page.locator("#offline-not-yours")
+        expect(notice).to_contain_text(first.full_name)
+        expect(notice).to_contain_text(second.full_name)
+        assert page.locator("#visit-form, #offline-new-visit, [data-action]").count() == 0
+    expect(page.locator("#offline-who")).to_have_text(second.full_name)
+    page.goto("/outbox")
+    expect(page.locator(".outbox-item")).to_have_count(0)
+    assert outbox(page) == []
+
+    # Their own district arrives with the network: the tablet is theirs to work on offline.
+    monkeypatch.undo()
+    flaky.start()
+    page.goto("/")
+    until(page, f"{KEPT_FOR.rstrip()}.then(id => id === '{second.id}')")
+    flaky.stop()
+    open_employer(page, second_employers[0].unit_code, second_employers[0].name)
+    expect(page.locator("#offline-not-yours")).to_have_count(0)
+    expect(page.locator("#offline-who")).to_have_text(second.full_name)
+    fill_visit(page, 1)
+    [item] = outbox(page)
+    assert item["owner"] == str(second.id)

@@ -8,7 +8,7 @@
 
   var Store = window.FieldOpsStore;
   var Outbox = window.FieldOpsOutbox;
-  var view, S, L, kept;
+  var view, S, L, kept, other;
   var SHOWN = 50;
 
   function el(tag, attrs, children) {
@@ -415,6 +415,11 @@
       return null;
     }
     age(kept);
+    if (other) {
+      view.appendChild(el("p", { "class": "notice", id: "offline-not-yours",
+                                 text: fill(S.not_yours, { owner: kept.user.name, name: other.name }) }));
+      return null;
+    }
     if (path === "/") return home();
     if (path === "/visits/new" || path === "/employers/" || path === "/employers") return search();
     if ((m = /^\/employers\/(\d+)$/.exec(path))) return employerPage(parseInt(m[1], 10));
@@ -438,10 +443,14 @@
       var meta = got[0];
       kept = meta || null;
       if (offline && kept) {
-        // Nobody is signed in on this page: what is recorded belongs to the officer whose data it is.
-        document.body.dataset.offlineUser = kept.user_id;
+        // Nobody is signed in on this page: what is recorded belongs to the officer who signed in
+        // last on the tablet. The district kept is theirs once they synced; until then it is the
+        // officer's before them, and not offered (what was recorded would carry the wrong officer).
+        var last = Store.lastOfficer();
+        other = last && last.id !== kept.user_id ? last : null;
+        document.body.dataset.offlineUser = other ? other.id : kept.user_id;
         var who = document.getElementById("offline-who");
-        who.textContent = who.title = kept.user.name;
+        who.textContent = who.title = other ? other.name : kept.user.name;
         Outbox.render();
       }
       route();

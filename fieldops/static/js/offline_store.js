@@ -160,6 +160,25 @@
     return open().then(function (db) { return request(db.transaction(store).objectStore(store).count()); });
   }
 
+  // The officer who signed in last on this tablet, {id, name}: until their own
+  // district arrives, the district kept here may be another officer's.
+  var SIGNED_IN = "fieldops.officer";
+
+  function lastOfficer() {
+    try {
+      var found = JSON.parse(window.localStorage.getItem(SIGNED_IN));
+      return found && found.id ? found : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function signedInHere(body) {
+    try {
+      window.localStorage.setItem(SIGNED_IN, JSON.stringify({ id: body.dataset.userId, name: body.dataset.userName || "" }));
+    } catch (e) { /* no storage: the kept district's officer is taken as the one here */ }
+  }
+
   var syncing = null;
 
   function fetchAndKeep(url, previous) {
@@ -215,13 +234,14 @@
   }
 
   window.FieldOpsStore = {
-    open: open, meta: meta, get: get, getAll: getAll, count: count, fold: fold, sync: sync,
+    open: open, meta: meta, get: get, getAll: getAll, count: count, fold: fold, sync: sync, lastOfficer: lastOfficer,
     employers: employersKept, employer: employer,
     resync: function () { return forgetCursor().then(function () { return sync(true); }); }
   };
 
   document.addEventListener("DOMContentLoaded", function () {
     var body = document.body;
+    if (body.dataset.sync && body.dataset.userId) signedInHere(body);
     if (body.dataset.worker && "serviceWorker" in navigator) {
       navigator.serviceWorker.register(body.dataset.worker, { scope: "/" }).catch(function () {
         /* no service worker (private window, old browser): the pages still work online */
