@@ -237,6 +237,10 @@ def test_a_follow_up_action_the_server_refuses_says_why_and_can_be_removed(flaky
     refused = page.locator(".outbox-item[data-status=refused]")
     expect(refused).to_have_count(1)
     expect(refused.locator("p.error")).to_contain_text("Máy chủ trả lời:")
+    # The banner on every page says so without asking for a correction, and leads to the outbox.
+    expect(page.locator("#outbox-text")).to_contain_text("Máy chủ đã từ chối một mục")
+    assert page.locator("#outbox-open").get_attribute("href") == "/outbox"
+    expect(page.locator("#outbox-send")).to_be_hidden()
     # Off the tablet once confirmed: nothing waits, and nothing was recorded.
     page.once("dialog", lambda dialog: dialog.accept())
     refused.locator("[data-action=discard]").click()

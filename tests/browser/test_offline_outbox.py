@@ -144,6 +144,11 @@ def test_a_visit_the_server_refuses_shows_its_messages_at_once(tablet, flaky):
     assert refused.count() == 1 and page.locator(".outbox-item[data-status=sent]").count() == 1
     assert visits_at(EMPLOYER) == [] and len(visits_at("Công ty Cổ phần Xây dựng Ba Đình")) == other + 1
     expect(page.locator("#outbox-count")).to_have_text("1")
+    # The banner asks for the visit's correction, on its form; nothing else waits to be sent.
+    attention = page.locator("#outbox").get_attribute("data-attention")
+    expect(page.locator("#outbox-text")).to_have_text(f"{attention} {refused.locator('strong').inner_text()}")
+    assert page.locator("#outbox-open").get_attribute("href") == refused.locator("a").get_attribute("href")
+    expect(page.locator("#outbox-send")).to_be_hidden()
     # Opened: the server's message is beside the field already, what was typed kept.
     refused.locator("a").click()
     page.wait_for_selector("#visit-form")

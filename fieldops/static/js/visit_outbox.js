@@ -278,9 +278,14 @@
       return;
     }
     var refused = list.filter(function (e) { return e.status === "refused"; })[0];
+    // Refused items wait for their officer, not for the network: nothing to send now.
+    document.getElementById("outbox-send").hidden = list.every(function (e) { return e.status === "refused"; });
     if (refused) {
-      say(b.dataset.attention + " " + refused.label);
-      link.href = refused.open_url || refused.url;
+      // A visit is corrected on its form; a follow-up action (its follow-up cancelled
+      // meanwhile, say) has nothing to correct: the outbox says why and can remove it.
+      var visit = refused.kind !== "followup";  // items of earlier releases have no kind: visits
+      say((visit ? b.dataset.attention : b.dataset.refused) + " " + refused.label);
+      link.href = visit ? (refused.open_url || refused.url) : b.dataset.outbox;
       link.hidden = false;
     } else {
       say(b.dataset.waiting.replace("{n}", String(list.length)));
