@@ -95,3 +95,38 @@ def test_stored_numbers_are_read_as_stored():
     pages = _quick_module().stored_pages(os.path.join(ROOT, "bench", "quick-baseline.json"))
     assert pages["healthz"]["ratio_to_healthz"] == 1.0
     assert set(pages) == set(PAGES)
+
+
+def test_a_form_is_timed_alone_and_its_redirect_followed_as_a_browser_would():
+    # Each submit flashes a message read on the page it leads to: followed, the session stays the same size.
+    from flask import Flask, flash, get_flashed_messages, redirect
+
+    quick = _quick_module()
+    app = Flask("guarded")
+    app.secret_key = "test"
+    app.add_url_rule("/form", "form", lambda: (flash("Visit recorded. " * 5), redirect("/shown"))[1],
+                     methods=["POST"])
+    app.add_url_rule("/shown", "shown", lambda: " ".join(get_flashed_messages()))
+    client = app.test_client()
+    sizes = []
+    for _ in range(30):
+        assert quick.timed(client, "post", "/form", {"field": "value"}, 302) >= 0
+        cookie = client.get_cookie("session")
+        sizes.append(len(cookie.value) if cookie else 0)
+    assert max(sizes) < 100, sizes
+    with pytest.raises(AssertionError):
+        quick.timed(client, "get", "/form", None, 200)  # 405: what the page answered is checked
+
+
+def test_the_stored_numbers_are_each_pages_highest_ratio_over_the_runs():
+    quick = _quick_module()
+    first = {"healthz": {"median_cpu_ms": 1.0, "ratio_to_healthz": 1.0},
+             "supervisor_queue": {"median_cpu_ms": 3.0, "ratio_to_healthz": 3.0},
+             "visit_submit": {"median_cpu_ms": 5.0, "ratio_to_healthz": 5.0}}
+    second = {"healthz": {"median_cpu_ms": 1.5, "ratio_to_healthz": 1.0},
+              "supervisor_queue": {"median_cpu_ms": 3.9, "ratio_to_healthz": 2.6},
+              "visit_submit": {"median_cpu_ms": 8.1, "ratio_to_healthz": 5.4}}
+    kept = quick.highest(first, second)
+    assert kept["supervisor_queue"] == first["supervisor_queue"]
+    assert kept["visit_submit"] == second["visit_submit"]
+    assert kept["healthz"]["ratio_to_healthz"] == 1.0
