@@ -44,6 +44,7 @@ def strings() -> dict:
         "sending": _("Sending…"),
         "sent": _("Sent"),
         "refused": _("Refused: open it to correct it"),
+        "refused_action": _("Refused by the server"),
         "open_record": _("Open the record"),
         "open_fix": _("Open it to correct it"),
         "send_now": _("Send now"),

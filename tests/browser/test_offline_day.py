@@ -237,6 +237,10 @@ def test_a_follow_up_action_the_server_refuses_says_why_and_can_be_removed(flaky
     refused = page.locator(".outbox-item[data-status=refused]")
     expect(refused).to_have_count(1)
     expect(refused.locator("p.error")).to_contain_text("Máy chủ trả lời:")
+    # Nothing to correct: it says refused, and leads to the follow-up itself.
+    expect(refused.locator(".badge")).to_have_text("Máy chủ đã từ chối")
+    expect(refused.locator("a")).to_have_text("Mở bản ghi")
+    assert refused.locator("a").get_attribute("href") == f"/followups/{followup.id}"
     # The banner on every page says so without asking for a correction, and leads to the outbox.
     expect(page.locator("#outbox-text")).to_contain_text("Máy chủ đã từ chối một mục")
     assert page.locator("#outbox-open").get_attribute("href") == "/outbox"
@@ -299,3 +303,33 @@ def test_a_tablet_shared_by_two_officers_records_nothing_under_the_wrong_one(app
     fill_visit(page, 1)
     [item] = outbox(page)
     assert item["owner"] == str(second.id)
+
+
+def test_a_visit_waiting_in_the_outbox_can_be_taken_back_before_it_is_sent(flaky, tablet):
+    officer, employers = in_district("officer.hn")
+    kept, taken_back = employers[0], employers[1]
+    before = {e.id: len(db.session.scalars(sa.select(Visit).where(Visit.employer_id == e.id)).all())
+              for e in (kept, taken_back)}
+    page = kept_then_offline(tablet, flaky)
+    for employer in (kept, taken_back):
+        open_employer(page, employer.unit_code, employer.name)
+        fill_visit(page, 1)
+    expect(page.locator("#outbox-count")).to_have_text("2")
+    page.goto("/outbox")
+    item = page.locator(".outbox-item[data-status=waiting]", has_text=taken_back.name)
+    page.once("dialog", lambda dialog: dialog.dismiss())  # asked first: dismissed, it stays
+    item.locator("[data-action=discard]").click()
+    expect(page.locator(".outbox-item")).to_have_count(2)
+    page.once("dialog", lambda dialog: dialog.accept())
+    item.locator("[data-action=discard]").click()
+    expect(page.locator(".outbox-item")).to_have_count(1)
+    expect(page.locator("#outbox-count")).to_have_text("1")
+
+    flaky.start()
+    page.goto("/outbox")
+    expect(page.locator(".outbox-item[data-status=sent]")).to_have_count(1, timeout=15_000)
+    expect(page.locator(".outbox-item[data-status=sent] [data-action=discard]")).to_have_count(0)
+    db.session.expire_all()
+    after = {e.id: len(db.session.scalars(sa.select(Visit).where(Visit.employer_id == e.id)).all())
+             for e in (kept, taken_back)}
+    assert after == {kept.id: before[kept.id] + 1, taken_back.id: before[taken_back.id]}

@@ -373,6 +373,13 @@
     return button;
   }
 
+  // A refused visit is corrected on its form; a follow-up action refused (its follow-up
+  // cancelled meanwhile, say) has nothing to correct: the answer says why.
+  function status(e) {
+    if (e.status === "refused" && e.kind === "followup") return S.refused_action;
+    return S[e.status] || e.status;
+  }
+
   function outbox() {
     heading(S.outbox);
     var ul = el("ul", { "class": "cards", id: "outbox-items" });
@@ -380,7 +387,7 @@
     list.forEach(function (e) {
       var item = el("li", { "class": "card outbox-item", "data-status": e.status, "data-id": e.id }, [
         el("strong", { text: e.label || "" }),
-        el("p", { "class": "badge outbox-" + e.status, text: S[e.status] || e.status }),
+        el("p", { "class": "badge outbox-" + e.status, text: status(e) }),
         el("p", { "class": "hint", text: fill(S.queued_at, { when: when(e.queued_at) }) })
       ]);
       if (e.status === "sent" && e.record_url) {
@@ -389,7 +396,11 @@
         var why = answer(e.html);
         if (why) item.appendChild(el("p", { "class": "error", text: fill(S.answer, { why: why }) }));
         item.appendChild(el("div", { "class": "button-row" }, [
-          el("a", { "class": "button", href: e.open_url || e.url, text: S.open_fix }), discard(e)]));
+          el("a", { "class": "button", href: e.open_url || e.url, text: e.kind === "followup" ? S.open_record : S.open_fix }),
+          discard(e)]));
+      } else if (e.status === "waiting") {
+        // Recorded wrong, or twice: taken back before it goes (an item being sent no longer can be).
+        item.appendChild(el("div", { "class": "button-row" }, [discard(e)]));
       }
       ul.appendChild(item);
     });
