@@ -11,8 +11,8 @@ def strings() -> dict:
     return {
         "age": _("Data kept on this tablet, as of %(when)s.", when="{when}"),
         "never": _("Nothing is kept on this tablet yet: open FieldOps once with a connection."),
-        "not_yours": _("The district kept on this tablet is %(owner)s's. %(name)s signed in since, and theirs has "
-                       "not arrived yet: open FieldOps once with a connection to get it before working offline.",
+        "not_yours": _("The district kept on this tablet is %(owner)s's. You (%(name)s) signed in since, and yours "
+                       "has not arrived yet: open FieldOps once with a connection to get it before working offline.",
                        owner="{owner}", name="{name}"),
         "hello": _("Hello, %(name)s", name="{name}"),
         "area": _("Your area: %(unit)s", unit="{unit}"),

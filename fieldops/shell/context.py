@@ -62,7 +62,8 @@ def frame_texts(_locale):
         "outbox_sent": _("The items kept on this tablet have been sent."),
         "outbox_signin": _("Sign in again to send the items kept on this tablet."),
         "outbox_attention": _("A visit kept on this tablet needs correcting before it can be sent:"),
-        "outbox_refused": _("The server refused an item kept on this tablet; the outbox says why:"),
+        "outbox_refused": _("The server refused an item kept on this tablet (%(label)s): the outbox says why.",
+                            label="{label}"),
         "open_it": _("Open it"),
         "send_now": _("Send now"),
     }

@@ -75,6 +75,7 @@ def fill_visit(page, registered_delta):
     assert row.locator("[data-count=newly]").input_value() == str(registered - current)
     page.click("#visit-submit")
     page.wait_for_selector("#visit-offline:not([hidden])")
+    expect(page.locator("#visit-offline")).to_be_in_viewport()  # tapped at the form's foot, said at its top
     return registered
 
 
@@ -241,10 +242,15 @@ def test_a_follow_up_action_the_server_refuses_says_why_and_can_be_removed(flaky
     expect(refused.locator(".badge")).to_have_text("Máy chủ đã từ chối")
     expect(refused.locator("a")).to_have_text("Mở bản ghi")
     assert refused.locator("a").get_attribute("href") == f"/followups/{followup.id}"
-    # The banner on every page says so without asking for a correction, and leads to the outbox.
+    # The banner says so without asking for a correction, naming the action; nothing else waits to be sent.
     expect(page.locator("#outbox-text")).to_contain_text("Máy chủ đã từ chối một mục")
-    assert page.locator("#outbox-open").get_attribute("href") == "/outbox"
+    expect(page.locator("#outbox-text")).to_contain_text(refused.locator("strong").inner_text())
+    expect(page.locator("#outbox-open")).to_be_hidden()  # on the outbox page itself
     expect(page.locator("#outbox-send")).to_be_hidden()
+    page.goto("/")
+    expect(page.locator("#outbox-open")).to_have_attribute("href", "/outbox")
+    page.click("#outbox-open")
+    page.wait_for_url("**/outbox")
     # Off the tablet once confirmed: nothing waits, and nothing was recorded.
     page.once("dialog", lambda dialog: dialog.accept())
     refused.locator("[data-action=discard]").click()
@@ -329,6 +335,7 @@ def test_a_visit_waiting_in_the_outbox_can_be_taken_back_before_it_is_sent(flaky
     page.goto("/outbox")
     expect(page.locator(".outbox-item[data-status=sent]")).to_have_count(1, timeout=15_000)
     expect(page.locator(".outbox-item[data-status=sent] [data-action=discard]")).to_have_count(0)
+    expect(page.locator("#outbox-send")).to_be_hidden()  # all sent: nothing left to send now
     db.session.expire_all()
     after = {e.id: len(db.session.scalars(sa.select(Visit).where(Visit.employer_id == e.id)).all())
              for e in (kept, taken_back)}

@@ -139,15 +139,18 @@
       view.appendChild(el("p", { text: S.coverage + ": " + percent(t.insured, t.registered) + " · " +
         S.insured + ": " + number(t.insured) + " · " + S.registered + ": " + number(t.registered) }));
       view.appendChild(el("h2", { text: S.departments }));
+      // The online page's table (employers/show.html): its style, figures to the right, scrolled on its own.
       var rows = counting(employer).map(function (d) {
-        return el("tr", {}, [el("td", { text: d[1] }), el("td", { text: number(d[2]) }),
-                             el("td", { text: number(d[3]) }), el("td", { text: number(d[4]) }),
-                             el("td", { text: percent(d[2], d[3]) }), el("td", { text: day(d[5]) })]);
+        return el("tr", {}, [el("td", { text: d[1] }), el("td", { "class": "num", text: number(d[2]) }),
+                             el("td", { "class": "num", text: number(d[3]) }),
+                             el("td", { "class": "num", text: number(d[4]) }),
+                             el("td", { "class": "num", text: percent(d[2], d[3]) }), el("td", { text: day(d[5]) })]);
       });
       var head = el("tr", {}, [S.department, S.insured, S.registered, S.active, S.coverage, S.figures_of]
-        .map(function (h) { return el("th", { text: h }); }));
-      view.appendChild(el("div", { "class": "table-wrap" }, [
-        el("table", { id: "offline-departments" }, [el("thead", {}, [head]), el("tbody", {}, rows)])]));
+        .map(function (h, i) { return el("th", i && i < 5 ? { "class": "num", text: h } : { text: h }); }));
+      view.appendChild(el("div", { "class": "table-scroll" }, [
+        el("table", { "class": "list figures", id: "offline-departments" },
+           [el("thead", {}, [head]), el("tbody", {}, rows)])]));
     });
   }
 
@@ -287,7 +290,10 @@
     var base = "/followups/" + f.id;
     return Outbox.put({
       id: "followup-" + f.id + "." + action, kind: "followup", followup_id: f.id, action: action,
-      url: base + "/" + action, open_url: base, label: S.my_followups + ": " + (f.employer_name || ""),
+      // Which action on which follow-up: an employer may have several.
+      url: base + "/" + action, open_url: base,
+      label: (action === "complete" ? L.actions.complete : L.actions.start) + " · " +
+        (L.followup_kind[f.kind] || f.kind) + " · " + (f.employer_name || ""),
       fields: fields.concat([["next", base]]), scope: "followup-" + f.id, draftKey: action,
       queued_at: Date.now(), status: "waiting"
     });

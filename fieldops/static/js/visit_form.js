@@ -337,8 +337,11 @@
       busy(false);
       if (result.outcome === "offline" || result.outcome === "signin") {
         Outbox.put(entry).then(function () {
-          $("#visit-offline").hidden = result.outcome !== "offline";
+          var kept = $("#visit-offline");
+          kept.hidden = result.outcome !== "offline";
           if (result.outcome === "signin") show(result.html);
+          // Said at the top of a long form: the officer, tapping at its foot, sees it.
+          else kept.scrollIntoView({ block: "center" });
         });
         return;
       }

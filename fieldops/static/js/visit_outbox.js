@@ -254,10 +254,14 @@
     return document.getElementById("outbox");
   }
 
+  // Refused items wait for their officer, not for the network: "Send now" only when others wait.
   function say(text) {
     var b = box();
     if (!b) return;
     document.getElementById("outbox-text").textContent = text;
+    document.getElementById("outbox-send").hidden = !unsent(entries()).some(function (e) {
+      return e.status !== "refused";
+    });
     b.hidden = false;
   }
 
@@ -278,15 +282,13 @@
       return;
     }
     var refused = list.filter(function (e) { return e.status === "refused"; })[0];
-    // Refused items wait for their officer, not for the network: nothing to send now.
-    document.getElementById("outbox-send").hidden = list.every(function (e) { return e.status === "refused"; });
     if (refused) {
       // A visit is corrected on its form; a follow-up action (its follow-up cancelled
       // meanwhile, say) has nothing to correct: the outbox says why and can remove it.
       var visit = refused.kind !== "followup";  // items of earlier releases have no kind: visits
-      say((visit ? b.dataset.attention : b.dataset.refused) + " " + refused.label);
+      say(visit ? b.dataset.attention + " " + refused.label : b.dataset.refused.replace("{label}", refused.label));
       link.href = visit ? (refused.open_url || refused.url) : b.dataset.outbox;
-      link.hidden = false;
+      link.hidden = link.getAttribute("href") === window.location.pathname;  // the outbox page says it all
     } else {
       say(b.dataset.waiting.replace("{n}", String(list.length)));
     }
