@@ -3,7 +3,7 @@ with the page the service worker keeps. `{name}` marks what the script fills in.
 
 from fieldops.core.translations import gettext as _
 from fieldops.followups.labels import kind_labels, state_labels as followup_state_labels
-from fieldops.followups.models import OUTCOME_MAX
+from fieldops.followups.models import OPEN_STATES, OUTCOME_MAX
 from fieldops.visits.labels import purpose_labels, state_labels as visit_state_labels
 
 
@@ -62,6 +62,7 @@ def labels() -> dict:
         "visit_state": {str(k): str(v) for k, v in visit_state_labels().items()},
         "followup_kind": {str(k): str(v) for k, v in kind_labels().items()},
         "followup_state": {str(k): str(v) for k, v in followup_state_labels().items()},
+        "open_states": [str(state) for state in OPEN_STATES],
         "actions": {"start": _("Start"), "complete": _("Mark done"), "outcome": _("Outcome"),
                     "propose": _("Propose a follow-up"), "kind": _("Kind"), "due": _("Due date"), "note": _("Note"),
                     "proposed": _("The follow-up waits in the outbox; it is sent after the visit.")},

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from fieldops.auth.models import User
 from fieldops.employers.models import Employer
 from fieldops.extensions import db
-from fieldops.followups.models import FollowUp, FollowUpState
+from fieldops.followups.models import OPEN_STATES, FollowUp, FollowUpState
 from fieldops.timeutil import local_today
 from fieldops.visits.models import Visit
 from tests.browser.conftest import VIEWPORTS, _chromium_path, sign_in
@@ -125,6 +125,13 @@ def test_a_day_offline(flaky, tablet, viewport):
     expect(page.locator("#outbox-count")).to_have_text("3")  # counted once the outbox is written
 
     page.goto("/followups/mine")
+    # The open ones first, soonest due first; the closed after them.
+    page.wait_for_selector("#offline-followups > li")
+    shown = [int(i.rsplit("-", 1)[1]) for i in
+             page.eval_on_selector_all("#offline-followups > li", "items => items.map(li => li.id)")]
+    mine = db.session.scalars(sa.select(FollowUp).where(FollowUp.assignee_id == officer.id)).all()
+    open_ones = sorted((f for f in mine if f.state in OPEN_STATES), key=lambda f: (f.due_date, f.id))
+    assert shown[:len(open_ones)] == [f.id for f in open_ones]
     card = page.locator(f"#offline-followup-{followup.id}")
     card.locator("textarea[name=outcome]").fill("Đã tập huấn xong cho 12 người lao động")
     card.locator("[data-action=complete]").click()
@@ -224,6 +231,13 @@ def test_a_follow_up_action_the_server_refuses_says_why_and_can_be_removed(flaky
                                                            FollowUp.state == FollowUpState.in_progress))
     page = kept_then_offline(tablet, flaky)
     page.goto("/followups/mine")
+    # The open ones first, soonest due first; the closed after them.
+    page.wait_for_selector("#offline-followups > li")
+    shown = [int(i.rsplit("-", 1)[1]) for i in
+             page.eval_on_selector_all("#offline-followups > li", "items => items.map(li => li.id)")]
+    mine = db.session.scalars(sa.select(FollowUp).where(FollowUp.assignee_id == officer.id)).all()
+    open_ones = sorted((f for f in mine if f.state in OPEN_STATES), key=lambda f: (f.due_date, f.id))
+    assert shown[:len(open_ones)] == [f.id for f in open_ones]
     card = page.locator(f"#offline-followup-{followup.id}")
     assert card.locator("textarea[name=outcome]").get_attribute("maxlength") == "2000"
     card.locator("textarea[name=outcome]").fill("Đã tập huấn")

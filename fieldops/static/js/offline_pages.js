@@ -336,6 +336,11 @@
     heading(S.my_followups);
     return Promise.all([Store.getAll("followups"), names()]).then(function (got) {
       var ul = el("ul", { "class": "cards", id: "offline-followups" });
+      // The open ones first, soonest due first; the done, cancelled and rejected after them.
+      var closed = function (f) { return L.open_states.indexOf(f.state) < 0 ? 1 : 0; };
+      got[0].sort(function (a, b) {
+        return closed(a) - closed(b) || String(a.due_date || "9").localeCompare(String(b.due_date || "9")) || a.id - b.id;
+      });
       got[0].forEach(function (f) {
         f.employer_name = got[1][f.employer_id];
         ul.appendChild(followupCard(f));
