@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from fieldops.extensions import db
 from fieldops.followups import operations as ops
 from fieldops.followups.models import FollowUp
-from fieldops.timeutil import local_today
+from fieldops.timeutil import format_date, local_today
 from tests import factories
 from tests.conftest import csrf_token_from, sign_in
 from tests.followup_helpers import audit_events, counts, error_beside, fu, in_english, row  # noqa: F401
@@ -416,3 +416,15 @@ def test_state_changes_need_the_csrf_token(app, fu, queue, csrf_after_sign_in):
     response = client.post(f"/followups/{followup.id}/approve", data={},
                            headers=htmx(f"followup-row-{followup.id}") | {"X-CSRFToken": token})
     assert response.status_code == 200 and row(followup.id)["state"] == "approved"
+
+
+def test_a_cancelled_follow_up_says_who_cancelled_it_and_when(app, fu, queue):
+    # An officer opening it later sees the cancellation, not only the approval before it.
+    followup = queue["officer2"]
+    client = client_for(app, fu["supervisor"])
+    assert client.post(f"/followups/{followup.id}/cancel", data={"reason": "Doanh nghiệp đã tự làm"}).status_code == 302
+    page = client_for(app, fu["officer2"]).get(f"/followups/{followup.id}").get_data(as_text=True)
+    cancelled = page.split('id="followup-cancelled">', 1)[1].split("</dd>", 1)[0]
+    assert fu["supervisor"].full_name in cancelled
+    assert format_date(local_today()) in cancelled
+    assert "Doanh nghiệp đã tự làm" in page
