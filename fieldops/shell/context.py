@@ -64,6 +64,9 @@ def frame_texts(_locale):
         "outbox_attention": _("A visit kept on this tablet needs correcting before it can be sent:"),
         "outbox_refused": _("The server refused an item kept on this tablet (%(label)s): the outbox says why.",
                             label="{label}"),
+        "district_not_kept": _("Your district is not kept on this tablet yet: without a connection, FieldOps cannot "
+                               "be used here until it is. Keep the connection a moment longer, or open this page "
+                               "again."),
         "open_it": _("Open it"),
         "send_now": _("Send now"),
     }

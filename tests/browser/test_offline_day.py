@@ -290,6 +290,7 @@ def test_a_tablet_shared_by_two_officers_records_nothing_under_the_wrong_one(app
     sign_in(page, "officer.cg")
     page.wait_for_load_state("networkidle")
     assert page.evaluate(KEPT_FOR) == str(first.id)
+    expect(page.locator("#district-not-kept")).to_be_visible()  # said while the network is there
     flaky.stop()
 
     for path in ("/", f"/employers/{first_employers[0].id}", f"/visits/new/{first_employers[0].id}",
@@ -309,6 +310,7 @@ def test_a_tablet_shared_by_two_officers_records_nothing_under_the_wrong_one(app
     flaky.start()
     page.goto("/")
     until(page, f"{KEPT_FOR.rstrip()}.then(id => id === '{second.id}')")
+    expect(page.locator("#district-not-kept")).to_be_hidden()
     flaky.stop()
     open_employer(page, second_employers[0].unit_code, second_employers[0].name)
     expect(page.locator("#offline-not-yours")).to_have_count(0)
@@ -347,3 +349,19 @@ def test_a_visit_waiting_in_the_outbox_can_be_taken_back_before_it_is_sent(flaky
     after = {e.id: len(db.session.scalars(sa.select(Visit).where(Visit.employer_id == e.id)).all())
              for e in (kept, taken_back)}
     assert after == {kept.id: before[kept.id] + 1, taken_back.id: before[taken_back.id]}
+
+
+def test_an_officer_whose_district_could_not_be_kept_is_told_while_online(app, flaky, tablet, monkeypatch):
+    context = tablet("portrait")
+    page = context.pages[0] if context.pages else context.new_page()
+    monkeypatch.setitem(app.view_functions, "offline.district_data", lambda: ("", 503))
+    sign_in(page, "officer.hn")
+    notice = page.locator("#district-not-kept")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("chưa được lưu trên máy tính bảng này")
+    monkeypatch.undo()
+    page.reload()
+    wait_for_sync(page)
+    expect(notice).to_be_hidden()
+    page.goto("/employers/")
+    expect(notice).to_be_hidden()

@@ -233,6 +233,17 @@
     });
   }
 
+  // Whether the officer's own district is kept here, said on their pages while the
+  // network is there to mend it: a sync the server failed was otherwise silent until
+  // the officer, offline, found another officer's district or none.
+  function sayWhetherKept() {
+    var notice = document.getElementById("district-not-kept");
+    if (!notice) return null;
+    return meta().then(function (kept) {
+      notice.hidden = !!kept && kept.user_id === document.body.dataset.userId;
+    }, function () { /* no IndexedDB (a private window): nothing is ever kept, nothing to say */ });
+  }
+
   window.FieldOpsStore = {
     open: open, meta: meta, get: get, getAll: getAll, count: count, fold: fold, sync: sync, lastOfficer: lastOfficer,
     employers: employersKept, employer: employer,
@@ -247,7 +258,11 @@
         /* no service worker (private window, old browser): the pages still work online */
       });
     }
-    if (navigator.onLine !== false) sync(false).catch(function () { /* no network: kept data stays */ });
+    if (navigator.onLine !== false) {
+      sync(false).catch(function () { /* no network: kept data stays */ }).then(sayWhetherKept);
+    }
   });
-  window.addEventListener("online", function () { sync(true).catch(function () { /* still none */ }); });
+  window.addEventListener("online", function () {
+    sync(true).catch(function () { /* still none */ }).then(sayWhetherKept);
+  });
 })();
