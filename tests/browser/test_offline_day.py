@@ -121,6 +121,8 @@ def test_a_day_offline(flaky, tablet, viewport):
     for n, employer in enumerate(chosen):
         open_employer(page, employer.unit_code, employer.name)
         assert page.locator("#offline-departments tbody tr").count() == len(employer.departments)
+        # Fitted as the online tables are: in portrait each figure's card says which column it is.
+        assert page.locator("#offline-departments tbody td[data-label]").count() > 0
         typed[employer.id] = fill_visit(page, n + 1)
     expect(page.locator("#outbox-count")).to_have_text("3")  # counted once the outbox is written
 

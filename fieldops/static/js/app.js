@@ -217,6 +217,8 @@ window.FieldOps.percentText = function (value) {
 
   document.addEventListener("DOMContentLoaded", function () { fit(document); });
   document.addEventListener("htmx:afterSettle", function (event) { fit(event.detail.elt); });
+  // A table a script draws later (the offline pages) is fitted the same way.
+  window.FieldOps.fitTables = fit;
 })();
 
 // The top bar's "More" menu (a <details>): a tap elsewhere or Escape closes it.

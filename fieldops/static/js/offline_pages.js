@@ -151,6 +151,7 @@
       view.appendChild(el("div", { "class": "table-scroll" }, [
         el("table", { "class": "list figures", id: "offline-departments" },
            [el("thead", {}, [head]), el("tbody", {}, rows)])]));
+      window.FieldOps.fitTables(view);
     });
   }
 
@@ -281,9 +282,7 @@
   // changed meanwhile, or the outcome was too long) is not: the card shows the state the
   // tablet knows, to be done again, and the outbox says why.
   function queued(followupId) {
-    return Outbox.unsent().filter(function (e) {
-      return e.kind === "followup" && e.followup_id === followupId && e.status !== "refused";
-    });
+    return Outbox.sendable().filter(function (e) { return e.kind === "followup" && e.followup_id === followupId; });
   }
 
   function followupAction(f, action, fields) {
@@ -375,7 +374,7 @@
     return said.join(" · ");
   }
 
-  // A refused item the officer gives up (its follow-up was cancelled, say): taken off the tablet, once confirmed.
+  // An item the officer gives up (recorded wrong, or its follow-up cancelled meanwhile): off the tablet, once confirmed.
   function discard(e) {
     var button = el("button", { type: "button", "data-action": "discard", text: S.discard });
     button.addEventListener("click", function () {
@@ -384,10 +383,8 @@
     return button;
   }
 
-  // A refused visit is corrected on its form; a follow-up action refused (its follow-up
-  // cancelled meanwhile, say) has nothing to correct: the answer says why.
   function status(e) {
-    if (e.status === "refused" && e.kind === "followup") return S.refused_action;
+    if (e.status === "refused" && !Outbox.correctable(e)) return S.refused_action;
     return S[e.status] || e.status;
   }
 
@@ -407,7 +404,7 @@
         var why = answer(e.html);
         if (why) item.appendChild(el("p", { "class": "error", text: fill(S.answer, { why: why }) }));
         item.appendChild(el("div", { "class": "button-row" }, [
-          el("a", { "class": "button", href: e.open_url || e.url, text: e.kind === "followup" ? S.open_record : S.open_fix }),
+          el("a", { "class": "button", href: e.open_url || e.url, text: Outbox.correctable(e) ? S.open_fix : S.open_record }),
           discard(e)]));
       } else if (e.status === "waiting") {
         // Recorded wrong, or twice: taken back before it goes (an item being sent no longer can be).
@@ -417,8 +414,7 @@
     });
     if (!list.length) ul.appendChild(el("li", { "class": "empty", text: S.outbox_empty }));
     view.appendChild(ul);
-    // Refused items wait for their officer, not for the network: only the others can be sent now.
-    if (document.body.dataset.userId && Outbox.unsent().some(function (e) { return e.status !== "refused"; })) {
+    if (document.body.dataset.userId && Outbox.sendable().length) {
       var send = el("button", { type: "button", "class": "primary", id: "outbox-page-send", text: S.send_now });
       send.addEventListener("click", function () { Outbox.flush(); });
       view.appendChild(send);

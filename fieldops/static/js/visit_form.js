@@ -337,11 +337,11 @@
       busy(false);
       if (result.outcome === "offline" || result.outcome === "signin") {
         Outbox.put(entry).then(function () {
-          var kept = $("#visit-offline");
-          kept.hidden = result.outcome !== "offline";
+          var notice = $("#visit-offline");
+          notice.hidden = result.outcome !== "offline";
           if (result.outcome === "signin") show(result.html);
           // Said at the top of a long form: the officer, tapping at its foot, sees it.
-          else kept.scrollIntoView({ block: "center" });
+          else notice.scrollIntoView({ block: "center" });
         });
         return;
       }

@@ -160,6 +160,18 @@
     return list.filter(function (e) { return e.status !== "sent"; });
   }
 
+  // This officer's items the network can take: refused ones wait for their officer instead.
+  function sendable() {
+    return unsent(entries()).filter(function (e) { return e.status !== "refused"; });
+  }
+
+  // A refused visit is corrected on its form; a follow-up action refused (its follow-up
+  // cancelled meanwhile, say) has nothing to correct: the outbox says why and can remove it.
+  // Items of earlier releases have no kind: they are visits.
+  function correctable(entry) {
+    return entry.kind !== "followup";
+  }
+
   function get(id) {
     return all().filter(function (e) { return e.id === id; })[0] || null;
   }
@@ -254,14 +266,11 @@
     return document.getElementById("outbox");
   }
 
-  // Refused items wait for their officer, not for the network: "Send now" only when others wait.
   function say(text) {
     var b = box();
     if (!b) return;
     document.getElementById("outbox-text").textContent = text;
-    document.getElementById("outbox-send").hidden = !unsent(entries()).some(function (e) {
-      return e.status !== "refused";
-    });
+    document.getElementById("outbox-send").hidden = !sendable().length;
     b.hidden = false;
   }
 
@@ -283,11 +292,9 @@
     }
     var refused = list.filter(function (e) { return e.status === "refused"; })[0];
     if (refused) {
-      // A visit is corrected on its form; a follow-up action (its follow-up cancelled
-      // meanwhile, say) has nothing to correct: the outbox says why and can remove it.
-      var visit = refused.kind !== "followup";  // items of earlier releases have no kind: visits
-      say(visit ? b.dataset.attention + " " + refused.label : b.dataset.refused.replace("{label}", refused.label));
-      link.href = visit ? (refused.open_url || refused.url) : b.dataset.outbox;
+      var fix = correctable(refused);
+      say(fix ? b.dataset.attention + " " + refused.label : b.dataset.refused.replace("{label}", refused.label));
+      link.href = fix ? (refused.open_url || refused.url) : b.dataset.outbox;
       link.hidden = link.getAttribute("href") === window.location.pathname;  // the outbox page says it all
     } else {
       say(b.dataset.waiting.replace("{n}", String(list.length)));
@@ -303,7 +310,7 @@
   // go (no network, or the session has expired), to keep the order.
   function flush() {
     if (flushing || !signedIn()) return Promise.resolve();
-    var waiting = unsent(entries()).filter(function (e) { return e.status !== "refused"; });
+    var waiting = sendable();
     if (!waiting.length) return Promise.resolve();
     flushing = true;
     var b = box();
@@ -355,6 +362,8 @@
     remove: remove,
     entries: entries,
     unsent: function () { return unsent(entries()); },
+    sendable: sendable,
+    correctable: correctable,
     owner: owner,
     render: render,
     flush: flush,
